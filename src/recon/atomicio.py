@@ -1,0 +1,61 @@
+"""Atomic file output: write a temporary file beside the target, fsync, then rename over it.
+
+A crash leaves either the old file or the new one, never half of one.
+
+    >>> p = Path(getfixture("tmp_path")) / "out.jsonl"
+    >>> write_jsonl_atomic(p, [{"a": 1}, {"b": "é"}])
+    2
+    >>> p.read_text(encoding="utf-8").splitlines()
+    ['{"a": 1}', '{"b": "é"}']
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+
+@contextmanager
+def atomic_writer(path: str | Path, mode: str = "w"):
+    """Yield a handle to a temporary file; on clean exit it replaces `path`, on error it is removed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write_jsonl_atomic(path: str | Path, records: Iterable[dict[str, Any]]) -> int:
+    """Write one JSON object per line, atomically. Returns the number of records."""
+    n = 0
+    with atomic_writer(path) as handle:
+        for record in records:
+            _write_line(handle, record)
+            n += 1
+    return n
+
+
+def write_json_atomic(path: str | Path, obj: Any) -> None:
+    with atomic_writer(path) as handle:
+        json.dump(obj, handle, ensure_ascii=False, indent=2, sort_keys=True)
+        handle.write("\n")
+
+
+def _write_line(handle: IO[str], record: dict[str, Any]) -> None:
+    handle.write(json.dumps(record, ensure_ascii=False))
+    handle.write("\n")

@@ -1,0 +1,1 @@
+"""LM backends behind one interface: `generate` and `logprob`, both batched (see base.py)."""

@@ -1,0 +1,147 @@
+"""The one LM interface every backend implements (DESIGN conventions 1–3).
+
+`generate(list[GenRequest]) -> list[Generation]` and `logprob(list[ScoreRequest]) -> list[Score]`
+return lists of the same length and order as their input. `fingerprint` names what produced a result
+(backend kind, model id, quantisation) and is part of every cache key; it never holds URLs or keys.
+
+    >>> req = GenRequest(messages=(Message("user", "Hi"),), temperature=0.7, max_tokens=8)
+    >>> [r.sample_index for r in req.samples(3)]
+    [0, 1, 2]
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from recon.errors import ConfigError
+from recon.hashing import content_hash, derive_seed
+
+Role = Literal["system", "user", "assistant"]
+
+
+@dataclass(frozen=True)
+class Message:
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True)
+class GenRequest:
+    """One sampled completion of a chat prompt. `sample_index` distinguishes the n samples of one prompt."""
+
+    messages: tuple[Message, ...]
+    temperature: float = 0.0
+    top_p: float = 1.0
+    max_tokens: int = 256
+    stop: tuple[str, ...] = ()
+    seed: int = 0
+    sample_index: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.messages:
+            raise ConfigError("a GenRequest needs at least one message")
+        if self.temperature < 0:
+            raise ConfigError(f"temperature must be >= 0, got {self.temperature}")
+        if not 0 < self.top_p <= 1:
+            raise ConfigError(f"top_p must be in (0, 1], got {self.top_p}")
+        if self.max_tokens < 1:
+            raise ConfigError(f"max_tokens must be >= 1, got {self.max_tokens}")
+        if self.sample_index < 0:
+            raise ConfigError(f"sample_index must be >= 0, got {self.sample_index}")
+
+    def samples(self, n: int) -> list[GenRequest]:
+        """The n requests `sample_index = 0 .. n-1` of this prompt (n samples, each cached on its own)."""
+        return [dataclasses.replace(self, sample_index=i) for i in range(n)]
+
+    @property
+    def effective_seed(self) -> int:
+        """The seed a backend samples with: derived from (seed, sample_index)."""
+        return derive_seed(self.seed, self.sample_index)
+
+    def prompt_hash(self) -> str:
+        return messages_hash(self.messages)
+
+
+@dataclass(frozen=True)
+class Generation:
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    finish_reason: str = "stop"          # stop | length
+
+
+@dataclass(frozen=True)
+class ScoreRequest:
+    """Log-probability of `continuation` right after the chat prompt `messages` (rendered with the model's
+    chat template and the assistant turn opened). Only the prompt is ever truncated, from the left."""
+
+    messages: tuple[Message, ...]
+    continuation: str
+
+    def __post_init__(self) -> None:
+        if not self.messages:
+            raise ConfigError("a ScoreRequest needs at least one message")
+        if not self.continuation:
+            raise ConfigError("a ScoreRequest needs a non-empty continuation")
+
+
+@dataclass(frozen=True)
+class Score:
+    logprob: float                 # sum of the continuation's token log-probabilities (nats)
+    n_tokens: int                  # continuation tokens scored
+    truncated_prompt_tokens: int = 0
+
+    @property
+    def mean(self) -> float:
+        return self.logprob / self.n_tokens
+
+
+def messages_hash(messages: tuple[Message, ...]) -> str:
+    """Content hash of a chat prompt (what output records call `prompt_hash`)."""
+    return content_hash([dataclasses.asdict(m) for m in messages], tag="messages", length=16)
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    kind: str
+    model: str
+    quantization: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "model": self.model}
+        if self.quantization:
+            out["quantization"] = self.quantization
+        if self.extra:
+            out["extra"] = self.extra
+        return out
+
+
+class Backend(abc.ABC):
+    """Subclasses implement `_generate` / `_logprob`; the public methods check the batch contract."""
+
+    fingerprint: Fingerprint
+
+    def generate(self, requests: list[GenRequest]) -> list[Generation]:
+        out = self._generate(list(requests))
+        if len(out) != len(requests):
+            raise AssertionError(f"{type(self).__name__} returned {len(out)} generations for {len(requests)}")
+        return out
+
+    def logprob(self, requests: list[ScoreRequest]) -> list[Score]:
+        out = self._logprob(list(requests))
+        if len(out) != len(requests):
+            raise AssertionError(f"{type(self).__name__} returned {len(out)} scores for {len(requests)}")
+        return out
+
+    @abc.abstractmethod
+    def _generate(self, requests: list[GenRequest]) -> list[Generation]: ...
+
+    @abc.abstractmethod
+    def _logprob(self, requests: list[ScoreRequest]) -> list[Score]: ...
+
+    def close(self) -> None:
+        """Release model memory or connections; safe to call twice."""

@@ -1,0 +1,85 @@
+"""A deterministic, scripted backend shipped in the package: for unit tests and `--dry-run`.
+
+Generations come from a scripted queue first, then from an optional `responder(request)`, else a
+deterministic text derived from the request's hash. Log-probabilities are a function of the request
+hash (or of an optional `scorer(request)`); tokens are whitespace-separated words. Every request is
+appended to `history`, so tests can assert what was (or was not) sent.
+
+    >>> fb = FakeBackend(script=["first", "second"])
+    >>> req = GenRequest(messages=(Message("user", "hi"),))
+    >>> [g.text for g in fb.generate([req, req, req])][:2]
+    ['first', 'second']
+    >>> len(fb.history)
+    3
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable
+
+from recon.backends.base import (Backend, Fingerprint, Generation, GenRequest, Message, Score,  # noqa: F401
+                                 ScoreRequest)
+from recon.errors import BackendError
+from recon.hashing import content_hash, hash_fraction
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+class FakeBackend(Backend):
+    def __init__(self, script: Iterable[str] = (), *, responder: Callable[[GenRequest], str] | None = None,
+                 scorer: Callable[[ScoreRequest], float] | None = None,
+                 fail: Callable[[object], bool] | None = None, name: str = "fake"):
+        self.script = deque(script)
+        self.responder = responder
+        self.scorer = scorer
+        self.fail = fail
+        self.history: list[GenRequest | ScoreRequest] = []
+        self.fingerprint = Fingerprint(kind="fake", model=name)
+        self._lock = threading.Lock()
+
+    def _check(self, request: object) -> None:
+        if self.fail is not None and self.fail(request):
+            raise BackendError("fake backend: scripted failure", retryable=False)
+
+    def _text_for(self, req: GenRequest) -> str:
+        if self.script:
+            return self.script.popleft()
+        if self.responder is not None:
+            return self.responder(req)
+        h = content_hash([req.prompt_hash(), req.effective_seed, req.temperature], tag="fake", length=8)
+        return f"I think the point that matters here is {h}, so I answer accordingly."
+
+    def _generate(self, requests: list[GenRequest]) -> list[Generation]:
+        out = []
+        with self._lock:
+            for req in requests:
+                self.history.append(req)
+                self._check(req)
+                text = self._text_for(req)
+                words = text.split()
+                finish = "stop"
+                if len(words) > req.max_tokens:
+                    text, finish = " ".join(words[:req.max_tokens]), "length"
+                prompt_tokens = sum(_words(m.content) for m in req.messages)
+                out.append(Generation(text=text, prompt_tokens=prompt_tokens,
+                                      completion_tokens=min(len(words), req.max_tokens), finish_reason=finish))
+        return out
+
+    def _logprob(self, requests: list[ScoreRequest]) -> list[Score]:
+        out = []
+        with self._lock:
+            for req in requests:
+                self.history.append(req)
+                self._check(req)
+                n = max(1, _words(req.continuation))
+                if self.scorer is not None:
+                    total = float(self.scorer(req))
+                else:
+                    total = -n * (1.0 + 4.0 * hash_fraction([m.content for m in req.messages]
+                                                            + [req.continuation], tag="fake-logprob"))
+                out.append(Score(logprob=total, n_tokens=n))
+        return out

@@ -1,0 +1,163 @@
+"""OpenAI-compatible HTTP backend: vLLM, SGLang, llama.cpp server, Ollama, hosted APIs.
+
+Generation uses `/chat/completions`. Log-probabilities use `/completions` with `echo` + `logprobs` on the
+chat prompt rendered to text (`chat_template`: `chatml` or a Jinja file), because chat endpoints give
+no prompt log-probabilities. Before the first score, a trust probe compares the server's echoed
+log-probability of a token with the log-probability it reports when it generates that same token; a
+server that disagrees (llama_cpp.server 0.3.36 shifts echoed values by one position) is refused with a
+BackendError naming it, instead of returning wrong rewards.
+
+Requests run concurrently (bounded); 429, 5xx, timeouts and connection errors are retried with
+exponential backoff and jitter; everything else fails at once. The API key comes from the environment
+variable named by `api_key_env` and never enters fingerprints, cache keys, logs or errors.
+
+    >>> OpenAIBackend("my-model", "http://127.0.0.1:8000/v1").fingerprint.to_json()
+    {'kind': 'openai', 'model': 'my-model'}
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from recon.backends import openai_payloads as P
+from recon.backends.base import Backend, Fingerprint, Generation, GenRequest, Score, ScoreRequest
+from recon.backends.chat_template import render_chat
+from recon.backends.tokenize import split_whitespace
+from recon.errors import BackendError, ConfigError
+
+RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504}
+PROBE_TEXT = "The court heard the case because the law"
+
+
+def server_label(base_url: str) -> str:
+    """host:port of a URL (no credentials, path or query): how errors name a server."""
+    parts = urlsplit(base_url)
+    return f"server {parts.hostname}:{parts.port}" if parts.port else f"server {parts.hostname}"
+
+
+class OpenAIBackend(Backend):
+    def __init__(self, model: str, base_url: str, *, api_key_env: str | None = "OPENAI_API_KEY",
+                 concurrency: int = 8, timeout_s: float = 120.0, max_retries: int = 4,
+                 backoff_s: float = 0.5, chat_template: str | None = None, trust_tolerance: float = 0.1,
+                 sleep: Callable[[float], Any] | None = None):
+        if not base_url.startswith(("http://", "https://")):
+            raise ConfigError(f"base URL must start with http:// or https://, got {base_url!r}")
+        if concurrency < 1 or max_retries < 0:
+            raise ConfigError("concurrency must be >= 1 and max_retries >= 0")
+        self.model, self.base_url = model, base_url.rstrip("/")
+        self.api_key_env = api_key_env
+        self.concurrency, self.timeout_s = concurrency, timeout_s
+        self.max_retries, self.backoff_s = max_retries, backoff_s
+        self.chat_template = chat_template
+        self.trust_tolerance = trust_tolerance
+        self.server = server_label(base_url)
+        self.fingerprint = Fingerprint(kind="openai", model=model)
+        self.preferred_batch = concurrency * 2
+        self._sleep = sleep or asyncio.sleep
+        self._trusted: bool | None = None
+
+    # -- transport ----------------------------------------------------------------------------
+    def _headers(self) -> dict[str, str]:
+        key = os.environ.get(self.api_key_env) if self.api_key_env else None
+        return {"Authorization": f"Bearer {key}"} if key else {}
+
+    async def _post(self, client, path: str, payload: dict) -> Any:
+        import httpx
+        last = ""
+        for attempt in range(self.max_retries + 1):
+            retry_after = None
+            try:
+                resp = await client.post(self.base_url + path, json=payload)
+            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                last = f"{type(exc).__name__}"
+            else:
+                if resp.status_code < 400:
+                    try:
+                        return resp.json()
+                    except ValueError:
+                        raise BackendError(f"{self.server}: malformed JSON in the response to {path}") from None
+                last = f"HTTP {resp.status_code}"
+                if resp.status_code not in RETRY_STATUS:
+                    detail = resp.text[:300].replace("\n", " ")
+                    raise BackendError(f"{self.server}: {path} failed with {last}: {detail}")
+                retry_after = resp.headers.get("retry-after")
+            if attempt == self.max_retries:
+                break
+            delay = min(30.0, self.backoff_s * 2 ** attempt) * (0.5 + random.random())
+            if retry_after and retry_after.replace(".", "", 1).isdigit():
+                delay = max(delay, min(60.0, float(retry_after)))
+            await self._sleep(delay)
+        raise BackendError(f"{self.server}: {path} still failing after {self.max_retries + 1} tries ({last})",
+                           retryable=True)
+
+    def _run_all(self, jobs: list[Callable]) -> list:
+        async def main():
+            import httpx
+            sem = asyncio.Semaphore(self.concurrency)
+            async with httpx.AsyncClient(timeout=self.timeout_s, headers=self._headers()) as client:
+                async def one(job):
+                    async with sem:
+                        return await job(client)
+                return await asyncio.gather(*(one(j) for j in jobs), return_exceptions=True)
+        results = asyncio.run(main())
+        errors = [r for r in results if isinstance(r, BaseException)]
+        if errors:
+            err = errors[0]
+            if not isinstance(err, BackendError):
+                raise err
+            partial = [None if isinstance(r, BaseException) else r for r in results]
+            raise BackendError(str(err), retryable=err.retryable, partial=partial)
+        return results
+
+    # -- generation ---------------------------------------------------------------------------
+    def _generate(self, requests: list[GenRequest]) -> list[Generation]:
+        def job(req):
+            async def run(client):
+                body = await self._post(client, "/chat/completions", P.build_chat_payload(self.model, req))
+                return P.parse_chat_response(body, server=self.server)
+            return run
+        return self._run_all([job(r) for r in requests])
+
+    # -- scoring ------------------------------------------------------------------------------
+    def _prompt_text(self, req: ScoreRequest) -> str:
+        if not self.chat_template:
+            raise BackendError(
+                f"{self.server}: likelihood scoring sends raw text to /completions, so recon must render the "
+                "chat prompt itself; set chat_template ('chatml' or the model's Jinja template file)")
+        return render_chat(self.chat_template, req.messages)
+
+    def check_trust(self) -> None:
+        """Refuse a server whose echoed log-probabilities disagree with its own generation log-probabilities."""
+        if self._trusted is None:
+            async def probe(client):
+                body = await self._post(client, "/completions", P.build_next_token_payload(self.model, PROBE_TEXT))
+                token, lp_gen = P.parse_next_token(body, server=self.server)
+                echo = await self._post(client, "/completions", P.build_echo_payload(self.model, PROBE_TEXT + token))
+                return lp_gen, P.echo_token_logprob(echo, at_char=len(PROBE_TEXT), server=self.server)
+            lp_gen, lp_echo = self._run_all([probe])[0]
+            self._trusted = lp_echo is not None and abs(lp_gen - lp_echo) <= self.trust_tolerance
+            self._probe = (lp_gen, lp_echo)
+        if not self._trusted:
+            lp_gen, lp_echo = self._probe
+            raise BackendError(
+                f"{self.server}: its echoed prompt log-probabilities cannot be trusted (the token it generates "
+                f"after a probe prompt has logprob {lp_gen:.3f}, but echoing it gives {lp_echo}); use a server "
+                "with correct prompt logprobs (e.g. vLLM) or a local backend for likelihood scoring")
+
+    def _logprob(self, requests: list[ScoreRequest]) -> list[Score]:
+        prompts = [self._prompt_text(r) for r in requests]      # a missing template fails before any call
+        self.check_trust()
+
+        def job(prompt, req):
+            async def run(client):
+                context, continuation = split_whitespace(prompt, req.continuation)
+                text = context + continuation
+                body = await self._post(client, "/completions", P.build_echo_payload(self.model, text))
+                return P.parse_echo_score(body, text=text, context_chars=len(context), server=self.server)
+            return run
+        return self._run_all([job(p, r) for p, r in zip(prompts, requests, strict=True)])

@@ -1,0 +1,118 @@
+"""Pure request builders and response parsers for OpenAI-compatible servers (DESIGN convention 3).
+
+No network here: each function maps dicts to dicts or records, and is unit-tested by equality.
+
+    >>> from recon.backends.base import GenRequest, Message
+    >>> build_chat_payload("m", GenRequest(messages=(Message("user", "hi"),), max_tokens=5, seed=1))["max_tokens"]
+    5
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from recon.backends.base import Generation, GenRequest, Score
+from recon.errors import BackendError
+
+
+def build_chat_payload(model: str, req: GenRequest) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "model": model,
+        "messages": [dataclasses.asdict(m) for m in req.messages],
+        "temperature": req.temperature,
+        "top_p": req.top_p,
+        "max_tokens": req.max_tokens,
+        "seed": req.effective_seed,
+        "n": 1,
+    }
+    if req.stop:
+        payload["stop"] = list(req.stop)
+    return payload
+
+
+def _get(body: Any, *path: Any, server: str) -> Any:
+    node = body
+    for key in path:
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            where = ".".join(str(p) for p in path)
+            raise BackendError(f"{server}: malformed response, no {where}") from None
+    return node
+
+
+def parse_chat_response(body: Any, *, server: str) -> Generation:
+    content = _get(body, "choices", 0, "message", "content", server=server)
+    if not isinstance(content, str):
+        raise BackendError(f"{server}: malformed response, message content is {type(content).__name__}")
+    usage = body.get("usage") or {}
+    return Generation(text=content, prompt_tokens=int(usage.get("prompt_tokens") or 0),
+                      completion_tokens=int(usage.get("completion_tokens") or 0),
+                      finish_reason=_get(body, "choices", 0, server=server).get("finish_reason") or "stop")
+
+
+def build_echo_payload(model: str, text: str) -> dict[str, Any]:
+    """Score `text` by echoing it with per-token log-probabilities (one extra token is generated and ignored;
+    some servers refuse max_tokens=0)."""
+    return {"model": model, "prompt": text, "max_tokens": 1, "temperature": 0.0, "echo": True, "logprobs": 1}
+
+
+def build_next_token_payload(model: str, text: str) -> dict[str, Any]:
+    """Greedy next token after `text`, with its log-probability (used by the trust probe)."""
+    return {"model": model, "prompt": text, "max_tokens": 1, "temperature": 0.0, "logprobs": 1}
+
+
+def _legacy_logprobs(body: Any, server: str) -> tuple[list[str], list[float | None], list[int]]:
+    lp = _get(body, "choices", 0, server=server).get("logprobs")
+    if not isinstance(lp, dict) or not all(isinstance(lp.get(k), list)
+                                           for k in ("tokens", "token_logprobs", "text_offset")):
+        raise BackendError(f"{server}: the completions endpoint returned no per-token log-probabilities; "
+                           "likelihood scoring needs a server that supports echo + logprobs")
+    tokens, logprobs, offsets = lp["tokens"], lp["token_logprobs"], lp["text_offset"]
+    if not len(tokens) == len(logprobs) == len(offsets):
+        raise BackendError(f"{server}: malformed logprobs, lists of different lengths")
+    return tokens, logprobs, offsets
+
+
+def parse_echo_score(body: Any, *, text: str, context_chars: int, server: str) -> Score:
+    """Sum the log-probabilities of the tokens that start at or after `context_chars` (and inside `text`).
+    A token that straddles the boundary belongs to the continuation."""
+    tokens, logprobs, offsets = _legacy_logprobs(body, server)
+    if not tokens or offsets[0] != 0:
+        raise BackendError(f"{server}: the echoed tokens do not start at the prompt's first character")
+    first = None
+    for i, off in enumerate(offsets):
+        end = offsets[i + 1] if i + 1 < len(offsets) else off + len(tokens[i])
+        if end > context_chars:
+            first = i
+            break
+    if first is None or first == 0:
+        raise BackendError(f"{server}: no continuation tokens after {context_chars} prompt characters")
+    total, n = 0.0, 0
+    for token, lp, off in zip(tokens[first:], logprobs[first:], offsets[first:], strict=True):
+        if off >= len(text):
+            break               # the generated extra token
+        if lp is None:
+            raise BackendError(f"{server}: a continuation token has no log-probability")
+        total += float(lp)
+        n += 1
+    if n == 0:
+        raise BackendError(f"{server}: no continuation tokens were scored")
+    return Score(logprob=total, n_tokens=n)
+
+
+def parse_next_token(body: Any, *, server: str) -> tuple[str, float]:
+    tokens, logprobs, _ = _legacy_logprobs(body, server)
+    if not tokens or logprobs[0] is None:
+        raise BackendError(f"{server}: no log-probability for the generated token")
+    return tokens[0], float(logprobs[0])
+
+
+def echo_token_logprob(body: Any, *, at_char: int, server: str) -> float | None:
+    """The echoed log-probability of the token that starts at `at_char` (None if no token starts there)."""
+    tokens, logprobs, offsets = _legacy_logprobs(body, server)
+    for lp, off in zip(logprobs, offsets, strict=True):
+        if off == at_char:
+            return None if lp is None else float(lp)
+    return None

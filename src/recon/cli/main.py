@@ -1,0 +1,41 @@
+"""Entry point of the `recon` console script.
+
+    >>> build_parser().parse_args(["logs", "--limit", "5"]).limit
+    5
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from recon import __version__
+from recon.cli import data_cmd, demo_cmd, store_cmd, synthesize_cmd
+from recon.errors import ReconError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="recon", description="Reconstruction-guided reasoning synthesis "
+                                     "for user modeling.")
+    parser.add_argument("--version", action="version", version=f"recon {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for module in (data_cmd, synthesize_cmd, store_cmd, demo_cmd):
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ReconError as exc:
+        print(f"recon: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("recon: interrupted; finished LM calls are cached, re-run the same command to resume",
+              file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Pair corpora: strict parsing, loaders (JSONL, ConvoKit), deterministic splits, statistics."""

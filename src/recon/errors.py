@@ -1,0 +1,43 @@
+"""Typed errors. Every failure the user can cause or meet has a class and a message that says what to do.
+
+    >>> raise DataError("missing key 'action'", path="pairs.jsonl", line=3)
+    Traceback (most recent call last):
+    recon.errors.DataError: pairs.jsonl:3: missing key 'action'
+"""
+
+from __future__ import annotations
+
+
+class ReconError(Exception):
+    """Base class of every error recon raises on purpose."""
+
+
+class ConfigError(ReconError):
+    """A configuration value or combination is invalid; the message says how to fix it."""
+
+
+class DataError(ReconError):
+    """Bad input data. Names the file and (1-based) line where it was found."""
+
+    def __init__(self, message: str, *, path: object = None, line: int | None = None):
+        self.path = None if path is None else str(path)
+        self.line = line
+        self.reason = message
+        where = self.path or "<input>"
+        if line is not None:
+            where = f"{where}:{line}"
+        super().__init__(f"{where}: {message}")
+
+
+class BackendError(ReconError):
+    """An LM backend failed. `retryable` is true only for transient faults (429, 5xx, timeouts).
+    `partial` holds the results of a batch that did succeed (None where not), so they are not paid twice."""
+
+    def __init__(self, message: str, *, retryable: bool = False, partial: list | None = None):
+        self.retryable = retryable
+        self.partial = partial
+        super().__init__(message)
+
+
+class JudgeParseError(ReconError):
+    """A judge's output could not be parsed into the structured verdict it was asked for."""

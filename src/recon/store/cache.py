@@ -1,0 +1,153 @@
+"""CachedBackend: every LM call goes through one SQLite cache and is logged (DESIGN conventions 4–5).
+
+The key is a versioned hash of canonical JSON of (backend fingerprint, operation, the whole request —
+messages, sampling parameters, seed, sample_index). Sampled candidates are therefore cached one by
+one, and a killed run resumes without paying twice. Errors are logged, never cached.
+
+    >>> from recon.backends.fake import FakeBackend
+    >>> from recon.backends.base import GenRequest, Message
+    >>> db = Database(Path(getfixture("tmp_path")) / "r.sqlite3")
+    >>> inner = FakeBackend()
+    >>> cached = CachedBackend(inner, db, run="r", stage="demo")
+    >>> req = GenRequest(messages=(Message("user", "hi"),))
+    >>> cached.generate([req])[0] == cached.generate([req])[0], len(inner.history)
+    (True, 1)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from pathlib import Path  # noqa: F401  (doctest)
+
+from recon.backends.base import Backend, Generation, GenRequest, Score, ScoreRequest
+from recon.errors import BackendError
+from recon.hashing import canonical_json, content_hash
+from recon.store.calls import CallLog, CallRecord
+from recon.store.db import Database
+
+
+def op_of(result: object) -> str:
+    return "generate" if isinstance(result, Generation) else "logprob"
+
+
+def cache_key(fingerprint: dict, op: str, request: object) -> str:
+    return content_hash({"fingerprint": fingerprint, "op": op, "request": dataclasses.asdict(request)},
+                        tag="cache")
+
+
+class CachedBackend(Backend):
+    """Wraps any backend; the same `fingerprint`, a cache in front, a log row per request."""
+
+    def __init__(self, inner: Backend, db: Database, *, run: str, stage: str, read: bool = True):
+        self.inner = inner
+        self.db = db
+        self.read = read
+        self.fingerprint = inner.fingerprint
+        self.log = CallLog(db, run=run, stage=stage)
+        self._fp = self.fingerprint.to_json()
+        self._fp_json = canonical_json(self._fp)
+
+    @property
+    def preferred_batch(self) -> int:
+        return getattr(self.inner, "preferred_batch", 1)
+
+    def with_stage(self, stage: str) -> CachedBackend:
+        """The same cache and backend, logging under another stage name."""
+        return CachedBackend(self.inner, self.db, run=self.log.run, stage=stage, read=self.read)
+
+    def _lookup(self, keys: list[str]) -> dict[str, dict]:
+        if not self.read or not keys:
+            return {}
+        found: dict[str, dict] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for key, payload in self.db.execute(f"SELECT key, payload FROM cache WHERE key IN ({marks})",
+                                                tuple(chunk)).fetchall():
+                found[key] = json.loads(payload)
+        return found
+
+    def _run(self, op: str, requests: list, call, result_type):
+        keys = [cache_key(self._fp, op, r) for r in requests]
+        t0 = time.perf_counter()
+        hits = self._lookup(keys)
+        lookup_s = (time.perf_counter() - t0) / max(1, len(keys))
+        results: list = [None] * len(requests)
+        records: list[CallRecord] = []
+        for i, key in enumerate(keys):
+            if key in hits:
+                results[i] = result_type(**hits[key])
+                records.append(self._record(op, results[i], True, lookup_s, key))
+        todo = [i for i, key in enumerate(keys) if key not in hits]
+        # the same request twice in one batch is computed once
+        unique: dict[str, int] = {}
+        for i in todo:
+            unique.setdefault(keys[i], i)
+        if unique:
+            batch = [requests[i] for i in unique.values()]
+            t0 = time.perf_counter()
+            try:
+                fresh = call(batch)
+            except BackendError as exc:
+                partial = exc.partial if exc.partial is not None and len(exc.partial) == len(batch) \
+                    else [None] * len(batch)
+                done = [(i, res) for i, res in zip(unique.values(), partial, strict=True) if res is not None]
+                self._store(keys, done)
+                self.log.record(records + [
+                    self._record(op, res, False, None, keys[i]) if res is not None
+                    else self._record(op, None, False, None, keys[i], error=str(exc))
+                    for i, res in zip(unique.values(), partial, strict=True)])
+                raise
+            per_item = (time.perf_counter() - t0) / len(batch)
+            self._store(keys, list(zip(unique.values(), fresh, strict=True)))
+            by_key = {keys[i]: res for i, res in zip(unique.values(), fresh, strict=True)}
+            for i in todo:
+                results[i] = by_key[keys[i]]
+                fresh_item = i in unique.values()
+                records.append(self._record(op, results[i], not fresh_item, per_item if fresh_item else 0.0,
+                                            keys[i]))
+        self.log.record(records)
+        return results
+
+    def _store(self, keys: list[str], done: list[tuple[int, object]]) -> None:
+        now = time.time()
+        self.db.executemany(
+            "INSERT OR REPLACE INTO cache (key, op, fingerprint, payload, created) VALUES (?,?,?,?,?)",
+            [(keys[i], op_of(res), self._fp_json, canonical_json(dataclasses.asdict(res)), now)
+             for i, res in done])
+
+    def _record(self, op: str, result, hit: bool, latency: float | None, key: str,
+                error: str | None = None) -> CallRecord:
+        pt = ct = None
+        if isinstance(result, Generation):
+            pt, ct = result.prompt_tokens, result.completion_tokens
+        elif isinstance(result, Score):
+            ct = result.n_tokens
+        return CallRecord(op=op, backend=self._fp["kind"], model=self._fp["model"], cache_hit=hit,
+                          prompt_tokens=pt, completion_tokens=ct, latency_s=latency, error=error, key=key)
+
+    def _generate(self, requests: list[GenRequest]) -> list[Generation]:
+        return self._run("generate", requests, self.inner.generate, Generation)
+
+    def _logprob(self, requests: list[ScoreRequest]) -> list[Score]:
+        return self._run("logprob", requests, self.inner.logprob, Score)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def cache_stats(db: Database) -> list[dict]:
+    """Entries and bytes per (operation, fingerprint), plus hit counts from the call log."""
+    rows = db.execute("SELECT op, fingerprint, COUNT(*), SUM(LENGTH(payload)) FROM cache "
+                      "GROUP BY op, fingerprint ORDER BY op, fingerprint").fetchall()
+    out = []
+    for op, fp, n, size in rows:
+        fpd = json.loads(fp)
+        hits, misses = db.execute(
+            "SELECT COALESCE(SUM(cache_hit),0), COALESCE(SUM(1-cache_hit),0) FROM calls "
+            "WHERE op = ? AND backend = ? AND model = ?", (op, fpd["kind"], fpd["model"])).fetchone()
+        out.append({"op": op, "backend": fpd["kind"], "model": fpd["model"], "entries": n,
+                    "bytes": size or 0, "hits": hits, "misses": misses})
+    return out

@@ -1,0 +1,99 @@
+"""The call log: one row per LM request (cache hits included), read by `recon logs`.
+
+    >>> db = Database(Path(getfixture("tmp_path")) / "r.sqlite3")
+    >>> log = CallLog(db, run="r1", stage="test")
+    >>> log.record([CallRecord(op="generate", backend="fake", model="m", cache_hit=False)])
+    >>> recent_calls(db, limit=1)[0].stage
+    'test'
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path  # noqa: F401  (doctest)
+
+from recon.store.db import Database
+
+
+def new_run_id() -> str:
+    """A sortable, unique id for one command invocation, e.g. 20261126T112233-3fa2c1."""
+    return time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    op: str
+    backend: str
+    model: str
+    cache_hit: bool
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    latency_s: float | None = None
+    error: str | None = None
+    key: str | None = None
+    run: str = ""
+    stage: str = ""
+    ts: float = 0.0
+
+
+class CallLog:
+    def __init__(self, db: Database, *, run: str, stage: str):
+        self.db, self.run, self.stage = db, run, stage
+
+    def record(self, records: list[CallRecord]) -> None:
+        now = time.time()
+        self.db.executemany(
+            "INSERT INTO calls (ts, run, stage, op, backend, model, cache_hit, prompt_tokens,"
+            " completion_tokens, latency_s, error, key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(now, self.run, self.stage, r.op, r.backend, r.model, int(r.cache_hit), r.prompt_tokens,
+              r.completion_tokens, r.latency_s, r.error, r.key) for r in records])
+
+
+_COLUMNS = ("run, stage, ts, op, backend, model, cache_hit, prompt_tokens, completion_tokens, "
+            "latency_s, error, key")
+
+
+def _row(row: tuple) -> CallRecord:
+    run, stage, ts, op, backend, model, hit, pt, ct, lat, err, key = row
+    return CallRecord(op=op, backend=backend, model=model, cache_hit=bool(hit), prompt_tokens=pt,
+                      completion_tokens=ct, latency_s=lat, error=err, key=key, run=run, stage=stage, ts=ts)
+
+
+def recent_calls(db: Database, *, limit: int = 20, run: str | None = None) -> list[CallRecord]:
+    """The newest calls first (optionally of one run)."""
+    if run is None:
+        rows = db.execute(f"SELECT {_COLUMNS} FROM calls ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+    else:
+        rows = db.execute(f"SELECT {_COLUMNS} FROM calls WHERE run = ? ORDER BY id DESC LIMIT ?",
+                          (run, limit)).fetchall()
+    return [_row(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class RunCost:
+    """What one run (or one stage of it) cost: calls, cache hits, tokens, seconds in the backend."""
+
+    calls: int
+    cache_hits: int
+    backend_calls: int
+    errors: int
+    prompt_tokens: int
+    completion_tokens: int
+    seconds: float
+
+
+def run_cost(db: Database, run: str, stage: str | None = None) -> RunCost:
+    where, params = "run = ?", [run]
+    if stage is not None:
+        where += " AND stage = ?"
+        params.append(stage)
+    row = db.execute(
+        "SELECT COUNT(*), COALESCE(SUM(cache_hit),0), COALESCE(SUM(1-cache_hit),0),"
+        " COALESCE(SUM(error IS NOT NULL),0), COALESCE(SUM(prompt_tokens),0),"
+        f" COALESCE(SUM(completion_tokens),0), COALESCE(SUM(latency_s),0) FROM calls WHERE {where}",
+        tuple(params)).fetchone()
+    calls, hits, misses, errors, pt, ct, secs = row
+    return RunCost(calls=calls, cache_hits=hits, backend_calls=misses - errors, errors=errors,
+                   prompt_tokens=pt, completion_tokens=ct, seconds=secs)

@@ -1,0 +1,99 @@
+"""The SQLite database under $RECON_HOME (WAL mode, append-only migrations).
+
+    >>> db = Database(Path(getfixture("tmp_path")) / "recon.sqlite3")
+    >>> db.schema_version() == len(MIGRATIONS)
+    True
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from pathlib import Path
+
+# Append-only: never edit or reorder an applied entry; add a new one. PRAGMA user_version counts them.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE cache (
+        key TEXT PRIMARY KEY,
+        op TEXT NOT NULL,              -- generate | logprob
+        fingerprint TEXT NOT NULL,     -- canonical JSON of the backend fingerprint
+        payload TEXT NOT NULL,         -- canonical JSON of the result
+        created REAL NOT NULL
+    );
+    CREATE TABLE calls (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts REAL NOT NULL,
+        run TEXT NOT NULL,
+        stage TEXT NOT NULL,
+        op TEXT NOT NULL,
+        backend TEXT NOT NULL,
+        model TEXT NOT NULL,
+        cache_hit INTEGER NOT NULL,
+        prompt_tokens INTEGER,
+        completion_tokens INTEGER,
+        latency_s REAL,
+        error TEXT,
+        key TEXT
+    );
+    CREATE INDEX calls_run ON calls(run);
+    """,
+]
+
+
+def recon_home() -> Path:
+    """$RECON_HOME, or ~/.recon."""
+    return Path(os.environ.get("RECON_HOME") or Path.home() / ".recon")
+
+
+def default_db_path() -> Path:
+    return recon_home() / "recon.sqlite3"
+
+
+class Database:
+    """One connection per process, shared by threads under a lock; WAL lets processes read while one writes."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path is not None else default_db_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.lock = threading.RLock()
+        self.conn = sqlite3.connect(self.path, timeout=60, check_same_thread=False, isolation_level=None)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self._migrate()
+
+    def schema_version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        with self.lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                version = self.schema_version()
+                for i, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                    for statement in filter(str.strip, script.split(";")):
+                        self.conn.execute(statement)
+                    self.conn.execute(f"PRAGMA user_version = {i}")
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+
+    def execute(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
+        with self.lock:
+            return self.conn.execute(sql, params)
+
+    def executemany(self, sql: str, rows: list[tuple]) -> None:
+        with self.lock:
+            self.conn.execute("BEGIN")
+            try:
+                self.conn.executemany(sql, rows)
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()

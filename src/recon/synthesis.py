@@ -1,0 +1,94 @@
+"""Reasoning synthesis: `forward` (the synthesizer sees the context) and `backward` (context and the
+true action; the paper's baseline). One trace per example.
+
+    >>> from recon.backends.fake import FakeBackend
+    >>> from recon.types import Example, Turn
+    >>> ex = Example(id="1", domain="d", individual="Ann", conversation_id="c", turn_index=1,
+    ...              context=(Turn("Bob", "Why?"),), action="Because it matters.")
+    >>> cfg = SynthesisConfig(method="backward")
+    >>> result = synthesize([ex], FakeBackend(script=["I want to explain myself."]), cfg)
+    >>> result.traces[0].reasoning, result.failures
+    ('I want to explain myself.', [])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from recon.backends.base import Backend, GenRequest, Message
+from recon.config import SynthesisConfig
+from recon.errors import BackendError
+from recon.prompts import load_prompt
+from recon.types import Example, Trace
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def render_context(example: Example, *, max_turns: int, max_turn_chars: int) -> str:
+    """The last `max_turns` turns as 'Speaker: text' lines, each clipped to `max_turn_chars`."""
+    turns = example.context[-max_turns:]
+    if not turns:
+        return "(the conversation starts here)"
+    return "\n".join(f"{t.speaker}: {_clip(t.text, max_turn_chars)}" for t in turns)
+
+
+def synthesis_messages(example: Example, cfg: SynthesisConfig) -> tuple[Message, ...]:
+    context = render_context(example, max_turns=cfg.max_context_turns, max_turn_chars=cfg.max_turn_chars)
+    values = {"individual": example.individual, "context": context}
+    if cfg.method == "backward":
+        values["action"] = _clip(example.action, cfg.max_action_chars)
+    return load_prompt(cfg.method).render(**values)
+
+
+def synthesis_request(example: Example, cfg: SynthesisConfig) -> GenRequest:
+    return GenRequest(messages=synthesis_messages(example, cfg), temperature=cfg.temperature, top_p=cfg.top_p,
+                      max_tokens=cfg.max_tokens, seed=cfg.seed)
+
+
+@dataclass(frozen=True)
+class Failure:
+    id: str
+    error: str
+
+
+@dataclass
+class SynthesisResult:
+    traces: list[Trace] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+
+
+def synthesize(examples: Sequence[Example], backend: Backend, cfg: SynthesisConfig, *,
+               batch_size: int | None = None, on_progress: Callable[[int], None] | None = None) -> SynthesisResult:
+    """One trace per example, in input order. A failed or empty generation is a `Failure`, never an empty trace."""
+    batch_size = batch_size or getattr(backend, "preferred_batch", 1)
+    result = SynthesisResult()
+    fingerprint = backend.fingerprint.to_json()
+    for start in range(0, len(examples), batch_size):
+        chunk = examples[start:start + batch_size]
+        requests = [synthesis_request(ex, cfg) for ex in chunk]
+        try:
+            generations = backend.generate(requests)
+        except BackendError as exc:
+            partial = exc.partial if exc.partial and len(exc.partial) == len(chunk) else [None] * len(chunk)
+            generations = partial
+            error = str(exc)
+        else:
+            error = ""
+        for ex, req, gen in zip(chunk, requests, generations, strict=True):
+            if gen is None:
+                result.failures.append(Failure(ex.id, error or "no generation"))
+                continue
+            reasoning = gen.text.strip()
+            if not reasoning:
+                result.failures.append(Failure(ex.id, "the synthesizer returned empty text"))
+                continue
+            result.traces.append(Trace(id=ex.id, method=cfg.method, reasoning=reasoning, model=fingerprint,
+                                       prompt_hash=req.prompt_hash(), prompt_tokens=gen.prompt_tokens,
+                                       completion_tokens=gen.completion_tokens, finish_reason=gen.finish_reason))
+        if on_progress is not None:
+            on_progress(len(chunk))
+    return result

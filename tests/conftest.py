@@ -1,0 +1,33 @@
+"""Shared fixtures. Every test gets its own RECON_HOME, so no test touches ~/.recon."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("RECON_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+@pytest.fixture(autouse=True)
+def recon_home(tmp_path_factory, monkeypatch) -> Path:
+    home = tmp_path_factory.mktemp("recon_home")
+    monkeypatch.setenv("RECON_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not (SHARED_DATA / "README.md").is_file():
+        pytest.skip(f"the shared development data is not at {SHARED_DATA} (set RECON_SHARED_DATA)")
+    return SHARED_DATA
+
+
+def write_lines(path: Path, lines: list[str | bytes]) -> Path:
+    with path.open("wb") as f:
+        for line in lines:
+            f.write(line if isinstance(line, bytes) else line.encode("utf-8"))
+            f.write(b"\n")
+    return path

@@ -1,0 +1,85 @@
+"""A tiny scripted OpenAI-compatible HTTP server on 127.0.0.1, for fault cases (429, 500, timeouts,
+malformed JSON) and for checking exactly what our client sends."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: Any = None                 # dict → JSON; str → raw text
+    delay: float = 0.0
+    headers: dict = field(default_factory=dict)
+
+
+class StubServer:
+    def __init__(self):
+        self.script: dict[str, deque] = {}
+        self.default: dict[str, Callable[[dict], Reply]] = {}
+        self.requests: list[tuple[str, dict, dict]] = []
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                length = int(self.headers.get("content-length") or 0)
+                payload = json.loads(self.rfile.read(length) or b"{}")
+                path = self.path.removeprefix("/v1")
+                stub.requests.append((path, dict(self.headers), payload))
+                queue = stub.script.get(path)
+                reply = queue.popleft() if queue else stub.default[path](payload)
+                if reply.delay:
+                    time.sleep(reply.delay)
+                raw = reply.body if isinstance(reply.body, str) else json.dumps(reply.body)
+                data = raw.encode()
+                try:
+                    self.send_response(reply.status)
+                    for k, v in reply.headers.items():
+                        self.send_header(k, v)
+                    self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02},
+                                       daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def queue(self, path: str, *replies: Reply) -> None:
+        self.script.setdefault(path, deque()).extend(replies)
+
+
+def chat_body(text: str, prompt_tokens: int = 5, completion_tokens: int = 3) -> dict:
+    return {"choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens}}
+
+
+def echo_body(tokens: list[str], logprobs: list[float | None]) -> dict:
+    offsets, pos = [], 0
+    for t in tokens:
+        offsets.append(pos)
+        pos += len(t)
+    return {"choices": [{"index": 0, "text": "".join(tokens), "logprobs": {
+        "tokens": tokens, "token_logprobs": logprobs, "text_offset": offsets,
+        "top_logprobs": [None] * len(tokens)}, "finish_reason": "length"}]}

@@ -1,0 +1,83 @@
+"""The command line, in-process: what users type in the README and the issue."""
+
+from __future__ import annotations
+
+import json
+
+from recon.cli.main import main
+from recon.data.corpus import load_examples
+from tests.conftest import write_lines
+
+PAIR = {"id": "a:1", "domain": "d", "individual": "Ann", "conversation_id": "c1", "turn_index": 1,
+        "context": [{"speaker": "Bob", "text": "Why?"}], "action": "Because.", "meta": {}}
+
+
+def pairs_file(tmp_path, n=3):
+    rows = [json.dumps(PAIR | {"id": f"a:{i}", "conversation_id": f"c{i % 2}", "action": f"Because {i}."})
+            for i in range(n)]
+    return write_lines(tmp_path / "pairs.jsonl", rows)
+
+
+def test_data_stats_prints_one_row_per_individual(shared_data, capsys):
+    assert main(["data", "stats", str(shared_data / "scotus_oral_argument/elena_kagan.jsonl"),
+                 str(shared_data / "reddit_cmv/cmv_original_poster.jsonl")]) == 0
+    out = capsys.readouterr().out
+    assert "Elena Kagan" in out and "253" in out and "43" in out and "49.9" in out
+    assert "cmv_original_poster" in out or "OP" in out
+
+
+def test_bad_data_exits_2_naming_file_and_line_and_writes_nothing(tmp_path, capsys):
+    bad = write_lines(tmp_path / "bad.jsonl", [json.dumps(PAIR), json.dumps(PAIR | {"id": "a:2", "action": ""})])
+    out = tmp_path / "traces.jsonl"
+    code = main(["synthesize", "--data", str(bad), "--method", "backward", "--dry-run", "--out", str(out)])
+    assert code == 2
+    assert f"{bad}:2: action is empty" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_synthesize_dry_run_then_rerun_is_all_cache_hits(tmp_path, capsys):
+    data = pairs_file(tmp_path)
+    out = tmp_path / "t.jsonl"
+    args = ["synthesize", "--data", str(data), "--method", "forward", "--dry-run", "--out", str(out)]
+    assert main(args) == 0
+    first = out.read_text()
+    assert len(first.splitlines()) == 3
+    assert main(args) == 0
+    assert out.read_text() == first
+    capsys.readouterr()
+    assert main(["logs", "--limit", "3"]) == 0
+    logs = capsys.readouterr().out
+    assert logs.count("hit") == 3 and "synthesize:forward" in logs
+    assert main(["cache", "stats"]) == 0
+    stats = capsys.readouterr().out
+    assert "fake:fake" in stats and "generate" in stats
+
+
+def test_limit_and_individual_filters(tmp_path):
+    data = pairs_file(tmp_path, n=5)
+    out = tmp_path / "t.jsonl"
+    assert main(["synthesize", "--data", str(data), "--method", "backward", "--dry-run", "--limit", "2",
+                 "--individual", "Ann", "--out", str(out)]) == 0
+    assert len(out.read_text().splitlines()) == 2
+    assert main(["synthesize", "--data", str(data), "--method", "backward", "--dry-run",
+                 "--individual", "Nobody", "--out", str(out)]) == 2
+
+
+def test_split_and_convert(tmp_path, shared_data, capsys):
+    assert main(["data", "split", str(pairs_file(tmp_path, 6)), "--test-fraction", "0.5",
+                 "--out-dir", str(tmp_path / "split")]) == 0
+    train = load_examples([tmp_path / "split/train.jsonl"])
+    test = load_examples([tmp_path / "split/test.jsonl"])
+    assert len(train) + len(test) == 6
+    assert not {e.conversation_id for e in train} & {e.conversation_id for e in test}
+    out = tmp_path / "kagan.jsonl"
+    assert main(["data", "convert", str(shared_data / "convokit_scotus_sample"), "--speaker", "elena_kagan",
+                 "--out", str(out)]) == 0
+    converted = load_examples([out])                  # the converted file passes strict validation
+    assert len(converted) == 43 and converted[0].individual == "Elena Kagan"
+
+
+def test_unknown_backend_is_a_clear_error(tmp_path, capsys):
+    code = main(["synthesize", "--data", str(pairs_file(tmp_path)), "--method", "forward",
+                 "--model", "embeded", "--out", str(tmp_path / "x.jsonl")])
+    assert code == 2 and "did you mean 'embedded'" in capsys.readouterr().err

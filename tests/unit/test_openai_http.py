@@ -1,0 +1,157 @@
+"""The OpenAI-compatible backend: pure payload/parse functions by equality, then the client against a
+scripted stub server on 127.0.0.1 (retries, faults, secrets, the trust probe)."""
+
+from __future__ import annotations
+
+import pytest
+
+from recon.backends import openai_payloads as P
+from recon.backends.base import GenRequest, Message, Score, ScoreRequest
+from recon.backends.openai_http import PROBE_TEXT, OpenAIBackend
+from recon.errors import BackendError
+from recon.store.cache import CachedBackend
+from recon.store.db import Database
+from tests.stub_server import Reply, StubServer, chat_body, echo_body
+
+REQ = GenRequest(messages=(Message("system", "s"), Message("user", "u")), temperature=0.5, top_p=0.9,
+                 max_tokens=7, stop=("\n\n",), seed=3, sample_index=1)
+
+
+def test_chat_payload_is_exact():
+    assert P.build_chat_payload("m", REQ) == {
+        "model": "m", "messages": [{"role": "system", "content": "s"}, {"role": "user", "content": "u"}],
+        "temperature": 0.5, "top_p": 0.9, "max_tokens": 7, "seed": REQ.effective_seed, "n": 1, "stop": ["\n\n"]}
+
+
+def test_chat_response_parse_and_malformed():
+    g = P.parse_chat_response(chat_body("hi", 4, 2), server="s")
+    assert (g.text, g.prompt_tokens, g.completion_tokens, g.finish_reason) == ("hi", 4, 2, "stop")
+    with pytest.raises(BackendError, match="no choices.0.message.content"):
+        P.parse_chat_response({"choices": []}, server="s")
+
+
+def test_echo_score_sums_only_the_continuation():
+    body = echo_body(["The", " court", " heard", " it", "!"], [None, -1.0, -2.0, -0.5, -9.0])
+    text = "The court heard it"                          # "!" is the one extra generated token
+    s = P.parse_echo_score(body, text=text, context_chars=len("The court"), server="s")
+    assert s == Score(logprob=-2.5, n_tokens=2)
+
+
+def test_echo_token_straddling_the_boundary_counts_as_continuation():
+    body = echo_body(["ab", "cd", "ef"], [None, -1.0, -2.0])
+    s = P.parse_echo_score(body, text="abcdef", context_chars=3, server="s")
+    assert s == Score(logprob=-3.0, n_tokens=2)
+
+
+def test_missing_logprobs_say_the_server_cannot_score():
+    with pytest.raises(BackendError, match="no per-token log-probabilities"):
+        P.parse_echo_score({"choices": [{"text": "x"}]}, text="x", context_chars=0, server="server h:1")
+
+
+def backend(stub, **kw):
+    kw.setdefault("backoff_s", 0.001)
+    return OpenAIBackend("m", stub.url, **kw)
+
+
+def test_generation_retries_429_and_500_then_succeeds():
+    with StubServer() as stub:
+        stub.queue("/chat/completions", Reply(429, {"error": "slow down"}), Reply(503, "busy"),
+                   Reply(200, chat_body("done")))
+        [g] = backend(stub).generate([REQ])
+        assert g.text == "done" and len(stub.requests) == 3
+
+
+def test_client_errors_are_not_retried():
+    with StubServer() as stub:
+        stub.queue("/chat/completions", Reply(400, {"error": "bad request"}))
+        with pytest.raises(BackendError, match="HTTP 400") as info:
+            backend(stub).generate([REQ])
+        assert not info.value.retryable and len(stub.requests) == 1
+
+
+def test_persistent_5xx_gives_up_after_bounded_retries():
+    with StubServer() as stub:
+        stub.default["/chat/completions"] = lambda p: Reply(500, "oops")
+        with pytest.raises(BackendError, match="after 3 tries") as info:
+            backend(stub, max_retries=2).generate([REQ])
+        assert info.value.retryable and len(stub.requests) == 3
+
+
+def test_timeouts_are_retried():
+    with StubServer() as stub:
+        stub.queue("/chat/completions", Reply(200, chat_body("late"), delay=1.0), Reply(200, chat_body("ok")))
+        [g] = backend(stub, timeout_s=0.2).generate([REQ])
+        assert g.text == "ok"
+
+
+def test_malformed_json_is_a_clear_error():
+    with StubServer() as stub:
+        stub.queue("/chat/completions", Reply(200, "{not json"))
+        with pytest.raises(BackendError, match="malformed JSON"):
+            backend(stub).generate([REQ])
+
+
+def test_batch_keeps_order_and_partial_successes_reach_the_cache(tmp_path):
+    with StubServer() as stub:
+        stub.default["/chat/completions"] = lambda p: (Reply(400, "no") if p["messages"][1]["content"] == "bad"
+                                                       else Reply(200, chat_body(p["messages"][1]["content"])))
+        reqs = [GenRequest(messages=(Message("system", "s"), Message("user", u))) for u in ("a", "bad", "c")]
+        db = Database(tmp_path / "db.sqlite3")
+        with pytest.raises(BackendError) as info:
+            CachedBackend(backend(stub), db, run="r", stage="s").generate(reqs)
+        assert [g and g.text for g in info.value.partial] == ["a", None, "c"]
+        assert db.execute("SELECT COUNT(*) FROM cache").fetchone()[0] == 2
+        out = backend(stub).generate([reqs[2], reqs[0]])
+        assert [g.text for g in out] == ["c", "a"]
+
+
+def test_api_key_comes_from_the_environment_and_is_stored_nowhere(tmp_path, monkeypatch):
+    secret = "sk-test-5ecret-value"
+    monkeypatch.setenv("MY_KEY", secret)
+    with StubServer() as stub:
+        stub.default["/chat/completions"] = lambda p: Reply(200, chat_body("hi"))
+        db = Database(tmp_path / "db.sqlite3")
+        CachedBackend(backend(stub, api_key_env="MY_KEY"), db, run="r", stage="s").generate([REQ])
+        assert stub.requests[0][1]["Authorization"] == f"Bearer {secret}"
+    db.close()
+    blob = b"".join(f.read_bytes() for f in tmp_path.glob("db.sqlite3*"))
+    assert blob.count(b"generate") >= 1                         # the database does hold the call
+    assert secret.encode() not in blob and b"127.0.0.1" not in blob
+
+
+def score_req():
+    return ScoreRequest(messages=(Message("user", "q"),), continuation="an answer")
+
+
+def test_logprob_needs_a_chat_template():
+    with StubServer() as stub:
+        stub.queue("/completions", Reply(200, echo_body([PROBE_TEXT, " x"], [None, -1.0])))
+        with pytest.raises(BackendError, match="set chat_template"):
+            backend(stub).logprob([score_req()])
+
+
+def probe_replies(stub, gen_lp, echo_lp):
+    stub.queue("/completions", Reply(200, echo_body([" is"], [gen_lp])),
+               Reply(200, echo_body([PROBE_TEXT, " is"], [None, echo_lp])))
+
+
+def test_untrustworthy_echo_logprobs_are_refused_naming_the_server():
+    with StubServer() as stub:
+        probe_replies(stub, gen_lp=-0.9, echo_lp=-7.5)            # shifted by a position, as llama_cpp.server
+        host = stub.url.split("//")[1].split("/")[0]
+        with pytest.raises(BackendError, match=f"server {host}: its echoed prompt log-probabilities cannot be "
+                                               "trusted"):
+            backend(stub, chat_template="chatml").logprob([score_req()])
+        assert len(stub.requests) == 2                            # nothing scored after the failed probe
+
+
+def test_trusted_server_scores_the_rendered_chat_prompt():
+    with StubServer() as stub:
+        probe_replies(stub, gen_lp=-0.9, echo_lp=-0.92)
+        prompt = "<|im_start|>user\nq<|im_end|>\n<|im_start|>assistant\n"
+        # the prompt's trailing newline moves into the continuation (lm-eval's rule, as in every backend)
+        stub.queue("/completions", Reply(200, echo_body([prompt[:-1], "\n", "an", " answer", "."],
+                                                        [None, -0.25, -1.5, -0.5, -3.0])))
+        [s] = backend(stub, chat_template="chatml").logprob([score_req()])
+        assert s == Score(logprob=-2.25, n_tokens=3)
+        assert stub.requests[-1][2] == P.build_echo_payload("m", prompt + "an answer")

@@ -1,0 +1,50 @@
+"""Deterministic group splits: a conversation (or a case) never lands on both sides."""
+
+from __future__ import annotations
+
+import pytest
+
+from recon.data.corpus import load_examples
+from recon.data.splits import split_examples
+from recon.errors import ConfigError
+from recon.types import Example
+
+
+def make(n, groups):
+    return [Example(id=str(i), domain="d", individual="A", conversation_id=f"c{i % groups}", turn_index=i,
+                    context=(), action="x", meta={"case": f"k{i % (groups // 2 or 1)}"}) for i in range(n)]
+
+
+def test_split_is_deterministic_exact_and_disjoint():
+    exs = make(200, 20)
+    train, test = split_examples(exs, test_fraction=0.3, seed=7)
+    again = split_examples(list(reversed(exs)), test_fraction=0.3, seed=7)
+    assert {e.id for e in test} == {e.id for e in again[1]}            # independent of input order
+    assert len({e.conversation_id for e in test}) == 6                   # ceil(0.3 × 20) groups
+    assert not {e.conversation_id for e in train} & {e.conversation_id for e in test}
+    assert len(train) + len(test) == 200
+    other = split_examples(exs, test_fraction=0.3, seed=8)[1]
+    assert {e.id for e in other} != {e.id for e in test}                 # the seed matters
+
+
+def test_split_by_meta_key_keeps_cases_together():
+    train, test = split_examples(make(100, 20), test_fraction=0.25, by="meta.case")
+    assert not {e.meta["case"] for e in train} & {e.meta["case"] for e in test}
+
+
+def test_bad_split_settings_say_how_to_fix():
+    with pytest.raises(ConfigError, match="strictly between 0 and 1"):
+        split_examples(make(10, 5), test_fraction=1.0)
+    with pytest.raises(ConfigError, match="need at least 2"):
+        split_examples(make(10, 1), test_fraction=0.5)
+    with pytest.raises(ConfigError, match="no meta field 'nope'"):
+        split_examples(make(10, 5), test_fraction=0.5, by="meta.nope")
+
+
+def test_scotus_split_by_case_never_crosses(shared_data):
+    files = [shared_data / "scotus_oral_argument" / f for f in ("elena_kagan.jsonl", "sonia_sotomayor.jsonl")]
+    exs = load_examples(files)
+    train, test = split_examples(exs, test_fraction=0.3, by="meta.case_id")
+    assert not {e.meta["case_id"] for e in train} & {e.meta["case_id"] for e in test}
+    assert not {e.conversation_id for e in train} & {e.conversation_id for e in test}
+    assert 0.15 < len(test) / len(exs) < 0.45

@@ -1,0 +1,112 @@
+"""The SQLite store: migrations, the cache in front of a backend, the call log."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from recon.backends.base import GenRequest, Message, ScoreRequest
+from recon.backends.fake import FakeBackend
+from recon.errors import BackendError
+from recon.store.cache import CachedBackend, cache_stats
+from recon.store.calls import recent_calls, run_cost
+from recon.store.db import MIGRATIONS, Database
+
+REQ = GenRequest(messages=(Message("user", "hello"),), temperature=0.8, max_tokens=20, seed=1)
+
+
+@pytest.fixture
+def db(tmp_path):
+    return Database(tmp_path / "recon.sqlite3")
+
+
+def test_migrations_run_once_and_wal_is_on(tmp_path):
+    path = tmp_path / "x.sqlite3"
+    Database(path).close()
+    again = Database(path)                              # re-opening applies nothing twice
+    assert again.schema_version() == len(MIGRATIONS)
+    assert again.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_cache_hits_skip_the_backend_and_are_logged(db):
+    inner = FakeBackend()
+    cached = CachedBackend(inner, db, run="r1", stage="s")
+    first = cached.generate([REQ])
+    second = CachedBackend(inner, db, run="r2", stage="s").generate([REQ])
+    assert first == second and len(inner.history) == 1
+    assert [c.cache_hit for c in recent_calls(db, run="r2")] == [True]
+    cost = run_cost(db, "r1")
+    assert (cost.calls, cost.backend_calls, cost.cache_hits) == (1, 1, 0)
+
+
+def test_each_sample_index_is_cached_on_its_own(db):
+    inner = FakeBackend()
+    cached = CachedBackend(inner, db, run="r", stage="s")
+    samples = REQ.samples(3)
+    texts = [g.text for g in cached.generate(samples)]
+    assert len(set(texts)) == 3 and len(inner.history) == 3
+    cached.generate(samples[:2] + REQ.samples(4)[3:])          # 0, 1 cached; 3 is new
+    assert len(inner.history) == 4 and inner.history[-1].sample_index == 3
+
+
+def test_any_parameter_change_is_a_different_key(db):
+    inner = FakeBackend()
+    cached = CachedBackend(inner, db, run="r", stage="s")
+    import dataclasses
+    variants = [REQ, dataclasses.replace(REQ, temperature=0.9), dataclasses.replace(REQ, top_p=0.5),
+                dataclasses.replace(REQ, max_tokens=21), dataclasses.replace(REQ, seed=2),
+                dataclasses.replace(REQ, stop=("x",))]
+    cached.generate(variants)
+    assert len(inner.history) == len(variants)
+    other_model = CachedBackend(FakeBackend(name="other"), db, run="r", stage="s")
+    other_model.generate([REQ])
+    assert len(other_model.inner.history) == 1                  # the fingerprint is part of the key
+
+
+def test_duplicates_in_one_batch_are_computed_once(db):
+    inner = FakeBackend()
+    out = CachedBackend(inner, db, run="r", stage="s").generate([REQ, REQ])
+    assert out[0] == out[1] and len(inner.history) == 1
+
+
+def test_errors_are_logged_not_cached_and_partial_results_are_kept(db):
+    boom = FakeBackend(fail=lambda r: True)
+    cached = CachedBackend(boom, db, run="r", stage="s")
+    with pytest.raises(BackendError):
+        cached.generate([REQ])
+    assert db.execute("SELECT COUNT(*) FROM cache").fetchone()[0] == 0
+    [row] = recent_calls(db, run="r")
+    assert row.error and not row.cache_hit
+
+    class HalfFails(FakeBackend):
+        def _generate(self, requests):
+            good = super()._generate(requests[:1])
+            raise BackendError("second failed", partial=good + [None])
+    inner = HalfFails()
+    reqs = REQ.samples(2)
+    with pytest.raises(BackendError):
+        CachedBackend(inner, db, run="r3", stage="s").generate(reqs)
+    retry = FakeBackend()
+    CachedBackend(retry, db, run="r4", stage="s").generate(reqs)
+    assert [r.sample_index for r in retry.history] == [1]      # the finished one was not paid twice
+
+
+def test_logprob_is_cached_too_and_stats_count_it(db):
+    inner = FakeBackend()
+    cached = CachedBackend(inner, db, run="r", stage="s")
+    req = ScoreRequest(messages=(Message("user", "q"),), continuation="an answer")
+    assert cached.logprob([req]) == cached.logprob([req])
+    assert len(inner.history) == 1
+    stats = {r["op"]: r for r in cache_stats(db)}
+    assert stats["logprob"]["entries"] == 1 and stats["logprob"]["hits"] == 1
+
+
+def test_concurrent_processes_can_share_the_database(tmp_path):
+    path = tmp_path / "shared.sqlite3"
+    a, b = Database(path), Database(path)
+    CachedBackend(FakeBackend(), a, run="ra", stage="s").generate([REQ])
+    inner = FakeBackend()
+    CachedBackend(inner, b, run="rb", stage="s").generate([REQ])
+    assert inner.history == []
+    assert isinstance(sqlite3.connect(path).execute("SELECT COUNT(*) FROM calls").fetchone()[0], int)

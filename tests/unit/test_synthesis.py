@@ -1,0 +1,113 @@
+"""Forward/backward synthesis: what each prompt shows, failures, and resuming after an interruption."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from recon.backends.fake import FakeBackend
+from recon.config import BackendConfig, SynthesisConfig
+from recon.store.cache import CachedBackend
+from recon.store.calls import recent_calls
+from recon.store.db import Database
+from recon.synthesis import synthesis_messages, synthesize
+from recon.synthesis_job import manifest_path, run_synthesis
+from recon.types import Example, Turn
+
+ACTION = "We should fund the library before the stadium."
+
+
+def example(i=0, **kw):
+    base = dict(id=f"x:{i}", domain="council", individual="Ann", conversation_id=f"c{i}", turn_index=2,
+                context=(Turn("Bob", "The stadium needs money."), Turn("Cy", "So does the library.")),
+                action=ACTION if i == 0 else f"{ACTION} Reason {i}.")
+    return Example(**(base | kw))
+
+
+def test_backward_prompt_shows_the_action_and_forward_does_not():
+    back = "\n".join(m.content for m in synthesis_messages(example(), SynthesisConfig(method="backward")))
+    fwd = "\n".join(m.content for m in synthesis_messages(example(), SynthesisConfig(method="forward")))
+    for text in (back, fwd):
+        assert "Bob: The stadium needs money." in text and "Ann" in text
+    assert ACTION in back and ACTION not in fwd
+
+
+def test_context_is_clipped_to_the_configured_turns_and_characters():
+    long = example(context=tuple(Turn(f"S{i}", "word " * 400) for i in range(10)))
+    cfg = SynthesisConfig(method="forward", max_context_turns=3, max_turn_chars=100)
+    user = synthesis_messages(long, cfg)[1].content
+    assert "S9:" in user and "S7:" in user and "S6:" not in user
+    assert max(len(line) for line in user.splitlines()) <= 105
+
+
+def test_traces_keep_order_and_record_provenance():
+    exs = [example(i) for i in range(3)]
+    fake = FakeBackend(script=["one", "two", "three"])
+    result = synthesize(exs, fake, SynthesisConfig(method="backward"))
+    assert [(t.id, t.reasoning) for t in result.traces] == [("x:0", "one"), ("x:1", "two"), ("x:2", "three")]
+    t = result.traces[0]
+    assert t.model == {"kind": "fake", "model": "fake"} and len(t.prompt_hash) == 16 and t.completion_tokens == 1
+
+
+def test_empty_and_failed_generations_are_failures_not_empty_traces():
+    exs = [example(i) for i in range(3)]
+    fake = FakeBackend(script=["fine", "   "])
+    result = synthesize(exs[:2], fake, SynthesisConfig(method="forward"))
+    assert [t.id for t in result.traces] == ["x:0"] and result.failures[0].error.startswith("the synthesizer")
+    boom = FakeBackend(fail=lambda r: True)
+    result = synthesize(exs, boom, SynthesisConfig(method="forward"))
+    assert result.traces == [] and len(result.failures) == 3
+
+
+def test_job_writes_traces_and_a_manifest(tmp_path):
+    out = tmp_path / "t.jsonl"
+    job = run_synthesis([example(i) for i in range(2)], BackendConfig(spec="fake"),
+                        SynthesisConfig(method="backward"), out=out, db=Database(tmp_path / "db.sqlite3"))
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [r["id"] for r in lines] == ["x:0", "x:1"] and set(lines[0]) == {
+        "id", "method", "reasoning", "model", "prompt_hash", "tokens", "finish_reason"}
+    manifest = json.loads(manifest_path(out).read_text())
+    assert manifest["counts"] == {"pairs": 2, "written": 2, "failed": 0}
+    assert manifest["cost"]["backend_calls"] == 2 and manifest["config"]["synthesis"]["method"] == "backward"
+    assert job.cost.calls == 2
+
+
+class Interrupting(FakeBackend):
+    """Raises KeyboardInterrupt on the k-th call, like Ctrl-C in the middle of a run."""
+
+    def __init__(self, after):
+        super().__init__()
+        self.after = after
+
+    def _generate(self, requests):
+        if len(self.history) >= self.after:
+            raise KeyboardInterrupt
+        return super()._generate(requests)
+
+
+def test_interrupted_run_leaves_no_output_and_resumes_without_paying_twice(tmp_path):
+    db = Database(tmp_path / "db.sqlite3")
+    exs = [example(i) for i in range(5)]
+    cfg = SynthesisConfig(method="backward")
+    out = tmp_path / "t.jsonl"
+    interrupted = CachedBackend(Interrupting(after=3), db, run="r1", stage="synthesize:backward")
+    with pytest.raises(KeyboardInterrupt):
+        synthesize(exs, interrupted, cfg)
+    assert not out.exists()
+    fresh = FakeBackend()
+    resumed = CachedBackend(fresh, db, run="r2", stage="synthesize:backward")
+    result = synthesize(exs, resumed, cfg)
+    assert len(result.traces) == 5
+    assert len(fresh.history) == 2                                    # only the two unfinished pairs
+    calls = recent_calls(db, run="r2", limit=10)
+    assert sum(c.cache_hit for c in calls) == 3 and sum(not c.cache_hit for c in calls) == 2
+
+
+def test_backend_errors_do_not_stop_the_other_pairs():
+    exs = [example(i) for i in range(3)]
+    fake = FakeBackend(fail=lambda r: "x1 marker" in "".join(m.content for m in r.messages))
+    exs[1] = example(1, context=(Turn("Bob", "x1 marker"),))
+    result = synthesize(exs, fake, SynthesisConfig(method="forward"), batch_size=1)
+    assert [t.id for t in result.traces] == ["x:0", "x:2"] and [f.id for f in result.failures] == ["x:1"]
+    assert "scripted failure" in result.failures[0].error
