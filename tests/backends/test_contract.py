@@ -60,14 +60,25 @@ def openai_backend(llama_server, gguf_template):
     return OpenAIBackend(llama_server.alias, llama_server.url, chat_template=str(gguf_template), api_key_env=None)
 
 
-@pytest.fixture(params=["fake", pytest.param("embedded", marks=pytest.mark.slow),
-                        pytest.param("hf", marks=pytest.mark.slow),
-                        pytest.param("openai", marks=pytest.mark.slow)])
-def backend(request):
+LOCAL = ["fake", pytest.param("embedded", marks=pytest.mark.slow), pytest.param("hf", marks=pytest.mark.slow)]
+
+
+def _build(request):
     if request.param == "fake":
         from recon.backends.fake import FakeBackend
         return FakeBackend()
     return request.getfixturevalue({"embedded": "embedded", "hf": "hf", "openai": "openai_backend"}[request.param])
+
+
+@pytest.fixture(params=LOCAL + [pytest.param("openai", marks=pytest.mark.slow)])
+def backend(request):
+    return _build(request)
+
+
+@pytest.fixture(params=LOCAL)
+def local_backend(request):
+    """Backends whose log-probabilities need no trust probe (openai: see the server tests below)."""
+    return _build(request)
 
 
 # ---------------------------------------------------------------------------- generate, every backend
@@ -105,9 +116,8 @@ def score_requests():
             ScoreRequest(messages=chat("Say hello."), continuation="Hello there!")]
 
 
-def test_logprob_keeps_length_and_order(backend):
-    if backend.fingerprint.kind == "openai":
-        pytest.skip("covered by test_openai_logprob_is_trusted_only_when_correct")
+def test_logprob_keeps_length_and_order(local_backend):
+    backend = local_backend
     reqs = score_requests()
     batch = backend.logprob(reqs)
     singles = [backend.logprob([r])[0] for r in reversed(reqs)][::-1]

@@ -3,6 +3,7 @@ for nothing twice (asserted from the call log and the cache)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -25,9 +26,18 @@ def count(db, sql, *params):
         return 0
 
 
-def test_sigkill_then_rerun_pays_nothing_twice(tmp_path, shared_data, recon_home):
-    data = shared_data / "scotus_oral_argument/sonia_sotomayor.jsonl"
+def write_pairs(path, n):
+    rows = [{"id": f"council:{i}", "domain": "council", "individual": "Ann", "conversation_id": f"c{i}",
+             "turn_index": 1, "context": [{"speaker": "Bob", "text": f"Should the town fund project {i}?"}],
+             "action": f"I would fund project {i} only if the library keeps its hours.", "meta": {}}
+            for i in range(n)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def test_sigkill_then_rerun_pays_nothing_twice(tmp_path, recon_home):
     n = 6
+    data = write_pairs(tmp_path / "pairs.jsonl", n)
     out = tmp_path / "traces.jsonl"
     cmd = [sys.executable, "-m", "recon.cli.main", "synthesize", "--data", str(data), "--method", "backward",
            "--limit", str(n), "--max-tokens", "48", "--out", str(out)]
@@ -58,5 +68,4 @@ def test_sigkill_then_rerun_pays_nothing_twice(tmp_path, shared_data, recon_home
 
 
 def load_examples_ids(path):
-    import json
     return [json.loads(line)["id"] for line in path.read_text().splitlines()]

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from recon.cli.main import main
 from recon.data.corpus import load_examples
 from tests.conftest import write_lines
+from tests.unit.test_corpus import BAD
 
 PAIR = {"id": "a:1", "domain": "d", "individual": "Ann", "conversation_id": "c1", "turn_index": 1,
         "context": [{"speaker": "Bob", "text": "Why?"}], "action": "Because.", "meta": {}}
@@ -26,13 +29,15 @@ def test_data_stats_prints_one_row_per_individual(shared_data, capsys):
     assert "cmv_original_poster" in out or "OP" in out
 
 
-def test_bad_data_exits_2_naming_file_and_line_and_writes_nothing(tmp_path, capsys):
-    bad = write_lines(tmp_path / "bad.jsonl", [json.dumps(PAIR), json.dumps(PAIR | {"id": "a:2", "action": ""})])
+@pytest.mark.parametrize("name,lines,line,message", BAD, ids=[b[0] for b in BAD])
+def test_bad_data_exits_2_naming_file_and_line_and_writes_nothing(tmp_path, capsys, name, lines, line, message):
+    bad = write_lines(tmp_path / "bad.jsonl", lines)
     out = tmp_path / "traces.jsonl"
     code = main(["synthesize", "--data", str(bad), "--method", "backward", "--dry-run", "--out", str(out)])
     assert code == 2
-    assert f"{bad}:2: action is empty" in capsys.readouterr().err
-    assert not out.exists()
+    err = capsys.readouterr().err
+    assert f"{bad}:{line}: " in err and message in err
+    assert not out.exists() and not list(tmp_path.glob(".traces.jsonl*"))
 
 
 def test_synthesize_dry_run_then_rerun_is_all_cache_hits(tmp_path, capsys):

@@ -2,8 +2,10 @@
 (`hf:embedded` is the embedded SmolLM2 GGUF). Loads offline only (HF_HUB_OFFLINE=1).
 
 Prompts are rendered with the tokenizer's chat template; tokens are encoded without extra special tokens
-(the template carries them). Sampling seeds torch per request, so a request's text does not depend on
-what ran before it. Scores keep only the logits rows they need (`logits_to_keep`).
+(the template carries them). Scoring and greedy generation run in left-padded batches of `batch_size`
+(padding changes results only by float rounding, ~1e-5 nats); scores keep only the logits rows they need
+(`logits_to_keep`). Sampled generation runs one request at a time with torch seeded from the request, so a
+sample does not depend on what else was in the batch.
 
 Example (not run here: loads the model; the contract tests do)::
 
@@ -41,8 +43,10 @@ def resolve_model_source(path: str) -> tuple[Path, str | None]:
 class HFBackend(Backend):
     preferred_batch = 4
 
-    def __init__(self, path: str, *, n_ctx: int = 4096, dtype: str = "float32", device: str | None = None):
+    def __init__(self, path: str, *, n_ctx: int = 4096, dtype: str = "float32", device: str | None = None,
+                 batch_size: int = 8):
         self.source, self.gguf_file = resolve_model_source(path)
+        self.batch_size = self.preferred_batch = batch_size
         self.n_ctx, self.dtype_name, self.device = n_ctx, dtype, device
         name = (self.gguf_file.removesuffix(".gguf") if self.gguf_file else self.source.name)
         quant = ""
@@ -65,6 +69,8 @@ class HFBackend(Backend):
                 str(self.source), dtype=getattr(torch, self.dtype_name), **kw)
             self.device = self.device or ("cuda" if torch.cuda.is_available() else "cpu")
             self._model.to(self.device).eval()
+            if self._tok.pad_token_id is None:
+                self._tok.pad_token = self._tok.eos_token
         return self._model, self._tok
 
     @property
@@ -82,50 +88,94 @@ class HFBackend(Backend):
     def encode(self, text: str) -> list[int]:
         return self.tokenizer(text, add_special_tokens=False)["input_ids"]
 
-    def _generate_one(self, req: GenRequest) -> Generation:
+    def _pad_left(self, seqs: list[list[int]]):
+        """A left-padded batch: (input_ids, attention_mask, position_ids) tensors on the model's device."""
+        import torch
+        width = max(len(x) for x in seqs)
+        pad = self.tokenizer.pad_token_id
+        ids = torch.tensor([[pad] * (width - len(x)) + x for x in seqs], device=self.device)
+        mask = torch.tensor([[0] * (width - len(x)) + [1] * len(x) for x in seqs], device=self.device)
+        return ids, mask, (mask.cumsum(-1) - 1).clamp(min=0)
+
+    def _generate_batch(self, reqs: list[GenRequest]) -> list[Generation]:
         import torch
         model, tok = self._load()
-        ids = self.encode(self.render(req.messages))
-        if len(ids) + 1 >= self.n_ctx:
-            raise BackendError(f"prompt of {len(ids)} tokens does not fit the {self.n_ctx}-token window")
-        kwargs = {"max_new_tokens": req.max_tokens, "pad_token_id": tok.pad_token_id or tok.eos_token_id}
-        if req.temperature > 0:
-            torch.manual_seed(req.effective_seed)
-            kwargs.update(do_sample=True, temperature=req.temperature, top_p=req.top_p, top_k=0)
+        prompts = [self.encode(self.render(r.messages)) for r in reqs]
+        for ids in prompts:
+            if len(ids) + 1 >= self.n_ctx:
+                raise BackendError(f"prompt of {len(ids)} tokens does not fit the {self.n_ctx}-token window")
+        first = reqs[0]
+        kwargs = {"max_new_tokens": first.max_tokens, "pad_token_id": tok.pad_token_id}
+        if first.temperature > 0:
+            torch.manual_seed(first.effective_seed)
+            kwargs.update(do_sample=True, temperature=first.temperature, top_p=first.top_p, top_k=0)
         else:
             kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
-        if req.stop:
-            kwargs.update(stop_strings=list(req.stop), tokenizer=tok)
+        if first.stop:
+            kwargs.update(stop_strings=list(first.stop), tokenizer=tok)
+        ids, mask, _ = self._pad_left(prompts)
         with torch.no_grad():
-            out = model.generate(torch.tensor([ids], device=self.device), **kwargs)
-        new = out[0, len(ids):].tolist()
+            out = model.generate(input_ids=ids, attention_mask=mask, **kwargs)
         cfg_eos = getattr(model.generation_config, "eos_token_id", None)
-        eos = {tok.eos_token_id} | set(cfg_eos if isinstance(cfg_eos, list) else [cfg_eos])
-        hit_eos = bool(new) and new[-1] in eos
-        text = tok.decode([t for t in new if t not in eos], skip_special_tokens=True)
-        stopped = hit_eos
-        for s in req.stop:
-            if s in text:
-                text, stopped = text[:text.index(s)], True
-        finish = "stop" if stopped or len(new) < req.max_tokens else "length"
-        return Generation(text=text, prompt_tokens=len(ids), completion_tokens=len(new), finish_reason=finish)
+        eos = {tok.eos_token_id, tok.pad_token_id} | set(cfg_eos if isinstance(cfg_eos, list) else [cfg_eos])
+        results = []
+        for req, prompt, row in zip(reqs, prompts, out[:, ids.shape[1]:].tolist(), strict=True):
+            new = row
+            for i, t in enumerate(row):
+                if t in eos:
+                    new = row[:i + 1]
+                    break
+            hit_eos = bool(new) and new[-1] in eos
+            text = tok.decode([t for t in new if t not in eos], skip_special_tokens=True)
+            stopped = hit_eos
+            for s in req.stop:
+                if s in text:
+                    text, stopped = text[:text.index(s)], True
+            finish = "stop" if stopped or len(new) < req.max_tokens else "length"
+            results.append(Generation(text=text, prompt_tokens=len(prompt), completion_tokens=len(new),
+                                      finish_reason=finish))
+        return results
 
     def _generate(self, requests: list[GenRequest]) -> list[Generation]:
-        return [self._generate_one(r) for r in requests]
+        """Greedy requests with equal settings share a batch; sampled ones run alone (seeded per request)."""
+        out: list[Generation | None] = [None] * len(requests)
+        groups: dict[tuple, list[int]] = {}
+        for i, r in enumerate(requests):
+            key = (r.max_tokens, r.stop) if r.temperature == 0 else ("sampled", i)
+            groups.setdefault(key, []).append(i)
+        for members in groups.values():
+            for start in range(0, len(members), self.batch_size):
+                chunk = members[start:start + self.batch_size]
+                for i, g in zip(chunk, self._generate_batch([requests[i] for i in chunk]), strict=True):
+                    out[i] = g
+        return out
 
-    def _score_one(self, req: ScoreRequest) -> Score:
+    def _score_batch(self, reqs: list[ScoreRequest]) -> list[Score]:
         import torch
         model, _ = self._load()
-        ctx_ids, cont_ids = encode_pair(self.encode, self.render(req.messages), req.continuation)
-        ctx_ids, dropped = truncate_left(ctx_ids, cont_ids, self.n_ctx)
-        ids = torch.tensor([ctx_ids + cont_ids], device=self.device)
+        pairs, dropped = [], []
+        for req in reqs:
+            ctx_ids, cont_ids = encode_pair(self.encode, self.render(req.messages), req.continuation)
+            ctx_ids, n_dropped = truncate_left(ctx_ids, cont_ids, self.n_ctx)
+            pairs.append((ctx_ids, cont_ids))
+            dropped.append(n_dropped)
+        ids, mask, positions = self._pad_left([c + x for c, x in pairs])
+        keep = max(len(x) for _, x in pairs) + 1
         with torch.no_grad():
-            logits = model(ids, logits_to_keep=len(cont_ids) + 1).logits[0, :-1]
-        return Score(logprob=target_logprob(logits.float().cpu().numpy(), cont_ids), n_tokens=len(cont_ids),
-                     truncated_prompt_tokens=dropped)
+            logits = model(input_ids=ids, attention_mask=mask, position_ids=positions,
+                           logits_to_keep=keep).logits
+        scores = []
+        for row, (_, cont_ids), n_dropped in zip(logits, pairs, dropped, strict=True):
+            rows = row[keep - len(cont_ids) - 1:-1].float().cpu().numpy()
+            scores.append(Score(logprob=target_logprob(rows, cont_ids), n_tokens=len(cont_ids),
+                                truncated_prompt_tokens=n_dropped))
+        return scores
 
     def _logprob(self, requests: list[ScoreRequest]) -> list[Score]:
-        return [self._score_one(r) for r in requests]
+        out: list[Score] = []
+        for start in range(0, len(requests), self.batch_size):
+            out.extend(self._score_batch(requests[start:start + self.batch_size]))
+        return out
 
     def close(self) -> None:
         self._model = self._tok = None

@@ -30,7 +30,7 @@ from recon.backends.chat_template import render_chat
 from recon.backends.tokenize import split_whitespace
 from recon.errors import BackendError, ConfigError
 
-RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504}
+RETRY_STATUS = {408, 429, 500, 502, 503, 504}
 PROBE_TEXT = "The court heard the case because the law"
 
 

@@ -53,10 +53,6 @@ class CachedBackend(Backend):
     def preferred_batch(self) -> int:
         return getattr(self.inner, "preferred_batch", 1)
 
-    def with_stage(self, stage: str) -> CachedBackend:
-        """The same cache and backend, logging under another stage name."""
-        return CachedBackend(self.inner, self.db, run=self.log.run, stage=stage, read=self.read)
-
     def _lookup(self, keys: list[str]) -> dict[str, dict]:
         if not self.read or not keys:
             return {}
