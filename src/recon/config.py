@@ -46,6 +46,39 @@ class SynthesisConfig(_Strict):
     max_action_chars: int = Field(600, ge=50)
 
 
+class LeakageConfig(_Strict):
+    """When a trace counts as quoting the action, and what selection does about it."""
+
+    max_shared_run: int = Field(7, ge=1)             # a run of more shared words than this leaks
+    max_ngram_fraction: float = Field(0.3, ge=0.0, le=1.0)   # of the action's 4-grams
+    policy: Literal["reject", "penalize"] = "reject"
+    penalty: float = Field(1.0, ge=0.0)              # λ in score − λ·overlap (policy "penalize")
+
+
+class ReconstructionConfig(_Strict):
+    """How the reconstruction model sees a pair: the context and a trace, never the action."""
+
+    max_context_turns: int = Field(6, ge=1, le=64)
+    max_turn_chars: int = Field(600, ge=50)
+    max_action_chars: int = Field(1500, ge=50)       # the action scored by `likelihood` is clipped to this
+    max_tokens: int = Field(96, ge=8, le=2048)       # reconstruction length (judge, embedding)
+    judge_retries: int = Field(2, ge=0, le=10)       # extra judge attempts when its output does not parse
+    judge_max_tokens: int = Field(64, ge=8, le=1024)
+
+
+class ReconSelectConfig(_Strict):
+    """Recon-Select: N backward candidates, scored by reconstruction, the best non-leaking one kept."""
+
+    n: int = Field(4, ge=1, le=64)
+    scorer: Literal["likelihood", "judge", "embedding"] = "likelihood"
+    temperature: float = Field(0.8, gt=0.0, le=2.0)
+    top_p: float = Field(0.95, gt=0.0, le=1.0)
+    seed: int = 0
+    synthesis: SynthesisConfig = SynthesisConfig(method="backward")
+    reconstruction: ReconstructionConfig = ReconstructionConfig()
+    leakage: LeakageConfig = LeakageConfig()
+
+
 def validated(model: type[BaseModel], **values) -> BaseModel:
     """Build a config, turning pydantic's error into a ConfigError that names each bad field."""
     try:

@@ -17,15 +17,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from recon.backends.base import Backend, GenRequest, Message
-from recon.config import SynthesisConfig
+from recon.config import LeakageConfig, SynthesisConfig
 from recon.errors import BackendError
+from recon.leakage import measure_leakage
 from recon.prompts import load_prompt
 from recon.types import Example, Trace
 
 
-def _clip(text: str, limit: int) -> str:
+def clip_text(text: str, limit: int, *, ellipsis: bool = True) -> str:
+    """Whitespace-normalised `text`, cut at a word boundary to at most `limit` characters (plus "…")."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    return cut + ("…" if ellipsis else "")
 
 
 def render_context(example: Example, *, max_turns: int, max_turn_chars: int) -> str:
@@ -33,14 +38,14 @@ def render_context(example: Example, *, max_turns: int, max_turn_chars: int) -> 
     turns = example.context[-max_turns:]
     if not turns:
         return "(the conversation starts here)"
-    return "\n".join(f"{t.speaker}: {_clip(t.text, max_turn_chars)}" for t in turns)
+    return "\n".join(f"{t.speaker}: {clip_text(t.text, max_turn_chars)}" for t in turns)
 
 
 def synthesis_messages(example: Example, cfg: SynthesisConfig) -> tuple[Message, ...]:
     context = render_context(example, max_turns=cfg.max_context_turns, max_turn_chars=cfg.max_turn_chars)
     values = {"individual": example.individual, "context": context}
     if cfg.method == "backward":
-        values["action"] = _clip(example.action, cfg.max_action_chars)
+        values["action"] = clip_text(example.action, cfg.max_action_chars)
     return load_prompt(cfg.method).render(**values)
 
 
@@ -62,8 +67,10 @@ class SynthesisResult:
 
 
 def synthesize(examples: Sequence[Example], backend: Backend, cfg: SynthesisConfig, *,
-               batch_size: int | None = None, on_progress: Callable[[int], None] | None = None) -> SynthesisResult:
-    """One trace per example, in input order. A failed or empty generation is a `Failure`, never an empty trace."""
+               batch_size: int | None = None, on_progress: Callable[[int], None] | None = None,
+               leakage: LeakageConfig | None = None) -> SynthesisResult:
+    """One trace per example, in input order. A failed or empty generation is a `Failure`, never an empty trace.
+    Every trace carries its leakage figures against the true action (forward traces too)."""
     batch_size = batch_size or getattr(backend, "preferred_batch", 1)
     result = SynthesisResult()
     fingerprint = backend.fingerprint.to_json()
@@ -88,7 +95,8 @@ def synthesize(examples: Sequence[Example], backend: Backend, cfg: SynthesisConf
                 continue
             result.traces.append(Trace(id=ex.id, method=cfg.method, reasoning=reasoning, model=fingerprint,
                                        prompt_hash=req.prompt_hash(), prompt_tokens=gen.prompt_tokens,
-                                       completion_tokens=gen.completion_tokens, finish_reason=gen.finish_reason))
+                                       completion_tokens=gen.completion_tokens, finish_reason=gen.finish_reason,
+                                       leakage=measure_leakage(reasoning, ex.action, leakage).to_json()))
         if on_progress is not None:
             on_progress(len(chunk))
     return result

@@ -1,57 +1,63 @@
-"""One synthesis job: examples → cached backend → traces JSONL (atomic) + manifest + cost summary.
+"""Synthesis jobs: examples → cached backends → traces JSONL (atomic) + manifest + a JobSummary.
 
-Re-running the same job after an interruption resumes: finished generations come from the cache and
-nothing is paid twice; the output file only appears, whole, at the end.
+`run_synthesis` writes one trace per pair (forward, backward); `run_recon_select` writes the kept trace
+of N scored candidates (recon-select). Re-running a job after an interruption resumes: finished LM calls
+come from the cache and nothing is paid twice; the output file only appears, whole, at the end.
 
     >>> from recon.types import Example, Turn
     >>> ex = Example(id="1", domain="d", individual="Ann", conversation_id="c", turn_index=1,
     ...              context=(Turn("Bob", "Why?"),), action="Because.")
     >>> tmp = Path(getfixture("tmp_path"))
-    >>> job = run_synthesis([ex], BackendConfig(spec="fake"), SynthesisConfig(method="forward"),
-    ...                     out=tmp / "t.jsonl", db=Database(tmp / "db.sqlite3"))
-    >>> job.written, job.cost.backend_calls
-    (1, 1)
+    >>> job, failures = run_synthesis([ex], BackendConfig(spec="fake"), SynthesisConfig(method="forward"),
+    ...                               out=tmp / "t.jsonl", db=Database(tmp / "db.sqlite3"))
+    >>> job.written, job.cost.backend_calls, failures
+    (1, 1, [])
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from recon.atomicio import write_json_atomic, write_jsonl_atomic
 from recon.backends.registry import build_backend, redacted_spec
-from recon.config import BackendConfig, SynthesisConfig
+from recon.config import BackendConfig, ReconSelectConfig, SynthesisConfig
 from recon.manifest import build_manifest
+from recon.scoring import build_scorer
+from recon.selection import Selection, select_pair
 from recon.store.cache import CachedBackend
-from recon.store.calls import RunCost, new_run_id, run_cost
+from recon.store.calls import Meter, new_run_id, run_cost
 from recon.store.db import Database
+from recon.summary import JobSummary
 from recon.synthesis import Failure, synthesize
 from recon.types import Example
-
-
-@dataclass(frozen=True)
-class SynthesisJobResult:
-    method: str
-    pairs: int
-    written: int
-    failures: list[Failure]
-    cost: RunCost
-    out: Path
-    run: str
 
 
 def manifest_path(out: Path) -> Path:
     return out.with_name(out.name + ".manifest.json")
 
 
+def backend_json(cfg: BackendConfig) -> dict:
+    """A backend config as manifests show it: no URL (URLs may carry credentials)."""
+    return {**cfg.model_dump(), "spec": redacted_spec(cfg.spec)}
+
+
+def _finish(summary: JobSummary, config: dict, fingerprints: list[dict], inputs: list[str] | None) -> None:
+    figures = summary.figures()
+    write_json_atomic(manifest_path(summary.out), build_manifest(
+        f"synthesize:{summary.method}", config, fingerprints=fingerprints, inputs=inputs,
+        counts={"pairs": summary.pairs, "written": summary.written, "invalid": summary.invalid,
+                "leaking": summary.leaking},
+        cost={**dataclasses.asdict(summary.cost), **{k: v for k, v in figures.items()
+                                                     if k not in ("method", "scorer", "pairs", "written")}}))
+
+
 def run_synthesis(examples: Sequence[Example], backend_config: BackendConfig, cfg: SynthesisConfig, *,
                   out: str | Path, db: Database, run: str | None = None,
                   on_progress: Callable[[int], None] | None = None, inputs: list[str] | None = None
-                  ) -> SynthesisJobResult:
-    out = Path(out)
-    run = run or new_run_id()
+                  ) -> tuple[JobSummary, list[Failure]]:
+    out, run = Path(out), run or new_run_id()
     stage = f"synthesize:{cfg.method}"
     backend = CachedBackend(build_backend(backend_config), db, run=run, stage=stage)
     try:
@@ -59,12 +65,75 @@ def run_synthesis(examples: Sequence[Example], backend_config: BackendConfig, cf
     finally:
         backend.close()
     written = write_jsonl_atomic(out, (t.to_json() for t in result.traces))
-    cost = run_cost(db, run, stage)
-    write_json_atomic(manifest_path(out), build_manifest(
-        stage, {"synthesis": cfg.model_dump(),
-                "backend": {**backend_config.model_dump(), "spec": redacted_spec(backend_config.spec)}},
-        fingerprints=[backend.fingerprint.to_json()], inputs=inputs,
-        counts={"pairs": len(examples), "written": written, "failed": len(result.failures)},
-        cost=dataclasses.asdict(cost)))
-    return SynthesisJobResult(method=cfg.method, pairs=len(examples), written=written,
-                              failures=result.failures, cost=cost, out=out, run=run)
+    summary = JobSummary(cfg.method, None, pairs=len(examples), written=written, invalid=len(result.failures),
+                         leaking=sum(bool(t.leakage.get("leaking")) for t in result.traces),
+                         cost=run_cost(db, run, stage), out=out, run=run)
+    _finish(summary, {"synthesis": cfg.model_dump(), "backend": backend_json(backend_config)},
+            [backend.fingerprint.to_json()], inputs)
+    return summary, result.failures
+
+
+def selection_record(example_id: str, sel: Selection, *, scorer: str, fingerprints: dict, cost: Meter) -> dict:
+    chosen = sel.chosen
+    return {
+        "id": example_id, "method": "recon-select", "scorer": scorer,
+        "reasoning": chosen.reasoning if chosen else None, "selected_index": sel.selected,
+        "flags": sel.flags, "invalid": sel.invalid,
+        "leakage": chosen.leakage.to_json() if chosen else None,
+        "candidates": [c.to_json() for c in sel.candidates],
+        "model": fingerprints["synthesizer"], "reconstructor": fingerprints["reconstructor"],
+        "judge": fingerprints.get("judge"), "prompt_hash": sel.prompt_hash,
+        "tokens": {"prompt": chosen.prompt_tokens if chosen else 0,
+                   "completion": chosen.completion_tokens if chosen else 0},
+        "scoring": sel.extra, "cost": cost.to_json(),
+    }
+
+
+def run_recon_select(examples: Sequence[Example], cfg: ReconSelectConfig, *, synthesizer: BackendConfig,
+                     reconstructor: BackendConfig, judge: BackendConfig | None, out: str | Path, db: Database,
+                     run: str | None = None, on_progress: Callable[[int], None] | None = None,
+                     inputs: list[str] | None = None, embedder=None,
+                     backend_factory: Callable[[BackendConfig], object] = build_backend) -> JobSummary:
+    out, run = Path(out), run or new_run_id()
+    stage = f"synthesize:recon-select:{cfg.scorer}"
+    built: dict[BackendConfig, object] = {}        # one model instance per distinct backend config
+
+    def cached(config: BackendConfig, part: str) -> CachedBackend:
+        if config not in built:
+            built[config] = backend_factory(config)
+        return CachedBackend(built[config], db, run=run, stage=f"{stage}:{part}")
+
+    synth = cached(synthesizer, "candidates")
+    recon = cached(reconstructor, "reconstruct")
+    judge_backend = cached(judge or reconstructor, "judge") if cfg.scorer == "judge" else None
+    backends = [b for b in (synth, recon, judge_backend) if b is not None]
+    fingerprints = {"synthesizer": synth.fingerprint.to_json(), "reconstructor": recon.fingerprint.to_json(),
+                    "judge": judge_backend.fingerprint.to_json() if judge_backend else None}
+    scorer = build_scorer(cfg.scorer, reconstructor=recon, cfg=cfg.reconstruction, judge=judge_backend,
+                          embedder=embedder)
+    records = []
+    try:
+        for example in examples:
+            meter = Meter()
+            for b in backends:
+                b.meter = meter
+            sel = select_pair(example, synth, scorer, cfg)
+            records.append(selection_record(example.id, sel, scorer=cfg.scorer, fingerprints=fingerprints,
+                                            cost=meter))
+            if on_progress is not None:
+                on_progress(1)
+    finally:
+        for b in backends:
+            b.close()
+    write_jsonl_atomic(out, records)
+    total = run_cost(db, run, stage + ":", prefix=True)
+    summary = JobSummary("recon-select", cfg.scorer, pairs=len(examples),
+                         written=sum(r["reasoning"] is not None for r in records),
+                         invalid=sum(r["invalid"] is not None for r in records),
+                         leaking=sum(bool(r["leakage"] and r["leakage"]["leaking"]) for r in records),
+                         cost=total, out=out, run=run)
+    _finish(summary, {"recon_select": cfg.model_dump(), "synthesizer": backend_json(synthesizer),
+                      "reconstructor": backend_json(reconstructor),
+                      "judge": backend_json(judge) if judge else None},
+            [fp for fp in fingerprints.values() if fp], inputs)
+    return summary

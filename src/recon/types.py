@@ -54,11 +54,12 @@ class Trace:
     prompt_tokens: int
     completion_tokens: int
     finish_reason: str = "stop"
+    leakage: dict[str, Any] = field(default_factory=dict)   # recon.leakage.Leakage.to_json()
 
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id, "method": self.method, "reasoning": self.reasoning, "model": self.model,
             "prompt_hash": self.prompt_hash,
             "tokens": {"prompt": self.prompt_tokens, "completion": self.completion_tokens},
-            "finish_reason": self.finish_reason,
+            "finish_reason": self.finish_reason, "leakage": self.leakage,
         }

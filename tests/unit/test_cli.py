@@ -86,3 +86,41 @@ def test_unknown_backend_is_a_clear_error(tmp_path, capsys):
     code = main(["synthesize", "--data", str(pairs_file(tmp_path)), "--method", "forward",
                  "--model", "embeded", "--out", str(tmp_path / "x.jsonl")])
     assert code == 2 and "did you mean 'embedded'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("scorer", ["likelihood", "judge", "embedding"])
+def test_recon_select_dry_run_for_every_scorer_prints_the_cost_table(tmp_path, capsys, scorer):
+    data = pairs_file(tmp_path)
+    out = tmp_path / f"sel_{scorer}.jsonl"
+    assert main(["synthesize", "--data", str(data), "--method", "recon-select", "--n", "3", "--scorer", scorer,
+                 "--dry-run", "--out", str(out)]) == 0
+    records = [json.loads(x) for x in out.read_text().splitlines()]
+    assert len(records) == 3 and all(r["reasoning"] and len(r["candidates"]) == 3 for r in records)
+    table = capsys.readouterr().out
+    for column in ("calls/pair", "tokens/pair", "s/pair", "cache hits %", "leaking %", "invalid %"):
+        assert column in table
+    header = next(row_cells(line) for line in table.splitlines() if "calls/pair" in line)
+    row = dict(zip(header, next(row_cells(line) for line in table.splitlines() if "recon-select" in line)))
+    assert row["scorer"] == scorer
+    # N candidates, then N+1 scoring passes | N reconstructions + 1 judge call | N reconstructions
+    assert row["calls/pair"] == {"likelihood": "7", "judge": "7", "embedding": "6"}[scorer]
+
+
+def row_cells(line: str) -> list[str]:
+    return [c.strip() for c in line.replace("┃", "│").split("│")[1:-1]]
+
+
+def test_score_existing_traces_and_unknown_ids(tmp_path, capsys):
+    data = pairs_file(tmp_path)
+    traces = tmp_path / "bw.jsonl"
+    assert main(["synthesize", "--data", str(data), "--method", "backward", "--dry-run", "--out", str(traces)]) == 0
+    out = tmp_path / "scored.jsonl"
+    assert main(["score", "--traces", str(traces), "--data", str(data), "--scorer", "likelihood", "--dry-run",
+                 "--out", str(out)]) == 0
+    scored = [json.loads(x) for x in out.read_text().splitlines()]
+    assert len(scored) == 3 and all(isinstance(r["score"], float) and "leaking" in r["leakage"] for r in scored)
+    other = write_lines(tmp_path / "other.jsonl", [json.dumps(PAIR | {"id": "zzz"})])
+    capsys.readouterr()
+    assert main(["score", "--traces", str(traces), "--data", str(other), "--scorer", "likelihood",
+                 "--dry-run"]) == 2
+    assert f"{traces}:1: trace id 'a:0' is not in the data" in capsys.readouterr().err

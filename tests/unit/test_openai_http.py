@@ -34,13 +34,13 @@ def test_echo_score_sums_only_the_continuation():
     body = echo_body(["The", " court", " heard", " it", "!"], [None, -1.0, -2.0, -0.5, -9.0])
     text = "The court heard it"                          # "!" is the one extra generated token
     s = P.parse_echo_score(body, text=text, context_chars=len("The court"), server="s")
-    assert s == Score(logprob=-2.5, n_tokens=2)
+    assert s == Score(logprob=-2.5, n_tokens=2, prompt_tokens=2)
 
 
 def test_echo_token_straddling_the_boundary_counts_as_continuation():
     body = echo_body(["ab", "cd", "ef"], [None, -1.0, -2.0])
     s = P.parse_echo_score(body, text="abcdef", context_chars=3, server="s")
-    assert s == Score(logprob=-3.0, n_tokens=2)
+    assert s == Score(logprob=-3.0, n_tokens=2, prompt_tokens=1)
 
 
 def test_missing_logprobs_say_the_server_cannot_score():
@@ -153,5 +153,5 @@ def test_trusted_server_scores_the_rendered_chat_prompt():
         stub.queue("/completions", Reply(200, echo_body([prompt[:-1], "\n", "an", " answer", "."],
                                                         [None, -0.25, -1.5, -0.5, -3.0])))
         [s] = backend(stub, chat_template="chatml").logprob([score_req()])
-        assert s == Score(logprob=-2.25, n_tokens=3)
+        assert s == Score(logprob=-2.25, n_tokens=3, prompt_tokens=1)
         assert stub.requests[-1][2] == P.build_echo_payload("m", prompt + "an answer")

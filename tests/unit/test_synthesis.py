@@ -62,15 +62,17 @@ def test_empty_and_failed_generations_are_failures_not_empty_traces():
 
 def test_job_writes_traces_and_a_manifest(tmp_path):
     out = tmp_path / "t.jsonl"
-    job = run_synthesis([example(i) for i in range(2)], BackendConfig(spec="fake"),
+    job, failures = run_synthesis([example(i) for i in range(2)], BackendConfig(spec="fake"),
                         SynthesisConfig(method="backward"), out=out, db=Database(tmp_path / "db.sqlite3"))
     lines = [json.loads(x) for x in out.read_text().splitlines()]
     assert [r["id"] for r in lines] == ["x:0", "x:1"] and set(lines[0]) == {
-        "id", "method", "reasoning", "model", "prompt_hash", "tokens", "finish_reason"}
+        "id", "method", "reasoning", "model", "prompt_hash", "tokens", "finish_reason", "leakage"}
+    assert lines[0]["leakage"]["leaking"] is False
     manifest = json.loads(manifest_path(out).read_text())
-    assert manifest["counts"] == {"pairs": 2, "written": 2, "failed": 0}
-    assert manifest["cost"]["backend_calls"] == 2 and manifest["config"]["synthesis"]["method"] == "backward"
-    assert job.cost.calls == 2
+    assert manifest["counts"] == {"pairs": 2, "written": 2, "invalid": 0, "leaking": 0}
+    assert manifest["cost"]["backend_calls"] == 2 and manifest["cost"]["calls_per_pair"] == 1.0
+    assert manifest["config"]["synthesis"]["method"] == "backward"
+    assert job.cost.calls == 2 and failures == []
 
 
 class Interrupting(FakeBackend):

@@ -30,7 +30,9 @@ class Message:
 
 @dataclass(frozen=True)
 class GenRequest:
-    """One sampled completion of a chat prompt. `sample_index` distinguishes the n samples of one prompt."""
+    """One sampled completion of a chat prompt. `sample_index` distinguishes the n samples of one prompt.
+    `json_schema` asks for structured output: llama.cpp enforces it with a grammar, OpenAI-compatible servers
+    get `response_format`, the hf backend does not constrain (callers parse and retry)."""
 
     messages: tuple[Message, ...]
     temperature: float = 0.0
@@ -39,6 +41,7 @@ class GenRequest:
     stop: tuple[str, ...] = ()
     seed: int = 0
     sample_index: int = 0
+    json_schema: str | None = None     # constrain the output to this JSON schema (canonical JSON text)
 
     def __post_init__(self) -> None:
         if not self.messages:
@@ -93,6 +96,7 @@ class Score:
     logprob: float                 # sum of the continuation's token log-probabilities (nats)
     n_tokens: int                  # continuation tokens scored
     truncated_prompt_tokens: int = 0
+    prompt_tokens: int = 0         # prompt tokens conditioned on (after truncation)
 
     @property
     def mean(self) -> float:
@@ -120,10 +124,26 @@ class Fingerprint:
         return out
 
 
+@dataclass
+class TokenCounters:
+    """What a backend was asked to process vs. what it actually ran through the model (prefix reuse
+    makes the second smaller). Backends without reuse count both the same."""
+
+    requested: int = 0
+    evaluated: int = 0
+
+
 class Backend(abc.ABC):
     """Subclasses implement `_generate` / `_logprob`; the public methods check the batch contract."""
 
     fingerprint: Fingerprint
+
+    @property
+    def counters(self) -> TokenCounters:
+        """Prompt tokens requested vs. evaluated by this instance (created on first use)."""
+        if "_counters" not in self.__dict__:
+            self.__dict__["_counters"] = TokenCounters()
+        return self.__dict__["_counters"]
 
     def generate(self, requests: list[GenRequest]) -> list[Generation]:
         out = self._generate(list(requests))

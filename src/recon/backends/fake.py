@@ -1,7 +1,7 @@
 """A deterministic, scripted backend shipped in the package: for unit tests and `--dry-run`.
 
 Generations come from a scripted queue first, then from an optional `responder(request)`, else a
-deterministic text derived from the request's hash. Log-probabilities are a function of the request
+deterministic text derived from the request's hash (for a listwise judge prompt: JSON grades). Log-probabilities are a function of the request
 hash (or of an optional `scorer(request)`); tokens are whitespace-separated words. Every request is
 appended to `history`, so tests can assert what was (or was not) sent.
 
@@ -15,6 +15,8 @@ appended to `history`, so tests can assert what was (or was not) sent.
 
 from __future__ import annotations
 
+import json
+import re
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -51,6 +53,9 @@ class FakeBackend(Backend):
         if self.responder is not None:
             return self.responder(req)
         h = content_hash([req.prompt_hash(), req.effective_seed, req.temperature], tag="fake", length=8)
+        labels = re.findall(r'^([A-Z]): "', req.messages[-1].content, flags=re.M)
+        if labels and "JSON" in req.messages[-1].content:      # a listwise judge request: grades 1-10
+            return json.dumps({k: 1 + int(content_hash([h, k], tag="grade", length=4), 16) % 10 for k in labels})
         return f"I think the point that matters here is {h}, so I answer accordingly."
 
     def _generate(self, requests: list[GenRequest]) -> list[Generation]:
@@ -81,5 +86,8 @@ class FakeBackend(Backend):
                 else:
                     total = -n * (1.0 + 4.0 * hash_fraction([m.content for m in req.messages]
                                                             + [req.continuation], tag="fake-logprob"))
-                out.append(Score(logprob=total, n_tokens=n))
+                prompt = sum(_words(m.content) for m in req.messages)
+                self.counters.requested += prompt + n
+                self.counters.evaluated += prompt + n
+                out.append(Score(logprob=total, n_tokens=n, prompt_tokens=prompt))
         return out

@@ -165,10 +165,13 @@ class HFBackend(Backend):
             logits = model(input_ids=ids, attention_mask=mask, position_ids=positions,
                            logits_to_keep=keep).logits
         scores = []
-        for row, (_, cont_ids), n_dropped in zip(logits, pairs, dropped, strict=True):
+        n = sum(len(c) + len(x) for c, x in pairs)
+        self.counters.requested += n
+        self.counters.evaluated += n
+        for row, (ctx_ids, cont_ids), n_dropped in zip(logits, pairs, dropped, strict=True):
             rows = row[keep - len(cont_ids) - 1:-1].float().cpu().numpy()
             scores.append(Score(logprob=target_logprob(rows, cont_ids), n_tokens=len(cont_ids),
-                                truncated_prompt_tokens=n_dropped))
+                                truncated_prompt_tokens=n_dropped, prompt_tokens=len(ctx_ids)))
         return scores
 
     def _logprob(self, requests: list[ScoreRequest]) -> list[Score]:

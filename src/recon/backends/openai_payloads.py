@@ -10,6 +10,7 @@ No network here: each function maps dicts to dicts or records, and is unit-teste
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 from recon.backends.base import Generation, GenRequest, Score
@@ -28,6 +29,9 @@ def build_chat_payload(model: str, req: GenRequest) -> dict[str, Any]:
     }
     if req.stop:
         payload["stop"] = list(req.stop)
+    if req.json_schema:
+        payload["response_format"] = {"type": "json_schema",
+                                      "json_schema": {"name": "response", "schema": json.loads(req.json_schema)}}
     return payload
 
 
@@ -99,7 +103,7 @@ def parse_echo_score(body: Any, *, text: str, context_chars: int, server: str) -
         n += 1
     if n == 0:
         raise BackendError(f"{server}: no continuation tokens were scored")
-    return Score(logprob=total, n_tokens=n)
+    return Score(logprob=total, n_tokens=n, prompt_tokens=first)
 
 
 def parse_next_token(body: Any, *, server: str) -> tuple[str, float]:

@@ -1,5 +1,5 @@
-"""`recon demo` (what `make demo` runs): backward and forward synthesis with the embedded model on a few
-real pairs, a cost table, and one example shown side by side.
+"""`recon demo` (what `make demo` runs): backward, forward and recon-select (likelihood, N=4) synthesis with
+the embedded model on a few real pairs, the cost table, and one example shown side by side.
 
 For now the demo reads the shared development corpora (../shared/data, or $RECON_DEMO_DATA); the
 project's own generated demo corpus replaces them once the known-latent benchmark lands.
@@ -13,14 +13,14 @@ import os
 from pathlib import Path
 
 from recon.cli.output import console, progress_bar
-from recon.cli.synthesize_cmd import print_synthesis_summary
-from recon.config import BackendConfig, SynthesisConfig
+from recon.cli.synthesize_cmd import print_summaries
+from recon.config import BackendConfig, ReconSelectConfig, SynthesisConfig
 from recon.data.corpus import load_examples
 from recon.errors import ConfigError
 from recon.store.calls import new_run_id
 from recon.store.db import Database
 from recon.synthesis import render_context
-from recon.synthesis_job import run_synthesis
+from recon.synthesis_job import run_recon_select, run_synthesis
 
 DEMO_FILE = "scotus_oral_argument/elena_kagan.jsonl"
 
@@ -49,16 +49,28 @@ def cmd_demo(args: argparse.Namespace) -> int:
     results = []
     for method in ("backward", "forward"):
         with progress_bar(f"{method} synthesis", len(examples)) as advance:
-            results.append(run_synthesis(examples, BackendConfig(spec=args.model), SynthesisConfig(method=method),
-                                         out=args.out / f"traces_{method}.jsonl", db=db, run=run,
-                                         on_progress=advance, inputs=[str(path)]))
-    print_synthesis_summary(results)
+            summary, _ = run_synthesis(examples, BackendConfig(spec=args.model), SynthesisConfig(method=method),
+                                       out=args.out / f"traces_{method}.jsonl", db=db, run=run,
+                                       on_progress=advance, inputs=[str(path)])
+            results.append(summary)
+    select = ReconSelectConfig(n=4, scorer="likelihood")
+    with progress_bar("recon-select (likelihood, n=4)", len(examples)) as advance:
+        results.append(run_recon_select(examples, select, synthesizer=BackendConfig(spec=args.model),
+                                        reconstructor=BackendConfig(spec=args.model), judge=None,
+                                        out=args.out / "traces_recon-select.jsonl", db=db, run=run,
+                                        on_progress=advance, inputs=[str(path)]))
+    print_summaries("synthesis", results)
     first = examples[0]
     traces = {r.method: json.loads((r.out).read_text(encoding="utf-8").splitlines()[0]) for r in results}
     console.rule(f"{first.individual} — {first.id}")
     console.print("[bold]context (tail)[/bold]\n" + render_context(first, max_turns=2, max_turn_chars=300))
     console.print(f"[bold]true action[/bold]\n{first.action[:400]}")
     for method, trace in traces.items():
-        console.print(f"[bold]{method} trace[/bold]\n{trace['reasoning']}")
+        note = ""
+        if method == "recon-select":
+            scores = ", ".join(f"{c['score']:+.3f}" for c in trace["candidates"] if c["score"] is not None)
+            note = f" (candidate {trace['selected_index']} of information gains {scores} nats/token)"
+        leak = " [leaking]" if (trace.get("leakage") or {}).get("leaking") else ""
+        console.print(f"[bold]{method} trace{note}{leak}[/bold]\n{trace['reasoning']}")
     console.print(f"\ntraces and manifests in {args.out}/ (run {run}; `recon logs --run {run}` lists its calls)")
     return 0

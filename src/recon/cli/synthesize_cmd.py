@@ -1,4 +1,4 @@
-"""`recon synthesize`: write one reasoning trace per pair (forward / backward)."""
+"""`recon synthesize`: reasoning traces for pairs (forward, backward, recon-select)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,16 @@ from pathlib import Path
 from recon.backends.registry import SPEC_HELP
 from recon.cli.inputs import add_data_args, examples_from_args
 from recon.cli.output import console, err_console, print_table, progress_bar
-from recon.config import BackendConfig, SynthesisConfig, validated
+from recon.config import (BackendConfig, LeakageConfig, ReconSelectConfig, ReconstructionConfig, SynthesisConfig,
+                          validated)
+from recon.scoring import SCORERS
 from recon.store.db import Database
-from recon.synthesis_job import SynthesisJobResult, run_synthesis
+from recon.summary import TABLE_COLUMNS, JobSummary, table_row
+from recon.synthesis_job import run_recon_select, run_synthesis
 
 
-def add_backend_args(parser: argparse.ArgumentParser, flag: str = "--model") -> None:
-    parser.add_argument(flag, default="embedded", help=f"LM backend: {SPEC_HELP} (default: embedded)")
+def add_backend_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", default="embedded", help=f"synthesizer LM: {SPEC_HELP} (default: embedded)")
     parser.add_argument("--api-key-env", help="name of the env var holding the API key (default OPENAI_API_KEY)")
     parser.add_argument("--chat-template", help="openai logprob: 'chatml' or a Jinja template file")
     parser.add_argument("--concurrency", type=int, help="openai: requests in flight (default 8)")
@@ -26,45 +29,80 @@ def backend_config_from_args(args: argparse.Namespace, spec: str) -> BackendConf
                      concurrency=args.concurrency, n_ctx=args.n_ctx)
 
 
+def add_scoring_args(parser: argparse.ArgumentParser, *, required_scorer: bool = False) -> None:
+    parser.add_argument("--scorer", choices=SCORERS, required=required_scorer,
+                        help="reconstruction scorer (recon-select default: likelihood)")
+    parser.add_argument("--reconstructor", help="reconstruction LM spec (default: the --model spec)")
+    parser.add_argument("--judge", help="listwise judge LM spec for --scorer judge (default: the reconstructor)")
+    parser.add_argument("--leak-policy", choices=["reject", "penalize"], help="what selection does with leaking traces")
+    parser.add_argument("--leak-max-run", type=int, help="longest shared word run allowed (default 7)")
+    parser.add_argument("--leak-max-fraction", type=float, help="share of the action's 4-grams allowed (default 0.3)")
+    parser.add_argument("--leak-penalty", type=float, help="λ of score − λ·overlap under --leak-policy penalize")
+
+
+def leakage_config_from_args(args: argparse.Namespace) -> LeakageConfig:
+    return validated(LeakageConfig, policy=args.leak_policy, max_shared_run=args.leak_max_run,
+                     max_ngram_fraction=args.leak_max_fraction, penalty=args.leak_penalty)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("synthesize", help="synthesize reasoning traces for pairs")
     add_data_args(p)
-    p.add_argument("--method", required=True, choices=["forward", "backward"])
+    p.add_argument("--method", required=True, choices=["forward", "backward", "recon-select"])
     add_backend_args(p)
+    add_scoring_args(p)
+    p.add_argument("--n", type=int, help="recon-select: candidates per pair (default 4)")
     p.add_argument("--out", required=True, type=Path, help="traces JSONL (written atomically at the end)")
     p.add_argument("--temperature", type=float)
     p.add_argument("--top-p", type=float)
     p.add_argument("--max-tokens", type=int)
     p.add_argument("--seed", type=int)
-    p.add_argument("--dry-run", action="store_true", help="use the fake backend: check inputs and outputs, no model")
+    p.add_argument("--dry-run", action="store_true", help="use the fake backend everywhere: check inputs and "
+                   "outputs without a model")
     p.set_defaults(func=cmd_synthesize)
 
 
-def print_synthesis_summary(results: list[SynthesisJobResult]) -> None:
-    rows = []
-    for r in results:
-        c = r.cost
-        rows.append([r.method, r.pairs, r.written, len(r.failures), c.calls, c.cache_hits, c.backend_calls,
-                     c.prompt_tokens, c.completion_tokens, round(c.seconds, 1),
-                     round(c.seconds / r.pairs, 2) if r.pairs else 0.0])
-    print_table("synthesis", ["method", "pairs", "written", "failed", "LM calls", "cache hits", "backend calls",
-                              "prompt tok", "completion tok", "backend s", "s/pair"], rows)
+def print_summaries(title: str, summaries: list[JobSummary]) -> None:
+    print_table(title, TABLE_COLUMNS, [table_row(s) for s in summaries])
 
 
 def cmd_synthesize(args: argparse.Namespace) -> int:
     examples = examples_from_args(args)
-    cfg = validated(SynthesisConfig, method=args.method, temperature=args.temperature, top_p=args.top_p,
-                    max_tokens=args.max_tokens, seed=args.seed)
-    backend_cfg = backend_config_from_args(args, "fake" if args.dry_run else args.model)
-    with progress_bar(f"{args.method} synthesis", len(examples)) as advance:
-        result = run_synthesis(examples, backend_cfg, cfg, out=args.out, db=Database(), on_progress=advance,
-                               inputs=[str(p) for p in args.data])
-    print_synthesis_summary([result])
-    console.print(f"wrote {result.written} traces → {result.out} (run {result.run})")
-    for failure in result.failures[:10]:
+    spec = "fake" if args.dry_run else args.model
+    synth_backend = backend_config_from_args(args, spec)
+    inputs = [str(p) for p in args.data]
+    if args.method == "recon-select":
+        synth = validated(SynthesisConfig, method="backward", max_tokens=args.max_tokens)
+        cfg = validated(ReconSelectConfig, n=args.n, scorer=args.scorer, temperature=args.temperature,
+                        top_p=args.top_p, seed=args.seed, synthesis=synth, reconstruction=ReconstructionConfig(),
+                        leakage=leakage_config_from_args(args))
+        recon_spec = "fake" if args.dry_run else (args.reconstructor or spec)
+        judge_spec = "fake" if args.dry_run else (args.judge or recon_spec)
+        embedder = None
+        if args.dry_run and cfg.scorer == "embedding":
+            from recon.embeddings import HashEmbedder
+            embedder = HashEmbedder()
+        with progress_bar(f"recon-select ({cfg.scorer}, n={cfg.n})", len(examples)) as advance:
+            summary = run_recon_select(examples, cfg, synthesizer=synth_backend,
+                                       reconstructor=backend_config_from_args(args, recon_spec),
+                                       judge=backend_config_from_args(args, judge_spec), out=args.out,
+                                       db=Database(), on_progress=advance, inputs=inputs, embedder=embedder)
+        failures = []
+    else:
+        if args.scorer or args.n:
+            err_console.print("note: --scorer and --n apply to --method recon-select only; ignored")
+        cfg = validated(SynthesisConfig, method=args.method, temperature=args.temperature, top_p=args.top_p,
+                        max_tokens=args.max_tokens, seed=args.seed)
+        with progress_bar(f"{args.method} synthesis", len(examples)) as advance:
+            summary, failures = run_synthesis(examples, synth_backend, cfg, out=args.out, db=Database(),
+                                              on_progress=advance, inputs=inputs)
+    print_summaries("synthesis", [summary])
+    console.print(f"wrote {summary.written} traces → {summary.out} (run {summary.run})")
+    for failure in failures[:10]:
         err_console.print(f"failed {failure.id}: {failure.error}")
-    if result.failures:
-        err_console.print(f"{len(result.failures)} pairs failed; re-run the same command to retry them "
-                          "(finished pairs come from the cache)")
+    if summary.invalid:
+        err_console.print(f"{summary.invalid} of {summary.pairs} pairs have no usable trace (why: the 'invalid' field "
+                          "of the output, or the errors above); re-running the same command retries only LM calls "
+                          "that failed")
         return 1
     return 0

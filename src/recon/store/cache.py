@@ -24,7 +24,7 @@ from pathlib import Path  # noqa: F401  (doctest)
 from recon.backends.base import Backend, Generation, GenRequest, Score, ScoreRequest
 from recon.errors import BackendError
 from recon.hashing import canonical_json, content_hash
-from recon.store.calls import CallLog, CallRecord
+from recon.store.calls import CallLog, CallRecord, Meter
 from recon.store.db import Database
 
 
@@ -46,6 +46,7 @@ class CachedBackend(Backend):
         self.read = read
         self.fingerprint = inner.fingerprint
         self.log = CallLog(db, run=run, stage=stage)
+        self.meter: Meter | None = None          # optional running totals (e.g. per pair), besides the log
         self._fp = self.fingerprint.to_json()
         self._fp_json = canonical_json(self._fp)
 
@@ -91,7 +92,7 @@ class CachedBackend(Backend):
                     else [None] * len(batch)
                 done = [(i, res) for i, res in zip(unique.values(), partial, strict=True) if res is not None]
                 self._store(keys, done)
-                self.log.record(records + [
+                self._log(records + [
                     self._record(op, res, False, None, keys[i]) if res is not None
                     else self._record(op, None, False, None, keys[i], error=str(exc))
                     for i, res in zip(unique.values(), partial, strict=True)])
@@ -104,8 +105,13 @@ class CachedBackend(Backend):
                 fresh_item = i in unique.values()
                 records.append(self._record(op, results[i], not fresh_item, per_item if fresh_item else 0.0,
                                             keys[i]))
-        self.log.record(records)
+        self._log(records)
         return results
+
+    def _log(self, records: list[CallRecord]) -> None:
+        self.log.record(records)
+        if self.meter is not None:
+            self.meter.add(records)
 
     def _store(self, keys: list[str], done: list[tuple[int, object]]) -> None:
         now = time.time()
@@ -120,7 +126,7 @@ class CachedBackend(Backend):
         if isinstance(result, Generation):
             pt, ct = result.prompt_tokens, result.completion_tokens
         elif isinstance(result, Score):
-            ct = result.n_tokens
+            pt, ct = result.prompt_tokens, result.n_tokens
         return CallRecord(op=op, backend=self._fp["kind"], model=self._fp["model"], cache_hit=hit,
                           prompt_tokens=pt, completion_tokens=ct, latency_s=latency, error=error, key=key)
 

@@ -38,6 +38,34 @@ class CallRecord:
     ts: float = 0.0
 
 
+@dataclass
+class Meter:
+    """In-memory running totals, e.g. the cost of one pair across several backends.
+
+    >>> m = Meter(); m.add([CallRecord(op="generate", backend="f", model="m", cache_hit=True, prompt_tokens=3)])
+    >>> (m.calls, m.cache_hits, m.prompt_tokens)
+    (1, 1, 3)
+    """
+
+    calls: int = 0
+    cache_hits: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+
+    def add(self, records: list[CallRecord]) -> None:
+        for r in records:
+            self.calls += 1
+            self.cache_hits += int(r.cache_hit)
+            self.prompt_tokens += r.prompt_tokens or 0
+            self.completion_tokens += r.completion_tokens or 0
+            self.seconds += r.latency_s or 0.0
+
+    def to_json(self) -> dict:
+        return {"calls": self.calls, "cache_hits": self.cache_hits, "prompt_tokens": self.prompt_tokens,
+                "completion_tokens": self.completion_tokens, "seconds": round(self.seconds, 4)}
+
+
 class CallLog:
     def __init__(self, db: Database, *, run: str, stage: str):
         self.db, self.run, self.stage = db, run, stage
@@ -84,11 +112,12 @@ class RunCost:
     seconds: float
 
 
-def run_cost(db: Database, run: str, stage: str | None = None) -> RunCost:
+def run_cost(db: Database, run: str, stage: str | None = None, *, prefix: bool = False) -> RunCost:
+    """Totals of one run, optionally of one stage (or of every stage starting with `stage`)."""
     where, params = "run = ?", [run]
     if stage is not None:
-        where += " AND stage = ?"
-        params.append(stage)
+        where += " AND substr(stage, 1, ?) = ?" if prefix else " AND stage = ?"
+        params += [len(stage), stage] if prefix else [stage]
     row = db.execute(
         "SELECT COUNT(*), COALESCE(SUM(cache_hit),0), COALESCE(SUM(1-cache_hit),0),"
         " COALESCE(SUM(error IS NOT NULL),0), COALESCE(SUM(prompt_tokens),0),"

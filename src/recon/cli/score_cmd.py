@@ -1,0 +1,47 @@
+"""`recon score`: score existing traces by reconstruction (and measure their leakage)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from recon.cli.inputs import add_data_args, examples_from_args
+from recon.cli.output import console, progress_bar
+from recon.cli.synthesize_cmd import (add_backend_args, add_scoring_args, backend_config_from_args,
+                                      leakage_config_from_args, print_summaries)
+from recon.config import ReconstructionConfig
+from recon.store.db import Database
+from recon.traces_io import read_traces
+from recon.scoring_job import run_scoring
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("score", help="score existing traces by reconstruction; leakage beside")
+    p.add_argument("--traces", required=True, type=Path, help="a traces JSONL written by `recon synthesize`")
+    add_data_args(p)
+    add_backend_args(p)
+    add_scoring_args(p, required_scorer=True)
+    p.add_argument("--out", type=Path, help="scored JSONL (default: TRACES with .scored-SCORER.jsonl)")
+    p.add_argument("--dry-run", action="store_true", help="fake backend and embedder: check inputs, no model")
+    p.set_defaults(func=cmd_score)
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    examples = examples_from_args(args)
+    out = args.out or args.traces.with_name(f"{args.traces.stem}.scored-{args.scorer}.jsonl")
+    recon_spec = "fake" if args.dry_run else (args.reconstructor or args.model)
+    judge_spec = "fake" if args.dry_run else (args.judge or recon_spec)
+    embedder = None
+    if args.dry_run and args.scorer == "embedding":
+        from recon.embeddings import HashEmbedder
+        embedder = HashEmbedder()
+    total = len(read_traces(args.traces))
+    with progress_bar(f"scoring ({args.scorer})", total) as advance:
+        summary = run_scoring(args.traces, examples, scorer_name=args.scorer,
+                              reconstructor=backend_config_from_args(args, recon_spec),
+                              judge=backend_config_from_args(args, judge_spec), cfg=ReconstructionConfig(),
+                              out=out, db=Database(), leakage=leakage_config_from_args(args), on_progress=advance,
+                              embedder=embedder)
+    print_summaries("scoring", [summary])
+    console.print(f"wrote {summary.pairs} scored records → {out} (run {summary.run})")
+    return 0

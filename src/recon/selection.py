@@ -1,0 +1,98 @@
+"""Recon-Select: N backward candidates per pair, each scored by reconstruction, the best honest one kept.
+
+Selection rule (policy `reject`, the default): among candidates with a score that do not leak, the highest
+score wins, ties to the lowest sample_index; if every scored candidate leaks, the least leaking one (lowest
+overlap, then lowest sample_index) is kept and the pair is flagged `all_leaking`. Policy `penalize` ranks
+all scored candidates by score − λ·overlap. A pair without any score is `invalid`: kept, never scored.
+
+    >>> from recon.leakage import Leakage
+    >>> ok, leak = Leakage(2, 0.0, 0.1, False), Leakage(12, 0.5, 0.5, True)
+    >>> cands = [Candidate(0, "a", leak, 0.9), Candidate(1, "b", ok, 0.2), Candidate(2, "c", ok, 0.2)]
+    >>> choose(cands, LeakageConfig())
+    (1, [])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from recon.backends.base import Backend
+from recon.config import LeakageConfig, ReconSelectConfig
+from recon.errors import BackendError
+from recon.leakage import Leakage, measure_leakage
+from recon.scoring import Scorer
+from recon.synthesis import synthesis_request
+from recon.types import Example
+
+
+@dataclass(frozen=True)
+class Candidate:
+    sample_index: int
+    reasoning: str
+    leakage: Leakage
+    score: float | None
+    reconstruction: str | None = None
+    adjusted: float | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def to_json(self) -> dict:
+        return {"sample_index": self.sample_index, "reasoning": self.reasoning, "reconstruction": self.reconstruction,
+                "score": self.score, "adjusted_score": self.adjusted, "leakage": self.leakage.to_json()}
+
+
+def choose(candidates: list[Candidate], cfg: LeakageConfig) -> tuple[int | None, list[str]]:
+    """(sample_index of the kept candidate or None, flags)."""
+    scored = [c for c in candidates if c.score is not None]
+    if not scored:
+        return None, ["invalid"]
+    if cfg.policy == "penalize":
+        best = max(scored, key=lambda c: (c.score - cfg.penalty * c.leakage.overlap, -c.sample_index))
+        return best.sample_index, (["all_leaking"] if all(c.leakage.leaking for c in scored) else [])
+    honest = [c for c in scored if not c.leakage.leaking]
+    if honest:
+        return max(honest, key=lambda c: (c.score, -c.sample_index)).sample_index, []
+    least = min(scored, key=lambda c: (c.leakage.overlap, c.sample_index))
+    return least.sample_index, ["all_leaking"]
+
+
+def candidate_requests(example: Example, cfg: ReconSelectConfig):
+    base = cfg.synthesis.model_copy(update={"temperature": cfg.temperature, "top_p": cfg.top_p, "seed": cfg.seed})
+    return synthesis_request(example, base).samples(cfg.n)
+
+
+@dataclass
+class Selection:
+    example_id: str
+    candidates: list[Candidate]
+    selected: int | None
+    flags: list[str]
+    invalid: str | None
+    prompt_hash: str
+    extra: dict
+
+    @property
+    def chosen(self) -> Candidate | None:
+        return next((c for c in self.candidates if c.sample_index == self.selected), None)
+
+
+def select_pair(example: Example, synthesizer: Backend, scorer: Scorer, cfg: ReconSelectConfig) -> Selection:
+    requests = candidate_requests(example, cfg)
+    try:
+        gens = synthesizer.generate(requests)
+    except BackendError as exc:
+        gens = exc.partial if exc.partial and len(exc.partial) == len(requests) else [None] * len(requests)
+    candidates = [Candidate(sample_index=r.sample_index, reasoning=g.text.strip(),
+                            leakage=measure_leakage(g.text, example.action, cfg.leakage), score=None,
+                            prompt_tokens=g.prompt_tokens, completion_tokens=g.completion_tokens)
+                  for r, g in zip(requests, gens, strict=True) if g is not None and g.text.strip()]
+    prompt_hash = requests[0].prompt_hash()
+    if not candidates:
+        return Selection(example.id, [], None, ["invalid"], "no candidate traces were generated", prompt_hash, {})
+    result = scorer.score(example, [c.reasoning for c in candidates])
+    candidates = [replace(c, score=s, reconstruction=r,
+                          adjusted=None if s is None else s - cfg.leakage.penalty * c.leakage.overlap)
+                  for c, s, r in zip(candidates, result.scores, result.reconstructions, strict=True)]
+    selected, flags = choose(candidates, cfg.leakage)
+    invalid = result.invalid or ("no candidate could be scored" if selected is None else None)
+    return Selection(example.id, candidates, selected, flags, invalid, prompt_hash, result.extra)

@@ -1,0 +1,131 @@
+"""The three reconstruction scorers on the fake backend: formulas, batching, the judge's shuffle,
+bounded retries and the invalid path."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from recon.backends.base import GenRequest, ScoreRequest
+from recon.backends.fake import FakeBackend
+from recon.config import ReconstructionConfig
+from recon.embeddings import HashEmbedder
+from recon.errors import ConfigError
+from recon.listwise_judge import label_order
+from recon.scoring import build_scorer
+from recon.types import Example, Turn
+
+EX = Example(id="p1", domain="council", individual="Ann", conversation_id="c1", turn_index=3,
+             context=(Turn("Bob", "The stadium needs money."), Turn("Cy", "So does the library.")),
+             action="The library first, the stadium can wait.")
+CFG = ReconstructionConfig()
+TRACES = ["she loves books", "she hates sports", "she is tired"]
+
+
+def logprob_by_trace(req: ScoreRequest) -> float:
+    text = req.messages[-1].content
+    for i, t in enumerate(TRACES):
+        if t in text:
+            return -10.0 + 2.0 * i
+    return -8.0                                         # the no-trace baseline
+
+
+def test_likelihood_is_the_information_gain_per_action_token():
+    fake = FakeBackend(scorer=logprob_by_trace)
+    result = build_scorer("likelihood", reconstructor=fake, cfg=CFG).score(EX, TRACES)
+    n = len(EX.action.split())                           # the fake backend's tokens are words
+    assert result.scores == pytest.approx([(-10 + 8) / n, (-8 + 8) / n, (-6 + 8) / n])
+    assert result.extra["baseline_logprob"] == -8.0 and result.invalid is None
+
+
+def test_likelihood_sends_the_baseline_once_then_the_traces_sharing_the_context_prefix():
+    fake = FakeBackend(scorer=logprob_by_trace)
+    build_scorer("likelihood", reconstructor=fake, cfg=CFG).score(EX, TRACES)
+    reqs = fake.history
+    assert len(reqs) == len(TRACES) + 1
+    assert "is thinking" not in reqs[0].messages[-1].content               # the baseline comes first
+    assert all("is thinking" in r.messages[-1].content for r in reqs[1:])
+    prefix = reqs[0].messages[-1].content.split("Ann speaks next")[0]
+    assert all(r.messages[-1].content.startswith(prefix) for r in reqs[1:])
+    assert all(r.continuation == EX.action for r in reqs)
+    assert all(EX.action not in r.messages[-1].content for r in reqs)      # never the action in the prompt
+
+
+def test_likelihood_backend_failure_makes_the_pair_invalid():
+    result = build_scorer("likelihood", reconstructor=FakeBackend(fail=lambda r: True), cfg=CFG).score(EX, TRACES)
+    assert result.scores == [None] * 3 and result.invalid.startswith("backend error")
+
+
+def judge_grading_by_content(req: GenRequest) -> str:
+    """Reconstructions echo their trace; the judge gives 10 to the one mentioning books, 2 to the others."""
+    text = req.messages[-1].content
+    if "Grade each" in text:
+        lines = re.findall(r'^([A-Z]): "(.*)"$', text, flags=re.M)
+        return json.dumps({label: 10 if "books" in body else 2 for label, body in lines})
+    return "Reconstruction: " + text.split("is thinking: ")[1].split("\n")[0]
+
+
+def test_judge_grades_map_back_through_the_shuffle():
+    recon = FakeBackend(responder=judge_grading_by_content)
+    judge = FakeBackend(responder=judge_grading_by_content)
+    for traces in (TRACES, TRACES[::-1], [TRACES[1], TRACES[0], TRACES[2]]):
+        result = build_scorer("judge", reconstructor=recon, judge=judge, cfg=CFG).score(EX, traces)
+        best = traces.index("she loves books")
+        assert result.scores[best] == 1.0 and sorted(result.scores) == [pytest.approx(1 / 9)] * 2 + [1.0]
+        assert all("Reconstruction:" in r for r in result.reconstructions)
+    judge_reqs = [r for r in judge.history]
+    assert all(r.json_schema and json.loads(r.json_schema)["required"] == ["A", "B", "C"] for r in judge_reqs)
+    assert all(EX.action in r.messages[-1].content for r in judge_reqs)    # the judge sees the true action
+    assert len(recon.history) == 9 and len(judge.history) == 3             # 2N+1 calls per pair
+
+
+def test_label_order_follows_content_not_position():
+    items = ["alpha", "beta", "gamma", "delta"]
+    shown = [items[i] for i in label_order(items, salt="s")]
+    for perm in (items[::-1], items[1:] + items[:1]):
+        assert [perm[i] for i in label_order(perm, salt="s")] == shown      # same labels, any input order
+    salts = {tuple(items[i] for i in label_order(items, salt=f"pair {k}")) for k in range(20)}
+    assert len(salts) > 1                                                   # but not one fixed order for all
+
+
+def test_unparsable_judge_is_retried_a_bounded_number_of_times_then_invalid():
+    recon = FakeBackend(responder=judge_grading_by_content)
+    judge = FakeBackend(responder=lambda r: "I think they are all fine.")
+    cfg = ReconstructionConfig(judge_retries=2)
+    result = build_scorer("judge", reconstructor=recon, judge=judge, cfg=cfg).score(EX, TRACES)
+    assert result.scores == [None] * 3 and "after 3 attempts" in result.invalid
+    assert [r.sample_index for r in judge.history] == [0, 1, 2]             # retries are distinct samples
+    assert judge.history[0].temperature == 0.0 and judge.history[1].temperature > 0
+
+
+def test_a_later_judge_attempt_can_succeed():
+    answers = iter(["no idea", '{"A": 3, "B": 4, "C": 5}'])
+    judge = FakeBackend(responder=lambda r: next(answers))
+    result = build_scorer("judge", reconstructor=FakeBackend(responder=judge_grading_by_content), judge=judge,
+                          cfg=CFG).score(EX, TRACES)
+    assert result.invalid is None and result.extra["judge_attempts"] == 2
+    assert sorted(result.scores) == pytest.approx([2 / 9, 3 / 9, 4 / 9])
+
+
+def test_out_of_range_grades_are_not_accepted():
+    judge = FakeBackend(responder=lambda r: '{"A": 0, "B": 11, "C": 5}')
+    result = build_scorer("judge", reconstructor=FakeBackend(responder=judge_grading_by_content), judge=judge,
+                          cfg=ReconstructionConfig(judge_retries=0)).score(EX, TRACES)
+    assert result.invalid and "outside 1-10" in result.invalid
+
+
+def test_embedding_scores_the_reconstruction_closest_to_the_action_highest():
+    replies = {"she loves books": "The library first, the stadium can wait.", "she hates sports": "No stadium.",
+               "she is tired": "Let us adjourn for lunch."}
+    recon = FakeBackend(responder=lambda r: next(v for k, v in replies.items() if k in r.messages[-1].content))
+    result = build_scorer("embedding", reconstructor=recon, cfg=CFG, embedder=HashEmbedder()).score(EX, TRACES)
+    assert result.scores[0] == pytest.approx(1.0, abs=1e-5) and result.scores[0] > result.scores[1] > result.scores[2]
+
+
+def test_judge_needs_a_judge_backend_and_unknown_scorers_are_named():
+    with pytest.raises(ConfigError, match="needs a judge"):
+        build_scorer("judge", reconstructor=FakeBackend(), cfg=CFG)
+    with pytest.raises(ConfigError, match="unknown scorer 'bleu'"):
+        build_scorer("bleu", reconstructor=FakeBackend(), cfg=CFG)

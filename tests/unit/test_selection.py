@@ -1,0 +1,123 @@
+"""Recon-Select on the fake backend: the selection rule, tie-breaking, leaking and invalid pairs, complete
+records with per-pair cost, and candidates cached one by one."""
+
+from __future__ import annotations
+
+import json
+
+from recon.backends.fake import FakeBackend
+from recon.config import BackendConfig, LeakageConfig, ReconSelectConfig
+from recon.leakage import Leakage
+from recon.selection import Candidate, choose
+from recon.store.cache import CachedBackend
+from recon.store.db import Database
+from recon.selection import candidate_requests
+from recon.synthesis_job import manifest_path, run_recon_select
+from recon.types import Example, Turn
+
+HONEST = Leakage(longest_run=2, ngram_fraction=0.0, overlap=0.1, leaking=False)
+
+
+def leak(overlap):
+    return Leakage(longest_run=12, ngram_fraction=overlap, overlap=overlap, leaking=True)
+
+
+def test_highest_scoring_honest_candidate_wins_over_a_better_leaking_one():
+    cands = [Candidate(0, "quote", leak(0.6), 0.9), Candidate(1, "a", HONEST, 0.3), Candidate(2, "b", HONEST, 0.5)]
+    assert choose(cands, LeakageConfig()) == (2, [])
+
+
+def test_ties_go_to_the_lowest_sample_index():
+    cands = [Candidate(3, "a", HONEST, 0.5), Candidate(1, "b", HONEST, 0.5), Candidate(2, "c", HONEST, 0.4)]
+    assert choose(cands, LeakageConfig()) == (1, [])
+
+
+def test_all_leaking_keeps_the_least_leaking_and_flags_the_pair():
+    cands = [Candidate(0, "a", leak(0.6), 0.9), Candidate(1, "b", leak(0.3), 0.1), Candidate(2, "c", leak(0.3), 0.2)]
+    assert choose(cands, LeakageConfig()) == (1, ["all_leaking"])
+
+
+def test_unscored_candidates_are_skipped_and_none_scored_is_invalid():
+    cands = [Candidate(0, "a", HONEST, None), Candidate(1, "b", HONEST, -0.2)]
+    assert choose(cands, LeakageConfig()) == (1, [])
+    assert choose([Candidate(0, "a", HONEST, None)], LeakageConfig()) == (None, ["invalid"])
+
+
+def test_penalize_subtracts_lambda_times_overlap():
+    cands = [Candidate(0, "quote", leak(0.5), 0.9), Candidate(1, "a", HONEST, 0.6)]
+    assert choose(cands, LeakageConfig(policy="penalize", penalty=1.0))[0] == 1     # 0.9-0.5 < 0.6-0.1
+    assert choose(cands, LeakageConfig(policy="penalize", penalty=0.1))[0] == 0     # 0.85 > 0.59
+
+
+ACTION = "We should fund the library before the stadium because children need books."
+
+
+def examples(n=2):
+    return [Example(id=f"x:{i}", domain="council", individual="Ann", conversation_id=f"c{i}", turn_index=1,
+                    context=(Turn("Bob", f"Item {i}: the stadium or the library?"),),
+                    action=ACTION if i == 0 else f"Item {i}: the library, clearly.") for i in range(n)]
+
+
+def test_records_keep_every_candidate_score_leakage_selection_and_cost(tmp_path):
+    out = tmp_path / "sel.jsonl"
+    summary = run_recon_select(examples(), ReconSelectConfig(n=3, scorer="likelihood"),
+                               synthesizer=BackendConfig(spec="fake"), reconstructor=BackendConfig(spec="fake"),
+                               judge=None, out=out, db=Database(tmp_path / "db.sqlite3"))
+    records = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [r["id"] for r in records] == ["x:0", "x:1"]
+    for r in records:
+        assert r["method"] == "recon-select" and r["scorer"] == "likelihood"
+        assert [c["sample_index"] for c in r["candidates"]] == [0, 1, 2]
+        assert all(isinstance(c["score"], float) and c["leakage"]["leaking"] is False for c in r["candidates"])
+        best = max(r["candidates"], key=lambda c: (c["score"], -c["sample_index"]))
+        assert r["selected_index"] == best["sample_index"] and r["reasoning"] == best["reasoning"]
+        assert r["cost"]["calls"] == 3 + 4                    # N candidates + N+1 scoring passes
+        assert r["cost"]["cache_hits"] == 0 and r["cost"]["prompt_tokens"] > 0
+        assert r["model"]["kind"] == "fake" and r["reconstructor"]["kind"] == "fake" and r["judge"] is None
+    assert summary.written == 2 and summary.invalid == 0 and summary.figures()["calls_per_pair"] == 7.0
+    manifest = json.loads(manifest_path(out).read_text())
+    assert manifest["cost"]["calls_per_pair"] == 7.0 and manifest["counts"]["invalid"] == 0
+
+
+def test_a_copying_candidate_is_never_selected(tmp_path):
+    copy = f"She thinks: {ACTION}"
+    scripted = FakeBackend(responder=lambda r: copy if r.sample_index == 1 else f"She weighs item {r.sample_index}.")
+    db = Database(tmp_path / "db.sqlite3")
+    from recon.scoring import LikelihoodScorer
+    from recon.selection import select_pair
+    # the reconstructor loves the copy: it recovers the action best
+    recon = FakeBackend(scorer=lambda r: -1.0 if ACTION in r.messages[-1].content else -20.0)
+    sel = select_pair(examples(1)[0], CachedBackend(scripted, db, run="r", stage="s"),
+                      LikelihoodScorer(recon, ReconSelectConfig().reconstruction), ReconSelectConfig(n=3))
+    scores = {c.sample_index: c.score for c in sel.candidates}
+    assert scores[1] > scores[0] and sel.candidates[1].leakage.leaking
+    assert sel.selected != 1 and sel.flags == []
+
+
+def test_invalid_judge_pairs_are_kept_and_reported(tmp_path):
+    out = tmp_path / "sel.jsonl"
+
+    class MuteJudge(FakeBackend):
+        def _text_for(self, req):
+            return "no grades here" if "Grade each" in req.messages[-1].content else super()._text_for(req)
+    summary = run_recon_select(examples(1), ReconSelectConfig(n=2, scorer="judge"),
+                               synthesizer=BackendConfig(spec="fake"), reconstructor=BackendConfig(spec="fake"),
+                               judge=BackendConfig(spec="fake"), out=out, db=Database(tmp_path / "db.sqlite3"),
+                               backend_factory=lambda cfg: MuteJudge())
+    [record] = [json.loads(x) for x in out.read_text().splitlines()]
+    assert record["reasoning"] is None and record["selected_index"] is None and record["flags"] == ["invalid"]
+    assert "judge output unusable after 3 attempts" in record["invalid"]
+    assert all(c["reconstruction"] for c in record["candidates"])            # kept, with what was done
+    assert summary.invalid == 1 and summary.written == 0
+
+
+def test_candidates_are_cached_one_by_one_so_a_larger_n_pays_only_the_new_ones(tmp_path):
+    db = Database(tmp_path / "db.sqlite3")
+    ex = examples(1)[0]
+    inner = FakeBackend()
+    synth = CachedBackend(inner, db, run="r", stage="s")
+    synth.generate(candidate_requests(ex, ReconSelectConfig(n=2)))
+    synth.generate(candidate_requests(ex, ReconSelectConfig(n=4)))
+    assert [r.sample_index for r in inner.history] == [0, 1, 2, 3]
+    seeds = {r.effective_seed for r in inner.history}
+    assert len(seeds) == 4 and all(r.temperature == 0.8 for r in inner.history)
