@@ -257,26 +257,13 @@ def test_openai_logprob_is_trusted_only_when_correct(llama_server, openai_backen
 def test_llama_server_0_3_36_echo_values_disagree_with_a_direct_log_softmax(llama_server, embedded):
     """The measurement from the foundation issue, kept as a regression check of our refusal's premise."""
     server_court = raw_echo_logprob(llama_server, "The court", 3)
-    llm = embedded.scorer
     import numpy as np
+    from llama_cpp import Llama
+    llm = Llama(model_path=str(embedded.model_path), n_ctx=512, verbose=False)
     ids = llm.tokenize(b"The court", add_bos=False, special=True)
-    llm.reset()
-    llm.eval(ids)
-    row = np.asarray(llm.scores[len(ids) - 2], dtype=np.float64)
+    llm.eval(ids[:-1])
+    row = np.array(llm._ctx.get_logits_ith(-1)[:llm.n_vocab()], dtype=np.float64)
     direct = row[ids[-1]] - row.max() - np.log(np.exp(row - row.max()).sum())
+    assert direct == pytest.approx(-15.56, abs=0.01)            # the figure measured in the foundation issue
     assert abs(server_court - direct) > 1.0
-
-
-@pytest.mark.slow
-def test_embedded_scores_do_not_depend_on_what_was_scored_before():
-    """A score is bit-identical whether the backend is fresh or has just scored a request sharing a prefix."""
-    from recon.backends.llamacpp import LlamaCppBackend
-    context = chat("Here is a long shared context. " * 40 + "What do you say?")
-    target = ScoreRequest(context, "I would say yes, with care.")
-    fresh = LlamaCppBackend()
-    expected = fresh.logprob([target])[0]
-    fresh.close()
-    warm = LlamaCppBackend()
-    warm.logprob([ScoreRequest(context, "Something else first."), ScoreRequest(chat("Unrelated."), "Fine.")])
-    assert warm.logprob([target])[0] == expected
-    warm.close()
+    llm.close()
