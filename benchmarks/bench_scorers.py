@@ -70,8 +70,7 @@ def main() -> int:
                                      embedder=embedder)
         seconds[name] = []
     invalid = {name: 0 for name in scorers}
-    before = (model.counters.requested, model.counters.evaluated)
-    lik_requested = lik_evaluated = independent = 0
+    lik_requested = lik_evaluated = 0
     for ex in examples:
         for name, scorer in scorers.items():
             r0, e0 = model.counters.requested, model.counters.evaluated
@@ -82,7 +81,6 @@ def main() -> int:
             if name == "likelihood":
                 lik_requested += model.counters.requested - r0
                 lik_evaluated += model.counters.evaluated - e0
-    del before
     # N independent prompts = the N candidate passes each evaluated from scratch (requested tokens of them)
     independent = lik_requested * args.n / (args.n + 1)
 

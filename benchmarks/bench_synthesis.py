@@ -52,7 +52,7 @@ def direct(examples, cfg, *, reset: bool = False) -> tuple[float, int]:
 
 def through_recon(examples, cfg, db, out) -> tuple[float, int, int]:
     t0 = time.perf_counter()
-    job = run_synthesis(examples, BackendConfig(spec="embedded"), cfg, out=out, db=db)
+    job, _ = run_synthesis(examples, BackendConfig(spec="embedded"), cfg, out=out, db=db)
     return time.perf_counter() - t0, job.cost.completion_tokens, job.cost.backend_calls
 
 

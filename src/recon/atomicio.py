@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+from recon.errors import ConfigError
+
 
 @contextmanager
 def atomic_writer(path: str | Path, mode: str = "w"):
@@ -27,6 +29,7 @@ def atomic_writer(path: str | Path, mode: str = "w"):
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())                      # mkstemp makes 0600; outputs follow the umask
         with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as handle:
             yield handle
             handle.flush()
@@ -38,6 +41,24 @@ def atomic_writer(path: str | Path, mode: str = "w"):
         except FileNotFoundError:
             pass
         raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def check_output_path(path: str | Path) -> None:
+    """Fail before any work when `path` cannot become an output file (a directory, or an unwritable folder)."""
+    path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"output {path} is a directory; give a file name")
+    parent = path.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise ConfigError(f"cannot write {path}: {parent} is not a writable folder")
 
 
 def write_jsonl_atomic(path: str | Path, records: Iterable[dict[str, Any]]) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from recon.errors import ConfigError
 
@@ -51,6 +51,7 @@ class LeakageConfig(_Strict):
 
     max_shared_run: int = Field(7, ge=1)             # a run of more shared words than this leaks
     max_ngram_fraction: float = Field(0.3, ge=0.0, le=1.0)   # of the action's 4-grams
+    max_coverage: float = Field(0.5, ge=0.0, le=1.0)         # of the action's words inside shared 4-grams
     policy: Literal["reject", "penalize"] = "reject"
     penalty: float = Field(1.0, ge=0.0)              # λ in score − λ·overlap (policy "penalize")
 
@@ -78,6 +79,12 @@ class ReconSelectConfig(_Strict):
     reconstruction: ReconstructionConfig = ReconstructionConfig()
     leakage: LeakageConfig = LeakageConfig()
 
+    @model_validator(mode="after")
+    def _judge_labels(self):
+        if self.scorer == "judge" and self.n > 26:
+            raise ValueError(f"the listwise judge labels candidates A-Z: use n <= 26 with scorer judge (got {self.n})")
+        return self
+
 
 def validated(model: type[BaseModel], **values) -> BaseModel:
     """Build a config, turning pydantic's error into a ConfigError that names each bad field."""
@@ -87,3 +94,36 @@ def validated(model: type[BaseModel], **values) -> BaseModel:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or model.__name__}: {e['msg']}"
                              for e in exc.errors())
         raise ConfigError(f"invalid {model.__name__}: {problems}") from None
+
+
+class UserModelConfig(_Strict):
+    """An in-context (ICL) user model: k demonstrations from the individual's training pairs."""
+
+    k: int = Field(3, ge=0, le=32)
+    draw: Literal["random", "nearest"] = "random"    # nearest: by MiniLM similarity of the contexts
+    seed: int = 0
+    temperature: float = Field(0.0, ge=0.0, le=2.0)
+    max_tokens: int = Field(256, ge=8, le=4096)
+    max_reasoning_chars: int = Field(400, ge=20)       # bounds of the JSON answer (enforced by a schema)
+    max_reply_chars: int = Field(600, ge=20)
+    demo_context_turns: int = Field(2, ge=1, le=16)
+    demo_turn_chars: int = Field(300, ge=50)
+    demo_text_chars: int = Field(400, ge=50)          # reasoning and action of a demonstration
+    context_turns: int = Field(4, ge=1, le=64)
+    turn_chars: int = Field(400, ge=50)
+
+
+class SFTTrainConfig(_Strict):
+    """`recon train sft`: TRL SFTTrainer on context → `<reasoning>…</reasoning>` action, loss on the completion."""
+
+    base: str = "embedded"                 # `embedded` (the GGUF dequantised), a .gguf file, or an HF model dir
+    lora: bool = True
+    lora_r: int = Field(8, ge=1, le=256)
+    lora_alpha: int = Field(16, ge=1)
+    max_steps: int = Field(30, ge=1)
+    batch_size: int = Field(4, ge=1)
+    grad_accum: int = Field(1, ge=1)
+    learning_rate: float = Field(2e-4, gt=0)
+    max_length: int = Field(1024, ge=64)
+    seed: int = 0
+    dtype: Literal["float32", "bfloat16", "float16"] = "float32"

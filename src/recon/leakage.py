@@ -52,16 +52,29 @@ def ngram_fraction(trace: list[str], action: list[str], n: int = NGRAM) -> float
     return len(action_grams & trace_grams) / len(action_grams)
 
 
+def ngram_coverage(trace: list[str], action: list[str], n: int = NGRAM) -> float:
+    """Share of the action's words that lie inside some n-gram also found in the trace."""
+    if len(action) < n:
+        return 0.0
+    trace_grams = {tuple(trace[i:i + n]) for i in range(len(trace) - n + 1)}
+    covered = [False] * len(action)
+    for i in range(len(action) - n + 1):
+        if tuple(action[i:i + n]) in trace_grams:
+            covered[i:i + n] = [True] * n
+    return sum(covered) / len(action)
+
+
 @dataclass(frozen=True)
 class Leakage:
     longest_run: int          # words
-    ngram_fraction: float     # of the action's 4-grams found in the trace
-    overlap: float            # max(ngram_fraction, longest_run / action words): the penalty's measure
+    ngram_fraction: float     # of the action's distinct 4-grams found in the trace
+    overlap: float            # max(ngram_fraction, coverage, longest_run / action words): the penalty's measure
     leaking: bool
+    coverage: float = 0.0     # share of the action's words inside shared 4-grams
 
     def to_json(self) -> dict:
         return {"longest_run": self.longest_run, "ngram_fraction": round(self.ngram_fraction, 4),
-                "overlap": round(self.overlap, 4), "leaking": self.leaking}
+                "coverage": round(self.coverage, 4), "overlap": round(self.overlap, 4), "leaking": self.leaking}
 
 
 def measure_leakage(trace: str, action: str, cfg: LeakageConfig | None = None) -> Leakage:
@@ -69,6 +82,7 @@ def measure_leakage(trace: str, action: str, cfg: LeakageConfig | None = None) -
     t, a = words(trace), words(action)
     run = longest_shared_run(t, a)
     frac = ngram_fraction(t, a)
-    overlap = max(frac, run / len(a)) if a else 0.0
-    return Leakage(longest_run=run, ngram_fraction=frac, overlap=overlap,
-                   leaking=run > cfg.max_shared_run or frac > cfg.max_ngram_fraction)
+    cover = ngram_coverage(t, a)
+    overlap = max(frac, cover, run / len(a)) if a else 0.0
+    return Leakage(longest_run=run, ngram_fraction=frac, overlap=overlap, coverage=cover,
+                   leaking=run > cfg.max_shared_run or frac > cfg.max_ngram_fraction or cover > cfg.max_coverage)

@@ -8,7 +8,8 @@ generated (judge, embedding), and `invalid` when no trustworthy score exists for
   under the reconstruction model; the no-trace baseline is computed once per pair. N+1 scoring passes that
   share the context prefix; no generation.
 - `judge`: the reconstruction model writes an action from (context, trace) for each trace, then one
-  listwise judge call grades all N against the true action; grade g ∈ 1..10 → score (g − 1) / 9. 2N+1 calls.
+  listwise judge call grades all N against the true action; grade g ∈ 1..10 → score (g − 1) / 9. N+1
+  calls (2N+1 per pair with the N candidates, as in the paper).
 - `embedding`: reconstruct as for `judge`, then cosine(MiniLM(reconstruction), MiniLM(action)). N calls.
 
     >>> from recon.backends.fake import FakeBackend
@@ -58,28 +59,37 @@ class LikelihoodScorer(Scorer):
         self.reconstructor, self.cfg = reconstructor, cfg
 
     def score(self, example: Example, traces: list[str]) -> PairScores:
+        present = [i for i, t in enumerate(traces) if t.strip()]       # a blank trace is not "no trace"
         # baseline first, then the traces: one batch whose prompts share the context prefix, in order
         requests = [reconstruction_score_request(example, None, self.cfg)]
-        requests += [reconstruction_score_request(example, t, self.cfg) for t in traces]
+        requests += [reconstruction_score_request(example, traces[i], self.cfg) for i in present]
         try:
             baseline, *with_trace = self.reconstructor.logprob(requests)
         except BackendError as exc:
             return PairScores([None] * len(traces), [None] * len(traces), invalid=f"backend error: {exc}")
-        scores = [(s.logprob - baseline.logprob) / s.n_tokens for s in with_trace]
+        scores: list[float | None] = [None] * len(traces)
+        logprobs: list[float | None] = [None] * len(traces)
+        for i, s in zip(present, with_trace, strict=True):
+            scores[i] = (s.logprob - baseline.logprob) / s.n_tokens
+            logprobs[i] = s.logprob
         return PairScores(scores, [None] * len(traces),
+                          invalid=None if present else "every trace is empty",
                           extra={"baseline_logprob": baseline.logprob, "action_tokens": baseline.n_tokens,
-                                 "logprobs": [s.logprob for s in with_trace]})
+                                 "logprobs": logprobs})
 
 
 def reconstruct(backend: Backend, example: Example, traces: list[str], cfg: ReconstructionConfig
                 ) -> list[str | None]:
-    """One greedy reconstruction per trace; a failed or empty one is None."""
+    """One greedy reconstruction per non-blank trace; a failed, empty or blank-trace one is None."""
+    present = [i for i, t in enumerate(traces) if t.strip()]
     try:
-        gens = backend.generate([reconstruction_gen_request(example, t, cfg) for t in traces])
+        gens = backend.generate([reconstruction_gen_request(example, traces[i], cfg) for i in present])
     except BackendError as exc:
-        partial = exc.partial if exc.partial and len(exc.partial) == len(traces) else [None] * len(traces)
-        gens = partial
-    return [g.text.strip() or None if g is not None else None for g in gens]
+        gens = exc.partial if exc.partial and len(exc.partial) == len(present) else [None] * len(present)
+    out: list[str | None] = [None] * len(traces)
+    for i, g in zip(present, gens, strict=True):
+        out[i] = (g.text.strip() or None) if g is not None else None
+    return out
 
 
 class JudgeScorer(Scorer):
@@ -99,8 +109,13 @@ class JudgeScorer(Scorer):
             req, order = judge_request(example, texts, self.cfg, attempt)
             try:
                 [gen] = self.judge.generate([req])
+            except BackendError as exc:
+                # a failed call is not a bad answer: no sampled retry (attempt 0 stays greedy); re-run later
+                return PairScores([None] * len(traces), recon, invalid=f"judge call failed: {exc}",
+                                  extra={"judge_attempts": attempt + 1})
+            try:
                 grades = grades_in_input_order(parse_grades(gen.text, list(LABELS[:len(texts)])), order)
-            except (JudgeParseError, BackendError) as exc:
+            except JudgeParseError as exc:
                 problems.append(str(exc))
                 continue
             scores: list[float | None] = [None] * len(traces)

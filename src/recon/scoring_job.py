@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from recon.atomicio import write_jsonl_atomic
+from recon.atomicio import check_output_path, write_jsonl_atomic
 from recon.backends.registry import build_backend
 from recon.config import BackendConfig, LeakageConfig, ReconstructionConfig
 from recon.errors import DataError
@@ -27,21 +27,25 @@ from recon.store.calls import Meter, new_run_id, run_cost
 from recon.store.db import Database
 from recon.summary import JobSummary
 from recon.synthesis_job import _finish, backend_json
-from recon.traces_io import read_traces
+from recon.traces_io import TraceRecord, read_traces
 from recon.types import Example
 
 
-def run_scoring(traces_path: str | Path, examples: Sequence[Example], *, scorer_name: str,
+def run_scoring(traces: str | Path | list[TraceRecord], examples: Sequence[Example], *, scorer_name: str,
                 reconstructor: BackendConfig, judge: BackendConfig | None, cfg: ReconstructionConfig,
                 out: str | Path, db: Database, leakage: LeakageConfig | None = None, run: str | None = None,
-                on_progress: Callable[[int], None] | None = None, embedder=None) -> JobSummary:
-    traces = read_traces(traces_path)
+                on_progress: Callable[[int], None] | None = None, embedder=None,
+                traces_path: str | Path | None = None) -> JobSummary:
+    """Score `traces` (a traces file, or records already read from `traces_path`)."""
+    if not isinstance(traces, list):
+        traces_path, traces = traces, read_traces(traces)
     by_id = {e.id: e for e in examples}
     for t in traces:
         if t.id not in by_id:
             raise DataError(f"trace id {t.id!r} is not in the data given with --data", path=traces_path, line=t.line)
     methods = sorted({t.method for t in traces}) or ["-"]
     out, run = Path(out), run or new_run_id()
+    check_output_path(out)
     stage = f"score:{scorer_name}"
     inner = build_backend(reconstructor)
     recon = CachedBackend(inner, db, run=run, stage=f"{stage}:reconstruct")
@@ -49,6 +53,8 @@ def run_scoring(traces_path: str | Path, examples: Sequence[Example], *, scorer_
     if scorer_name == "judge":
         judge_inner = inner if judge is None or judge == reconstructor else build_backend(judge)
         judge_backend = CachedBackend(judge_inner, db, run=run, stage=f"{stage}:judge")
+    if scorer_name == "likelihood":
+        recon.preflight("logprob")
     scorer = build_scorer(scorer_name, reconstructor=recon, cfg=cfg, judge=judge_backend, embedder=embedder)
     records = []
     try:
@@ -81,7 +87,8 @@ def run_scoring(traces_path: str | Path, examples: Sequence[Example], *, scorer_
                          leaking=sum(bool(r["leakage"] and r["leakage"]["leaking"]) for r in records),
                          cost=run_cost(db, run, stage + ":", prefix=True), out=out, run=run)
     _finish(summary, {"score": {"scorer": scorer_name, "reconstruction": cfg.model_dump()},
-                      "reconstructor": backend_json(reconstructor), "judge": backend_json(judge) if judge else None},
+                      "reconstructor": backend_json(reconstructor),
+                      "judge": backend_json(judge) if (judge and scorer_name == "judge") else None},
             [recon.fingerprint.to_json()] + ([judge_backend.fingerprint.to_json()] if judge_backend else []),
-            [str(traces_path)])
+            [str(traces_path)] if traces_path else [])
     return summary

@@ -78,20 +78,25 @@ class Selection:
 
 def select_pair(example: Example, synthesizer: Backend, scorer: Scorer, cfg: ReconSelectConfig) -> Selection:
     requests = candidate_requests(example, cfg)
+    error = ""
     try:
         gens = synthesizer.generate(requests)
     except BackendError as exc:
         gens = exc.partial if exc.partial and len(exc.partial) == len(requests) else [None] * len(requests)
+        error = f": {exc}"
     candidates = [Candidate(sample_index=r.sample_index, reasoning=g.text.strip(),
                             leakage=measure_leakage(g.text, example.action, cfg.leakage), score=None,
                             prompt_tokens=g.prompt_tokens, completion_tokens=g.completion_tokens)
                   for r, g in zip(requests, gens, strict=True) if g is not None and g.text.strip()]
     prompt_hash = requests[0].prompt_hash()
     if not candidates:
-        return Selection(example.id, [], None, ["invalid"], "no candidate traces were generated", prompt_hash, {})
+        return Selection(example.id, [], None, ["invalid"], f"no candidate traces were generated{error}",
+                         prompt_hash, {})
     result = scorer.score(example, [c.reasoning for c in candidates])
+    penalize = cfg.leakage.policy == "penalize"
     candidates = [replace(c, score=s, reconstruction=r,
-                          adjusted=None if s is None else s - cfg.leakage.penalty * c.leakage.overlap)
+                          adjusted=s - cfg.leakage.penalty * c.leakage.overlap if (penalize and s is not None)
+                          else None)
                   for c, s, r in zip(candidates, result.scores, result.reconstructions, strict=True)]
     selected, flags = choose(candidates, cfg.leakage)
     invalid = result.invalid or ("no candidate could be scored" if selected is None else None)

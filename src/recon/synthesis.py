@@ -29,7 +29,10 @@ def clip_text(text: str, limit: int, *, ellipsis: bool = True) -> str:
     text = " ".join(text.split())
     if len(text) <= limit:
         return text
-    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    if text[limit] == " ":
+        cut = text[:limit]                                    # the limit falls right after a whole word
+    else:
+        cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
     return cut + ("…" if ellipsis else "")
 
 

@@ -1,7 +1,8 @@
 """Synthesis jobs: examples → cached backends → traces JSONL (atomic) + manifest + a JobSummary.
 
-`run_synthesis` writes one trace per pair (forward, backward); `run_recon_select` writes the kept trace
-of N scored candidates (recon-select). Re-running a job after an interruption resumes: finished LM calls
+`run_synthesis` writes one record per pair (forward, backward; a pair whose generation failed keeps its
+place with `"reasoning": null` and the reason in `"invalid"`); `run_recon_select` writes the kept trace of
+N scored candidates (recon-select). Re-running a job after an interruption resumes: finished LM calls
 come from the cache and nothing is paid twice; the output file only appears, whole, at the end.
 
     >>> from recon.types import Example, Turn
@@ -20,7 +21,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from recon.atomicio import write_json_atomic, write_jsonl_atomic
+from recon.atomicio import check_output_path, write_json_atomic, write_jsonl_atomic
 from recon.backends.registry import build_backend, redacted_spec
 from recon.config import BackendConfig, ReconSelectConfig, SynthesisConfig
 from recon.manifest import build_manifest
@@ -55,16 +56,23 @@ def _finish(summary: JobSummary, config: dict, fingerprints: list[dict], inputs:
 
 def run_synthesis(examples: Sequence[Example], backend_config: BackendConfig, cfg: SynthesisConfig, *,
                   out: str | Path, db: Database, run: str | None = None,
-                  on_progress: Callable[[int], None] | None = None, inputs: list[str] | None = None
+                  on_progress: Callable[[int], None] | None = None, inputs: list[str] | None = None,
+                  backend_factory: Callable[[BackendConfig], object] = build_backend
                   ) -> tuple[JobSummary, list[Failure]]:
     out, run = Path(out), run or new_run_id()
+    check_output_path(out)
     stage = f"synthesize:{cfg.method}"
-    backend = CachedBackend(build_backend(backend_config), db, run=run, stage=stage)
+    backend = CachedBackend(backend_factory(backend_config), db, run=run, stage=stage)
     try:
         result = synthesize(examples, backend, cfg, on_progress=on_progress)
     finally:
         backend.close()
-    written = write_jsonl_atomic(out, (t.to_json() for t in result.traces))
+    failed = {f.id: f.error for f in result.failures}
+    traces = {t.id: t for t in result.traces}
+    write_jsonl_atomic(out, (traces[ex.id].to_json() if ex.id in traces else
+                             {"id": ex.id, "method": cfg.method, "reasoning": None, "invalid": failed[ex.id]}
+                             for ex in examples))
+    written = len(result.traces)
     summary = JobSummary(cfg.method, None, pairs=len(examples), written=written, invalid=len(result.failures),
                          leaking=sum(bool(t.leakage.get("leaking")) for t in result.traces),
                          cost=run_cost(db, run, stage), out=out, run=run)
@@ -95,6 +103,7 @@ def run_recon_select(examples: Sequence[Example], cfg: ReconSelectConfig, *, syn
                      inputs: list[str] | None = None, embedder=None,
                      backend_factory: Callable[[BackendConfig], object] = build_backend) -> JobSummary:
     out, run = Path(out), run or new_run_id()
+    check_output_path(out)
     stage = f"synthesize:recon-select:{cfg.scorer}"
     built: dict[BackendConfig, object] = {}        # one model instance per distinct backend config
 
@@ -109,6 +118,8 @@ def run_recon_select(examples: Sequence[Example], cfg: ReconSelectConfig, *, syn
     backends = [b for b in (synth, recon, judge_backend) if b is not None]
     fingerprints = {"synthesizer": synth.fingerprint.to_json(), "reconstructor": recon.fingerprint.to_json(),
                     "judge": judge_backend.fingerprint.to_json() if judge_backend else None}
+    if cfg.scorer == "likelihood":
+        recon.preflight("logprob")          # a backend that cannot score stops the run before anything is paid
     scorer = build_scorer(cfg.scorer, reconstructor=recon, cfg=cfg.reconstruction, judge=judge_backend,
                           embedder=embedder)
     records = []
@@ -134,6 +145,6 @@ def run_recon_select(examples: Sequence[Example], cfg: ReconSelectConfig, *, syn
                          cost=total, out=out, run=run)
     _finish(summary, {"recon_select": cfg.model_dump(), "synthesizer": backend_json(synthesizer),
                       "reconstructor": backend_json(reconstructor),
-                      "judge": backend_json(judge) if judge else None},
+                      "judge": backend_json(judge) if (judge and cfg.scorer == "judge") else None},
             [fp for fp in fingerprints.values() if fp], inputs)
     return summary

@@ -12,7 +12,7 @@ import textwrap
 import pytest
 
 from recon.backends.base import GenRequest, Message, ScoreRequest
-from recon.errors import BackendError
+from recon.errors import BackendError, ConfigError
 
 SYSTEM = Message("system", "You are a concise assistant.")
 
@@ -249,7 +249,7 @@ def test_openai_logprob_is_trusted_only_when_correct(llama_server, openai_backen
         [s] = openai_backend.logprob([req])
         assert s.logprob == pytest.approx(truth.logprob, abs=0.05 * truth.n_tokens)
     else:
-        with pytest.raises(BackendError, match=rf"server 127\.0\.0\.1:{llama_server.port}: .*cannot be trusted"):
+        with pytest.raises(ConfigError, match=rf"server 127\.0\.0\.1:{llama_server.port}: .*cannot be trusted"):
             openai_backend.logprob([req])
 
 

@@ -36,14 +36,20 @@ def test_thresholds_are_strictly_greater_than():
     assert measure_leakage(eight, ACTION, cfg).leaking
 
 
-def test_ngram_fraction_catches_scattered_quoting():
-    cfg = LeakageConfig(max_shared_run=100, max_ngram_fraction=0.3)
+def test_many_short_quotes_strung_together_are_leaking():
     w = words(ACTION)
-    # five separate 4-word quotes, none longer than 4 words in a row
+    # five separate 4-word quotes: no long run, few of the action's 4-grams, but most of its words
     trace = " and ".join(" ".join(w[i:i + 4]) for i in range(0, 25, 5))
-    m = measure_leakage(trace, ACTION, cfg)
-    assert m.longest_run <= 5 and m.ngram_fraction > 0.05
+    m = measure_leakage(trace, ACTION)
+    assert m.longest_run <= 5 and m.ngram_fraction < 0.3          # the first two measures miss it
+    assert m.coverage > 0.7 and m.leaking                          # coverage does not
     assert ngram_fraction(w, w) == 1.0 and ngram_fraction([], w) == 0.0
+
+
+def test_an_action_fully_copied_in_pieces_has_full_overlap():
+    w = words(ACTION)
+    m = measure_leakage(" ... ".join(" ".join(w[i:i + 6]) for i in range(0, len(w), 6)), ACTION)
+    assert m.leaking and m.overlap >= 0.7
 
 
 def test_short_actions_and_overlap():

@@ -8,7 +8,7 @@ import pytest
 from recon.backends import openai_payloads as P
 from recon.backends.base import GenRequest, Message, Score, ScoreRequest
 from recon.backends.openai_http import PROBE_TEXT, OpenAIBackend
-from recon.errors import BackendError
+from recon.errors import BackendError, ConfigError
 from recon.store.cache import CachedBackend
 from recon.store.db import Database
 from tests.stub_server import Reply, StubServer, chat_body, echo_body
@@ -59,6 +59,25 @@ def test_generation_retries_429_and_500_then_succeeds():
                    Reply(200, chat_body("done")))
         [g] = backend(stub).generate([REQ])
         assert g.text == "done" and len(stub.requests) == 3
+
+
+@pytest.mark.parametrize("status,message", [(401, "refused the credentials"), (403, "refused the credentials"),
+                                            (404, "not found")])
+def test_auth_and_not_found_stop_the_job_at_once(status, message):
+    with StubServer() as stub:
+        stub.default["/chat/completions"] = lambda p: Reply(status, {"error": "no"})
+        with pytest.raises(ConfigError, match=message):
+            backend(stub).generate([REQ, REQ])
+        assert len(stub.requests) <= 2                             # no retries
+
+
+def test_server_error_text_never_carries_the_api_key(monkeypatch):
+    monkeypatch.setenv("MY_KEY", "sk-secret-123")
+    with StubServer() as stub:
+        stub.queue("/chat/completions", Reply(400, {"error": "bad key sk-secret-123 in header"}))
+        with pytest.raises(BackendError) as info:
+            backend(stub, api_key_env="MY_KEY").generate([REQ])
+        assert "sk-secret-123" not in str(info.value) and "***" in str(info.value)
 
 
 def test_client_errors_are_not_retried():
@@ -126,8 +145,11 @@ def score_req():
 def test_logprob_needs_a_chat_template():
     with StubServer() as stub:
         stub.queue("/completions", Reply(200, echo_body([PROBE_TEXT, " x"], [None, -1.0])))
-        with pytest.raises(BackendError, match="set chat_template"):
+        with pytest.raises(ConfigError, match="set chat_template"):
             backend(stub).logprob([score_req()])
+        with pytest.raises(ConfigError, match="set chat_template"):
+            backend(stub).preflight("logprob")
+        assert stub.requests == []                                # refused before any call
 
 
 def probe_replies(stub, gen_lp, echo_lp):
@@ -139,9 +161,9 @@ def test_untrustworthy_echo_logprobs_are_refused_naming_the_server():
     with StubServer() as stub:
         probe_replies(stub, gen_lp=-0.9, echo_lp=-7.5)            # shifted by a position, as llama_cpp.server
         host = stub.url.split("//")[1].split("/")[0]
-        with pytest.raises(BackendError, match=f"server {host}: its echoed prompt log-probabilities cannot be "
-                                               "trusted"):
-            backend(stub, chat_template="chatml").logprob([score_req()])
+        with pytest.raises(ConfigError, match=f"server {host}: its echoed prompt log-probabilities cannot be "
+                                              "trusted"):
+            backend(stub, chat_template="chatml").preflight("logprob")
         assert len(stub.requests) == 2                            # nothing scored after the failed probe
 
 

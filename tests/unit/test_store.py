@@ -80,8 +80,8 @@ def test_errors_are_logged_not_cached_and_partial_results_are_kept(db):
     assert row.error and not row.cache_hit
 
     class HalfFails(FakeBackend):
-        def _generate(self, requests):
-            good = super()._generate(requests[:1])
+        def _generate(self, requests, on_result=None):
+            good = super()._generate(requests[:1], on_result)
             raise BackendError("second failed", partial=good + [None])
     inner = HalfFails()
     reqs = REQ.samples(2)
@@ -102,11 +102,20 @@ def test_logprob_is_cached_too_and_stats_count_it(db):
     assert stats["logprob"]["entries"] == 1 and stats["logprob"]["hits"] == 1
 
 
-def test_concurrent_processes_can_share_the_database(tmp_path):
+def test_two_processes_write_one_database_at_the_same_time(tmp_path):
+    import subprocess
+    import sys
     path = tmp_path / "shared.sqlite3"
-    a, b = Database(path), Database(path)
-    CachedBackend(FakeBackend(), a, run="ra", stage="s").generate([REQ])
-    inner = FakeBackend()
-    CachedBackend(inner, b, run="rb", stage="s").generate([REQ])
-    assert inner.history == []
-    assert isinstance(sqlite3.connect(path).execute("SELECT COUNT(*) FROM calls").fetchone()[0], int)
+    Database(path).close()
+    writer = (f"from recon.store.db import Database\n"
+              f"from recon.store.calls import CallLog, CallRecord\n"
+              f"log = CallLog(Database({str(path)!r}), run='child', stage='s')\n"
+              f"for i in range(200): log.record([CallRecord(op='generate', backend='b', model='m', cache_hit=False)])\n")
+    child = subprocess.Popen([sys.executable, "-c", writer])
+    from recon.store.calls import CallLog, CallRecord
+    log = CallLog(Database(path), run="parent", stage="s")
+    for _ in range(200):
+        log.record([CallRecord(op="generate", backend="b", model="m", cache_hit=False)])
+    assert child.wait(timeout=120) == 0
+    counts = dict(sqlite3.connect(path).execute("SELECT run, COUNT(*) FROM calls GROUP BY run").fetchall())
+    assert counts == {"child": 200, "parent": 200}

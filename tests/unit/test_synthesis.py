@@ -8,7 +8,6 @@ import pytest
 
 from recon.backends.fake import FakeBackend
 from recon.config import BackendConfig, SynthesisConfig
-from recon.store.cache import CachedBackend
 from recon.store.calls import recent_calls
 from recon.store.db import Database
 from recon.synthesis import synthesis_messages, synthesize
@@ -82,10 +81,10 @@ class Interrupting(FakeBackend):
         super().__init__()
         self.after = after
 
-    def _generate(self, requests):
+    def _generate(self, requests, on_result=None):
         if len(self.history) >= self.after:
             raise KeyboardInterrupt
-        return super()._generate(requests)
+        return super()._generate(requests, on_result)
 
 
 def test_interrupted_run_leaves_no_output_and_resumes_without_paying_twice(tmp_path):
@@ -93,17 +92,33 @@ def test_interrupted_run_leaves_no_output_and_resumes_without_paying_twice(tmp_p
     exs = [example(i) for i in range(5)]
     cfg = SynthesisConfig(method="backward")
     out = tmp_path / "t.jsonl"
-    interrupted = CachedBackend(Interrupting(after=3), db, run="r1", stage="synthesize:backward")
+    out.write_text("an older file\n")
     with pytest.raises(KeyboardInterrupt):
-        synthesize(exs, interrupted, cfg)
-    assert not out.exists()
+        run_synthesis(exs, BackendConfig(spec="fake"), cfg, out=out, db=db, run="r1",
+                      backend_factory=lambda c: Interrupting(after=3))
+    assert out.read_text() == "an older file\n"                        # untouched: no half-written output
+    assert not list(tmp_path.glob(".t.jsonl*"))
     fresh = FakeBackend()
-    resumed = CachedBackend(fresh, db, run="r2", stage="synthesize:backward")
-    result = synthesize(exs, resumed, cfg)
-    assert len(result.traces) == 5
-    assert len(fresh.history) == 2                                    # only the two unfinished pairs
+    summary, _ = run_synthesis(exs, BackendConfig(spec="fake"), cfg, out=out, db=db, run="r2",
+                               backend_factory=lambda c: fresh)
+    assert [json.loads(x)["id"] for x in out.read_text().splitlines()] == [e.id for e in exs]
+    assert len(fresh.history) == 2                                     # only the two unfinished pairs
     calls = recent_calls(db, run="r2", limit=10)
     assert sum(c.cache_hit for c in calls) == 3 and sum(not c.cache_hit for c in calls) == 2
+    assert summary.cost.cache_hits == 3
+
+
+def test_failed_pairs_keep_their_place_in_the_output(tmp_path):
+    exs = [example(i) for i in range(3)]
+    out = tmp_path / "t.jsonl"
+    failing = FakeBackend(fail=lambda r: "Reason 1." in r.messages[-1].content)
+    summary, failures = run_synthesis(exs, BackendConfig(spec="fake"), SynthesisConfig(method="backward"),
+                                      out=out, db=Database(tmp_path / "db.sqlite3"),
+                                      backend_factory=lambda c: failing)
+    records = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [r["id"] for r in records] == ["x:0", "x:1", "x:2"]
+    assert records[1]["reasoning"] is None and "scripted failure" in records[1]["invalid"]
+    assert summary.written == 2 and summary.invalid == 1 and [f.id for f in failures] == ["x:1"]
 
 
 def test_backend_errors_do_not_stop_the_other_pairs():

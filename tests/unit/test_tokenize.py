@@ -10,7 +10,8 @@ from recon.errors import BackendError
 
 
 def words(text):
-    """A toy tokenizer: each word keeps its leading space; merging happens across the boundary."""
+    """A toy tokenizer: each token is a word with its leading space, so a context's trailing space would
+    become a token of its own if it were not moved into the continuation."""
     out, cur = [], ""
     for ch in text:
         if ch == " " and cur.strip():

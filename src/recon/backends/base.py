@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -20,6 +21,7 @@ from recon.errors import ConfigError
 from recon.hashing import content_hash, derive_seed
 
 Role = Literal["system", "user", "assistant"]
+ResultHook = Callable[[int, Any], None]
 
 
 @dataclass(frozen=True)
@@ -145,23 +147,37 @@ class Backend(abc.ABC):
             self.__dict__["_counters"] = TokenCounters()
         return self.__dict__["_counters"]
 
-    def generate(self, requests: list[GenRequest]) -> list[Generation]:
-        out = self._generate(list(requests))
+    def generate(self, requests: list[GenRequest], *, on_result: ResultHook | None = None) -> list[Generation]:
+        """Results in request order. `on_result(i, result)` is called as soon as result i exists."""
+        out = self._generate(list(requests), on_result)
         if len(out) != len(requests):
             raise AssertionError(f"{type(self).__name__} returned {len(out)} generations for {len(requests)}")
         return out
 
-    def logprob(self, requests: list[ScoreRequest]) -> list[Score]:
-        out = self._logprob(list(requests))
+    def logprob(self, requests: list[ScoreRequest], *, on_result: ResultHook | None = None) -> list[Score]:
+        out = self._logprob(list(requests), on_result)
         if len(out) != len(requests):
             raise AssertionError(f"{type(self).__name__} returned {len(out)} scores for {len(requests)}")
         return out
 
-    @abc.abstractmethod
-    def _generate(self, requests: list[GenRequest]) -> list[Generation]: ...
+    def preflight(self, op: Literal["generate", "logprob"]) -> None:
+        """Raise ConfigError now if this backend cannot serve `op` as configured (before any paid work)."""
 
     @abc.abstractmethod
-    def _logprob(self, requests: list[ScoreRequest]) -> list[Score]: ...
+    def _generate(self, requests: list[GenRequest], on_result: ResultHook | None) -> list[Generation]: ...
+
+    @abc.abstractmethod
+    def _logprob(self, requests: list[ScoreRequest], on_result: ResultHook | None) -> list[Score]: ...
 
     def close(self) -> None:
         """Release model memory or connections; safe to call twice."""
+
+
+def each(requests: list, fn: Callable[[Any], Any], on_result: ResultHook | None) -> list:
+    """Run `fn` on each request in order, reporting each result as it is made (sequential backends)."""
+    out = []
+    for i, req in enumerate(requests):
+        out.append(fn(req))
+        if on_result is not None:
+            on_result(i, out[-1])
+    return out

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from recon.backends.base import Message
 from recon.errors import ConfigError
+from recon.hashing import content_hash
 
 
 def _chatml(messages: tuple[Message, ...]) -> str:
@@ -22,18 +23,34 @@ def _chatml(messages: tuple[Message, ...]) -> str:
     return body + "<|im_start|>assistant\n"
 
 
-def render_chat(template: str, messages: tuple[Message, ...], *, bos_token: str = "",
-                eos_token: str = "") -> str:
+def template_text(template: str) -> str:
+    """The template's source ('chatml' or a file's text); a missing file is a ConfigError."""
     if template == "chatml":
-        return _chatml(messages)
+        return "chatml"
     path = Path(template)
     if not path.is_file():
         raise ConfigError(f"chat template {template!r}: use 'chatml' or the path of a Jinja template file")
+    return path.read_text(encoding="utf-8")
+
+
+def template_identity(template: str) -> str:
+    """A content hash of the template (part of the fingerprint: it decides the exact text scored)."""
+    return content_hash(template_text(template), tag="chat-template", length=12)
+
+
+def render_chat(template: str, messages: tuple[Message, ...], *, bos_token: str = "",
+                eos_token: str = "") -> str:
+    source = template_text(template)
+    if source == "chatml":
+        return _chatml(messages)
     try:
+        from jinja2 import TemplateError
         from jinja2.sandbox import ImmutableSandboxedEnvironment
     except ImportError as exc:
         raise ConfigError("Jinja chat templates need jinja2: pip install jinja2") from exc
     env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
-    return env.from_string(path.read_text(encoding="utf-8")).render(
-        messages=[{"role": m.role, "content": m.content} for m in messages],
-        add_generation_prompt=True, bos_token=bos_token, eos_token=eos_token)
+    try:
+        return env.from_string(source).render(messages=[{"role": m.role, "content": m.content} for m in messages],
+                                              add_generation_prompt=True, bos_token=bos_token, eos_token=eos_token)
+    except TemplateError as exc:
+        raise ConfigError(f"chat template {template!r} does not render: {exc}") from None

@@ -58,10 +58,10 @@ class FakeBackend(Backend):
             return json.dumps({k: 1 + int(content_hash([h, k], tag="grade", length=4), 16) % 10 for k in labels})
         return f"I think the point that matters here is {h}, so I answer accordingly."
 
-    def _generate(self, requests: list[GenRequest]) -> list[Generation]:
+    def _generate(self, requests: list[GenRequest], on_result=None) -> list[Generation]:
         out = []
         with self._lock:
-            for req in requests:
+            for i, req in enumerate(requests):
                 self.history.append(req)
                 self._check(req)
                 text = self._text_for(req)
@@ -72,12 +72,14 @@ class FakeBackend(Backend):
                 prompt_tokens = sum(_words(m.content) for m in req.messages)
                 out.append(Generation(text=text, prompt_tokens=prompt_tokens,
                                       completion_tokens=min(len(words), req.max_tokens), finish_reason=finish))
+                if on_result is not None:
+                    on_result(i, out[-1])
         return out
 
-    def _logprob(self, requests: list[ScoreRequest]) -> list[Score]:
+    def _logprob(self, requests: list[ScoreRequest], on_result=None) -> list[Score]:
         out = []
         with self._lock:
-            for req in requests:
+            for i, req in enumerate(requests):
                 self.history.append(req)
                 self._check(req)
                 n = max(1, _words(req.continuation))
@@ -90,4 +92,6 @@ class FakeBackend(Backend):
                 self.counters.requested += prompt + n
                 self.counters.evaluated += prompt + n
                 out.append(Score(logprob=total, n_tokens=n, prompt_tokens=prompt))
+                if on_result is not None:
+                    on_result(i, out[-1])
         return out

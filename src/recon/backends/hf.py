@@ -1,5 +1,6 @@
 """Local `transformers` backend: an HF model directory, or a GGUF file dequantised into transformers
-(`hf:embedded` is the embedded SmolLM2 GGUF). Loads offline only (HF_HUB_OFFLINE=1).
+(`hf:embedded` is the embedded SmolLM2 GGUF; converted once, see dequantize.py). Loads offline only
+(HF_HUB_OFFLINE=1).
 
 Prompts are rendered with the tokenizer's chat template; tokens are encoded without extra special tokens
 (the template carries them). Scoring and greedy generation run in left-padded batches of `batch_size`
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from recon.backends.base import (Backend, Fingerprint, Generation, GenRequest, Message, Score,
                                  ScoreRequest)
+from recon.backends.dequantize import directory_identity, gguf_identity
 from recon.backends.tokenize import encode_pair, target_logprob, truncate_left
 from recon.errors import BackendError, ConfigError
 
@@ -53,8 +55,10 @@ class HFBackend(Backend):
         if self.gguf_file and "." in name:
             name, q = name.rsplit(".", 1)
             quant = f"dequantized-{q}"
+        identity = (gguf_identity(self.source / self.gguf_file) if self.gguf_file
+                    else directory_identity(self.source))
         self.fingerprint = Fingerprint(kind="hf", model=name, quantization=quant,
-                                       extra={"dtype": dtype, "n_ctx": n_ctx,
+                                       extra={"identity": identity, "dtype": dtype, "n_ctx": n_ctx,
                                               "transformers": importlib.metadata.version("transformers")})
         self._model = self._tok = None
 
@@ -63,10 +67,12 @@ class HFBackend(Backend):
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             import torch
             from transformers import AutoModelForCausalLM, AutoTokenizer
-            kw = {"gguf_file": self.gguf_file} if self.gguf_file else {}
-            self._tok = AutoTokenizer.from_pretrained(str(self.source), **kw)
-            self._model = AutoModelForCausalLM.from_pretrained(
-                str(self.source), dtype=getattr(torch, self.dtype_name), **kw)
+            directory = self.source
+            if self.gguf_file:
+                from recon.backends.dequantize import dequantized_dir
+                directory = dequantized_dir(self.source / self.gguf_file)
+            self._tok = AutoTokenizer.from_pretrained(str(directory))
+            self._model = AutoModelForCausalLM.from_pretrained(str(directory), dtype=getattr(torch, self.dtype_name))
             self.device = self.device or ("cuda" if torch.cuda.is_available() else "cpu")
             self._model.to(self.device).eval()
             if self._tok.pad_token_id is None:
@@ -136,7 +142,7 @@ class HFBackend(Backend):
                                       finish_reason=finish))
         return results
 
-    def _generate(self, requests: list[GenRequest]) -> list[Generation]:
+    def _generate(self, requests: list[GenRequest], on_result=None) -> list[Generation]:
         """Greedy requests with equal settings share a batch; sampled ones run alone (seeded per request)."""
         out: list[Generation | None] = [None] * len(requests)
         groups: dict[tuple, list[int]] = {}
@@ -148,6 +154,8 @@ class HFBackend(Backend):
                 chunk = members[start:start + self.batch_size]
                 for i, g in zip(chunk, self._generate_batch([requests[i] for i in chunk]), strict=True):
                     out[i] = g
+                    if on_result is not None:
+                        on_result(i, g)
         return out
 
     def _score_batch(self, reqs: list[ScoreRequest]) -> list[Score]:
@@ -156,7 +164,9 @@ class HFBackend(Backend):
         pairs, dropped = [], []
         for req in reqs:
             ctx_ids, cont_ids = encode_pair(self.encode, self.render(req.messages), req.continuation)
-            ctx_ids, n_dropped = truncate_left(ctx_ids, cont_ids, self.n_ctx)
+            bos = self.tokenizer.bos_token_id
+            keep = 1 if bos is not None and ctx_ids and ctx_ids[0] == bos else 0
+            ctx_ids, n_dropped = truncate_left(ctx_ids, cont_ids, self.n_ctx, keep_first=keep)
             pairs.append((ctx_ids, cont_ids))
             dropped.append(n_dropped)
         ids, mask, positions = self._pad_left([c + x for c, x in pairs])
@@ -174,10 +184,13 @@ class HFBackend(Backend):
                                 truncated_prompt_tokens=n_dropped, prompt_tokens=len(ctx_ids)))
         return scores
 
-    def _logprob(self, requests: list[ScoreRequest]) -> list[Score]:
+    def _logprob(self, requests: list[ScoreRequest], on_result=None) -> list[Score]:
         out: list[Score] = []
         for start in range(0, len(requests), self.batch_size):
-            out.extend(self._score_batch(requests[start:start + self.batch_size]))
+            for score in self._score_batch(requests[start:start + self.batch_size]):
+                out.append(score)
+                if on_result is not None:
+                    on_result(len(out) - 1, score)
         return out
 
     def close(self) -> None:

@@ -31,7 +31,8 @@ from pathlib import Path
 import numpy as np
 
 from recon.backends.base import (Backend, Fingerprint, Generation, GenRequest, Message, Score,
-                                 ScoreRequest)
+                                 ScoreRequest, each)
+from recon.backends.dequantize import gguf_identity
 from recon.backends.tokenize import encode_pair, target_logprob, truncate_left
 from recon.errors import BackendError, ConfigError
 
@@ -90,7 +91,7 @@ class LlamaCppBackend(Backend):
         name = model_name or self.model_path.name.removesuffix(".gguf").rsplit(".", 1)[0]
         self.fingerprint = Fingerprint(
             kind="llamacpp", model=name, quantization=_quantization(self.model_path),
-            extra={"file": self.model_path.name, "bytes": self.model_path.stat().st_size, "n_ctx": n_ctx,
+            extra={"file": self.model_path.name, "identity": gguf_identity(self.model_path), "n_ctx": n_ctx,
                    "score_chunk": score_chunk,
                    "llama_cpp_python": importlib.metadata.version("llama_cpp_python")})
         self._gen = None
@@ -194,8 +195,8 @@ class LlamaCppBackend(Backend):
                           completion_tokens=usage["completion_tokens"],
                           finish_reason=choice.get("finish_reason") or "stop")
 
-    def _generate(self, requests: list[GenRequest]) -> list[Generation]:
-        return [self._generate_one(r) for r in requests]
+    def _generate(self, requests: list[GenRequest], on_result=None) -> list[Generation]:
+        return each(requests, self._generate_one, on_result)
 
     # -- scoring ------------------------------------------------------------------------------
     def _score_one(self, req: ScoreRequest) -> Score:
@@ -239,8 +240,8 @@ class LlamaCppBackend(Backend):
         self._evaluated[id(llm)] = tuple(ids)
         return np.stack(rows)
 
-    def _logprob(self, requests: list[ScoreRequest]) -> list[Score]:
-        return [self._score_one(r) for r in requests]
+    def _logprob(self, requests: list[ScoreRequest], on_result=None) -> list[Score]:
+        return each(requests, self._score_one, on_result)
 
     def close(self) -> None:
         for llm in (self._gen, self._scorer):

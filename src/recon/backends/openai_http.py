@@ -5,7 +5,9 @@ chat prompt rendered to text (`chat_template`: `chatml` or a Jinja file), becaus
 no prompt log-probabilities. Before the first score, a trust probe compares the server's echoed
 log-probability of a token with the log-probability it reports when it generates that same token; a
 server that disagrees (llama_cpp.server 0.3.36 shifts echoed values by one position) is refused with a
-BackendError naming it, instead of returning wrong rewards.
+ConfigError naming it, instead of returning wrong rewards. Jobs call `preflight("logprob")` first, so a
+misconfigured server stops a run before anything is paid. 401/403/404 are ConfigErrors too (they will not
+get better by retrying); 429, 5xx and timeouts are retried.
 
 Requests run concurrently (bounded); 429, 5xx, timeouts and connection errors are retried with
 exponential backoff and jitter; everything else fails at once. The API key comes from the environment
@@ -25,8 +27,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from recon.backends import openai_payloads as P
-from recon.backends.base import Backend, Fingerprint, Generation, GenRequest, Score, ScoreRequest
-from recon.backends.chat_template import render_chat
+from recon.backends.base import Backend, Fingerprint, Generation, GenRequest, Message, Score, ScoreRequest
+from recon.backends.chat_template import render_chat, template_identity
 from recon.backends.tokenize import split_whitespace
 from recon.errors import BackendError, ConfigError
 
@@ -56,12 +58,20 @@ class OpenAIBackend(Backend):
         self.chat_template = chat_template
         self.trust_tolerance = trust_tolerance
         self.server = server_label(base_url)
-        self.fingerprint = Fingerprint(kind="openai", model=model)
+        # the chat template decides the exact text scored, so it is part of what produced a score
+        extra = {"chat_template": template_identity(chat_template)} if chat_template else {}
+        self.fingerprint = Fingerprint(kind="openai", model=model, extra=extra)
         self.preferred_batch = concurrency * 2
         self._sleep = sleep or asyncio.sleep
         self._trusted: bool | None = None
 
     # -- transport ----------------------------------------------------------------------------
+    def _redact(self, text: str) -> str:
+        """Server text may echo what it was sent: never let the API key through."""
+        key = os.environ.get(self.api_key_env) if self.api_key_env else None
+        text = text.replace("\n", " ")
+        return text.replace(key, "***") if key else text
+
     def _headers(self) -> dict[str, str]:
         key = os.environ.get(self.api_key_env) if self.api_key_env else None
         return {"Authorization": f"Bearer {key}"} if key else {}
@@ -82,9 +92,14 @@ class OpenAIBackend(Backend):
                     except ValueError:
                         raise BackendError(f"{self.server}: malformed JSON in the response to {path}") from None
                 last = f"HTTP {resp.status_code}"
+                if resp.status_code in (401, 403):
+                    raise ConfigError(f"{self.server}: {path} refused the credentials ({last}); check the "
+                                      f"environment variable {self.api_key_env or '(none configured)'}")
+                if resp.status_code == 404:
+                    raise ConfigError(f"{self.server}: {path} not found (HTTP 404); check the base URL and that "
+                                      f"the server serves model {self.model!r}")
                 if resp.status_code not in RETRY_STATUS:
-                    detail = resp.text[:300].replace("\n", " ")
-                    raise BackendError(f"{self.server}: {path} failed with {last}: {detail}")
+                    raise BackendError(f"{self.server}: {path} failed with {last}: {self._redact(resp.text[:200])}")
                 retry_after = resp.headers.get("retry-after")
             if attempt == self.max_retries:
                 break
@@ -95,38 +110,41 @@ class OpenAIBackend(Backend):
         raise BackendError(f"{self.server}: {path} still failing after {self.max_retries + 1} tries ({last})",
                            retryable=True)
 
-    def _run_all(self, jobs: list[Callable]) -> list:
+    def _run_all(self, jobs: list[Callable], on_result=None) -> list:
         async def main():
             import httpx
             sem = asyncio.Semaphore(self.concurrency)
             async with httpx.AsyncClient(timeout=self.timeout_s, headers=self._headers()) as client:
-                async def one(job):
+                async def one(i, job):
                     async with sem:
-                        return await job(client)
-                return await asyncio.gather(*(one(j) for j in jobs), return_exceptions=True)
+                        result = await job(client)
+                    if on_result is not None:
+                        on_result(i, result)
+                    return result
+                return await asyncio.gather(*(one(i, j) for i, j in enumerate(jobs)), return_exceptions=True)
         results = asyncio.run(main())
         errors = [r for r in results if isinstance(r, BaseException)]
         if errors:
-            err = errors[0]
+            err = next((e for e in errors if not isinstance(e, BackendError)), errors[0])
             if not isinstance(err, BackendError):
-                raise err
+                raise err                                   # ConfigError and bugs stop the job
             partial = [None if isinstance(r, BaseException) else r for r in results]
             raise BackendError(str(err), retryable=err.retryable, partial=partial)
         return results
 
     # -- generation ---------------------------------------------------------------------------
-    def _generate(self, requests: list[GenRequest]) -> list[Generation]:
+    def _generate(self, requests: list[GenRequest], on_result=None) -> list[Generation]:
         def job(req):
             async def run(client):
                 body = await self._post(client, "/chat/completions", P.build_chat_payload(self.model, req))
                 return P.parse_chat_response(body, server=self.server)
             return run
-        return self._run_all([job(r) for r in requests])
+        return self._run_all([job(r) for r in requests], on_result)
 
     # -- scoring ------------------------------------------------------------------------------
     def _prompt_text(self, req: ScoreRequest) -> str:
         if not self.chat_template:
-            raise BackendError(
+            raise ConfigError(
                 f"{self.server}: likelihood scoring sends raw text to /completions, so recon must render the "
                 "chat prompt itself; set chat_template ('chatml' or the model's Jinja template file)")
         return render_chat(self.chat_template, req.messages)
@@ -144,12 +162,19 @@ class OpenAIBackend(Backend):
             self._probe = (lp_gen, lp_echo)
         if not self._trusted:
             lp_gen, lp_echo = self._probe
-            raise BackendError(
+            raise ConfigError(
                 f"{self.server}: its echoed prompt log-probabilities cannot be trusted (the token it generates "
                 f"after a probe prompt has logprob {lp_gen:.3f}, but echoing it gives {lp_echo}); use a server "
                 "with correct prompt logprobs (e.g. vLLM) or a local backend for likelihood scoring")
 
-    def _logprob(self, requests: list[ScoreRequest]) -> list[Score]:
+    def preflight(self, op: str) -> None:
+        """Likelihood scoring needs a chat template and a server whose echoed logprobs pass the trust probe."""
+        if op == "logprob":
+            if not self.chat_template:
+                self._prompt_text(ScoreRequest(messages=(Message("user", "x"),), continuation="x"))
+            self.check_trust()
+
+    def _logprob(self, requests: list[ScoreRequest], on_result=None) -> list[Score]:
         prompts = [self._prompt_text(r) for r in requests]      # a missing template fails before any call
         self.check_trust()
 
@@ -160,4 +185,4 @@ class OpenAIBackend(Backend):
                 body = await self._post(client, "/completions", P.build_echo_payload(self.model, text))
                 return P.parse_echo_score(body, text=text, context_chars=len(context), server=self.server)
             return run
-        return self._run_all([job(p, r) for p, r in zip(prompts, requests, strict=True)])
+        return self._run_all([job(p, r) for p, r in zip(prompts, requests, strict=True)], on_result)

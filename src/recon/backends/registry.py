@@ -32,11 +32,11 @@ def parse_spec(spec: str) -> tuple[str, str]:
     if kind not in BACKENDS:
         close = difflib.get_close_matches(kind, list(BACKENDS), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise ConfigError(f"unknown backend {kind!r} in {spec!r}{hint} (use {SPEC_HELP})")
+        raise ConfigError(f"unknown backend {kind!r} in {redacted_spec(spec)!r}{hint} (use {SPEC_HELP})")
     if kind in ("llamacpp", "hf", "openai") and not arg:
         raise ConfigError(f"backend {kind!r} needs an argument: {SPEC_HELP}")
     if kind in ("fake", "embedded") and arg:
-        raise ConfigError(f"backend {kind!r} takes no argument, got {spec!r}")
+        raise ConfigError(f"backend {kind!r} takes no argument, got {redacted_spec(spec)!r}")
     return kind, arg
 
 
@@ -62,7 +62,7 @@ def build_backend(config: BackendConfig | str) -> Backend:
         return cls(arg, **local)
     match = re.match(r"^(?P<model>[^@]+)@(?P<url>https?://.+)$", arg)
     if not match:
-        raise ConfigError(f"openai backend spec must be openai:MODEL@BASE_URL, got {config.spec!r}")
+        raise ConfigError(f"openai backend spec must be openai:MODEL@BASE_URL, got {redacted_spec(config.spec)!r}")
     return cls(match["model"], match["url"], api_key_env=config.api_key_env, concurrency=config.concurrency,
                timeout_s=config.timeout_s, max_retries=config.max_retries, chat_template=config.chat_template)
 
@@ -70,7 +70,9 @@ def build_backend(config: BackendConfig | str) -> Backend:
 def redacted_spec(spec: str) -> str:
     """The spec without any URL (URLs may carry credentials): safe for manifests, logs and reports.
 
-    >>> redacted_spec("openai:m@https://user:pw@host/v1")
-    'openai:m@<url>'
+    >>> redacted_spec("openai:m@https://user:pw@host/v1"), redacted_spec("openai:m@user:pw@host")
+    ('openai:m@<url>', 'openai:m@<url>')
     """
-    return re.sub(r"@https?://\S*$", "@<url>", spec)
+    if spec.startswith("openai:") and "@" in spec:
+        return spec.split("@", 1)[0] + "@<url>"
+    return spec

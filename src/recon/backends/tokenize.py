@@ -68,4 +68,8 @@ def target_logprob(rows: np.ndarray, targets: Sequence[int]) -> float:
     if rows.ndim != 2 or rows.shape[0] != len(targets):
         raise BackendError(f"logit rows {rows.shape} do not match {len(targets)} target tokens")
     picked = log_softmax(rows)[np.arange(len(targets)), np.asarray(targets, dtype=np.int64)]
-    return float(picked.sum())
+    total = float(picked.sum())
+    if not np.isfinite(total):
+        raise BackendError(f"non-finite log-probability ({total}); the model gave a continuation token "
+                           "zero probability or produced invalid logits")
+    return total

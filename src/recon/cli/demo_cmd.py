@@ -43,6 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    if args.pairs < 1:
+        raise ConfigError("--pairs must be >= 1")
     path = find_demo_data()
     examples = load_examples([path])[:args.pairs]
     db, run = Database(), new_run_id()
@@ -61,7 +63,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
                                         on_progress=advance, inputs=[str(path)]))
     print_summaries("synthesis", results)
     first = examples[0]
-    traces = {r.method: json.loads((r.out).read_text(encoding="utf-8").splitlines()[0]) for r in results}
+    traces = {r.method: next(rec for rec in map(json.loads, r.out.read_text(encoding="utf-8").splitlines())
+                             if rec["id"] == first.id) for r in results}
     console.rule(f"{first.individual} — {first.id}")
     console.print("[bold]context (tail)[/bold]\n" + render_context(first, max_turns=2, max_turn_chars=300))
     console.print(f"[bold]true action[/bold]\n{first.action[:400]}")
@@ -71,6 +74,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             scores = ", ".join(f"{c['score']:+.3f}" for c in trace["candidates"] if c["score"] is not None)
             note = f" (candidate {trace['selected_index']} of information gains {scores} nats/token)"
         leak = " [leaking]" if (trace.get("leakage") or {}).get("leaking") else ""
-        console.print(f"[bold]{method} trace{note}{leak}[/bold]\n{trace['reasoning']}")
+        text = trace["reasoning"] if trace["reasoning"] is not None else f"(none: {trace.get('invalid')})"
+        console.print(f"[bold]{method} trace{note}{leak}[/bold]\n{text}")
     console.print(f"\ntraces and manifests in {args.out}/ (run {run}; `recon logs --run {run}` lists its calls)")
     return 0

@@ -10,9 +10,9 @@ from recon.cli.output import console, progress_bar
 from recon.cli.synthesize_cmd import (add_backend_args, add_scoring_args, backend_config_from_args,
                                       leakage_config_from_args, print_summaries)
 from recon.config import ReconstructionConfig
+from recon.scoring_job import run_scoring
 from recon.store.db import Database
 from recon.traces_io import read_traces
-from recon.scoring_job import run_scoring
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,9 +35,9 @@ def cmd_score(args: argparse.Namespace) -> int:
     if args.dry_run and args.scorer == "embedding":
         from recon.embeddings import HashEmbedder
         embedder = HashEmbedder()
-    total = len(read_traces(args.traces))
-    with progress_bar(f"scoring ({args.scorer})", total) as advance:
-        summary = run_scoring(args.traces, examples, scorer_name=args.scorer,
+    traces = read_traces(args.traces)
+    with progress_bar(f"scoring ({args.scorer})", len(traces)) as advance:
+        summary = run_scoring(traces, examples, scorer_name=args.scorer, traces_path=args.traces,
                               reconstructor=backend_config_from_args(args, recon_spec),
                               judge=backend_config_from_args(args, judge_spec), cfg=ReconstructionConfig(),
                               out=out, db=Database(), leakage=leakage_config_from_args(args), on_progress=advance,

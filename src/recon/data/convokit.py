@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from recon.data.corpus import iter_json_lines
-from recon.errors import DataError
+from recon.errors import ConfigError, DataError
 from recon.types import Example, Turn
 
 
@@ -88,9 +88,15 @@ def _parse_utterance(raw: Any, order: int, path: Path, line: int) -> Utterance:
 
 
 def _speaker_label(speakers: dict[str, Any], speaker_id: str) -> str:
-    meta = (speakers.get(speaker_id) or {}).get("meta") or {}
+    meta = speakers[speaker_id].get("meta") or {}
     name = meta.get("name")
     return name if isinstance(name, str) and name.strip() else speaker_id
+
+
+def _check_speakers(speakers: dict[str, Any], path: Path) -> None:
+    for sid, entry in speakers.items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("meta") or {}, dict):
+            raise DataError(f"speaker {sid!r} must map to an object with an object 'meta'", path=path)
 
 
 def load_convokit(directory: str | Path, speaker: str, *, max_context: int = 8,
@@ -104,7 +110,10 @@ def load_convokit(directory: str | Path, speaker: str, *, max_context: int = 8,
     """
     directory = Path(directory)
     utt_path = directory / "utterances.jsonl"
+    if max_context < 1:
+        raise ConfigError(f"max_context must be >= 1, got {max_context}")
     speakers = _read_json_object(directory / "speakers.json")
+    _check_speakers(speakers, directory / "speakers.json")
     conversations = _read_json_object(directory / "conversations.json")
     if speaker not in speakers:
         close = difflib.get_close_matches(speaker, list(speakers), n=3)

@@ -1,8 +1,10 @@
 """CachedBackend: every LM call goes through one SQLite cache and is logged (DESIGN conventions 4–5).
 
 The key is a versioned hash of canonical JSON of (backend fingerprint, operation, the whole request —
-messages, sampling parameters, seed, sample_index). Sampled candidates are therefore cached one by
-one, and a killed run resumes without paying twice. Errors are logged, never cached.
+messages, sampling parameters, seed, sample_index). Each result is stored the moment the backend
+finishes it (not when its batch ends), so a killed run resumes without paying twice. Errors are logged,
+never cached; when part of a batch fails, the error carries every result that does exist (cache hits
+included) in `partial`, in request order.
 
     >>> from recon.backends.fake import FakeBackend
     >>> from recon.backends.base import GenRequest, Message
@@ -83,27 +85,36 @@ class CachedBackend(Backend):
         for i in todo:
             unique.setdefault(keys[i], i)
         if unique:
-            batch = [requests[i] for i in unique.values()]
+            order = list(unique.values())
+            batch = [requests[i] for i in order]
+            stored: set[int] = set()
+
+            def store_one(j: int, result) -> None:      # each finished result is cached at once
+                self._store(keys, [(order[j], result)])
+                stored.add(j)
+
             t0 = time.perf_counter()
             try:
-                fresh = call(batch)
+                fresh = call(batch, on_result=store_one)
             except BackendError as exc:
                 partial = exc.partial if exc.partial is not None and len(exc.partial) == len(batch) \
                     else [None] * len(batch)
-                done = [(i, res) for i, res in zip(unique.values(), partial, strict=True) if res is not None]
-                self._store(keys, done)
+                self._store(keys, [(order[j], r) for j, r in enumerate(partial) if r is not None and j not in stored])
+                by_key = {keys[i]: r for i, r in zip(order, partial, strict=True)}
+                for i in todo:
+                    results[i] = by_key[keys[i]]
                 self._log(records + [
-                    self._record(op, res, False, None, keys[i]) if res is not None
+                    self._record(op, r, False, None, keys[i]) if r is not None
                     else self._record(op, None, False, None, keys[i], error=str(exc))
-                    for i, res in zip(unique.values(), partial, strict=True)])
-                raise
+                    for i, r in zip(order, partial, strict=True)])
+                raise BackendError(str(exc), retryable=exc.retryable, partial=results) from exc
             per_item = (time.perf_counter() - t0) / len(batch)
-            self._store(keys, list(zip(unique.values(), fresh, strict=True)))
-            by_key = {keys[i]: res for i, res in zip(unique.values(), fresh, strict=True)}
+            self._store(keys, [(order[j], r) for j, r in enumerate(fresh) if j not in stored])
+            by_key = {keys[i]: res for i, res in zip(order, fresh, strict=True)}
+            first = set(order)
             for i in todo:
                 results[i] = by_key[keys[i]]
-                fresh_item = i in unique.values()
-                records.append(self._record(op, results[i], not fresh_item, per_item if fresh_item else 0.0,
+                records.append(self._record(op, results[i], i not in first, per_item if i in first else 0.0,
                                             keys[i]))
         self._log(records)
         return results
@@ -130,11 +141,14 @@ class CachedBackend(Backend):
         return CallRecord(op=op, backend=self._fp["kind"], model=self._fp["model"], cache_hit=hit,
                           prompt_tokens=pt, completion_tokens=ct, latency_s=latency, error=error, key=key)
 
-    def _generate(self, requests: list[GenRequest]) -> list[Generation]:
+    def _generate(self, requests: list[GenRequest], on_result=None) -> list[Generation]:
         return self._run("generate", requests, self.inner.generate, Generation)
 
-    def _logprob(self, requests: list[ScoreRequest]) -> list[Score]:
+    def _logprob(self, requests: list[ScoreRequest], on_result=None) -> list[Score]:
         return self._run("logprob", requests, self.inner.logprob, Score)
+
+    def preflight(self, op) -> None:
+        self.inner.preflight(op)
 
     def close(self) -> None:
         self.inner.close()

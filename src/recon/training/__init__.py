@@ -1,0 +1,1 @@
+"""Thin adapters over TRL: supervised fine-tuning of user models (sft.py)."""

@@ -1,0 +1,205 @@
+"""User models: predict(context) → (reasoning, action) for one individual.
+
+- `icl`: k demonstrations (context → reasoning → action) from the same individual's *training* pairs with
+  the chosen method's traces, as earlier chat turns, then the test context. It answers in JSON,
+  `{"reasoning": …, "reply": …}` (`{"reply": …}` for method `none`), constrained by a schema where the
+  backend supports it (a llama.cpp grammar; `response_format` on OpenAI-compatible servers), which keeps
+  even the 135M embedded model well-formed. Works with any backend.
+- `sft`: a model fine-tuned by `recon train sft` on `<reasoning>…</reasoning>` then the action, with no
+  demonstrations; served by the hf backend.
+
+`parse_prediction` reads either format, and plain text as the action alone.
+
+    >>> parse_prediction('{"reasoning": "She is wary.", "reply": "Counsel, why?"}')
+    ('She is wary.', 'Counsel, why?', True)
+    >>> parse_prediction("<reasoning>She is wary.</reasoning> Counsel, why?")
+    ('She is wary.', 'Counsel, why?', True)
+    >>> parse_prediction("Counsel, why?")
+    ('', 'Counsel, why?', True)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from recon.backends.base import Backend, GenRequest, Message
+from recon.config import UserModelConfig
+from recon.errors import BackendError
+from recon.hashing import canonical_json, content_hash
+from recon.prompts import load_prompt
+from recon.synthesis import clip_text, render_context
+from recon.types import Example
+
+FORMAT_JSON = {True: 'Answer in JSON: {"reasoning": what they are thinking, "reply": what they say}.',
+               False: 'Answer in JSON: {"reply": what they say}.'}
+FORMAT_TAGS = {True: "First write what they are thinking between <reasoning> and </reasoning>, then what they say.",
+               False: "Write only what they say."}
+
+
+def format_completion(reasoning: str | None, action: str) -> str:
+    """The SFT target: `<reasoning>…</reasoning>` then the action (the action alone without reasoning)."""
+    return f"<reasoning>{reasoning}</reasoning>\n{action}" if reasoning else action
+
+
+def format_json_answer(reasoning: str | None, action: str) -> str:
+    """An ICL demonstration's answer."""
+    return json.dumps({"reasoning": reasoning, "reply": action} if reasoning is not None else {"reply": action},
+                      ensure_ascii=False)
+
+
+def answer_schema(with_reasoning: bool, cfg: UserModelConfig) -> str:
+    props = {"reply": {"type": "string", "minLength": 1, "maxLength": cfg.max_reply_chars}}
+    if with_reasoning:
+        props = {"reasoning": {"type": "string", "maxLength": cfg.max_reasoning_chars}, **props}
+    return canonical_json({"type": "object", "properties": props, "required": list(props),
+                           "additionalProperties": False})
+
+
+_OPEN, _CLOSE = re.compile(r"<\s*reasoning\s*>", re.I), re.compile(r"<\s*/\s*reasoning\s*>", re.I)
+
+
+def _parse_json(text: str) -> tuple[str, str, bool] | None:
+    match = re.search(r"\{.*\}", text, flags=re.S)
+    if not match:
+        return None
+    try:
+        obj = json.loads(match.group(0))
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(obj, dict) or not isinstance(obj.get("reply"), str):
+        return None
+    reasoning = obj.get("reasoning")
+    return (reasoning.strip() if isinstance(reasoning, str) else ""), obj["reply"].strip(), True
+
+
+def parse_prediction(text: str) -> tuple[str, str, bool]:
+    """(reasoning, action, well-formed). JSON first; then tags, tolerating missing ones: no tags → all
+    action; an unclosed tag → reasoning up to the first blank line, the rest action (not well-formed)."""
+    text = text.strip()
+    parsed = _parse_json(text)
+    if parsed is not None:
+        return parsed
+    opened = _OPEN.search(text)
+    closed = _CLOSE.search(text)
+    if opened and closed and closed.start() > opened.end():
+        return text[opened.end():closed.start()].strip(), text[closed.end():].strip(), True
+    if closed and not opened:
+        return text[:closed.start()].strip(), text[closed.end():].strip(), False
+    if opened:
+        body = text[opened.end():].strip()
+        head, _, tail = body.partition("\n\n")
+        return head.strip(), tail.strip(), False
+    return "", text, True
+
+
+@dataclass(frozen=True)
+class Prediction:
+    id: str
+    method: str                    # the synthesis method whose traces trained or prompted the user model
+    user_model: str                # icl | sft:PATH
+    reasoning: str
+    action: str | None             # None: no usable action (reported, never judged as a win)
+    raw: str
+    well_formed: bool
+    model: dict
+    demos: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "method": self.method, "user_model": self.user_model, "reasoning": self.reasoning,
+                "action": self.action, "raw": self.raw, "well_formed": self.well_formed, "model": self.model,
+                "demos": self.demos, "error": self.error}
+
+
+def user_model_messages(example: Example, demos: Sequence[tuple[Example, str | None]], cfg: UserModelConfig,
+                        *, with_reasoning: bool, answer_format: str = "json") -> tuple[Message, ...]:
+    """System + one user/assistant turn per demonstration + the test context."""
+    template = load_prompt("user_model")
+    fmt = (FORMAT_JSON if answer_format == "json" else FORMAT_TAGS)[with_reasoning]
+
+    def context(ex: Example, turns: int, chars: int) -> str:
+        return render_context(ex, max_turns=turns, max_turn_chars=chars)
+
+    system, first_user = template.render(individual=example.individual, format=fmt,
+                                         context=context(example, cfg.context_turns, cfg.turn_chars))
+    messages = [system]
+    for demo, reasoning in demos:
+        _, user = template.render(individual=example.individual, format=fmt,
+                                  context=context(demo, cfg.demo_context_turns, cfg.demo_turn_chars))
+        reasoning = clip_text(reasoning or "", cfg.demo_text_chars) if with_reasoning else None
+        action = clip_text(demo.action, cfg.demo_text_chars)
+        answer = format_json_answer(reasoning, action) if answer_format == "json" else format_completion(reasoning, action)
+        messages += [user, Message("assistant", answer)]
+    return tuple(messages) + (first_user,)
+
+
+class DemonstrationPool:
+    """The training pairs a user model may show, per individual, with the method's traces.
+
+    A pair of the test conversation (or the test pair itself) is never a demonstration."""
+
+    def __init__(self, train: Sequence[Example], traces: dict[str, str] | None, *,
+                 similarity: Callable[[str, list[str]], list[float]] | None = None):
+        self.by_individual: dict[str, list[Example]] = {}
+        for ex in train:
+            if traces is None or traces.get(ex.id):
+                self.by_individual.setdefault(ex.individual, []).append(ex)
+        self.traces = traces
+        self.similarity = similarity
+
+    def draw(self, example: Example, cfg: UserModelConfig) -> list[tuple[Example, str | None]]:
+        pool = [d for d in self.by_individual.get(example.individual, [])
+                if d.id != example.id and d.conversation_id != example.conversation_id]
+        if cfg.draw == "nearest" and self.similarity is not None and pool:
+            sims = self.similarity(render_context(example, max_turns=cfg.context_turns, max_turn_chars=400),
+                                   [render_context(d, max_turns=cfg.context_turns, max_turn_chars=400) for d in pool])
+            ranked = [d for _, d in sorted(zip(sims, pool, strict=True), key=lambda t: (-t[0], t[1].id))]
+        else:
+            ranked = sorted(pool, key=lambda d: content_hash([cfg.seed, example.id, d.id], tag="demo-draw"))
+        chosen = ranked[:cfg.k]
+        return [(d, self.traces.get(d.id) if self.traces else None) for d in chosen]
+
+
+class ICLUserModel:
+    """In-context user model (`answer_format="json"`); with no pool and `answer_format="tags"` it is the
+    prompt side of an SFT user model."""
+
+    def __init__(self, backend: Backend, pool: DemonstrationPool | None, cfg: UserModelConfig, *, method: str,
+                 answer_format: str = "json", name: str = "icl"):
+        self.backend, self.pool, self.cfg, self.method = backend, pool, cfg, method
+        self.with_reasoning = method != "none"
+        self.answer_format, self.name = answer_format, name
+
+    def request(self, example: Example) -> tuple[GenRequest, list[str]]:
+        demos = self.pool.draw(example, self.cfg) if self.pool is not None else []
+        messages = user_model_messages(example, demos, self.cfg, with_reasoning=self.with_reasoning,
+                                       answer_format=self.answer_format)
+        schema = answer_schema(self.with_reasoning, self.cfg) if self.answer_format == "json" else None
+        req = GenRequest(messages=messages, temperature=self.cfg.temperature, max_tokens=self.cfg.max_tokens,
+                         seed=self.cfg.seed, json_schema=schema)
+        return req, [d.id for d, _ in demos]
+
+    def predict(self, examples: Sequence[Example]) -> list[Prediction]:
+        prepared = [self.request(ex) for ex in examples]
+        try:
+            gens = self.backend.generate([req for req, _ in prepared])
+            error = None
+        except BackendError as exc:
+            gens = exc.partial if exc.partial and len(exc.partial) == len(examples) else [None] * len(examples)
+            error = str(exc)
+        return [prediction_from(ex, gen, method=self.method, user_model=self.name,
+                                model=self.backend.fingerprint.to_json(),
+                                demos=demo_ids, error=error)
+                for ex, (_, demo_ids), gen in zip(examples, prepared, gens, strict=True)]
+
+
+def prediction_from(example: Example, gen, *, method: str, user_model: str, model: dict, demos: list[str],
+                    error: str | None) -> Prediction:
+    if gen is None:
+        return Prediction(example.id, method, user_model, "", None, "", False, model, demos, error or "no output")
+    reasoning, action, ok = parse_prediction(gen.text)
+    return Prediction(example.id, method, user_model, reasoning, action or None, gen.text, ok, model, demos,
+                      None if action else "the user model wrote no action")
