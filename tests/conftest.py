@@ -11,10 +11,17 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("RECON_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 
+@pytest.fixture(scope="session")
+def models_home(tmp_path_factory) -> Path:
+    """One folder of converted models (GGUF dequantised for transformers) for the whole test session."""
+    return tmp_path_factory.mktemp("models")
+
+
 @pytest.fixture(autouse=True)
-def recon_home(tmp_path_factory, monkeypatch) -> Path:
+def recon_home(tmp_path_factory, monkeypatch, models_home) -> Path:
     home = tmp_path_factory.mktemp("recon_home")
     monkeypatch.setenv("RECON_HOME", str(home))
+    monkeypatch.setenv("RECON_MODELS", str(models_home))
     return home
 
 

@@ -127,3 +127,17 @@ class SFTTrainConfig(_Strict):
     max_length: int = Field(1024, ge=64)
     seed: int = 0
     dtype: Literal["float32", "bfloat16", "float16"] = "float32"
+
+
+class PairJudgeConfig(_Strict):
+    """The pairwise judge of `recon evaluate` (DESIGN conv. 14: the judge is data — this config and the
+    prompt file `prompts/judge_pairwise.txt`)."""
+
+    kind: Literal["embedding", "lm"] = "embedding"
+    margin: float = Field(0.02, ge=0.0, le=1.0)      # embedding: |cos_a − cos_b| below this is a tie
+    both_orders: bool = False                        # lm: judge A/B and B/A and average
+    retries: int = Field(2, ge=0, le=10)             # lm: extra attempts when the answer does not parse
+    max_tokens: int = Field(24, ge=4, le=512)
+    max_context_turns: int = Field(4, ge=1, le=64)
+    max_turn_chars: int = Field(400, ge=50)
+    max_text_chars: int = Field(800, ge=50)

@@ -124,3 +124,29 @@ def test_score_existing_traces_and_unknown_ids(tmp_path, capsys):
     assert main(["score", "--traces", str(traces), "--data", str(other), "--scorer", "likelihood",
                  "--dry-run"]) == 2
     assert f"{traces}:1: trace id 'a:0' is not in the data" in capsys.readouterr().err
+
+
+def test_predict_evaluate_and_human_from_the_command_line(tmp_path, capsys, monkeypatch):
+    import recon.embeddings
+    from recon.embeddings import HashEmbedder
+    monkeypatch.setattr(recon.embeddings, "Embedder", HashEmbedder)     # no MiniLM in the fast suite
+    def write(name, n, convo_prefix):
+        rows = [json.dumps(PAIR | {"id": f"{name}:{i}", "conversation_id": f"{convo_prefix}{i}",
+                                   "action": f"Answer {i} about the budget."}) for i in range(n)]
+        return write_lines(tmp_path / f"{name}.jsonl", rows)
+    train, test = write("train", 6, "tr"), write("test", 12, "te")
+    traces = tmp_path / "bw.jsonl"
+    assert main(["synthesize", "--data", str(train), "--method", "backward", "--dry-run", "--out", str(traces)]) == 0
+    for method, extra in (("backward", ["--traces", str(traces)]), ("none", [])):
+        assert main(["predict", "--train", str(train), "--test", str(test), *extra, "--model", "fake",
+                     "--out", str(tmp_path / f"pred_{method}.jsonl")]) == 0
+    capsys.readouterr()
+    eval_dir = tmp_path / "eval"
+    assert main(["evaluate", "--test", str(test), "--pred", f"backward={tmp_path / 'pred_backward.jsonl'}",
+                 "--pred", f"none={tmp_path / 'pred_none.jsonl'}", "--judge", "fake", "--out", str(eval_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "backward vs none" in out and (eval_dir / "report.html").is_file()
+    assert main(["human", "export", str(eval_dir), "--n", "5", "--out", str(tmp_path / "items.csv")]) == 0
+    assert len((tmp_path / "items.csv").read_text().strip().splitlines()) >= 2
+    assert main(["predict", "--test", str(test), "--model", "fake", "--out", str(tmp_path / "x.jsonl")]) == 2
+    assert "needs --train" in capsys.readouterr().err

@@ -1,4 +1,5 @@
-"""GGUF → a plain transformers model directory, converted once and kept under $RECON_HOME/models.
+"""GGUF → a plain transformers model directory, converted once and kept under $RECON_MODELS
+(default $RECON_HOME/models).
 
 transformers can load a GGUF file (dequantising every tensor, ~20 s for the 135M model) but marks the
 result as quantized, which its Trainer refuses to fine-tune. Converting once to float32 safetensors gives
@@ -47,8 +48,13 @@ def directory_identity(directory: Path) -> str:
     return content_hash(parts, tag="model-dir", length=12)
 
 
+def models_home() -> Path:
+    """Where converted models live: $RECON_MODELS, or $RECON_HOME/models."""
+    return Path(os.environ.get("RECON_MODELS") or recon_home() / "models")
+
+
 def dequantized_dir(gguf: Path) -> Path:
-    target = recon_home() / "models" / f"{gguf.name.removesuffix('.gguf')}-{gguf_identity(gguf)}"
+    target = models_home() / f"{gguf.name.removesuffix('.gguf')}-{gguf_identity(gguf)}"
     if (target / "config.json").is_file():
         return target
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -1,7 +1,8 @@
 """A deterministic, scripted backend shipped in the package: for unit tests and `--dry-run`.
 
 Generations come from a scripted queue first, then from an optional `responder(request)`, else a
-deterministic text derived from the request's hash (for a listwise judge prompt: JSON grades). Log-probabilities are a function of the request
+deterministic text derived from the request's hash (JSON fitting the request's `json_schema` when it has
+one, so judges and user models get well-formed answers). Log-probabilities are a function of the request
 hash (or of an optional `scorer(request)`); tokens are whitespace-separated words. Every request is
 appended to `history`, so tests can assert what was (or was not) sent.
 
@@ -16,7 +17,6 @@ appended to `history`, so tests can assert what was (or was not) sent.
 from __future__ import annotations
 
 import json
-import re
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -25,6 +25,23 @@ from recon.backends.base import (Backend, Fingerprint, Generation, GenRequest, M
                                  ScoreRequest)
 from recon.errors import BackendError
 from recon.hashing import content_hash, hash_fraction
+
+
+def _fake_json(schema: dict, seed: str):
+    """A value matching simple JSON schemas (objects, enums, bounded integers, strings), derived from `seed`."""
+    pick = int(content_hash(seed, tag="fake-json", length=6), 16)
+    kind = schema.get("type")
+    if "enum" in schema:
+        return schema["enum"][pick % len(schema["enum"])]
+    if kind == "object":
+        return {k: _fake_json(v, f"{seed}/{k}") for k, v in schema.get("properties", {}).items()}
+    if kind == "integer":
+        lo, hi = schema.get("minimum", 0), schema.get("maximum", 100)
+        return lo + pick % (hi - lo + 1)
+    if kind == "string":
+        text = f"fake {kind} {seed[:8]}"
+        return text[:schema.get("maxLength", len(text))]
+    return None
 
 
 def _words(text: str) -> int:
@@ -53,9 +70,8 @@ class FakeBackend(Backend):
         if self.responder is not None:
             return self.responder(req)
         h = content_hash([req.prompt_hash(), req.effective_seed, req.temperature], tag="fake", length=8)
-        labels = re.findall(r'^([A-Z]): "', req.messages[-1].content, flags=re.M)
-        if labels and "JSON" in req.messages[-1].content:      # a listwise judge request: grades 1-10
-            return json.dumps({k: 1 + int(content_hash([h, k], tag="grade", length=4), 16) % 10 for k in labels})
+        if req.json_schema:                      # structured output: a deterministic value that fits the schema
+            return json.dumps(_fake_json(json.loads(req.json_schema), h))
         return f"I think the point that matters here is {h}, so I answer accordingly."
 
     def _generate(self, requests: list[GenRequest], on_result=None) -> list[Generation]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -74,7 +75,7 @@ def train_sft(train: Sequence[Example], traces: dict[str, str] | None, *, method
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
     from datasets import Dataset
-    from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
+    from transformers import AutoModelForCausalLM, AutoTokenizer, PrinterCallback, TrainerCallback
     from trl import SFTConfig, SFTTrainer
 
     source, gguf = resolve_model_source(cfg.base)
@@ -108,6 +109,7 @@ def train_sft(train: Sequence[Example], traces: dict[str, str] | None, *, method
                      completion_only_loss=True)
     trainer = SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(records),
                          processing_class=tokenizer, peft_config=peft_config, callbacks=[Progress()])
+    trainer.remove_callback(PrinterCallback)        # our progress bar and table report instead
     t0 = time.perf_counter()
     trainer.train()
     elapsed = time.perf_counter() - t0
@@ -116,6 +118,7 @@ def train_sft(train: Sequence[Example], traces: dict[str, str] | None, *, method
         trained = trained.merge_and_unload()
     trained.save_pretrained(str(out))
     tokenizer.save_pretrained(str(out))
+    shutil.rmtree(work, ignore_errors=True)         # trainer scratch (no checkpoints are saved mid-run)
     steps = trainer.state.global_step
     write_json_atomic(out / SFT_META, {
         "method": method, "config": cfg.model_dump(), "user_model": user_cfg.model_dump(),

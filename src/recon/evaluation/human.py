@@ -1,0 +1,136 @@
+"""Human validation of the judge: blinded A/B items out, labels in, agreement and Cohen's κ.
+
+`export` picks N judged items (seeded), shows each pair's two predictions in a random order as
+"response 1/2" (which method is which stays in `human_key.json`, out of the labeller's sight), and writes
+a CSV plus a static HTML form that downloads the same CSV. `import_labels` reads the labelled CSV (label:
+1, 2 or tie), maps labels back, and compares them with the judge's verdicts.
+
+    >>> agreement_and_kappa(["a", "b", "a", "tie"], ["a", "b", "b", "tie"])["agreement"]
+    0.75
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import random
+from pathlib import Path
+
+from recon.atomicio import atomic_writer, write_json_atomic
+from recon.data.corpus import iter_json_lines, load_examples
+from recon.errors import DataError
+from recon.evaluation.job import load_results, read_predictions
+from recon.synthesis import render_context
+
+COLUMNS = ["item", "context", "true_action", "response_1", "response_2", "label"]
+KEY_FILE = "human_key.json"
+LABELS = {"1": "first", "2": "second", "tie": "tie"}
+
+
+def export_items(eval_dir: str | Path, *, n: int, out: str | Path, seed: int = 0) -> tuple[Path, Path, int]:
+    eval_dir, out = Path(eval_dir), Path(out)
+    results = load_results(eval_dir)
+    test = {e.id: e for e in load_examples(results["test"])}
+    preds = {name: read_predictions(path) for name, path in results["predictions"].items()}
+    judged = [j for _, j in iter_json_lines(eval_dir / "judgments.jsonl") if j["verdict"] != "invalid"]
+    rng = random.Random(seed)
+    chosen = rng.sample(judged, min(n, len(judged)))
+    key, rows = {}, []
+    for k, j in enumerate(chosen, start=1):
+        ex = test[j["id"]]
+        a_text, b_text = preds[j["a"]][j["id"]]["action"], preds[j["b"]][j["id"]]["action"]
+        a_first = rng.random() < 0.5
+        item = f"item-{k:04d}"
+        key[item] = {"id": j["id"], "a": j["a"], "b": j["b"], "first": "a" if a_first else "b",
+                     "judge": j["verdict"]}
+        rows.append({"item": item, "context": render_context(ex, max_turns=4, max_turn_chars=600),
+                     "true_action": ex.action, "response_1": a_text if a_first else b_text,
+                     "response_2": b_text if a_first else a_text, "label": ""})
+    with atomic_writer(out, "w") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    write_json_atomic(eval_dir / KEY_FILE, {"seed": seed, "items": key})
+    form = out.with_suffix(".html")
+    with atomic_writer(form) as f:
+        f.write(_form_html(rows))
+    return out, form, len(rows)
+
+
+def _form_html(rows: list[dict]) -> str:
+    items = []
+    for r in rows:
+        radios = "".join(f'<label><input type="radio" name="{r["item"]}" value="{v}"> {t}</label> '
+                         for v, t in (("1", "response 1"), ("2", "response 2"), ("tie", "tie")))
+        items.append(f'<section data-item="{r["item"]}"><h3>{r["item"]}</h3><pre>{html.escape(r["context"])}</pre>'
+                     f'<p><b>what was really said:</b> {html.escape(r["true_action"])}</p>'
+                     f'<p><b>response 1:</b> {html.escape(r["response_1"])}</p>'
+                     f'<p><b>response 2:</b> {html.escape(r["response_2"])}</p>'
+                     f'<p>Which response is closer in style, intent and values? {radios}</p></section>')
+    data = json.dumps(rows).replace("</", "<\\/")
+    return f"""<!doctype html><html><head><meta charset="utf-8"><title>recon: which reply is closer?</title>
+<style>body{{font-family:sans-serif;max-width:900px;margin:2em auto}}pre{{white-space:pre-wrap;background:#f6f6f6;padding:8px}}</style>
+</head><body><h1>Which predicted reply is closer to what the person said?</h1>{"".join(items)}
+<button id="save">Download labelled CSV</button>
+<script>
+const rows = {data};
+const cols = {json.dumps(COLUMNS)};
+const q = v => '"' + String(v).replaceAll('"', '""') + '"';
+document.getElementById('save').onclick = () => {{
+  const out = [cols.join(',')];
+  for (const r of rows) {{
+    const picked = document.querySelector('input[name="' + r.item + '"]:checked');
+    out.push(cols.map(c => q(c === 'label' ? (picked ? picked.value : '') : r[c])).join(','));
+  }}
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([out.join('\\n') + '\\n'], {{type: 'text/csv'}}));
+  a.download = 'items_labelled.csv';
+  a.click();
+}};
+</script></body></html>"""
+
+
+def agreement_and_kappa(human: list[str], judge: list[str]) -> dict:
+    from sklearn.metrics import cohen_kappa_score
+    agree = sum(h == j for h, j in zip(human, judge, strict=True))
+    kappa = cohen_kappa_score(human, judge, labels=["a", "b", "tie"]) if len(set(human) | set(judge)) > 1 else 1.0
+    confusion = {h: {j: sum(1 for x, y in zip(human, judge) if x == h and y == j) for j in ("a", "b", "tie")}
+                 for h in ("a", "b", "tie")}
+    return {"n": len(human), "agreement": agree / len(human) if human else None,
+            "kappa": None if not human else float(kappa), "confusion_human_by_judge": confusion}
+
+
+def import_labels(labelled: str | Path, eval_dir: str | Path) -> dict:
+    eval_dir = Path(eval_dir)
+    key_path = eval_dir / KEY_FILE
+    if not key_path.is_file():
+        raise DataError(f"no {KEY_FILE}: export items from this folder first (recon human export)", path=eval_dir)
+    key = json.loads(key_path.read_text(encoding="utf-8"))["items"]
+    human, judge, unlabelled = [], [], 0
+    with open(labelled, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        missing = {"item", "label"} - set(reader.fieldnames or [])
+        if missing:
+            raise DataError(f"missing column(s) {sorted(missing)}", path=labelled, line=1)
+        for line, row in enumerate(reader, start=2):
+            label = (row["label"] or "").strip().lower()
+            if not label:
+                unlabelled += 1
+                continue
+            if label not in LABELS:
+                raise DataError(f"label {row['label']!r}: use 1, 2 or tie", path=labelled, line=line)
+            entry = key.get(row["item"])
+            if entry is None:
+                raise DataError(f"unknown item {row['item']!r} (not exported from {eval_dir})", path=labelled,
+                                line=line)
+            choice = LABELS[label]
+            if choice == "tie":
+                human.append("tie")
+            else:
+                first_is_a = entry["first"] == "a"
+                human.append("a" if (choice == "first") == first_is_a else "b")
+            judge.append(entry["judge"])
+    result = {**agreement_and_kappa(human, judge), "unlabelled": unlabelled}
+    write_json_atomic(eval_dir / "human_agreement.json", result)
+    return result

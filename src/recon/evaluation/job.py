@@ -1,0 +1,142 @@
+"""`recon evaluate`: judge every comparison on every test pair, then win rates, reference metrics, and a
+report (results.json, report.md, report.html, judgments.jsonl) in one folder.
+
+    >>> # see tests/unit/test_evaluation.py for a complete run on the fake backend
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from recon.atomicio import write_json_atomic, write_jsonl_atomic
+from recon.config import PairJudgeConfig
+from recon.data.corpus import iter_json_lines
+from recon.errors import ConfigError, DataError
+from recon.evaluation.judge import EmbeddingPairJudge, LMPairJudge
+from recon.evaluation.metrics import reference_metrics
+from recon.evaluation.winrate import Comparison, JudgedPair, summarize
+from recon.types import Example
+
+RESULTS_SCHEMA_VERSION = 1
+
+
+@dataclass
+class EvaluationResult:
+    comparisons: list[Comparison]
+    methods: dict[str, dict]
+    judgments: list[dict]
+    out: Path
+
+
+def read_predictions(path: str | Path) -> dict[str, dict]:
+    """{pair id: prediction record}, strictly: each record needs an id and an action (string or null)."""
+    out: dict[str, dict] = {}
+    for line, rec in iter_json_lines(path):
+        if not isinstance(rec, dict) or not isinstance(rec.get("id"), str) or "action" not in rec:
+            raise DataError("a prediction needs 'id' and 'action'", path=path, line=line)
+        if rec["action"] is not None and not isinstance(rec["action"], str):
+            raise DataError("'action' must be a string or null", path=path, line=line)
+        if rec["id"] in out:
+            raise DataError(f"duplicate id {rec['id']!r}", path=path, line=line)
+        out[rec["id"]] = rec
+    return out
+
+
+def trace_figures(path: str | Path) -> dict:
+    """Leakage rate and cost per pair of a traces file: from its manifest when there is one (every
+    `recon synthesize` writes it), else from the records' own `cost` fields."""
+    rows = [rec for _, rec in iter_json_lines(path) if isinstance(rec, dict)]
+    leak = [bool((r.get("leakage") or {}).get("leaking")) for r in rows if r.get("reasoning")]
+    costs = [r["cost"] for r in rows if isinstance(r.get("cost"), dict)]
+    n = max(1, len(rows))
+    figures = {"leakage_rate": round(sum(leak) / len(leak), 4) if leak else None}
+    manifest = Path(str(path) + ".manifest.json")
+    cost = json.loads(manifest.read_text(encoding="utf-8")).get("cost", {}) if manifest.is_file() else {}
+    if "calls_per_pair" in cost:
+        figures |= {k: cost.get(k) for k in ("calls_per_pair", "tokens_per_pair", "seconds_per_pair")}
+    elif costs:
+        figures |= {"calls_per_pair": round(sum(c.get("calls", 0) for c in costs) / n, 3),
+                    "tokens_per_pair": round(sum(c.get("prompt_tokens", 0) + c.get("completion_tokens", 0)
+                                                 for c in costs) / n, 1),
+                    "seconds_per_pair": round(sum(c.get("seconds", 0.0) for c in costs) / n, 3)}
+    else:
+        figures |= {"calls_per_pair": None, "tokens_per_pair": None, "seconds_per_pair": None}
+    return figures
+
+
+def run_evaluate(test: Sequence[Example], predictions: dict[str, str | Path], *, compare: list[tuple[str, str]],
+                 judge_cfg: PairJudgeConfig, judge_backend=None, embedder=None, out: str | Path,
+                 traces: dict[str, str | Path] | None = None, seed: int = 0, test_paths: Sequence[str] = (),
+                 on_progress: Callable[[int], None] | None = None) -> EvaluationResult:
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out} must be a folder")
+    preds = {name: read_predictions(path) for name, path in predictions.items()}
+    for a, b in compare:
+        for name in (a, b):
+            if name not in preds:
+                raise ConfigError(f"comparison {a} vs {b}: no predictions named {name!r} (have {sorted(preds)})")
+    by_id = {e.id: e for e in test}
+    for name, records in preds.items():
+        unknown = sorted(set(records) - set(by_id))
+        if unknown:
+            raise DataError(f"prediction id {unknown[0]!r} is not in the test pairs", path=predictions[name])
+    if embedder is None:
+        from recon.embeddings import Embedder
+        embedder = Embedder()
+    if judge_cfg.kind == "embedding":
+        judge = EmbeddingPairJudge(embedder, judge_cfg)
+    else:
+        if judge_backend is None:
+            raise ConfigError("an LM judge needs a backend (--judge SPEC)")
+        judge = LMPairJudge(judge_backend, judge_cfg)
+
+    judgments, judged = [], []
+    for ex in test:
+        for a, b in compare:
+            pa, pb = preds[a].get(ex.id), preds[b].get(ex.id)
+            act_a = pa.get("action") if pa else None
+            act_b = pb.get("action") if pb else None
+            if act_a is None or act_b is None:
+                p, detail = None, {"error": f"no usable prediction from {a if act_a is None else b}"}
+            else:
+                j = judge.judge(ex, act_a, act_b)
+                p, detail = j.p_a, j.detail
+            judged.append(JudgedPair(a, b, ex.id, ex.domain, ex.individual, p, len((act_a or "").split()),
+                                     len((act_b or "").split())))
+            judgments.append({"id": ex.id, "a": a, "b": b, "p_a": p,
+                              "verdict": "invalid" if p is None else "a" if p > 0.5 else "b" if p < 0.5 else "tie",
+                              "judge": judge.name, "detail": detail})
+        if on_progress is not None:
+            on_progress(1)
+    comparisons = summarize(judged, seed=seed)
+    methods = {}
+    for name, records in preds.items():
+        pairs = [(records[e.id]["action"], e.action) for e in test if e.id in records and records[e.id]["action"]]
+        methods[name] = {"n": sum(1 for e in test if e.id in records), "predicted": len(pairs),
+                         **reference_metrics([p for p, _ in pairs], [t for _, t in pairs], embedder),
+                         **(trace_figures(traces[name]) if traces and name in traces else
+                            {"leakage_rate": None, "calls_per_pair": None, "tokens_per_pair": None,
+                             "seconds_per_pair": None})}
+    out.mkdir(parents=True, exist_ok=True)
+    write_jsonl_atomic(out / "judgments.jsonl", judgments)
+    write_json_atomic(out / "results.json", {
+        "schema_version": RESULTS_SCHEMA_VERSION,
+        "comparisons": [c.to_json() for c in comparisons], "methods": methods,
+        "judge": {"kind": judge_cfg.kind, "config": judge_cfg.model_dump(),
+                  "model": judge_backend.fingerprint.to_json() if judge_backend is not None and
+                  judge_cfg.kind == "lm" else getattr(embedder, "fingerprint", None)},
+        "test_pairs": len(test), "test": [str(p) for p in test_paths],
+        "predictions": {k: str(v) for k, v in predictions.items()},
+        "warnings": [f"{c.a} vs {c.b} ({c.scope}): {c.warning}" for c in comparisons if c.warning]})
+    return EvaluationResult(comparisons, methods, judgments, out)
+
+
+def load_results(folder: str | Path) -> dict:
+    path = Path(folder) / "results.json"
+    if not path.is_file():
+        raise ConfigError(f"{folder} holds no results.json: run `recon evaluate --out {folder}` first")
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -1,0 +1,100 @@
+"""`recon predict`: a user model predicts (reasoning, action) for each test pair.
+
+`icl` draws demonstrations from the individual's training pairs with one method's traces (or none);
+`sft:DIR` serves a checkpoint written by `recon train sft`. Predictions are cached LM calls like any
+other, written atomically, with a manifest and the usual cost figures.
+
+    >>> from recon.types import Example, Turn
+    >>> tmp = Path(getfixture("tmp_path"))
+    >>> mk = lambda i, c: Example(id=f"p{i}", domain="d", individual="Ann", conversation_id=c, turn_index=1,
+    ...                           context=(Turn("Bob", "Why?"),), action=f"Because {i}.")
+    >>> job = run_predict([mk(0, "test")], train=[mk(1, "a"), mk(2, "b")], traces={"p1": "She cares."},
+    ...                   method="backward", user_model="icl", backend_config=BackendConfig(spec="fake"),
+    ...                   cfg=UserModelConfig(k=2), out=tmp / "pred.jsonl", db=Database(tmp / "db.sqlite3"))
+    >>> job.pairs, job.predicted
+    (1, 1)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from recon.atomicio import check_output_path, write_json_atomic, write_jsonl_atomic
+from recon.backends.registry import build_backend
+from recon.config import BackendConfig, UserModelConfig
+from recon.errors import ConfigError
+from recon.manifest import build_manifest
+from recon.store.cache import CachedBackend
+from recon.store.calls import RunCost, new_run_id, run_cost
+from recon.store.db import Database
+from recon.synthesis_job import backend_json
+from recon.types import Example
+from recon.usermodel import DemonstrationPool, ICLUserModel
+
+
+@dataclass(frozen=True)
+class PredictSummary:
+    method: str
+    user_model: str
+    pairs: int
+    predicted: int           # with a usable action
+    well_formed: int
+    cost: RunCost
+    out: Path
+    run: str
+
+
+def build_user_model(user_model: str, *, method: str, train: Sequence[Example], traces: dict[str, str] | None,
+                     backend: CachedBackend, cfg: UserModelConfig, embedder=None) -> ICLUserModel:
+    if user_model == "icl":
+        similarity = None
+        if cfg.draw == "nearest":
+            if embedder is None:
+                from recon.embeddings import Embedder
+                embedder = Embedder()
+            similarity = lambda query, docs: list(embedder.cosine([query] * len(docs), docs))   # noqa: E731
+        return ICLUserModel(backend, DemonstrationPool(train, traces, similarity=similarity), cfg, method=method)
+    if user_model.startswith("sft:"):
+        return ICLUserModel(backend, None, cfg, method=method, answer_format="tags", name=user_model)
+    raise ConfigError(f"unknown user model {user_model!r}: use icl or sft:CHECKPOINT_DIR")
+
+
+def run_predict(test: Sequence[Example], *, train: Sequence[Example], traces: dict[str, str] | None, method: str,
+                user_model: str, backend_config: BackendConfig, cfg: UserModelConfig, out: str | Path,
+                db: Database, run: str | None = None, on_progress: Callable[[int], None] | None = None,
+                inputs: list[str] | None = None, embedder=None) -> PredictSummary:
+    out, run = Path(out), run or new_run_id()
+    check_output_path(out)
+    leaked = {e.conversation_id for e in train} & {e.conversation_id for e in test}
+    if leaked:
+        raise ConfigError(f"{len(leaked)} conversation(s) are in both --train and --test (e.g. {sorted(leaked)[0]!r});"
+                          " split by conversation (recon data split)")
+    stage = f"predict:{method}:{user_model.split(':')[0]}"
+    backend = CachedBackend(build_backend(backend_config), db, run=run, stage=stage)
+    model = build_user_model(user_model, method=method, train=train, traces=traces, backend=backend, cfg=cfg,
+                             embedder=embedder)
+    predictions = []
+    batch = backend.preferred_batch
+    try:
+        for start in range(0, len(test), batch):
+            chunk = test[start:start + batch]
+            predictions.extend(model.predict(chunk))
+            if on_progress is not None:
+                on_progress(len(chunk))
+    finally:
+        backend.close()
+    write_jsonl_atomic(out, (p.to_json() for p in predictions))
+    summary = PredictSummary(method=method, user_model=model.name, pairs=len(test),
+                             predicted=sum(p.action is not None for p in predictions),
+                             well_formed=sum(p.well_formed for p in predictions), cost=run_cost(db, run, stage),
+                             out=out, run=run)
+    write_json_atomic(out.with_name(out.name + ".manifest.json"), build_manifest(
+        stage, {"user_model": user_model, "method": method, "config": cfg.model_dump(),
+                "backend": backend_json(backend_config)},
+        fingerprints=[backend.fingerprint.to_json()], inputs=inputs,
+        counts={"pairs": summary.pairs, "predicted": summary.predicted, "well_formed": summary.well_formed},
+        cost=dataclasses.asdict(summary.cost)))
+    return summary

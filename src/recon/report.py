@@ -1,0 +1,187 @@
+"""The evaluation report: report.md and report.html (plots embedded as PNG) beside results.json.
+
+Sections: overall win rates with 95% intervals and length-controlled rates; per domain (plot) and per
+individual (table); reference metrics, leakage and cost per method; warnings; and 20 seeded random test
+pairs with the context, the true action, each method's reasoning and action, and the verdicts — because
+researchers trust what they can read.
+
+    >>> # see tests/unit/test_evaluation.py, which opens the HTML and checks its images
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import random
+from collections.abc import Sequence
+from pathlib import Path
+
+from recon.atomicio import atomic_writer
+from recon.evaluation.job import EvaluationResult, read_predictions
+from recon.synthesis import render_context
+from recon.types import Example
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:.1f}%"
+
+
+def _num(x: float | None, digits: int = 3) -> str:
+    return "–" if x is None else f"{x:.{digits}f}"
+
+
+def _plots(result: EvaluationResult) -> dict[str, bytes]:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    def png(fig) -> bytes:
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+        plt.close(fig)
+        return buf.getvalue()
+
+    plots = {}
+    overall = [c for c in result.comparisons if c.scope == "overall" and c.win_rate is not None]
+    if overall:
+        fig, ax = plt.subplots(figsize=(7, 0.6 * len(overall) + 1.2))
+        labels = [f"{c.a} vs {c.b}" for c in overall]
+        rates = [100 * c.win_rate for c in overall]
+        errs = [[100 * (c.win_rate - c.ci[0]) for c in overall], [100 * (c.ci[1] - c.win_rate) for c in overall]]
+        ax.barh(labels, rates, xerr=errs, color="#4c72b0", capsize=4, label="win rate (95% CI)")
+        lcs = [(i, 100 * c.lc_win_rate) for i, c in enumerate(overall) if c.lc_win_rate is not None]
+        if lcs:
+            ax.scatter([v for _, v in lcs], [i for i, _ in lcs], color="#dd8452", zorder=3, label="length-controlled")
+        ax.axvline(50, color="grey", linestyle="--", linewidth=1)
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("win rate of the first method (%)")
+        ax.legend(loc="lower right", fontsize=8)
+        plots["winrates_overall.png"] = png(fig)
+    domains = sorted({c.scope for c in result.comparisons if c.scope.startswith("domain:") and c.win_rate is not None})
+    pairs = sorted({(c.a, c.b) for c in overall})
+    if domains and pairs:
+        fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(domains)), 3.6))
+        width = 0.8 / len(pairs)
+        for k, (a, b) in enumerate(pairs):
+            rows = {c.scope: c for c in result.comparisons if (c.a, c.b) == (a, b)}
+            xs, ys, lo, hi = [], [], [], []
+            for i, d in enumerate(domains):
+                c = rows.get(d)
+                if c is None or c.win_rate is None:
+                    continue
+                xs.append(i + k * width)
+                ys.append(100 * c.win_rate)
+                lo.append(100 * (c.win_rate - c.ci[0]))
+                hi.append(100 * (c.ci[1] - c.win_rate))
+            ax.bar(xs, ys, width, yerr=[lo, hi], capsize=3, label=f"{a} vs {b}")
+        ax.set_xticks([i + width * (len(pairs) - 1) / 2 for i in range(len(domains))])
+        ax.set_xticklabels([d.split(":", 1)[1] for d in domains], rotation=15)
+        ax.axhline(50, color="grey", linestyle="--", linewidth=1)
+        ax.set_ylim(0, 100)
+        ax.set_ylabel("win rate (%)")
+        ax.legend(fontsize=8)
+        plots["winrates_by_domain.png"] = png(fig)
+    names = list(result.methods)
+    if names:
+        cols = [("length_ratio", "length ratio (pred / true words)"), ("leakage_rate", "leakage rate"),
+                ("seconds_per_pair", "synthesis seconds per pair")]
+        cols = [(k, t) for k, t in cols if any(result.methods[m].get(k) is not None for m in names)]
+        fig, axes = plt.subplots(1, len(cols), figsize=(3.6 * len(cols), 3), squeeze=False)
+        for ax, (key, title) in zip(axes[0], cols, strict=True):
+            ax.bar(names, [result.methods[m].get(key) or 0 for m in names], color="#55a868")
+            ax.set_title(title, fontsize=9)
+            ax.tick_params(axis="x", rotation=20, labelsize=8)
+        plots["methods.png"] = png(fig)
+    return plots
+
+
+def _examples(result: EvaluationResult, test: Sequence[Example], predictions: dict[str, str | Path], *,
+              seed: int, n: int) -> list[dict]:
+    preds = {name: read_predictions(path) for name, path in predictions.items()}
+    verdicts: dict[str, list[str]] = {}
+    for j in result.judgments:
+        verdicts.setdefault(j["id"], []).append(f"{j['a']} vs {j['b']}: {j['verdict']}")
+    chosen = random.Random(seed).sample(list(test), min(n, len(test)))
+    return [{"example": ex, "verdicts": verdicts.get(ex.id, []),
+             "methods": {m: preds[m].get(ex.id) or {} for m in preds}} for ex in chosen]
+
+
+def _tables(result: EvaluationResult) -> tuple[list[list[str]], list[list[str]], list[list[str]]]:
+    head = ["comparison", "scope", "win rate", "95% CI", "LC win rate", "n", "ties", "invalid"]
+    rows = [[f"{c.a} vs {c.b}", c.scope, _pct(c.win_rate),
+             "–" if c.ci is None else f"{_pct(c.ci[0])} – {_pct(c.ci[1])}", _pct(c.lc_win_rate), str(c.n),
+             str(c.ties), str(c.invalid)] for c in result.comparisons]
+    mhead = ["method", "pairs", "predicted", "mean cosine", "ROUGE-L", "length ratio", "leakage", "calls/pair",
+             "s/pair"]
+    mrows = [[m, str(v["n"]), str(v["predicted"]), _num(v.get("mean_cosine")), _num(v.get("rouge_l")),
+              _num(v.get("length_ratio"), 2), _pct(v.get("leakage_rate")), _num(v.get("calls_per_pair"), 1),
+              _num(v.get("seconds_per_pair"), 2)] for m, v in result.methods.items()]
+    return [head] + rows, [mhead] + mrows, [[c.a, c.b, c.scope, c.warning] for c in result.comparisons if c.warning]
+
+
+def _md_table(rows: list[list[str]]) -> str:
+    esc = [[cell.replace("|", "\\|") for cell in row] for row in rows]
+    lines = ["| " + " | ".join(esc[0]) + " |", "|" + "---|" * len(esc[0])]
+    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in esc[1:]])
+
+
+def _html_table(rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in rows[0])
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows[1:])
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def write_report(result: EvaluationResult, test: Sequence[Example], predictions: dict[str, str | Path], *,
+                 seed: int = 0, n_examples: int = 20) -> tuple[Path, Path]:
+    plots = _plots(result)
+    (result.out / "plots").mkdir(exist_ok=True)
+    for name, data in plots.items():
+        with atomic_writer(result.out / "plots" / name, "wb") as f:
+            f.write(data)
+    comp, meth, warns = _tables(result)
+    examples = _examples(result, test, predictions, seed=seed, n=n_examples)
+
+    md = ["# Evaluation report", "", f"{len(test)} test pairs; judge: see results.json.", "",
+          "## Win rates", "", _md_table(comp), ""]
+    md += [f"![{n}](plots/{n})" for n in plots] + ["", "## Methods", "", _md_table(meth), ""]
+    if warns:
+        md += ["## Warnings", ""] + [f"- {a} vs {b} ({s}): {w}" for a, b, s, w in warns] + [""]
+    md += ["## Examples", ""]
+    for item in examples:
+        ex = item["example"]
+        md += [f"### {ex.individual} — {ex.id}", "", "```", render_context(ex, max_turns=3, max_turn_chars=300), "```",
+               f"**true action:** {ex.action}", ""]
+        for m, rec in item["methods"].items():
+            md += [f"- **{m}** — reasoning: {rec.get('reasoning') or '–'}; action: {rec.get('action') or '–'}"]
+        md += ["", "verdicts: " + "; ".join(item["verdicts"]), ""]
+    md_path = result.out / "report.md"
+    with atomic_writer(md_path) as f:
+        f.write("\n".join(md) + "\n")
+
+    imgs = "".join(f'<figure><img alt="{n}" src="data:image/png;base64,{base64.b64encode(d).decode()}"></figure>'
+                   for n, d in plots.items())
+    ex_html = []
+    for item in examples:
+        ex = item["example"]
+        rows = "".join(f"<tr><td>{html.escape(m)}</td><td>{html.escape(rec.get('reasoning') or '–')}</td>"
+                       f"<td>{html.escape(rec.get('action') or '–')}</td></tr>" for m, rec in item["methods"].items())
+        ex_html.append(f"<section><h3>{html.escape(ex.individual)} — {html.escape(ex.id)}</h3>"
+                       f"<pre>{html.escape(render_context(ex, max_turns=3, max_turn_chars=300))}</pre>"
+                       f"<p><b>true action:</b> {html.escape(ex.action)}</p>"
+                       f"<table><thead><tr><th>method</th><th>reasoning</th><th>action</th></tr></thead>"
+                       f"<tbody>{rows}</tbody></table><p>{html.escape('; '.join(item['verdicts']))}</p></section>")
+    warn_html = "".join(f"<li>{html.escape(f'{a} vs {b} ({s}): {w}')}</li>" for a, b, s, w in warns)
+    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>recon evaluation</title>
+<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}}table{{border-collapse:collapse;margin:1em 0}}
+td,th{{border:1px solid #ccc;padding:4px 8px;font-size:13px;vertical-align:top}}pre{{white-space:pre-wrap;background:#f6f6f6;padding:8px}}
+figure img{{max-width:100%}}</style></head><body>
+<h1>Evaluation report</h1><p>{len(test)} test pairs.</p>
+<h2>Win rates</h2>{_html_table(comp)}{imgs}
+<h2>Methods</h2>{_html_table(meth)}
+{f"<h2>Warnings</h2><ul>{warn_html}</ul>" if warns else ""}
+<h2>Examples</h2>{"".join(ex_html)}</body></html>"""
+    html_path = result.out / "report.html"
+    with atomic_writer(html_path) as f:
+        f.write(page)
+    return md_path, html_path

@@ -1,0 +1,183 @@
+"""Pairwise evaluation on the fake backend: the swap, ties, invalids, intervals, length control, the report
+and the human round trip."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import json
+import re
+
+import pytest
+
+from recon.backends.fake import FakeBackend
+from recon.config import PairJudgeConfig
+from recon.embeddings import HashEmbedder
+from recon.evaluation.human import agreement_and_kappa, export_items, import_labels
+from recon.evaluation.job import run_evaluate
+from recon.evaluation.judge import EmbeddingPairJudge, LMPairJudge, parse_winner, presented_first
+from recon.evaluation.winrate import JudgedPair, bootstrap_ci, lc_win_rate, summarize
+from recon.report import write_report
+from recon.types import Example, Turn
+
+DOMAINS = ["court", "press"]
+
+
+def ex(i):
+    return Example(id=f"p{i}", domain=DOMAINS[i % 2], individual=f"Person {i % 3}", conversation_id=f"c{i}",
+                   turn_index=1, context=(Turn("Bob", f"Question {i} about the budget?"),),
+                   action=f"We fund the library first in case {i}.")
+
+
+TEST = [ex(i) for i in range(40)]
+
+
+def test_a_judge_that_always_says_a_wins_half_not_all():
+    judge = LMPairJudge(FakeBackend(responder=lambda r: '{"winner": "A"}'), PairJudgeConfig(kind="lm"))
+    ps = [judge.judge(e, f"reply one {e.id}", f"reply two {e.id}").p_a for e in TEST]
+    assert 0.3 < sum(ps) / len(ps) < 0.7 and set(ps) == {0.0, 1.0}
+
+
+def test_both_orders_turn_a_position_biased_judge_into_ties():
+    judge = LMPairJudge(FakeBackend(responder=lambda r: '{"winner": "A"}'),
+                        PairJudgeConfig(kind="lm", both_orders=True))
+    assert {judge.judge(e, "one", "two").p_a for e in TEST[:10]} == {0.5}
+
+
+def test_the_presentation_depends_on_content_not_on_which_method_is_a():
+    fake = FakeBackend(responder=lambda r: '{"winner": "B"}')
+    judge = LMPairJudge(fake, PairJudgeConfig(kind="lm"))
+    p_ab = judge.judge(TEST[0], "alpha reply", "beta reply").p_a
+    p_ba = judge.judge(TEST[0], "beta reply", "alpha reply").p_a
+    assert p_ab == 1 - p_ba
+    assert fake.history[0].messages == fake.history[1].messages
+    assert presented_first("p", "x", "y") in ("x", "y")
+
+
+def test_ties_identical_predictions_and_invalid_answers():
+    tie = LMPairJudge(FakeBackend(responder=lambda r: '{"winner": "tie"}'), PairJudgeConfig(kind="lm"))
+    assert tie.judge(TEST[0], "a", "b").verdict == "tie"
+    mute = FakeBackend(responder=lambda r: "I cannot decide.")
+    bad = LMPairJudge(mute, PairJudgeConfig(kind="lm", retries=2)).judge(TEST[0], "a", "b")
+    assert bad.p_a is None and bad.verdict == "invalid" and len(mute.history) == 3
+    assert LMPairJudge(mute, PairJudgeConfig(kind="lm")).judge(TEST[0], "same", "same ").p_a == 0.5
+    assert parse_winner('{"winner": "a"}') == "A" and parse_winner("no idea") is None
+
+
+def test_embedding_judge_margin_makes_near_equal_predictions_tie():
+    emb = EmbeddingPairJudge(HashEmbedder(), PairJudgeConfig(margin=0.02))
+    e = TEST[0]
+    assert emb.judge(e, e.action, "something else entirely").p_a == 1.0
+    assert emb.judge(e, "something else entirely", e.action).p_a == 0.0
+    wide = EmbeddingPairJudge(HashEmbedder(), PairJudgeConfig(margin=1.0))
+    assert wide.judge(e, e.action, "something else").p_a == 0.5
+
+
+def test_bootstrap_interval_on_known_cases():
+    assert bootstrap_ci([1.0] * 30) == (1.0, 1.0)
+    lo, hi = bootstrap_ci([1.0, 0.0] * 50, seed=3)
+    assert 0.38 < lo < 0.45 and 0.55 < hi < 0.62                    # ≈ 0.5 ± 1.96·0.05
+    assert bootstrap_ci([1.0, 0.0] * 50, seed=3) == (lo, hi)       # seeded
+
+
+def test_kappa_on_a_known_table():
+    # 10 items: 8 agreements (4 a, 4 b), 2 disagreements; p_o = 0.8, p_e = 0.5 → κ = 0.6
+    human = ["a"] * 5 + ["b"] * 5
+    judge = ["a"] * 4 + ["b"] + ["a"] + ["b"] * 4
+    r = agreement_and_kappa(human, judge)
+    assert r["agreement"] == 0.8 and r["kappa"] == pytest.approx(0.6)
+
+
+def judged(ps, len_diffs):
+    return [JudgedPair("x", "y", f"p{i}", "d", "I", p, 10 + d, 10) for i, (p, d) in enumerate(zip(ps, len_diffs))]
+
+
+def test_length_controlled_win_rate_flags_a_judge_that_rewards_length():
+    diffs = list(range(-10, 31))                          # method x is usually the longer one
+    longer_wins = [1.0 if d > 0 else 0.0 if d < 0 else 0.5 for d in diffs]
+    [c] = [c for c in summarize(judged(longer_wins, diffs)) if c.scope == "overall"]
+    assert c.win_rate > 0.7                                # raw: x looks much better
+    assert abs(c.lc_win_rate - 0.5) < 0.1                  # at equal length it is a coin flip
+    assert c.warning and "rewarding length" in c.warning
+    fair = [1.0 if i % 2 else 0.0 for i in range(len(diffs))]
+    [f] = [c for c in summarize(judged(fair, diffs)) if c.scope == "overall"]
+    assert f.warning is None and abs(f.lc_win_rate - f.win_rate) < 0.05
+    assert lc_win_rate([1.0] * 3, [1, 2, 3]) is None
+
+
+def test_invalid_judgments_are_counted_apart_never_as_wins():
+    rows = judged([1.0, None, 0.5, 0.0, None], [0] * 5)
+    [c] = [c for c in summarize(rows) if c.scope == "overall"]
+    assert (c.win_rate, c.n, c.ties, c.invalid) == (0.5, 3, 1, 2)
+
+
+def write_preds(path, method, texts):
+    path.write_text("".join(json.dumps({"id": e.id, "method": method, "reasoning": "r", "action": t}) + "\n"
+                            for e, t in zip(TEST, texts)))
+    return path
+
+
+@pytest.fixture
+def evaluated(tmp_path):
+    good = write_preds(tmp_path / "good.jsonl", "backward", [e.action for e in TEST])
+    bad = write_preds(tmp_path / "bad.jsonl", "none", ["Let us adjourn." if i != 5 else None for i in range(40)])
+    preds = {"backward": good, "none": bad}
+    result = run_evaluate(TEST, preds, compare=[("backward", "none")], judge_cfg=PairJudgeConfig(),
+                          embedder=HashEmbedder(), out=tmp_path / "eval", test_paths=[str(tmp_path / "t.jsonl")])
+    (tmp_path / "t.jsonl").write_text("".join(json.dumps(e.to_json()) + "\n" for e in TEST))
+    return result, preds, tmp_path
+
+
+def test_results_json_has_the_documented_schema(evaluated):
+    result, _, tmp = evaluated
+    results = json.loads((tmp / "eval/results.json").read_text())
+    overall = next(c for c in results["comparisons"] if c["scope"] == "overall")
+    assert set(overall) >= {"a", "b", "scope", "win_rate", "ci", "n", "ties", "invalid", "lc_win_rate"}
+    assert overall["win_rate"] == 1.0 and overall["n"] == 39 and overall["invalid"] == 1
+    assert {c["scope"] for c in results["comparisons"]} >= {"overall", "domain:court", "domain:press",
+                                                            "individual:Person 0"}
+    m = results["methods"]["backward"]
+    assert set(m) >= {"leakage_rate", "calls_per_pair", "tokens_per_pair", "seconds_per_pair", "mean_cosine",
+                      "rouge_l", "length_ratio"}
+    assert m["rouge_l"] == pytest.approx(1.0) and results["methods"]["none"]["predicted"] == 39
+
+
+def test_report_html_embeds_non_empty_plots_and_examples(evaluated):
+    result, preds, tmp = evaluated
+    md, page = write_report(result, TEST, preds, n_examples=20)
+    text = page.read_text()
+    images = re.findall(r'src="data:image/png;base64,([^"]+)"', text)
+    assert len(images) >= 2
+    for data in images:
+        raw = base64.b64decode(data)
+        assert raw.startswith(b"\x89PNG") and len(raw) > 2000
+    assert text.count("<h3>") == 20 and "true action" in text
+    assert "![winrates_overall.png](plots/winrates_overall.png)" in md.read_text()
+    assert (tmp / "eval/plots/winrates_overall.png").stat().st_size > 2000
+
+
+def test_human_export_then_import_gives_agreement_and_kappa(evaluated):
+    _, _, tmp = evaluated
+    items, form, n = export_items(tmp / "eval", n=10, out=tmp / "items.csv", seed=1)
+    assert n == 10 and "Download labelled CSV" in form.read_text()
+    key = json.loads((tmp / "eval/human_key.json").read_text())["items"]
+    rows = list(csv.DictReader(items.open()))
+    assert list(rows[0]) == ["item", "context", "true_action", "response_1", "response_2", "label"]
+    assert "backward" not in items.read_text()                       # blinded: no method names anywhere
+    for row in rows:                      # a labeller who always picks the response that is the true action
+        truth_first = row["response_1"].startswith("We fund")
+        row["label"] = "1" if truth_first else "2"
+    with (tmp / "labelled.csv").open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    r = import_labels(tmp / "labelled.csv", tmp / "eval")
+    assert r["n"] == 10 and r["agreement"] == 1.0 and all(v["judge"] == "a" for v in key.values())
+    rows[0]["label"] = "maybe"
+    with (tmp / "bad.csv").open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    from recon.errors import DataError
+    with pytest.raises(DataError, match=r"bad.csv:2: label 'maybe'"):
+        import_labels(tmp / "bad.csv", tmp / "eval")
