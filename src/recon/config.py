@@ -103,7 +103,7 @@ class UserModelConfig(_Strict):
     draw: Literal["random", "nearest"] = "random"    # nearest: by MiniLM similarity of the contexts
     seed: int = 0
     temperature: float = Field(0.0, ge=0.0, le=2.0)
-    max_tokens: int = Field(256, ge=8, le=4096)
+    max_tokens: int = Field(320, ge=8, le=4096)        # room for both bounded JSON fields below
     max_reasoning_chars: int = Field(400, ge=20)       # bounds of the JSON answer (enforced by a schema)
     max_reply_chars: int = Field(600, ge=20)
     demo_context_turns: int = Field(2, ge=1, le=16)

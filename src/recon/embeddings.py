@@ -44,8 +44,10 @@ class Embedder:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             try:
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
             except ImportError as exc:
                 raise ConfigError("embeddings need sentence-transformers: pip install 'recon[embeddings]'") from exc
+            hf_logging.disable_progress_bar()          # our own progress bars only
             self._model = SentenceTransformer(str(self.path), device=self.device)
         return self._model
 

@@ -48,3 +48,20 @@ def test_scotus_split_by_case_never_crosses(shared_data):
     assert not {e.meta["case_id"] for e in train} & {e.meta["case_id"] for e in test}
     assert not {e.conversation_id for e in train} & {e.conversation_id for e in test}
     assert 0.15 < len(test) / len(exs) < 0.45
+
+
+def test_every_individual_keeps_training_and_held_out_pairs():
+    from recon.bench.generator import generate_corpus
+    corpus = generate_corpus(individuals=4, pairs=9, seed=0)
+    train, test = split_examples(corpus.examples, test_fraction=1 / 3)
+    for name in corpus.traits:
+        mine_train = {e.conversation_id for e in train if e.individual == name}
+        mine_test = {e.conversation_id for e in test if e.individual == name}
+        assert mine_train and mine_test and not mine_train & mine_test
+
+
+def test_a_conversation_shared_by_individuals_is_held_out_for_all_of_them():
+    exs = [Example(id=f"{who}{i}", domain="d", individual=who, conversation_id=f"c{i}", turn_index=i,
+                   context=(), action="x") for who in ("A", "B") for i in range(6)]
+    train, test = split_examples(exs, test_fraction=0.3, seed=2)
+    assert not {e.conversation_id for e in train} & {e.conversation_id for e in test}

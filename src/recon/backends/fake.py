@@ -17,7 +17,9 @@ appended to `history`, so tests can assert what was (or was not) sent.
 from __future__ import annotations
 
 import json
+import os
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 
@@ -51,7 +53,7 @@ def _words(text: str) -> int:
 class FakeBackend(Backend):
     def __init__(self, script: Iterable[str] = (), *, responder: Callable[[GenRequest], str] | None = None,
                  scorer: Callable[[ScoreRequest], float] | None = None,
-                 fail: Callable[[object], bool] | None = None, name: str = "fake"):
+                 fail: Callable[[object], bool] | None = None, name: str = "fake", delay: float | None = None):
         self.script = deque(script)
         self.responder = responder
         self.scorer = scorer
@@ -59,8 +61,12 @@ class FakeBackend(Backend):
         self.history: list[GenRequest | ScoreRequest] = []
         self.fingerprint = Fingerprint(kind="fake", model=name)
         self._lock = threading.Lock()
+        # seconds per request, so tests can interrupt a run mid-stage (RECON_FAKE_DELAY for subprocesses)
+        self.delay = delay if delay is not None else float(os.environ.get("RECON_FAKE_DELAY") or 0)
 
     def _check(self, request: object) -> None:
+        if self.delay:
+            time.sleep(self.delay)
         if self.fail is not None and self.fail(request):
             raise BackendError("fake backend: scripted failure", retryable=False)
 

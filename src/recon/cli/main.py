@@ -10,7 +10,8 @@ import argparse
 import sys
 
 from recon import __version__
-from recon.cli import data_cmd, demo_cmd, evaluate_cmd, predict_cmd, score_cmd, store_cmd, synthesize_cmd
+from recon.cli import (bench_cmd, data_cmd, demo_cmd, evaluate_cmd, predict_cmd, run_cmd, score_cmd,
+                       store_cmd, synthesize_cmd)
 from recon.errors import ReconError
 
 
@@ -19,7 +20,8 @@ def build_parser() -> argparse.ArgumentParser:
                                      "for user modeling.")
     parser.add_argument("--version", action="version", version=f"recon {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (data_cmd, synthesize_cmd, score_cmd, predict_cmd, evaluate_cmd, store_cmd, demo_cmd):
+    for module in (data_cmd, synthesize_cmd, score_cmd, predict_cmd, evaluate_cmd, run_cmd, bench_cmd, store_cmd,
+                   demo_cmd):
         module.register(sub)
     return parser
 

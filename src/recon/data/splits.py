@@ -1,7 +1,10 @@
 """Deterministic train/test splits by group (a conversation never lands on both sides).
 
-Groups are ordered by a seeded content hash and the first ceil(fraction × groups) go to test, so the
-split is exact in groups, stable across runs and machines, and independent of file order.
+Within each individual, the individual's groups are ordered by a seeded content hash and the first
+ceil(fraction × groups) go to test (at least one, and at least one stays in training), so every individual
+has held-out conversations *and* training pairs — a user model of a person needs both. A group shared by
+several individuals goes to test for all of them if any of them picks it. The split is stable across runs
+and machines and independent of file order.
 
     >>> from recon.types import Example
     >>> exs = [Example(id=str(i), domain="d", individual="A", conversation_id=f"c{i % 4}",
@@ -35,15 +38,21 @@ def group_key(example: Example, by: str) -> str:
 
 def split_examples(examples: Sequence[Example], *, test_fraction: float, seed: int = 0,
                    by: str = "conversation_id") -> tuple[list[Example], list[Example]]:
-    """Split into (train, test) by group; order within each side follows the input."""
+    """Split into (train, test) by group, per individual; order within each side follows the input."""
     if not 0.0 < test_fraction < 1.0:
         raise ConfigError(f"test_fraction must be strictly between 0 and 1, got {test_fraction}")
-    groups = sorted({group_key(e, by) for e in examples},
-                    key=lambda g: content_hash([seed, g], tag="split"))
-    if len(groups) < 2:
-        raise ConfigError(f"cannot split {len(groups)} group(s) by {by!r}: need at least 2")
-    n_test = min(len(groups) - 1, max(1, math.ceil(test_fraction * len(groups))))
-    test_groups = set(groups[:n_test])
+    per_individual: dict[str, set[str]] = {}
+    for e in examples:
+        per_individual.setdefault(e.individual, set()).add(group_key(e, by))
+    if max((len(g) for g in per_individual.values()), default=0) < 2:
+        raise ConfigError(f"cannot split by {by!r}: every individual has fewer than 2 groups, need at least 2")
+    test_groups: set[str] = set()
+    for individual in sorted(per_individual):
+        groups = sorted(per_individual[individual], key=lambda g: content_hash([seed, g], tag="split"))
+        if len(groups) < 2:
+            continue                                  # one conversation: all training, nothing to hold out
+        n_test = min(len(groups) - 1, max(1, math.ceil(test_fraction * len(groups))))
+        test_groups.update(groups[:n_test])
     train = [e for e in examples if group_key(e, by) not in test_groups]
     test = [e for e in examples if group_key(e, by) in test_groups]
     return train, test

@@ -1,0 +1,1 @@
+"""The known-latent benchmark: synthetic individuals whose reasons we know (generator, matcher, run)."""

@@ -1,0 +1,102 @@
+"""`recon bench`: the known-latent benchmark (generate a corpus, score traces for latent recovery, run)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from recon.atomicio import write_json_atomic, write_jsonl_atomic
+from recon.cli.output import console, print_table
+from recon.data.corpus import load_examples
+from recon.data.splits import split_examples
+from recon.errors import ConfigError
+from recon.traces_io import read_traces
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    bench = sub.add_parser("bench", help="the known-latent benchmark")
+    bsub = bench.add_subparsers(dest="bench_command", required=True)
+    gen = bsub.add_parser("generate", help="synthetic individuals whose reasons are known")
+    gen.add_argument("--out", required=True, type=Path)
+    gen.add_argument("--individuals", type=int, default=4)
+    gen.add_argument("--pairs", type=int, default=60, help="pairs per individual")
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--test-fraction", type=float, default=0.25)
+    gen.set_defaults(func=cmd_generate)
+    score = bsub.add_parser("score", help="latent recovery of trace files")
+    score.add_argument("--traces", required=True, action="append", type=Path, help="traces JSONL (repeatable)")
+    score.add_argument("--data", required=True, type=Path, help="a generated corpus folder (or its pairs.jsonl)")
+    score.add_argument("--out", type=Path, help="write the table as JSON")
+    score.set_defaults(func=cmd_score)
+    run = bsub.add_parser("run", help="generate, synthesize with every method, latent recovery, win rates")
+    run.add_argument("--out", type=Path, default=Path("runs/bench"))
+    run.add_argument("--data", type=Path, default=None, help="corpus folder (default: OUT-data, generated if absent)")
+    run.add_argument("--individuals", type=int, default=4)
+    run.add_argument("--pairs", type=int, default=9, help="pairs per individual (default 9: about 10 minutes)")
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--n", type=int, default=4, help="recon-select candidates per pair")
+    run.add_argument("--model", default="embedded")
+    run.set_defaults(func=cmd_run)
+
+
+def write_corpus(out: Path, *, individuals: int, pairs: int, seed: int, test_fraction: float) -> tuple[int, int]:
+    from recon.bench.generator import generate_corpus, traits_json
+    if individuals < 1 or pairs < 2:
+        raise ConfigError("need at least 1 individual and 2 pairs per individual")
+    corpus = generate_corpus(individuals=individuals, pairs=pairs, seed=seed)
+    train, test = split_examples(corpus.examples, test_fraction=test_fraction, seed=seed)
+    write_jsonl_atomic(out / "pairs.jsonl", (e.to_json() for e in corpus.examples))
+    write_jsonl_atomic(out / "train.jsonl", (e.to_json() for e in train))
+    write_jsonl_atomic(out / "test.jsonl", (e.to_json() for e in test))
+    write_json_atomic(out / "individuals.json", {"seed": seed, "individuals": traits_json(corpus.traits)})
+    return len(train), len(test)
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    n_train, n_test = write_corpus(args.out, individuals=args.individuals, pairs=args.pairs, seed=args.seed,
+                                   test_fraction=args.test_fraction)
+    console.print(f"{args.individuals} individuals × {args.pairs} pairs → {args.out}/pairs.jsonl "
+                  f"(train {n_train}, test {n_test}, split by meeting); hidden traits in individuals.json")
+    return 0
+
+
+def recovery_rows_table(rows: list[dict]) -> None:
+    def ci(row, key):
+        return "–" if row[f"{key}_ci"] is None else f"{100 * row[key]:.0f} [{100 * row[f'{key}_ci'][0]:.0f}–" \
+                                                    f"{100 * row[f'{key}_ci'][1]:.0f}]"
+    print_table("latent recovery (% of traces, 95% CI)",
+                ["method", "traces", "names the true factor", "names a distractor", "true only", "leaking %"],
+                [[r["method"], r["n"], ci(r, "names_true"), ci(r, "names_distractor"), ci(r, "clean"),
+                  None if r["leakage_rate"] is None else round(100 * r["leakage_rate"], 1)] for r in rows])
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from recon.bench.recovery import recovery_table
+    data = args.data / "pairs.jsonl" if args.data.is_dir() else args.data
+    examples = load_examples([data])
+    traces: dict[str, dict[str, str | None]] = {}
+    for path in args.traces:
+        for rec in read_traces(path):
+            traces.setdefault(rec.method, {})[rec.id] = rec.reasoning
+    rows = recovery_table(traces, examples)
+    recovery_rows_table(rows)
+    if args.out:
+        write_json_atomic(args.out, {"recovery": rows})
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from recon.bench.run import bench_config, run_bench
+    from recon.cli.output import err_console, progress_bar
+    from recon.cli.run_cmd import print_winrates
+    data = args.data or args.out.with_name(args.out.name + "-data")
+    if not (data / "train.jsonl").is_file():
+        n_train, n_test = write_corpus(data, individuals=args.individuals, pairs=args.pairs, seed=args.seed,
+                                       test_fraction=1 / 3)
+        console.print(f"generated {n_train} training and {n_test} test pairs → {data}")
+    result, rows = run_bench(data, bench_config(args.out, args.model, n=args.n), progress=progress_bar,
+                             log=lambda msg: err_console.print(msg))
+    recovery_rows_table(rows)
+    print_winrates(result.comparisons)
+    console.print(f"{result.seconds:.0f} s. benchmark → {result.out / 'bench.md'}; evaluation → {result.report}")
+    return 0

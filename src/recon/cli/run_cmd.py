@@ -1,0 +1,42 @@
+"""`recon run CONFIG`: the whole experiment from one YAML file."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from recon.cli.output import console, err_console, print_table, progress_bar
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="run a whole experiment from a YAML config (resumable)")
+    p.add_argument("config", type=Path)
+    p.add_argument("--resume", action="store_true", help="continue a broken run (finished stages and LM calls "
+                   "are reused; this is also what a plain re-run does)")
+    p.add_argument("--force", action="store_true", help="re-run every stage (LM calls still come from the cache)")
+    p.add_argument("--data-root", help="folder the config's data paths are relative to")
+    p.add_argument("--out", help="run folder (default: the config's out, or runs/NAME)")
+    p.set_defaults(func=cmd_run)
+
+
+def print_winrates(comparisons, title: str = "win rates (%)") -> None:
+    rows = [[f"{c.a} vs {c.b}", c.scope, None if c.win_rate is None else round(100 * c.win_rate, 1),
+             f"{100 * c.ci[0]:.1f}–{100 * c.ci[1]:.1f}" if c.ci else None,
+             None if c.lc_win_rate is None else round(100 * c.lc_win_rate, 1), c.n, c.ties, c.invalid]
+            for c in comparisons if c.scope == "overall" or c.scope.startswith("domain:")]
+    print_table(title, ["comparison", "scope", "win rate", "95% CI", "LC", "n", "ties", "invalid"], rows)
+    for c in comparisons:
+        if c.warning and c.scope == "overall":
+            err_console.print(f"warning: {c.a} vs {c.b}: {c.warning}")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from recon.pipeline import run_pipeline
+    from recon.run_config import load_run_config
+    cfg, root = load_run_config(args.config, data_root=args.data_root, out=args.out)
+    result = run_pipeline(cfg, root, force=args.force, progress=progress_bar,
+                          log=lambda msg: err_console.print(msg))
+    print_winrates(result.comparisons)
+    console.print(f"ran {len(result.ran)} stage(s), skipped {len(result.skipped)} unchanged; "
+                  f"{result.seconds:.0f} s. results → {result.out / 'results.json'}; report → {result.report}")
+    return 0

@@ -1,0 +1,246 @@
+"""`recon run CONFIG`: the whole experiment — data → synthesize → (train) → predict → evaluate → report —
+with artifacts under runs/NAME/ and a record per stage under runs/NAME/stages/.
+
+A stage whose inputs (file contents and the config parts it reads) are unchanged since it last finished
+is skipped. Every LM call goes through the cache, so a broken run resumes where it stopped when run again
+(`--resume` says so explicitly), and a finished run re-run makes no backend calls at all.
+
+    >>> # see tests/integration/test_pipeline.py for complete runs on the fake backend
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from recon.atomicio import write_json_atomic, write_jsonl_atomic
+from recon.backends.registry import build_backend
+from recon.config import BackendConfig, ReconSelectConfig, SynthesisConfig
+from recon.data.corpus import load_examples
+from recon.data.splits import split_examples
+from recon.hashing import content_hash
+from recon.manifest import git_sha
+from recon.run_config import RunConfig
+from recon.store.cache import CachedBackend
+from recon.store.calls import new_run_id, run_cost
+from recon.store.db import Database
+from recon.types import Example
+
+Progress = Callable[[str, int], object]     # (description, total) -> context manager yielding advance(n)
+
+
+@dataclass
+class PipelineResult:
+    out: Path
+    run: str
+    ran: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    comparisons: list = field(default_factory=list)
+    report: Path | None = None
+    seconds: float = 0.0
+
+
+def file_hash(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()[:16]
+
+
+def limit_per_individual(examples: list[Example], limit: int | None) -> list[Example]:
+    if limit is None:
+        return examples
+    seen: dict[str, int] = {}
+    out = []
+    for ex in examples:
+        if seen.get(ex.individual, 0) < limit:
+            seen[ex.individual] = seen.get(ex.individual, 0) + 1
+            out.append(ex)
+    return out
+
+
+@contextmanager
+def _quiet(description: str, total: int):
+    yield lambda n=1: None
+
+
+class Pipeline:
+    def __init__(self, cfg: RunConfig, root: Path, *, db: Database | None = None, force: bool = False,
+                 progress: Progress | None = None, backend_factory=build_backend, embedder=None,
+                 log: Callable[[str], None] = lambda msg: None):
+        self.cfg, self.root, self.force = cfg, root, force
+        self.out = Path(cfg.out or f"runs/{cfg.name}")
+        self.db = db or Database()
+        self.progress = progress or _quiet
+        self.backend_factory, self.embedder, self.log = backend_factory, embedder, log
+        self.result = PipelineResult(out=self.out, run=new_run_id())
+
+    # -- stage bookkeeping -------------------------------------------------------------------------------
+    def _stage(self, name: str, inputs: dict, outputs: list[Path], work: Callable[[], None]) -> None:
+        record = self.out / "stages" / f"{name.replace(':', '_')}.json"
+        key = content_hash(inputs, tag="stage", length=16)
+        if not self.force and record.is_file() and all(p.exists() for p in outputs):
+            if json.loads(record.read_text(encoding="utf-8")).get("key") == key:
+                self.result.skipped.append(name)
+                self.log(f"{name}: unchanged, skipped")
+                return
+        t0 = time.perf_counter()
+        work()
+        cost = run_cost(self.db, self.result.run, name, prefix=True)
+        write_json_atomic(record, {"stage": name, "key": key, "inputs": inputs, "git_sha": git_sha(),
+                                   "run": self.result.run, "seconds": round(time.perf_counter() - t0, 2),
+                                   "outputs": [str(p) for p in outputs], "cost_this_time": cost.__dict__})
+        self.result.ran.append(name)
+
+    def _backend(self, config: BackendConfig, stage: str) -> CachedBackend:
+        return CachedBackend(self.backend_factory(config), self.db, run=self.result.run, stage=stage)
+
+    # -- stages ------------------------------------------------------------------------------------------
+    def data(self) -> tuple[Path, Path]:
+        d = self.cfg.data
+        train_out, test_out = self.out / "data/train.jsonl", self.out / "data/test.jsonl"
+        files = {p: file_hash(self.root / p) for p in d.train + (d.test or [])}
+
+        def work():
+            train = load_examples([self.root / p for p in d.train])
+            if d.test is not None:
+                test = load_examples([self.root / p for p in d.test])
+            else:
+                train, test = split_examples(train, test_fraction=d.split.test_fraction, seed=d.split.seed,
+                                             by=d.split.by)
+            write_jsonl_atomic(train_out, (e.to_json() for e in limit_per_individual(train, d.limit_train_per_individual)))
+            write_jsonl_atomic(test_out, (e.to_json() for e in limit_per_individual(test, d.limit_test_per_individual)))
+        self._stage("data", {"files": files, "data": d.model_dump()}, [train_out, test_out], work)
+        return train_out, test_out
+
+    def synthesize(self, method: str, train_path: Path) -> Path | None:
+        if method == "none":
+            return None
+        out = self.traces_path(method)
+        cfg, models = self.cfg, self.cfg.models
+
+        def work():
+            train = load_examples([train_path])
+            from recon.synthesis_job import run_recon_select, run_synthesis
+            with self.progress(f"synthesize {method}", len(train)) as advance:
+                if method.startswith("recon-select"):
+                    rs = cfg.recon_select
+                    scorer = method.partition(":")[2] or rs.scorer
+                    select = ReconSelectConfig(n=rs.n, scorer=scorer, temperature=rs.temperature, top_p=rs.top_p,
+                                               seed=cfg.seed, synthesis=cfg.synthesis.model_copy(update={"method": "backward"}),
+                                               reconstruction=rs.reconstruction, leakage=rs.leakage)
+                    judge = models.judge if isinstance(models.judge, BackendConfig) else None
+                    run_recon_select(train, select, synthesizer=models.synthesizer,
+                                     reconstructor=models.reconstructor or models.synthesizer, judge=judge,
+                                     out=out, db=self.db, run=self.result.run, on_progress=advance,
+                                     embedder=self.embedder, backend_factory=self.backend_factory)
+                else:
+                    synth = SynthesisConfig.model_validate({**cfg.synthesis.model_dump(), "method": method})
+                    run_synthesis(train, models.synthesizer, synth,
+                                  out=out, db=self.db, run=self.result.run, on_progress=advance,
+                                  backend_factory=self.backend_factory)
+        inputs = {"train": file_hash(train_path), "method": method, "synthesis": cfg.synthesis.model_dump(),
+                  "recon_select": cfg.recon_select.model_dump() if method.startswith("recon-select") else None,
+                  "models": self.cfg.models.model_dump(), "seed": cfg.seed}
+        self._stage(f"synthesize:{method}", inputs, [out], work)
+        return out
+
+    def train_and_predict(self, method: str, traces: Path | None, train_path: Path, test_path: Path) -> Path:
+        from recon.prediction_job import run_predict
+        from recon.traces_io import read_traces
+        um = self.cfg.user_model
+        out = self.out / "preds" / f"{method}.jsonl"
+        trace_map = ({r.id: r.reasoning for r in read_traces(traces) if r.reasoning} if traces else None)
+        inputs = {"train": file_hash(train_path), "test": file_hash(test_path),
+                  "traces": file_hash(traces) if traces else None, "user_model": um.model_dump(),
+                  "backend": self.cfg.models.user_model.model_dump(), "method": method}
+        user_model, backend_cfg = "icl", self.cfg.models.user_model
+        if um.kind == "sft":
+            ckpt = self.out / "ckpt" / method
+
+            def train_work():
+                from recon.training.sft import train_sft
+                with self.progress(f"train sft {method}", um.sft.max_steps) as advance:
+                    done = [0]
+
+                    def step(current, total):
+                        advance(current - done[0])
+                        done[0] = current
+                    train_sft(load_examples([train_path]), trace_map, method=method.split(":")[0], cfg=um.sft,
+                              out=ckpt, user_cfg=um, on_step=step)
+            self._stage(f"train:{method}", inputs, [ckpt / "recon_sft.json"], train_work)
+            user_model, backend_cfg = f"sft:{ckpt}", BackendConfig(spec=f"hf:{ckpt}")
+            inputs["checkpoint"] = file_hash(ckpt / "recon_sft.json")
+
+        def work():
+            train = load_examples([train_path])
+            test = load_examples([test_path])
+            with self.progress(f"predict {method}", len(test)) as advance:
+                run_predict(test, train=train, traces=trace_map, method=method, user_model=user_model,
+                            backend_config=backend_cfg, cfg=um, out=out, db=self.db, run=self.result.run,
+                            on_progress=advance, embedder=self.embedder)
+        self._stage(f"predict:{method}", inputs, [out], work)
+        return out
+
+    def evaluate(self, preds: dict[str, Path], traces: dict[str, Path], test_path: Path) -> None:
+        from recon.config import PairJudgeConfig
+        from recon.evaluation.job import run_evaluate
+        from recon.report import write_report
+        eval_dir = self.out / "eval"
+        names = self.cfg.predicted_methods
+        compare = [tuple(p) for p in self.cfg.compare] or [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
+        judge_spec = self.cfg.models.judge
+        inputs = {"test": file_hash(test_path), "preds": {m: file_hash(p) for m, p in preds.items()},
+                  "traces": {m: file_hash(p) for m, p in traces.items()}, "compare": compare,
+                  "judge": self.cfg.judge.model_dump(), "judge_model": judge_spec if isinstance(judge_spec, str)
+                  else judge_spec.model_dump(), "seed": self.cfg.seed}
+
+        def work():
+            test = load_examples([test_path])
+            judge_backend = None
+            judge_cfg = self.cfg.judge
+            if isinstance(judge_spec, BackendConfig):
+                judge_cfg = judge_cfg.model_copy(update={"kind": "lm"})
+                judge_backend = self._backend(judge_spec, "evaluate:judge")
+            elif judge_cfg.kind != "embedding":
+                judge_cfg = PairJudgeConfig.model_validate({**judge_cfg.model_dump(), "kind": "embedding"})
+            with self.progress("evaluate", len(test)) as advance:
+                result = run_evaluate(test, preds, compare=compare, judge_cfg=judge_cfg, judge_backend=judge_backend,
+                                      embedder=self.embedder, out=eval_dir, traces=traces, seed=self.cfg.seed,
+                                      test_paths=[str(test_path)], on_progress=advance)
+            _, page = write_report(result, test, preds, seed=self.cfg.seed)
+            (self.out / "results.json").write_bytes((eval_dir / "results.json").read_bytes())
+            self.result.report = page
+        self._stage("evaluate", inputs, [self.out / "results.json", eval_dir / "report.html"], work)
+        self.result.report = eval_dir / "report.html"
+
+    # -- all of it ----------------------------------------------------------------------------------------
+    def traces_path(self, method: str) -> Path | None:
+        return None if method == "none" else self.out / "traces" / f"{method}.jsonl"
+
+    def run(self) -> PipelineResult:
+        t0 = time.perf_counter()
+        self.out.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(self.out / "config.json", self.cfg.model_dump())
+        train_path, test_path = self.data()
+        traces = {m: self.synthesize(m, train_path) for m in self.cfg.methods}
+        preds = {m: self.train_and_predict(m, traces[m], train_path, test_path) for m in self.cfg.predicted_methods}
+        self.evaluate(preds, {m: p for m, p in traces.items() if p is not None and m in preds}, test_path)
+        from recon.evaluation.winrate import Comparison
+        results = json.loads((self.out / "results.json").read_text(encoding="utf-8"))
+        self.result.comparisons = [Comparison(**{**c, "ci": tuple(c["ci"]) if c["ci"] else None})
+                                   for c in results["comparisons"]]
+        self.result.seconds = time.perf_counter() - t0
+        return self.result
+
+
+def run_pipeline(cfg: RunConfig, root: Path, **kwargs) -> PipelineResult:
+    return Pipeline(cfg, root, **kwargs).run()
+
+

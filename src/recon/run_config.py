@@ -1,0 +1,156 @@
+"""The run config of `recon run` (YAML, validated by pydantic before any LM call).
+
+    >>> cfg = RunConfig.model_validate({"name": "t", "data": {"train": ["a.jsonl"], "split": {"test_fraction": 0.3}},
+    ...                                 "methods": ["none", "backward"], "compare": [["backward", "none"]]})
+    >>> cfg.models.synthesizer.spec, cfg.user_model.kind
+    ('embedded', 'icl')
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from recon.config import (BackendConfig, LeakageConfig, PairJudgeConfig, ReconstructionConfig, SFTTrainConfig,
+                          SynthesisConfig, UserModelConfig)
+from recon.errors import ConfigError
+
+SYNTHESIS_METHODS = ("none", "forward", "backward", "recon-select")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SplitConfig(_Strict):
+    test_fraction: float = Field(0.3, gt=0.0, lt=1.0)
+    by: str = "conversation_id"
+    seed: int = 0
+
+
+class DataConfig(_Strict):
+    root: str | None = None                   # relative paths resolve against this (default: the config's folder)
+    train: list[str] = Field(min_length=1)
+    test: list[str] | None = None
+    split: SplitConfig | None = None
+    limit_train_per_individual: int | None = Field(None, ge=1)
+    limit_test_per_individual: int | None = Field(None, ge=1)
+
+    @model_validator(mode="after")
+    def _test_or_split(self):
+        if (self.test is None) == (self.split is None):
+            raise ValueError("give either data.test (files of held-out pairs) or data.split "
+                             "(e.g. split: {test_fraction: 0.3}), not both and not neither")
+        return self
+
+
+def _backend(value):
+    return {"spec": value} if isinstance(value, str) else value
+
+
+class ModelsConfig(_Strict):
+    synthesizer: BackendConfig = BackendConfig(spec="embedded")
+    reconstructor: BackendConfig | None = None         # default: the synthesizer
+    user_model: BackendConfig = BackendConfig(spec="embedded")
+    judge: str | BackendConfig = "embedding"           # `embedding`, or an LM backend for the pairwise judge
+
+    @field_validator("synthesizer", "reconstructor", "user_model", mode="before")
+    @classmethod
+    def _spec_string(cls, value):
+        return _backend(value)
+
+    @field_validator("judge", mode="before")
+    @classmethod
+    def _judge(cls, value):
+        return value if value == "embedding" else BackendConfig.model_validate(_backend(value))
+
+
+class RunUserModelConfig(UserModelConfig):
+    kind: Literal["icl", "sft"] = "icl"
+    sft: SFTTrainConfig = SFTTrainConfig()
+
+
+class ReconSelectRunConfig(_Strict):
+    n: int = Field(4, ge=1, le=26)
+    scorer: Literal["likelihood", "judge", "embedding"] = "likelihood"
+    temperature: float = Field(0.8, gt=0.0, le=2.0)
+    top_p: float = Field(0.95, gt=0.0, le=1.0)
+    leakage: LeakageConfig = LeakageConfig()
+    reconstruction: ReconstructionConfig = ReconstructionConfig()
+
+
+class RunConfig(_Strict):
+    name: str = Field(min_length=1, pattern=r"^[\w.-]+$")
+    data: DataConfig
+    models: ModelsConfig = ModelsConfig()
+    methods: list[str] = Field(min_length=1)
+    synthesis: SynthesisConfig = SynthesisConfig(method="backward")
+    recon_select: ReconSelectRunConfig = ReconSelectRunConfig()
+    user_model: RunUserModelConfig = RunUserModelConfig()
+    judge: PairJudgeConfig = PairJudgeConfig()
+    predict: list[str] | None = None           # methods that get user models and judged comparisons (default: all)
+    compare: list[list[str]] = Field(default_factory=list)
+    out: str | None = None                     # default: runs/NAME
+    seed: int = 0
+
+    @field_validator("methods")
+    @classmethod
+    def _methods(cls, methods):
+        for m in methods:
+            base, _, scorer = m.partition(":")
+            if base not in SYNTHESIS_METHODS or (scorer and (base != "recon-select" or
+                                                               scorer not in ("likelihood", "judge", "embedding"))):
+                raise ValueError(f"unknown method {m!r}: use none, forward, backward, recon-select or "
+                                 "recon-select:SCORER (likelihood | judge | embedding)")
+        if len(set(methods)) != len(methods):
+            raise ValueError("a method is listed twice")
+        return methods
+
+    @property
+    def predicted_methods(self) -> list[str]:
+        return list(self.predict) if self.predict is not None else list(self.methods)
+
+    @model_validator(mode="after")
+    def _compare(self):
+        for m in self.predict or []:
+            if m not in self.methods:
+                raise ValueError(f"predict names {m!r}, which is not in methods {self.methods}")
+        for i, pair in enumerate(self.compare):
+            if len(pair) != 2:
+                raise ValueError(f"compare[{i}] must name two methods, got {pair}")
+            for m in pair:
+                if m not in self.predicted_methods:
+                    where = "methods" if self.predict is None else "predict"
+                    raise ValueError(f"compare[{i}] names {m!r}, which is not in {where} {self.predicted_methods}")
+        return self
+
+
+def load_run_config(path: str | Path, *, data_root: str | None = None, out: str | None = None) -> tuple[RunConfig, Path]:
+    """Parse and validate a YAML run config; returns (config, the folder relative data paths resolve against)."""
+    import yaml
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"no such run config: {path}")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: a run config is a mapping (name, data, methods, …)")
+    if out is not None:
+        raw["out"] = out
+    try:
+        cfg = RunConfig.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"{path}: {problems}") from None
+    root = Path(data_root or cfg.data.root or ".")
+    if not root.is_absolute():
+        root = (path.parent / root) if not data_root else root
+    missing = [p for p in (cfg.data.train + (cfg.data.test or [])) if not (root / p).is_file()]
+    if missing:
+        raise ConfigError(f"{path}: data file(s) not found under {root}: {', '.join(missing)} "
+                          "(set data.root, or pass --data-root)")
+    return cfg, root
