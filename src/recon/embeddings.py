@@ -76,6 +76,7 @@ class HashEmbedder(Embedder):
     """
 
     fingerprint = {"kind": "hash", "model": "bag-of-words-256"}
+    picklable = True
 
     def __init__(self):
         self._model = None

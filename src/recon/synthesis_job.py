@@ -57,23 +57,25 @@ def _finish(summary: JobSummary, config: dict, fingerprints: list[dict], inputs:
 def run_synthesis(examples: Sequence[Example], backend_config: BackendConfig, cfg: SynthesisConfig, *,
                   out: str | Path, db: Database, run: str | None = None,
                   on_progress: Callable[[int], None] | None = None, inputs: list[str] | None = None,
-                  backend_factory: Callable[[BackendConfig], object] = build_backend
+                  backend_factory: Callable[[BackendConfig], object] = build_backend, label: str | None = None
                   ) -> tuple[JobSummary, list[Failure]]:
+    """`label` names the method in records and stages (e.g. recon-grpo: backward prompts, a trained model)."""
     out, run = Path(out), run or new_run_id()
     check_output_path(out)
-    stage = f"synthesize:{cfg.method}"
+    label = label or cfg.method
+    stage = f"synthesize:{label}"
     backend = CachedBackend(backend_factory(backend_config), db, run=run, stage=stage)
     try:
         result = synthesize(examples, backend, cfg, on_progress=on_progress)
     finally:
         backend.close()
     failed = {f.id: f.error for f in result.failures}
-    traces = {t.id: t for t in result.traces}
+    traces = {t.id: dataclasses.replace(t, method=label) for t in result.traces}
     write_jsonl_atomic(out, (traces[ex.id].to_json() if ex.id in traces else
-                             {"id": ex.id, "method": cfg.method, "reasoning": None, "invalid": failed[ex.id]}
+                             {"id": ex.id, "method": label, "reasoning": None, "invalid": failed[ex.id]}
                              for ex in examples))
     written = len(result.traces)
-    summary = JobSummary(cfg.method, None, pairs=len(examples), written=written, invalid=len(result.failures),
+    summary = JobSummary(label, None, pairs=len(examples), written=written, invalid=len(result.failures),
                          leaking=sum(bool(t.leakage.get("leaking")) for t in result.traces),
                          cost=run_cost(db, run, stage), out=out, run=run)
     _finish(summary, {"synthesis": cfg.model_dump(), "backend": backend_json(backend_config)},
@@ -81,10 +83,11 @@ def run_synthesis(examples: Sequence[Example], backend_config: BackendConfig, cf
     return summary, result.failures
 
 
-def selection_record(example_id: str, sel: Selection, *, scorer: str, fingerprints: dict, cost: Meter) -> dict:
+def selection_record(example_id: str, sel: Selection, *, scorer: str, fingerprints: dict, cost: Meter,
+                     label: str = "recon-select") -> dict:
     chosen = sel.chosen
     return {
-        "id": example_id, "method": "recon-select", "scorer": scorer,
+        "id": example_id, "method": label, "scorer": scorer,
         "reasoning": chosen.reasoning if chosen else None, "selected_index": sel.selected,
         "flags": sel.flags, "invalid": sel.invalid,
         "leakage": chosen.leakage.to_json() if chosen else None,
@@ -101,10 +104,11 @@ def run_recon_select(examples: Sequence[Example], cfg: ReconSelectConfig, *, syn
                      reconstructor: BackendConfig, judge: BackendConfig | None, out: str | Path, db: Database,
                      run: str | None = None, on_progress: Callable[[int], None] | None = None,
                      inputs: list[str] | None = None, embedder=None,
-                     backend_factory: Callable[[BackendConfig], object] = build_backend) -> JobSummary:
+                     backend_factory: Callable[[BackendConfig], object] = build_backend,
+                     label: str = "recon-select") -> JobSummary:
     out, run = Path(out), run or new_run_id()
     check_output_path(out)
-    stage = f"synthesize:recon-select:{cfg.scorer}"
+    stage = f"synthesize:{label}:{cfg.scorer}"
     built: dict[BackendConfig, object] = {}        # one model instance per distinct backend config
 
     def cached(config: BackendConfig, part: str) -> CachedBackend:
@@ -130,7 +134,7 @@ def run_recon_select(examples: Sequence[Example], cfg: ReconSelectConfig, *, syn
                 b.meter = meter
             sel = select_pair(example, synth, scorer, cfg)
             records.append(selection_record(example.id, sel, scorer=cfg.scorer, fingerprints=fingerprints,
-                                            cost=meter))
+                                            cost=meter, label=label))
             if on_progress is not None:
                 on_progress(1)
     finally:
@@ -138,7 +142,7 @@ def run_recon_select(examples: Sequence[Example], cfg: ReconSelectConfig, *, syn
             b.close()
     write_jsonl_atomic(out, records)
     total = run_cost(db, run, stage + ":", prefix=True)
-    summary = JobSummary("recon-select", cfg.scorer, pairs=len(examples),
+    summary = JobSummary(label, cfg.scorer, pairs=len(examples),
                          written=sum(r["reasoning"] is not None for r in records),
                          invalid=sum(r["invalid"] is not None for r in records),
                          leaking=sum(bool(r["leakage"] and r["leakage"]["leaking"]) for r in records),

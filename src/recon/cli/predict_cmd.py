@@ -41,6 +41,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     sft.add_argument("--out", required=True, type=Path)
     sft.set_defaults(func=cmd_train_sft)
 
+    grpo = tsub.add_parser("grpo", help="TRL GRPOTrainer: the synthesizer (reward recon) or an e2e user model")
+    grpo.add_argument("--reward", required=True, choices=["recon", "e2e"])
+    grpo.add_argument("--data", required=True, action="append", type=Path, help="training pairs JSONL")
+    grpo.add_argument("--policy", default="hf:embedded", help="hf:embedded, hf:FILE.gguf or hf:DIR")
+    grpo.add_argument("--reconstructor", default="embedded", help="frozen reconstruction model (reward recon)")
+    grpo.add_argument("--scorer", choices=["likelihood", "judge", "embedding"], help="reward recon: how to score")
+    grpo.add_argument("--judge", help="judge scorer / e2e listwise judge backend (default e2e: MiniLM cosine)")
+    grpo.add_argument("--num-generations", type=int)
+    grpo.add_argument("--batch-size", type=int, help="completions per device per step")
+    grpo.add_argument("--max-steps", type=int)
+    grpo.add_argument("--learning-rate", type=float)
+    grpo.add_argument("--lora", action=argparse.BooleanOptionalAction, default=None)
+    grpo.add_argument("--use-vllm", action="store_true")
+    grpo.add_argument("--vllm-mode", choices=["server", "colocate"])
+    grpo.add_argument("--limit", type=int, help="use the first N pairs")
+    grpo.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --out")
+    grpo.add_argument("--out", required=True, type=Path)
+    grpo.set_defaults(func=cmd_train_grpo)
+
 
 def traces_and_method(path: Path | None) -> tuple[dict[str, str] | None, str]:
     if path is None:
@@ -102,4 +121,39 @@ def cmd_train_sft(args: argparse.Namespace) -> int:
                 [[method, result.examples, result.steps, round(losses[0], 4) if losses else None,
                   round(losses[-1], 4) if losses else None, round(result.seconds_per_step, 2)]])
     console.print(f"checkpoint → {result.out} (predict with --user-model sft:{result.out})")
+    return 0
+
+
+def cmd_train_grpo(args: argparse.Namespace) -> int:
+    from recon.config import BackendConfig, GRPOTrainConfig
+    from recon.training.grpo import train_grpo
+    if not args.policy.startswith("hf:"):
+        raise ConfigError("GRPO trains a transformers model: use --policy hf:embedded, hf:FILE.gguf or hf:DIR")
+    cfg = validated(GRPOTrainConfig, reward=args.reward, policy=args.policy[3:],
+                    reconstructor=BackendConfig(spec=args.reconstructor), scorer=args.scorer,
+                    judge=BackendConfig(spec=args.judge) if args.judge else None,
+                    num_generations=args.num_generations, per_device_batch_size=args.batch_size,
+                    max_steps=args.max_steps, learning_rate=args.learning_rate, lora=args.lora,
+                    use_vllm=args.use_vllm or None, vllm_mode=args.vllm_mode)
+    pairs = load_examples(args.data)
+    if args.limit:
+        pairs = pairs[:args.limit]
+    with progress_bar(f"grpo ({cfg.reward})", cfg.max_steps) as advance:
+        done = [0]
+
+        def step(current: int, total: int) -> None:
+            advance(current - done[0])
+            done[0] = current
+        result = train_grpo(pairs, cfg, out=args.out, resume=args.resume, on_step=step)
+    head, tail = result.log[:5], result.log[-5:]
+
+    def mean(rows, key):
+        vals = [r[key] for r in rows if r.get(key) is not None]
+        return round(sum(vals) / len(vals), 4) if vals else None
+    print_table("grpo", ["reward", "steps", "reward (first 5)", "reward (last 5)", "leakage (first 5)",
+                         "leakage (last 5)", "s/step"],
+                [[cfg.reward, result.steps, mean(head, "reward_mean"), mean(tail, "reward_mean"),
+                  mean(head, "leakage_rate"), mean(tail, "leakage_rate"), round(result.seconds_per_step, 2)]])
+    console.print(f"policy → {result.out} (steps in {result.out / 'steps.jsonl'}); "
+                  f"use it with: recon synthesize --method recon-grpo --synthesizer {result.out}")
     return 0

@@ -10,6 +10,7 @@ from recon.cli.inputs import add_data_args, examples_from_args
 from recon.cli.output import console, err_console, print_table, progress_bar
 from recon.config import (BackendConfig, LeakageConfig, ReconSelectConfig, ReconstructionConfig, SynthesisConfig,
                           validated)
+from recon.errors import ConfigError
 from recon.scoring import SCORERS
 from recon.store.db import Database
 from recon.summary import TABLE_COLUMNS, JobSummary, table_row
@@ -48,7 +49,8 @@ def leakage_config_from_args(args: argparse.Namespace) -> LeakageConfig:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("synthesize", help="synthesize reasoning traces for pairs")
     add_data_args(p)
-    p.add_argument("--method", required=True, choices=["forward", "backward", "recon-select"])
+    p.add_argument("--method", required=True, choices=["forward", "backward", "recon-select", "recon-grpo"])
+    p.add_argument("--synthesizer", type=Path, help="recon-grpo: the policy folder written by `recon train grpo`")
     add_backend_args(p)
     add_scoring_args(p)
     p.add_argument("--n", type=int, help="recon-select: candidates per pair (default 4)")
@@ -69,6 +71,16 @@ def print_summaries(title: str, summaries: list[JobSummary]) -> None:
 def cmd_synthesize(args: argparse.Namespace) -> int:
     examples = examples_from_args(args)
     spec = "fake" if args.dry_run else args.model
+    label = args.method
+    if args.method == "recon-grpo":
+        # a GRPO-trained synthesizer writes backward traces (several + selection with --n)
+        if args.synthesizer is None:
+            raise ConfigError("--method recon-grpo needs --synthesizer CHECKPOINT (from `recon train grpo`)")
+        if not (args.synthesizer / "recon_grpo.json").is_file():
+            raise ConfigError(f"{args.synthesizer} is not a recon GRPO checkpoint (no recon_grpo.json)")
+        if not args.dry_run:
+            spec = f"hf:{args.synthesizer}"
+        args.method = "recon-select" if (args.n or 1) > 1 else "backward"
     synth_backend = backend_config_from_args(args, spec)
     inputs = [str(p) for p in args.data]
     if args.method == "recon-select":
@@ -82,20 +94,21 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
         if args.dry_run and cfg.scorer == "embedding":
             from recon.embeddings import HashEmbedder
             embedder = HashEmbedder()
-        with progress_bar(f"recon-select ({cfg.scorer}, n={cfg.n})", len(examples)) as advance:
+        with progress_bar(f"{label} ({cfg.scorer}, n={cfg.n})", len(examples)) as advance:
             summary = run_recon_select(examples, cfg, synthesizer=synth_backend,
                                        reconstructor=backend_config_from_args(args, recon_spec),
                                        judge=backend_config_from_args(args, judge_spec), out=args.out,
-                                       db=Database(), on_progress=advance, inputs=inputs, embedder=embedder)
+                                       db=Database(), on_progress=advance, inputs=inputs, embedder=embedder,
+                                       label=label)
         failures = []
     else:
         if args.scorer or args.n:
             err_console.print("note: --scorer and --n apply to --method recon-select only; ignored")
         cfg = validated(SynthesisConfig, method=args.method, temperature=args.temperature, top_p=args.top_p,
                         max_tokens=args.max_tokens, seed=args.seed)
-        with progress_bar(f"{args.method} synthesis", len(examples)) as advance:
+        with progress_bar(f"{label} synthesis", len(examples)) as advance:
             summary, failures = run_synthesis(examples, synth_backend, cfg, out=args.out, db=Database(),
-                                              on_progress=advance, inputs=inputs)
+                                              on_progress=advance, inputs=inputs, label=label)
     print_summaries("synthesis", [summary])
     console.print(f"wrote {summary.written} traces → {summary.out} (run {summary.run})")
     for failure in failures[:10]:

@@ -130,7 +130,16 @@ def train_sft(train: Sequence[Example], traces: dict[str, str] | None, *, method
 
 
 def read_sft_meta(path: str | Path) -> dict:
-    meta = Path(path) / SFT_META
-    if not meta.is_file():
-        raise ConfigError(f"{path} is not a recon SFT checkpoint (no {SFT_META}); train one with `recon train sft`")
-    return json.loads(meta.read_text(encoding="utf-8"))
+    """The checkpoint's metadata, with its `method`: an SFT user model, or an e2e-GRPO user model."""
+    folder = Path(path)
+    if (folder / SFT_META).is_file():
+        return json.loads((folder / SFT_META).read_text(encoding="utf-8"))
+    grpo = folder / "recon_grpo.json"
+    if grpo.is_file():
+        meta = json.loads(grpo.read_text(encoding="utf-8"))
+        if meta.get("reward") == "e2e":
+            return {**meta, "method": "e2e-grpo"}
+        raise ConfigError(f"{path} is a recon-GRPO *synthesizer*; use it with "
+                          "`recon synthesize --method recon-grpo --synthesizer` instead")
+    raise ConfigError(f"{path} is not a recon user-model checkpoint (no {SFT_META}); train one with "
+                      "`recon train sft` or `recon train grpo --reward e2e`")

@@ -1,0 +1,149 @@
+"""GRPO training of the synthesizer (`recon` reward) or of the user model end to end (`e2e` baseline):
+a thin adapter from our validated config to TRL's GRPOConfig and GRPOTrainer.
+
+- recon: prompts are backward-synthesis prompts (context + true action); the reward is the reconstruction
+  score of the written trace under a *separate, frozen* reconstruction model, with the leakage penalty
+  (rewards.py). The trained synthesizer is used by `recon synthesize --method recon-grpo`.
+- e2e: prompts are user-model prompts (context only); the policy writes `<reasoning>…</reasoning>` and an
+  action; the reward looks at the action only.
+
+The run folder holds `checkpoints/` (TRL's, every `save_steps`; `resume=True` continues from the latest),
+`steps.jsonl` (one line per step: reward mean/std, leakage rate, KL, completion length, seconds), and at
+the end the merged model, its tokenizer and `recon_grpo.json`. For GPUs: `use_vllm` (colocate or server)
+and `accelerate launch` with `num_processes` set to the GPU count (docs/grpo.md).
+
+Example (not run here: trains; the slow test does)::
+
+    train_grpo(pairs, GRPOTrainConfig(reward="recon", max_steps=3), out="ckpt-recon/")
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from recon.atomicio import write_json_atomic
+from recon.backends.dequantize import dequantized_dir
+from recon.backends.hf import resolve_model_source
+from recon.config import GRPOTrainConfig
+from recon.errors import ConfigError
+from recon.hashing import canonical_json, content_hash
+from recon.rewards import E2EReward, ReconReward
+from recon.synthesis import synthesis_messages
+from recon.types import Example
+from recon.usermodel import user_model_messages
+
+GRPO_META = "recon_grpo.json"
+
+
+def grpo_records(train: Sequence[Example], cfg: GRPOTrainConfig) -> list[dict]:
+    records = []
+    for ex in train:
+        if cfg.reward == "recon":
+            messages = synthesis_messages(ex, cfg.synthesis)
+        else:
+            messages = user_model_messages(ex, [], cfg.user_model, with_reasoning=True, answer_format="tags")
+        records.append({"prompt": [{"role": m.role, "content": m.content} for m in messages],
+                        "example": canonical_json(ex.to_json())})
+    return records
+
+
+def build_reward(cfg: GRPOTrainConfig, embedder=None):
+    if cfg.reward == "recon":
+        return ReconReward(cfg.reconstructor, scorer=cfg.scorer, judge=cfg.judge, reconstruction=cfg.reconstruction,
+                           leakage=cfg.leakage, embedder=embedder)
+    return E2EReward(judge=cfg.judge, reconstruction=cfg.reconstruction, embedder=embedder)
+
+
+@dataclass
+class GRPOResult:
+    out: Path
+    steps: int
+    seconds_per_step: float
+    log: list[dict] = field(default_factory=list)
+
+
+def _latest_checkpoint(folder: Path) -> Path | None:
+    found = sorted(folder.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]) if p.name.split("-")[1].isdigit() else -1)
+    return found[-1] if found else None
+
+
+def train_grpo(train: Sequence[Example], cfg: GRPOTrainConfig, *, out: str | Path, resume: bool = False,
+               on_step: Callable[[int, int], None] | None = None, reward=None) -> GRPOResult:
+    if not train:
+        raise ConfigError("GRPO needs training pairs")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import torch
+    from datasets import Dataset
+    from transformers import AutoModelForCausalLM, AutoTokenizer, PrinterCallback, TrainerCallback
+    from trl import GRPOConfig, GRPOTrainer
+
+    out = Path(out)
+    source, gguf = resolve_model_source(cfg.policy)
+    directory = dequantized_dir(source / gguf) if gguf else source
+    tokenizer = AutoTokenizer.from_pretrained(str(directory))
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    model = AutoModelForCausalLM.from_pretrained(str(directory), dtype=torch.float32)
+    peft_config = None
+    if cfg.lora:
+        from peft import LoraConfig
+        peft_config = LoraConfig(r=cfg.lora_r, lora_alpha=2 * cfg.lora_r, target_modules="all-linear",
+                                 task_type="CAUSAL_LM")
+    steps_log = out / "steps.jsonl"
+    log: list[dict] = []
+    clock = {"t": time.perf_counter()}
+
+    class StepLog(TrainerCallback):
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            if not logs or "reward" not in logs:
+                return
+            now = time.perf_counter()
+            row = {"step": state.global_step, "reward_mean": logs.get("reward"), "reward_std": logs.get("reward_std"),
+                   "leakage_rate": logs.get("leakage_rate"), "kl": logs.get("kl"),
+                   "completion_length": logs.get("completions/mean_length", logs.get("completion_length")),
+                   "frac_reward_zero_std": logs.get("frac_reward_zero_std"), "seconds": round(now - clock["t"], 3)}
+            clock["t"] = now
+            log.append(row)
+            with steps_log.open("a", encoding="utf-8") as f:
+                f.write(json.dumps(row) + "\n")
+
+        def on_step_end(self, args, state, control, **kwargs):
+            if on_step is not None:
+                on_step(state.global_step, state.max_steps)
+
+    args = GRPOConfig(
+        output_dir=str(out / "checkpoints"), max_steps=cfg.max_steps, per_device_train_batch_size=cfg.per_device_batch_size,
+        gradient_accumulation_steps=cfg.gradient_accumulation_steps, num_generations=cfg.num_generations,
+        max_completion_length=cfg.max_completion_length, temperature=cfg.temperature, learning_rate=cfg.learning_rate,
+        beta=cfg.beta, logging_steps=1, save_strategy="steps", save_steps=cfg.save_steps, seed=cfg.seed,
+        report_to="none", disable_tqdm=True, use_cpu=not torch.cuda.is_available(), use_vllm=cfg.use_vllm,
+        vllm_mode=cfg.vllm_mode,
+        gradient_checkpointing=torch.cuda.is_available() if cfg.gradient_checkpointing is None
+        else cfg.gradient_checkpointing)
+    reward = reward or build_reward(cfg)
+    trainer = GRPOTrainer(model=model, reward_funcs=[reward], args=args,
+                          train_dataset=Dataset.from_list(grpo_records(train, cfg)), processing_class=tokenizer,
+                          peft_config=peft_config, callbacks=[StepLog()])
+    trainer.remove_callback(PrinterCallback)
+    checkpoint = _latest_checkpoint(out / "checkpoints") if resume else None
+    if not resume and steps_log.exists():
+        steps_log.unlink()
+    t0 = time.perf_counter()
+    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    elapsed = time.perf_counter() - t0
+    trained = trainer.model.merge_and_unload() if cfg.lora else trainer.model
+    trained.save_pretrained(str(out))
+    tokenizer.save_pretrained(str(out))
+    steps = trainer.state.global_step
+    done = steps - (int(checkpoint.name.split("-")[1]) if checkpoint else 0)
+    write_json_atomic(out / GRPO_META, {
+        "reward": cfg.reward, "config": json.loads(cfg.model_dump_json()), "steps": steps,
+        "base": {"spec": cfg.policy, "source": source.name, "gguf": gguf},
+        "data_hash": content_hash([r["example"] for r in grpo_records(train, cfg)], tag="grpo-data", length=16),
+        "seconds": round(elapsed, 2)})
+    return GRPOResult(out=out, steps=steps, seconds_per_step=elapsed / max(1, done), log=log)

@@ -1,0 +1,112 @@
+"""GRPO rewards on the fake backend: values for known cases, the leakage ordering, None handling,
+picklability, and the config's batch check."""
+
+from __future__ import annotations
+
+import json
+import pickle
+
+import pytest
+
+from recon.backends.fake import FakeBackend
+from recon.config import BackendConfig, GRPOTrainConfig, validated
+from recon.embeddings import HashEmbedder
+from recon.errors import ConfigError
+from recon.leakage import Leakage, measure_leakage
+from recon.rewards import E2EReward, ReconReward, completion_text, groups, leak_adjusted
+from recon.training.grpo import grpo_records
+from recon.types import Example, Turn
+
+EX = Example(id="p1", domain="council", individual="Ann", conversation_id="c1", turn_index=2,
+             context=(Turn("Bob", "Should we fund the stadium?"),),
+             action="No, the library needs the money far more than the stadium does this year.")
+EXJ = json.dumps(EX.to_json())
+HONEST = "She thinks books matter more than sports for the town."
+COPY = f"She will say: {EX.action}"
+
+
+def fake_reward(logprobs, **kw):
+    """A ReconReward whose reconstructor gives each trace a scripted log-probability."""
+    reward = ReconReward(BackendConfig(spec="fake"), **kw)
+    fake = FakeBackend(scorer=lambda r: next((v for k, v in logprobs.items() if k and k in r.messages[-1].content),
+                                             logprobs[None]))
+    reward._built = {reward.reconstructor: fake}
+    return reward, fake
+
+
+def test_reward_is_the_information_gain_and_one_group_shares_the_baseline():
+    reward, fake = fake_reward({None: -30.0, "books": -20.0, "tired": -35.0})
+    out = reward(prompts=["p"] * 2, completions=[[{"role": "assistant", "content": HONEST}],
+                                                [{"role": "assistant", "content": "She is tired."}]],
+                 example=[EXJ, EXJ])
+    n = len(EX.action.split())                          # the fake backend's tokens are words
+    overlap = measure_leakage(HONEST, EX.action).overlap  # a small honest overlap costs λ·overlap (λ = 1)
+    assert overlap > 0 and out == pytest.approx([10 / n - overlap, -5 / n])
+    assert len(fake.history) == 3                        # 1 baseline + 2 traces, one batch for the group
+
+
+def test_a_leaking_trace_never_out_scores_an_honest_one():
+    # the reconstructor loves the copy: it makes the action nearly certain
+    reward, _ = fake_reward({None: -30.0, "library needs the money": -1.0, "books": -29.0})
+    out = reward(prompts=["p"] * 3, completions=[COPY, HONEST, "x"], example=[EXJ] * 3)
+    assert out[0] < out[1] and out[0] < out[2]
+    metrics = {}
+    reward(prompts=["p"] * 2, completions=[COPY, HONEST], example=[EXJ] * 2,
+           log_metric=lambda k, v: metrics.__setitem__(k, v))
+    assert metrics["leakage_rate"] == 0.5
+
+
+def test_leak_adjusted_ordering_holds_for_any_scores():
+    honest = Leakage(1, 0.0, 0.05, False)
+    leak = Leakage(12, 0.6, 0.6, True)
+    for scores in ([5.0, 1.0, -2.0], [-0.1, -0.2, 3.0], [0.0, None, 0.0]):
+        out = leak_adjusted(scores, [leak, honest, honest], penalty=1.0)
+        assert all(out[0] < o for o in out[1:] if o is not None)
+    assert leak_adjusted([None, 1.0], [honest, honest], 1.0)[0] is None
+
+
+def test_failed_scoring_gives_none_so_trl_leaves_it_out():
+    reward = ReconReward(BackendConfig(spec="fake"))
+    reward._built = {reward.reconstructor: FakeBackend(fail=lambda r: True)}
+    assert reward(prompts=["p"] * 2, completions=[HONEST, HONEST], example=[EXJ] * 2) == [None, None]
+
+
+def test_e2e_reward_scores_the_action_only():
+    reward = E2EReward(embedder=HashEmbedder())
+    good = f"<reasoning>anything at all</reasoning> {EX.action}"
+    other = "<reasoning>" + EX.action + "</reasoning> Let us adjourn."       # the right words, but as reasoning
+    no_action = "<reasoning>thinking and never answering"
+    out = reward(prompts=["p"] * 3, completions=[good, other, no_action], example=[EXJ] * 3)
+    assert out[0] == pytest.approx(1.0, abs=1e-5) and out[1] < 0.5 and out[2] == -1.0
+
+
+def test_rewards_pickle_without_their_models():
+    reward, _ = fake_reward({None: -1.0})
+    reward(prompts=["p"], completions=[HONEST], example=[EXJ])
+    clone = pickle.loads(pickle.dumps(reward))
+    assert clone._built is None and clone.scorer_name == "likelihood"
+    e2e = pickle.loads(pickle.dumps(E2EReward(embedder=HashEmbedder())))
+    assert isinstance(e2e.embedder, HashEmbedder)
+
+
+def test_groups_and_completion_text():
+    assert groups(["a", "a", "b", "b", "a"]) == [[0, 1], [2, 3], [4]]
+    assert completion_text([{"role": "assistant", "content": "hi"}]) == "hi" and completion_text("x") == "x"
+
+
+def test_grpo_config_checks_the_generation_batch():
+    with pytest.raises(ConfigError, match="must be a multiple of num_generations"):
+        validated(GRPOTrainConfig, reward="recon", num_generations=3, per_device_batch_size=4)
+    with pytest.raises(ConfigError, match="num_generations"):
+        validated(GRPOTrainConfig, reward="recon", num_generations=1)
+    ok = validated(GRPOTrainConfig, reward="e2e", num_generations=4, per_device_batch_size=2,
+                   gradient_accumulation_steps=2)
+    assert ok.num_generations == 4
+
+
+def test_grpo_prompts_show_the_action_only_to_the_synthesizer():
+    recon = grpo_records([EX], GRPOTrainConfig(reward="recon"))[0]
+    e2e = grpo_records([EX], GRPOTrainConfig(reward="e2e"))[0]
+    assert EX.action in recon["prompt"][-1]["content"]
+    assert EX.action not in json.dumps(e2e["prompt"]) and "<reasoning>" in e2e["prompt"][0]["content"]
+    assert json.loads(recon["example"])["id"] == "p1"
