@@ -150,3 +150,19 @@ def test_predict_evaluate_and_human_from_the_command_line(tmp_path, capsys, monk
     assert len((tmp_path / "items.csv").read_text().strip().splitlines()) >= 2
     assert main(["predict", "--test", str(test), "--model", "fake", "--out", str(tmp_path / "x.jsonl")]) == 2
     assert "needs --train" in capsys.readouterr().err
+
+
+def test_synthesize_with_a_grpo_synthesizer(tmp_path, capsys):
+    data = pairs_file(tmp_path)
+    ckpt = tmp_path / "ckpt"
+    ckpt.mkdir()
+    out = tmp_path / "g.jsonl"
+    base = ["synthesize", "--data", str(data), "--method", "recon-grpo", "--dry-run", "--out", str(out)]
+    assert main(base) == 2 and "needs --synthesizer" in capsys.readouterr().err
+    assert main(base + ["--synthesizer", str(ckpt)]) == 2 and "not a recon GRPO checkpoint" in capsys.readouterr().err
+    (ckpt / "recon_grpo.json").write_text('{"reward": "recon"}')
+    assert main(base + ["--synthesizer", str(ckpt)]) == 0
+    assert {json.loads(x)["method"] for x in out.read_text().splitlines()} == {"recon-grpo"}
+    assert main(base + ["--synthesizer", str(ckpt), "--n", "2"]) == 0          # several samples + selection
+    records = [json.loads(x) for x in out.read_text().splitlines()]
+    assert {r["method"] for r in records} == {"recon-grpo"} and all(len(r["candidates"]) == 2 for r in records)
