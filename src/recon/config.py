@@ -177,6 +177,11 @@ class GRPOTrainConfig(_Strict):
 
     @model_validator(mode="after")
     def _batch_fits_groups(self):
+        if self.num_processes > 1 and self.per_device_batch_size % self.num_generations:
+            raise ValueError(
+                f"with {self.num_processes} processes each device must hold whole groups, or a group's rewards are "
+                f"computed apart: set per_device_batch_size ({self.per_device_batch_size}) to a multiple of "
+                f"num_generations ({self.num_generations})")
         total = self.per_device_batch_size * self.gradient_accumulation_steps * self.num_processes
         if total % self.num_generations:
             raise ValueError(

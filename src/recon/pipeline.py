@@ -24,7 +24,9 @@ from recon.config import BackendConfig, ReconSelectConfig, SynthesisConfig
 from recon.data.corpus import load_examples
 from recon.data.splits import split_examples
 from recon.hashing import content_hash
+import recon
 from recon.manifest import git_sha
+from recon.prompts import prompt_versions
 from recon.run_config import RunConfig
 from recon.store.cache import CachedBackend
 from recon.store.calls import new_run_id, run_cost
@@ -84,6 +86,7 @@ class Pipeline:
     # -- stage bookkeeping -------------------------------------------------------------------------------
     def _stage(self, name: str, inputs: dict, outputs: list[Path], work: Callable[[], None]) -> None:
         record = self.out / "stages" / f"{name.replace(':', '_')}.json"
+        inputs = {**inputs, "prompts": prompt_versions(), "recon": recon.__version__}
         key = content_hash(inputs, tag="stage", length=16)
         if not self.force and record.is_file() and all(p.exists() for p in outputs):
             if json.loads(record.read_text(encoding="utf-8")).get("key") == key:
@@ -163,6 +166,7 @@ class Pipeline:
         user_model, backend_cfg = "icl", self.cfg.models.user_model
         if um.kind == "sft":
             ckpt = self.out / "ckpt" / method
+            train_inputs = {k: v for k, v in inputs.items() if k != "test"}   # training never sees the test pairs
 
             def train_work():
                 from recon.training.sft import train_sft
@@ -174,7 +178,7 @@ class Pipeline:
                         done[0] = current
                     train_sft(load_examples([train_path]), trace_map, method=method.split(":")[0], cfg=um.sft,
                               out=ckpt, user_cfg=um, on_step=step)
-            self._stage(f"train:{method}", inputs, [ckpt / "recon_sft.json"], train_work)
+            self._stage(f"train:{method}", train_inputs, [ckpt / "recon_sft.json"], train_work)
             user_model, backend_cfg = f"sft:{ckpt}", BackendConfig(spec=f"hf:{ckpt}")
             inputs["checkpoint"] = file_hash(ckpt / "recon_sft.json")
 

@@ -42,6 +42,7 @@ class PredictSummary:
     pairs: int
     predicted: int           # with a usable action
     well_formed: int
+    short_of_demos: int      # icl predictions that saw fewer than k demonstrations
     cost: RunCost
     out: Path
     run: str
@@ -72,6 +73,9 @@ def run_predict(test: Sequence[Example], *, train: Sequence[Example], traces: di
     if leaked:
         raise ConfigError(f"{len(leaked)} conversation(s) are in both --train and --test (e.g. {sorted(leaked)[0]!r});"
                           " split by conversation (recon data split)")
+    if user_model == "icl" and traces is not None and not set(traces) & {e.id for e in train}:
+        raise ConfigError(f"none of the {method} traces belongs to a training pair (do the trace ids match "
+                          "--train?): the user model would see no demonstrations")
     stage = f"predict:{method}:{user_model.split(':')[0]}"
     backend = CachedBackend(build_backend(backend_config), db, run=run, stage=stage)
     model = build_user_model(user_model, method=method, train=train, traces=traces, backend=backend, cfg=cfg,
@@ -89,7 +93,9 @@ def run_predict(test: Sequence[Example], *, train: Sequence[Example], traces: di
     write_jsonl_atomic(out, (p.to_json() for p in predictions))
     summary = PredictSummary(method=method, user_model=model.name, pairs=len(test),
                              predicted=sum(p.action is not None for p in predictions),
-                             well_formed=sum(p.well_formed for p in predictions), cost=run_cost(db, run, stage),
+                             well_formed=sum(p.well_formed for p in predictions),
+                             short_of_demos=sum(len(p.demos) < cfg.k for p in predictions) if user_model == "icl" else 0,
+                             cost=run_cost(db, run, stage),
                              out=out, run=run)
     write_json_atomic(out.with_name(out.name + ".manifest.json"), build_manifest(
         stage, {"user_model": user_model, "method": method, "config": cfg.model_dump(),

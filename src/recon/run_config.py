@@ -118,8 +118,10 @@ class RunConfig(_Strict):
             if m not in self.methods:
                 raise ValueError(f"predict names {m!r}, which is not in methods {self.methods}")
         for i, pair in enumerate(self.compare):
-            if len(pair) != 2:
-                raise ValueError(f"compare[{i}] must name two methods, got {pair}")
+            if len(pair) != 2 or pair[0] == pair[1]:
+                raise ValueError(f"compare[{i}] must name two different methods, got {pair}")
+            if [list(p) for p in self.compare].index(list(pair)) != i:
+                raise ValueError(f"compare[{i}] repeats {pair}")
             for m in pair:
                 if m not in self.predicted_methods:
                     where = "methods" if self.predict is None else "predict"

@@ -93,6 +93,7 @@ def test_a_changed_input_reruns_only_what_depends_on_it(tmp_path):
     ({"data": {"train": ["missing.jsonl"], "test": ["test.jsonl"]}, }, "missing.jsonl"),
     ({"data": {"train": ["train.jsonl"]}}, "data"),
     ({"recon_select": {"n": 3, "scorer": "likelihood", "nope": 1}}, "recon_select.nope"),
+    ({"compare": [["backward", "none"], ["backward", "none"]]}, "compare"),
 ])
 def test_bad_configs_fail_before_any_lm_call_naming_the_field(tmp_path, recon_home, change, field):
     path = setup_run(tmp_path, **change)

@@ -73,13 +73,38 @@ def test_matcher_on_hand_made_traces(trace, true, distractor):
 
 
 def test_aliases_of_different_factors_do_not_overlap_and_phrasings_stay_in_their_factor():
+    from recon.bench.factors import CHAIR, PROPOSALS, SPEAKERS
+    from recon.bench.generator import TEMPLATES
     for f, F in FACTORS.items():
         for g, G in FACTORS.items():
             if f < g:
                 assert not set(F.aliases) & set(G.aliases), (f, g)
         for d in ("for", "against"):
-            for text in F.context[d] + F.action[d]:
+            for text in F.context[d]:
                 assert named_factors(text) <= {f}, text
+            for text in F.action[d]:               # an action never names a factor: a trace must infer it
+                assert named_factors(text) == set(), text
+    fixed = [p for pair in PROPOSALS for p in pair] + list(SPEAKERS) + [CHAIR] + \
+        [t for style in TEMPLATES.values() for ts in style.values() for t in ts]
+    assert all(named_factors(text) == set() for text in fixed)
+
+
+def test_ids_are_unique_for_any_seed_and_sizes_are_checked():
+    from recon.errors import ConfigError
+    for seed in range(40):
+        ids = [e.id for e in generate_corpus(individuals=6, pairs=3, seed=seed).examples]
+        assert len(ids) == len(set(ids)), seed
+    with pytest.raises(ConfigError, match="individuals must be between 1 and 120"):
+        generate_corpus(individuals=121, pairs=2)
+
+
+def test_an_existing_corpus_with_other_settings_is_not_reused(tmp_path):
+    from recon.cli.bench_cmd import ensure_corpus
+    from recon.errors import ConfigError
+    assert ensure_corpus(tmp_path / "c", individuals=2, pairs=6, seed=0, test_fraction=0.5)
+    assert ensure_corpus(tmp_path / "c", individuals=2, pairs=6, seed=0, test_fraction=0.5) is None
+    with pytest.raises(ConfigError, match="holds a corpus generated with"):
+        ensure_corpus(tmp_path / "c", individuals=2, pairs=9, seed=0, test_fraction=0.5)
 
 
 def test_recovery_table_rates_and_intervals():

@@ -54,6 +54,27 @@ def test_the_presentation_depends_on_content_not_on_which_method_is_a():
     assert presented_first("p", "x", "y") in ("x", "y")
 
 
+@pytest.mark.parametrize("text,winner", [('{"winner": "A"}', "A"), ("Winner: B", "B"), ("Winner: a tie", "tie"),
+                                          ("I cannot answer a question like this", None), ("answer: TIE", "tie"),
+                                          ('{"winner": "c"}', None)])
+def test_parse_winner(text, winner):
+    assert parse_winner(text) == winner
+
+
+def test_duplicate_or_self_comparisons_are_refused(tmp_path):
+    from recon.errors import ConfigError
+    good = write_preds(tmp_path / "g.jsonl", "g", [e.action for e in TEST])
+    for compare in ([("g", "g")], [("g", "h"), ("g", "h")]):
+        with pytest.raises(ConfigError, match="two different methods, once"):
+            run_evaluate(TEST, {"g": good, "h": good}, compare=compare, judge_cfg=PairJudgeConfig(),
+                         embedder=HashEmbedder(), out=tmp_path / "eval")
+
+
+def test_kappa_is_undefined_when_everyone_used_one_label():
+    r = agreement_and_kappa(["a", "a"], ["a", "a"])
+    assert r["agreement"] == 1.0 and r["kappa"] is None
+
+
 def test_ties_identical_predictions_and_invalid_answers():
     tie = LMPairJudge(FakeBackend(responder=lambda r: '{"winner": "tie"}'), PairJudgeConfig(kind="lm"))
     assert tie.judge(TEST[0], "a", "b").verdict == "tie"
@@ -156,28 +177,37 @@ def test_report_html_embeds_non_empty_plots_and_examples(evaluated):
     assert (tmp / "eval/plots/winrates_overall.png").stat().st_size > 2000
 
 
-def test_human_export_then_import_gives_agreement_and_kappa(evaluated):
-    _, _, tmp = evaluated
-    items, form, n = export_items(tmp / "eval", n=10, out=tmp / "items.csv", seed=1)
-    assert n == 10 and "Download labelled CSV" in form.read_text()
-    key = json.loads((tmp / "eval/human_key.json").read_text())["items"]
+def test_human_export_then_import_gives_agreement_and_kappa(tmp_path):
+    # the true action wins for "good" on even pairs and for "bad" on odd ones: the judge says a, b, a, b …
+    good = write_preds(tmp_path / "good.jsonl", "g", [e.action if i % 2 == 0 else "Let us adjourn."
+                                                      for i, e in enumerate(TEST)])
+    bad = write_preds(tmp_path / "bad.jsonl", "b", ["Let us adjourn." if i % 2 == 0 else e.action
+                                                    for i, e in enumerate(TEST)])
+    (tmp_path / "t.jsonl").write_text("".join(json.dumps(e.to_json()) + "\n" for e in TEST))
+    run_evaluate(TEST, {"good": good, "bad": bad}, compare=[("good", "bad")], judge_cfg=PairJudgeConfig(),
+                 embedder=HashEmbedder(), out=tmp_path / "eval", test_paths=[str(tmp_path / "t.jsonl")])
+    items, form, n = export_items(tmp_path / "eval", n=12, out=tmp_path / "items.csv", seed=1)
+    assert n == 12 and "Download labelled CSV" in form.read_text()
+    key = json.loads((tmp_path / "eval/human_key.json").read_text())["items"]
+    assert {v["judge"] for v in key.values()} == {"a", "b"}
     rows = list(csv.DictReader(items.open()))
     assert list(rows[0]) == ["item", "context", "true_action", "response_1", "response_2", "label"]
-    assert "backward" not in items.read_text()                       # blinded: no method names anywhere
-    for row in rows:                      # a labeller who always picks the response that is the true action
-        truth_first = row["response_1"].startswith("We fund")
-        row["label"] = "1" if truth_first else "2"
-    with (tmp / "labelled.csv").open("w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-    r = import_labels(tmp / "labelled.csv", tmp / "eval")
-    assert r["n"] == 10 and r["agreement"] == 1.0 and all(v["judge"] == "a" for v in key.values())
-    rows[0]["label"] = "maybe"
-    with (tmp / "bad.csv").open("w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+    assert "good" not in items.read_text() and "bad" not in items.read_text()      # blinded
+
+    def write(name, label_of):
+        with (tmp_path / name).open("w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows([{**r, "label": label_of(r)} for r in rows])
+        return tmp_path / name
+    truthful = write("truthful.csv", lambda r: "1" if r["response_1"].startswith("We fund") else "2")
+    r = import_labels(truthful, tmp_path / "eval")
+    assert r["n"] == 12 and r["agreement"] == 1.0 and r["kappa"] == pytest.approx(1.0)
+    lazy = import_labels(write("lazy.csv", lambda r: "1"), tmp_path / "eval")     # always "response 1"
+    assert lazy["agreement"] < 1.0
+    # a second export with another seed keeps the first one's items resolvable
+    export_items(tmp_path / "eval", n=5, out=tmp_path / "items2.csv", seed=2)
+    assert import_labels(truthful, tmp_path / "eval")["agreement"] == 1.0
     from recon.errors import DataError
-    with pytest.raises(DataError, match=r"bad.csv:2: label 'maybe'"):
-        import_labels(tmp / "bad.csv", tmp / "eval")
+    with pytest.raises(DataError, match=r"bad.csv:\d+: label 'maybe'"):
+        import_labels(write("bad.csv", lambda r: "maybe"), tmp_path / "eval")

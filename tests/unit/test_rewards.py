@@ -102,6 +102,8 @@ def test_grpo_config_checks_the_generation_batch():
     ok = validated(GRPOTrainConfig, reward="e2e", num_generations=4, per_device_batch_size=2,
                    gradient_accumulation_steps=2)
     assert ok.num_generations == 4
+    with pytest.raises(ConfigError, match="each device must hold whole groups"):
+        validated(GRPOTrainConfig, reward="recon", num_generations=4, per_device_batch_size=2, num_processes=2)
 
 
 def test_grpo_prompts_show_the_action_only_to_the_synthesizer():

@@ -60,8 +60,14 @@ def test_every_individual_keeps_training_and_held_out_pairs():
         assert mine_train and mine_test and not mine_train & mine_test
 
 
-def test_a_conversation_shared_by_individuals_is_held_out_for_all_of_them():
-    exs = [Example(id=f"{who}{i}", domain="d", individual=who, conversation_id=f"c{i}", turn_index=i,
-                   context=(), action="x") for who in ("A", "B") for i in range(6)]
-    train, test = split_examples(exs, test_fraction=0.3, seed=2)
-    assert not {e.conversation_id for e in train} & {e.conversation_id for e in test}
+def test_shared_conversations_never_cross_and_nobody_loses_all_training_pairs():
+    import random
+    for seed in range(30):
+        rng = random.Random(seed)
+        exs = [Example(id=f"{who}{i}", domain="d", individual=who, conversation_id=f"c{rng.randrange(8)}",
+                       turn_index=i, context=(), action="x") for who in "ABCD" for i in range(4)]
+        train, test = split_examples(exs, test_fraction=0.3, seed=seed)
+        assert not {e.conversation_id for e in train} & {e.conversation_id for e in test}
+        for who in "ABCD":
+            if len({e.conversation_id for e in exs if e.individual == who}) >= 2:
+                assert any(e.individual == who for e in train), (seed, who)

@@ -119,3 +119,13 @@ def test_two_processes_write_one_database_at_the_same_time(tmp_path):
     assert child.wait(timeout=120) == 0
     counts = dict(sqlite3.connect(path).execute("SELECT run, COUNT(*) FROM calls GROUP BY run").fetchall())
     assert counts == {"child": 200, "parent": 200}
+
+
+def test_a_cache_hit_reports_what_the_result_originally_cost(db):
+    slow = FakeBackend(delay=0.05)
+    CachedBackend(slow, db, run="first", stage="s").generate(REQ.samples(2))
+    CachedBackend(FakeBackend(), db, run="again", stage="s").generate(REQ.samples(2))
+    first, again = run_cost(db, "first"), run_cost(db, "again")
+    assert again.cache_hits == 2 and again.backend_calls == 0
+    assert first.seconds >= 0.1 and again.seconds == pytest.approx(first.seconds, rel=0.01)
+    assert all(c.latency_s < 0.05 for c in recent_calls(db, run="again"))   # the lookup itself was fast

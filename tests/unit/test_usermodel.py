@@ -56,6 +56,13 @@ def test_predict_refuses_train_and_test_that_share_a_conversation(tmp_path):
                     out=tmp_path / "p.jsonl", db=Database(tmp_path / "db.sqlite3"))
 
 
+def test_predict_refuses_traces_that_match_no_training_pair(tmp_path):
+    with pytest.raises(ConfigError, match="none of the backward traces belongs to a training pair"):
+        run_predict([ex(1, "t1")], train=TRAIN, traces={"other:1": "r"}, method="backward", user_model="icl",
+                    backend_config=BackendConfig(spec="fake"), cfg=UserModelConfig(),
+                    out=tmp_path / "p.jsonl", db=Database(tmp_path / "db.sqlite3"))
+
+
 def test_method_none_shows_no_reasoning():
     fake = FakeBackend(script=['{"reply": "x"}'])
     ICLUserModel(fake, DemonstrationPool(TRAIN, None), UserModelConfig(k=2), method="none").predict([ex(9, "t")])

@@ -1,6 +1,7 @@
 """The latent factors of the known-latent benchmark: what each is called in a discussion (context
-phrasings), how an individual says it (action paraphrases, deliberately worded differently), and the
-aliases a trace may use to name it (the matcher's vocabulary). All text is the project's own.
+phrasings), how an individual says it (action paraphrases, deliberately worded differently and free of
+every factor's aliases, so a trace must *infer* the cause to name it), and the aliases a trace may use to
+name it (the matcher's vocabulary). All text is the project's own.
 
     >>> sorted(FACTORS)
     ['budget', 'business', 'children', 'environment', 'heritage', 'noise', 'safety']
@@ -29,8 +30,8 @@ FACTORS: dict[str, Factor] = {f.name: f for f in [
                     "The estimate came in far under what we set aside for the year."),
             "against": ("The engineers put the price at close to four million dollars from the general fund.",
                         "It would eat most of next year's reserve, according to the finance office.")},
-           {"for": ("it hardly touches our own funds", "the numbers work for once", "we can pay for this without strain"),
-            "against": ("we cannot afford that kind of spending", "the bill is simply too large for this city",
+           {"for": ("it hardly touches our own accounts", "the numbers work for once", "we can pay for this without strain"),
+            "against": ("that is more than this city can carry", "the bill is simply too large for this city",
                         "our reserve would be gone in one stroke")}),
     Factor("safety", "people's safety",
            ("safety", "safe", "safer", "unsafe", "danger", "dangerous", "accident", "accidents", "injury",
@@ -39,9 +40,9 @@ FACTORS: dict[str, Factor] = {f.name: f for f in [
                     "The fire marshal says it would remove a known trouble spot."),
             "against": ("The traffic study warns of more collisions at the junction.",
                         "The fire marshal is worried it blocks emergency access.")},
-           {"for": ("nobody should get hurt crossing there again", "it takes a real hazard off our streets"),
+           {"for": ("nobody should get hurt crossing there again", "that corner stops being a menace"),
             "against": ("someone is going to get hurt", "I will not gamble with people's wellbeing for this",
-                        "the risk to people on foot is too high")}),
+                        "people on foot would not stand a chance there")}),
     Factor("children", "the children and families",
            ("children", "child", "kids", "kid", "families", "family", "school", "schools", "students", "student",
             "youth", "young", "parents", "pupils"),
@@ -51,8 +52,8 @@ FACTORS: dict[str, Factor] = {f.name: f for f in [
                         "The school board says it cuts the bus route the pupils depend on.")},
            {"for": ("the little ones in this town deserve it", "this is for the next generation",
                     "every parent I talk to wants it"),
-            "against": ("it takes something away from the youngest people here", "parents would lose out",
-                        "the kids would be the ones to lose")}),
+            "against": ("it takes something away from the youngest people here", "mothers and fathers would lose out",
+                        "the little ones would be the ones to lose")}),
     Factor("environment", "the environment",
            ("environment", "environmental", "green", "pollution", "polluting", "emissions", "trees", "tree",
             "climate", "nature", "air", "wildlife", "carbon", "ecological", "sustainable"),
@@ -71,7 +72,7 @@ FACTORS: dict[str, Factor] = {f.name: f for f in [
                     "Three new stores have said they would open nearby."),
             "against": ("Shop owners on the street say they would lose their parking and their customers.",
                         "The merchants' association fears a year of lost sales during construction.")},
-           {"for": ("the people who keep Main Street alive would do well by it", "it brings trade back downtown"),
+           {"for": ("the people who keep Main Street alive would do well by it", "it brings life back to the storefronts"),
             "against": ("the folks who run the storefronts would be hurt", "Main Street would empty out",
                         "it puts livelihoods on the line")}),
     Factor("heritage", "the town's historic character",
@@ -82,7 +83,7 @@ FACTORS: dict[str, Factor] = {f.name: f for f in [
             "against": ("It would tear up the cobblestones laid in 1870.",
                         "The historical society says it would spoil the old square.")},
            {"for": ("it gives us back what our grandparents built", "the square would look like itself again"),
-            "against": ("we only get one old square and this would ruin it", "what our grandparents built deserves better",
+            "against": ("we only get one square like ours and this would ruin it", "what our grandparents built deserves better",
                         "some things you cannot rebuild once they are gone")}),
     Factor("noise", "peace and quiet",
            ("noise", "noisy", "quiet", "loud", "peace", "peaceful", "disturbance", "sleep", "racket", "din",
@@ -91,7 +92,7 @@ FACTORS: dict[str, Factor] = {f.name: f for f in [
                     "It moves the delivery trucks away from the houses."),
             "against": ("Neighbours expect music until two in the morning, every weekend.",
                         "The generators would run next to the houses all night.")},
-           {"for": ("people on that street could finally sleep", "it gives the neighbourhood its evenings back"),
+           {"for": ("people on that street could finally rest at night", "it gives the neighbourhood its evenings back"),
             "against": ("nobody on that street would get a night's rest", "the neighbours would never hear themselves think",
                         "the evenings there would be ruined")}),
 ]}
@@ -100,7 +101,7 @@ FACTORS: dict[str, Factor] = {f.name: f for f in [
 PROPOSALS = (
     ("the bike lane on Harbor Road", "the bike lane"), ("the new skate park", "the skate park"),
     ("extending the library's evening hours", "the library hours"), ("a night market downtown", "the night market"),
-    ("solar panels on City Hall", "the solar panels"), ("repaving the old square", "the repaving"),
+    ("solar panels on City Hall", "the solar panels"), ("repaving the town square", "the repaving"),
     ("a parking garage on Elm Street", "the garage"), ("closing Mill Street to cars on weekends", "the street closure"),
     ("a dog park by the river", "the dog park"), ("a summer music festival", "the festival"),
     ("a new bus depot", "the depot"), ("widening the Route 9 bridge", "the bridge"),

@@ -25,6 +25,7 @@ import random
 from dataclasses import asdict, dataclass
 
 from recon.bench.factors import CHAIR, FACTORS, PROPOSALS, SPEAKERS
+from recon.errors import ConfigError
 from recon.hashing import derive_seed
 from recon.types import Example, Turn
 
@@ -95,7 +96,7 @@ def reasoning_sentence(traits: Traits, meta: dict) -> str:
             f"which {traits.pronoun} {weighs} {rank}.")
 
 
-def make_pair(traits: Traits, meeting: int, item: int, seed: int, rng: random.Random) -> Example:
+def make_pair(traits: Traits, slug: str, meeting: int, item: int, seed: int, rng: random.Random) -> Example:
     proposal, short = rng.choice(PROPOSALS)
     deciding = traits.primary if rng.random() < 0.7 else traits.secondary
     direction = rng.choice(("for", "against"))
@@ -112,7 +113,6 @@ def make_pair(traits: Traits, meeting: int, item: int, seed: int, rng: random.Ra
                        "stance": "support" if direction == "for" else "oppose"},
             "distractors": [{"factor": f, "direction": d} for f, d in features if f != deciding]}
     meta["reasoning"] = reasoning_sentence(traits, meta)
-    slug = traits.name.split()[-1].lower()
     return Example(id=f"council:{slug}:{meeting}:{item}", domain="council", individual=traits.name,
                    conversation_id=f"council:{slug}:meeting-{meeting}", turn_index=len(turns),
                    context=tuple(turns), action=render_action(traits, meta), meta=meta)
@@ -120,18 +120,27 @@ def make_pair(traits: Traits, meeting: int, item: int, seed: int, rng: random.Ra
 
 def generate_corpus(*, individuals: int = 4, pairs: int = 60, seed: int = 0, items_per_meeting: int = 3) -> Corpus:
     """`pairs` pairs for each of `individuals` synthetic council members, grouped into meetings."""
+    if not 1 <= individuals <= len(FIRST) * len(LAST):
+        raise ConfigError(f"individuals must be between 1 and {len(FIRST) * len(LAST)}, got {individuals}")
     rng = random.Random(derive_seed("bench-traits", seed))
     traits: dict[str, Traits] = {}
     for _ in range(individuals):
         t = make_traits(rng, set(traits))
         traits[t.name] = t
+    slugs = id_slugs(list(traits))
     examples = []
     for t in traits.values():
         for k in range(pairs):
             meeting, item = divmod(k, items_per_meeting)
             pair_seed = derive_seed("bench-pair", seed, t.name, k)
-            examples.append(make_pair(t, meeting, item, pair_seed, random.Random(pair_seed)))
+            examples.append(make_pair(t, slugs[t.name], meeting, item, pair_seed, random.Random(pair_seed)))
     return Corpus(examples=examples, traits=traits)
+
+
+def id_slugs(names: list[str]) -> dict[str, str]:
+    """A short id part per member: the last name, or first-last when two members share a last name."""
+    last = [n.split()[-1].lower() for n in names]
+    return {n: (ln if last.count(ln) == 1 else "-".join(n.split()[1:]).lower()) for n, ln in zip(names, last)}
 
 
 def traits_json(traits: dict[str, Traits]) -> dict:

@@ -23,8 +23,18 @@ BENCH_PREDICT = ["none", "backward", "recon-select:likelihood"]
 
 
 def bench_config(out: Path, model: str, *, predict: list[str] | None = None, n: int = 4) -> RunConfig:
+    from pydantic import ValidationError
+    from recon.errors import ConfigError
     predict = predict or BENCH_PREDICT
     compare = [[b, a] for i, a in enumerate(predict) for b in predict[i + 1:]]     # later methods as "A"
+    try:
+        return _validate(out, model, predict, compare, n)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"invalid benchmark settings: {problems}") from None
+
+
+def _validate(out: Path, model: str, predict: list[str], compare: list[list[str]], n: int) -> RunConfig:
     return RunConfig.model_validate({
         "name": "bench", "data": {"train": ["train.jsonl"], "test": ["test.jsonl"]},
         "models": {"synthesizer": model, "user_model": model, "judge": "embedding"},

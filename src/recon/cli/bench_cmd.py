@@ -43,13 +43,38 @@ def write_corpus(out: Path, *, individuals: int, pairs: int, seed: int, test_fra
     from recon.bench.generator import generate_corpus, traits_json
     if individuals < 1 or pairs < 2:
         raise ConfigError("need at least 1 individual and 2 pairs per individual")
+    if not 0 < test_fraction < 1:
+        raise ConfigError(f"--test-fraction must be between 0 and 1, got {test_fraction}")
     corpus = generate_corpus(individuals=individuals, pairs=pairs, seed=seed)
     train, test = split_examples(corpus.examples, test_fraction=test_fraction, seed=seed)
     write_jsonl_atomic(out / "pairs.jsonl", (e.to_json() for e in corpus.examples))
     write_jsonl_atomic(out / "train.jsonl", (e.to_json() for e in train))
     write_jsonl_atomic(out / "test.jsonl", (e.to_json() for e in test))
     write_json_atomic(out / "individuals.json", {"seed": seed, "individuals": traits_json(corpus.traits)})
+    write_json_atomic(out / CORPUS_FILE, {"individuals": individuals, "pairs": pairs, "seed": seed,
+                                          "test_fraction": test_fraction})
     return len(train), len(test)
+
+
+CORPUS_FILE = "corpus.json"
+
+
+def ensure_corpus(folder: Path, **params) -> str | None:
+    """Generate the corpus into `folder` unless the same one is already there; a different one is an error
+    (a larger run must not silently reuse a smaller corpus). Returns a message when it generated one."""
+    import json
+    recorded = folder / CORPUS_FILE
+    if recorded.is_file():
+        have = json.loads(recorded.read_text(encoding="utf-8"))
+        if have != params:
+            raise ConfigError(f"{folder} holds a corpus generated with {have}, not {params}: pass another "
+                              "folder (--data) or remove it")
+        return None
+    if folder.exists() and any(folder.iterdir()):
+        raise ConfigError(f"{folder} exists but holds no generated corpus; remove it or pass another folder")
+    n_train, n_test = write_corpus(folder, **params)
+    return (f"generated {n_train} training and {n_test} test pairs of {params['individuals']} synthetic "
+            f"council members → {folder}")
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -76,8 +101,10 @@ def cmd_score(args: argparse.Namespace) -> int:
     examples = load_examples([data])
     traces: dict[str, dict[str, str | None]] = {}
     for path in args.traces:
-        for rec in read_traces(path):
-            traces.setdefault(rec.method, {})[rec.id] = rec.reasoning
+        records = read_traces(path)
+        for method in sorted({r.method for r in records}):
+            name = method if method not in traces else f"{method} ({path.name})"   # one row per file
+            traces[name] = {r.id: r.reasoning for r in records if r.method == method}
     rows = recovery_table(traces, examples)
     recovery_rows_table(rows)
     if args.out:
@@ -90,11 +117,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     from recon.cli.output import err_console, progress_bar
     from recon.cli.run_cmd import print_winrates
     data = args.data or args.out.with_name(args.out.name + "-data")
-    if not (data / "train.jsonl").is_file():
-        n_train, n_test = write_corpus(data, individuals=args.individuals, pairs=args.pairs, seed=args.seed,
-                                       test_fraction=1 / 3)
-        console.print(f"generated {n_train} training and {n_test} test pairs → {data}")
-    result, rows = run_bench(data, bench_config(args.out, args.model, n=args.n), progress=progress_bar,
+    cfg = bench_config(args.out, args.model, n=args.n)             # validated before any work
+    message = ensure_corpus(data, individuals=args.individuals, pairs=args.pairs, seed=args.seed,
+                            test_fraction=1 / 3)
+    if message:
+        console.print(message)
+    result, rows = run_bench(data, cfg, progress=progress_bar,
                              log=lambda msg: err_console.print(msg))
     recovery_rows_table(rows)
     print_winrates(result.comparisons)

@@ -11,7 +11,6 @@ import argparse
 from pathlib import Path
 
 from recon.cli.output import console, err_console, print_table, progress_bar
-from recon.errors import ConfigError
 
 DEMO_SIZE = {"individuals": 4, "pairs": 9, "seed": 0, "test_fraction": 1 / 3}
 
@@ -37,17 +36,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from recon.bench.recovery import recovery_table
-    from recon.cli.bench_cmd import recovery_rows_table, write_corpus
+    from recon.cli.bench_cmd import ensure_corpus, recovery_rows_table
     from recon.cli.run_cmd import print_winrates
     from recon.data.corpus import load_examples
     from recon.pipeline import run_pipeline
     from recon.traces_io import read_traces
-    if args.data.exists() and not (args.data / "train.jsonl").is_file():
-        raise ConfigError(f"{args.data} exists but holds no generated corpus; remove it or pass --data")
-    if not (args.data / "train.jsonl").is_file():
-        n_train, n_test = write_corpus(args.data, **DEMO_SIZE)
-        console.print(f"generated {n_train} training and {n_test} test pairs of "
-                      f"{DEMO_SIZE['individuals']} synthetic council members → {args.data}")
+    message = ensure_corpus(args.data, **DEMO_SIZE)
+    if message:
+        console.print(message)
     cfg = demo_config(args.model, args.out)
     result = run_pipeline(cfg, args.data, progress=progress_bar, log=lambda msg: err_console.print(msg))
     print_winrates(result.comparisons)

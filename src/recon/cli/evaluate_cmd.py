@@ -7,7 +7,8 @@ import itertools
 from pathlib import Path
 
 from recon.backends.registry import SPEC_HELP, build_backend
-from recon.cli.output import console, err_console, print_table, progress_bar
+from recon.cli.output import console, print_table, progress_bar
+from recon.cli.run_cmd import print_winrates
 from recon.config import BackendConfig, PairJudgeConfig, validated
 from recon.data.corpus import load_examples
 from recon.errors import ConfigError
@@ -78,14 +79,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                               out=args.out, traces=named_paths(args.traces, "--traces"), seed=args.seed,
                               test_paths=[str(p) for p in args.test], on_progress=advance)
     md, page = write_report(result, test, preds, seed=args.seed)
-    rows = [[f"{c.a} vs {c.b}", c.scope, round(100 * c.win_rate, 1) if c.win_rate is not None else None,
-             f"{100 * c.ci[0]:.1f}–{100 * c.ci[1]:.1f}" if c.ci else None,
-             round(100 * c.lc_win_rate, 1) if c.lc_win_rate is not None else None, c.n, c.ties, c.invalid]
-            for c in result.comparisons if c.scope == "overall" or c.scope.startswith("domain:")]
-    print_table("win rates (%)", ["comparison", "scope", "win rate", "95% CI", "LC", "n", "ties", "invalid"], rows)
-    for c in result.comparisons:
-        if c.warning and c.scope == "overall":
-            err_console.print(f"warning: {c.a} vs {c.b}: {c.warning}")
+    print_winrates(result.comparisons)
     console.print(f"results → {args.out / 'results.json'}; report → {page} and {md}")
     return 0
 

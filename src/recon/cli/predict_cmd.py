@@ -51,6 +51,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     grpo.add_argument("--num-generations", type=int)
     grpo.add_argument("--batch-size", type=int, help="completions per device per step")
     grpo.add_argument("--max-steps", type=int)
+    grpo.add_argument("--max-completion-length", type=int, help="tokens per completion (default 96)")
+    grpo.add_argument("--num-processes", type=int, help="GPUs under accelerate launch (for the batch check)")
     grpo.add_argument("--learning-rate", type=float)
     grpo.add_argument("--lora", action=argparse.BooleanOptionalAction, default=None)
     grpo.add_argument("--use-vllm", action="store_true")
@@ -96,6 +98,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
                   round((c.prompt_tokens + c.completion_tokens) / max(1, summary.pairs), 1),
                   round(c.seconds / max(1, summary.pairs), 2), round(100 * c.cache_hits / max(1, c.calls), 1)]])
     console.print(f"wrote {summary.pairs} predictions → {summary.out} (run {summary.run})")
+    if summary.short_of_demos:
+        err_console.print(f"{summary.short_of_demos} predictions saw fewer than {cfg.k} demonstrations (the individual "
+                          "has too few training pairs with a trace of this method)")
     if summary.predicted < summary.pairs:
         err_console.print(f"{summary.pairs - summary.predicted} predictions have no usable action (field 'error')")
     return 0
@@ -134,6 +139,7 @@ def cmd_train_grpo(args: argparse.Namespace) -> int:
                     judge=BackendConfig(spec=args.judge) if args.judge else None,
                     num_generations=args.num_generations, per_device_batch_size=args.batch_size,
                     max_steps=args.max_steps, learning_rate=args.learning_rate, lora=args.lora,
+                    max_completion_length=args.max_completion_length, num_processes=args.num_processes,
                     use_vllm=args.use_vllm or None, vllm_mode=args.vllm_mode)
     pairs = load_examples(args.data)
     if args.limit:

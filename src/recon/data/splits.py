@@ -3,7 +3,9 @@
 Within each individual, the individual's groups are ordered by a seeded content hash and the first
 ceil(fraction × groups) go to test (at least one, and at least one stays in training), so every individual
 has held-out conversations *and* training pairs — a user model of a person needs both. A group shared by
-several individuals goes to test for all of them if any of them picks it. The split is stable across runs
+several individuals goes to test for all of them if any of them picks it; when that leaves someone with no
+training group, one of theirs is given back if no one else loses their last held-out group by it (with
+heavily shared conversations this is not always possible). The split is stable across runs
 and machines and independent of file order.
 
     >>> from recon.types import Example
@@ -53,6 +55,17 @@ def split_examples(examples: Sequence[Example], *, test_fraction: float, seed: i
             continue                                  # one conversation: all training, nothing to hold out
         n_test = min(len(groups) - 1, max(1, math.ceil(test_fraction * len(groups))))
         test_groups.update(groups[:n_test])
+    # groups shared between individuals can leave someone with no training pairs: give one back where that
+    # does not take the last held-out group from anyone else
+    for individual in sorted(per_individual):
+        mine = per_individual[individual]
+        if len(mine) >= 2 and mine <= test_groups:
+            for g in sorted(mine, key=lambda g: content_hash([seed, g], tag="split"), reverse=True):
+                others_ok = all(len(per_individual[o] & test_groups) > 1 for o in per_individual
+                                if o != individual and g in per_individual[o])
+                if others_ok:
+                    test_groups.discard(g)
+                    break
     train = [e for e in examples if group_key(e, by) not in test_groups]
     test = [e for e in examples if group_key(e, by) in test_groups]
     return train, test

@@ -28,11 +28,22 @@ KEY_FILE = "human_key.json"
 LABELS = {"1": "first", "2": "second", "tie": "tie"}
 
 
+def _existing(paths: list[str], what: str) -> list[str]:
+    missing = [p for p in paths if not Path(p).is_file()]
+    if missing:
+        raise DataError(f"the {what} this evaluation used is gone: {', '.join(missing)} (results.json names it)")
+    return paths
+
+
 def export_items(eval_dir: str | Path, *, n: int, out: str | Path, seed: int = 0) -> tuple[Path, Path, int]:
+    """Items are named by the export's seed (`s0-0001`), so exports with different seeds never collide and
+    the same seed rebuilds exactly the same items; every export's mapping is kept in the key file."""
     eval_dir, out = Path(eval_dir), Path(out)
     results = load_results(eval_dir)
-    test = {e.id: e for e in load_examples(results["test"])}
-    preds = {name: read_predictions(path) for name, path in results["predictions"].items()}
+    test = {e.id: e for e in load_examples(_existing(results["test"], "test data"))}
+    preds = {name: read_predictions(path)
+             for name, path in zip(results["predictions"], _existing(list(results["predictions"].values()),
+                                                                      "prediction file"))}
     judged = [j for _, j in iter_json_lines(eval_dir / "judgments.jsonl") if j["verdict"] != "invalid"]
     rng = random.Random(seed)
     chosen = rng.sample(judged, min(n, len(judged)))
@@ -41,7 +52,7 @@ def export_items(eval_dir: str | Path, *, n: int, out: str | Path, seed: int = 0
         ex = test[j["id"]]
         a_text, b_text = preds[j["a"]][j["id"]]["action"], preds[j["b"]][j["id"]]["action"]
         a_first = rng.random() < 0.5
-        item = f"item-{k:04d}"
+        item = f"s{seed}-{k:04d}"
         key[item] = {"id": j["id"], "a": j["a"], "b": j["b"], "first": "a" if a_first else "b",
                      "judge": j["verdict"]}
         rows.append({"item": item, "context": render_context(ex, max_turns=4, max_turn_chars=600),
@@ -51,7 +62,9 @@ def export_items(eval_dir: str | Path, *, n: int, out: str | Path, seed: int = 0
         writer = csv.DictWriter(f, fieldnames=COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
-    write_json_atomic(eval_dir / KEY_FILE, {"seed": seed, "items": key})
+    previous = json.loads((eval_dir / KEY_FILE).read_text(encoding="utf-8"))["items"] \
+        if (eval_dir / KEY_FILE).is_file() else {}
+    write_json_atomic(eval_dir / KEY_FILE, {"items": {**previous, **key}})
     form = out.with_suffix(".html")
     with atomic_writer(form) as f:
         f.write(_form_html(rows))
@@ -92,13 +105,14 @@ document.getElementById('save').onclick = () => {{
 
 
 def agreement_and_kappa(human: list[str], judge: list[str]) -> dict:
+    """Agreement, Cohen's κ (None when it is undefined: everyone used one and the same label) and counts."""
     from sklearn.metrics import cohen_kappa_score
     agree = sum(h == j for h, j in zip(human, judge, strict=True))
-    kappa = cohen_kappa_score(human, judge, labels=["a", "b", "tie"]) if len(set(human) | set(judge)) > 1 else 1.0
+    kappa = cohen_kappa_score(human, judge, labels=["a", "b", "tie"]) if len(set(human) | set(judge)) > 1 else None
     confusion = {h: {j: sum(1 for x, y in zip(human, judge) if x == h and y == j) for j in ("a", "b", "tie")}
                  for h in ("a", "b", "tie")}
     return {"n": len(human), "agreement": agree / len(human) if human else None,
-            "kappa": None if not human else float(kappa), "confusion_human_by_judge": confusion}
+            "kappa": None if kappa is None else float(kappa), "confusion_human_by_judge": confusion}
 
 
 def import_labels(labelled: str | Path, eval_dir: str | Path) -> dict:
@@ -107,13 +121,17 @@ def import_labels(labelled: str | Path, eval_dir: str | Path) -> dict:
     if not key_path.is_file():
         raise DataError(f"no {KEY_FILE}: export items from this folder first (recon human export)", path=eval_dir)
     key = json.loads(key_path.read_text(encoding="utf-8"))["items"]
-    human, judge, unlabelled = [], [], 0
-    with open(labelled, newline="", encoding="utf-8") as f:
+    human, judge, unlabelled, seen = [], [], 0, set()
+    with open(labelled, newline="", encoding="utf-8-sig") as f:          # -sig: CSVs saved by Excel
         reader = csv.DictReader(f)
         missing = {"item", "label"} - set(reader.fieldnames or [])
         if missing:
             raise DataError(f"missing column(s) {sorted(missing)}", path=labelled, line=1)
-        for line, row in enumerate(reader, start=2):
+        for row in reader:
+            line = reader.line_num                   # the physical line where this row ends
+            if row["item"] in seen:
+                raise DataError(f"item {row['item']!r} is labelled twice", path=labelled, line=line)
+            seen.add(row["item"])
             label = (row["label"] or "").strip().lower()
             if not label:
                 unlabelled += 1

@@ -15,7 +15,7 @@ from recon.atomicio import write_json_atomic, write_jsonl_atomic
 from recon.config import PairJudgeConfig
 from recon.data.corpus import iter_json_lines
 from recon.errors import ConfigError, DataError
-from recon.evaluation.judge import EmbeddingPairJudge, LMPairJudge
+from recon.evaluation.judge import EmbeddingPairJudge, LMPairJudge, verdict_of
 from recon.evaluation.metrics import reference_metrics
 from recon.evaluation.winrate import Comparison, JudgedPair, summarize
 from recon.types import Example
@@ -54,7 +54,10 @@ def trace_figures(path: str | Path) -> dict:
     n = max(1, len(rows))
     figures = {"leakage_rate": round(sum(leak) / len(leak), 4) if leak else None}
     manifest = Path(str(path) + ".manifest.json")
-    cost = json.loads(manifest.read_text(encoding="utf-8")).get("cost", {}) if manifest.is_file() else {}
+    try:
+        cost = json.loads(manifest.read_text(encoding="utf-8")).get("cost", {}) if manifest.is_file() else {}
+    except (json.JSONDecodeError, AttributeError):
+        cost = {}                                   # an unreadable manifest: fall back to the records' costs
     if "calls_per_pair" in cost:
         figures |= {k: cost.get(k) for k in ("calls_per_pair", "tokens_per_pair", "seconds_per_pair")}
     elif costs:
@@ -74,6 +77,8 @@ def run_evaluate(test: Sequence[Example], predictions: dict[str, str | Path], *,
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out} must be a folder")
+    if len(set(compare)) != len(compare) or any(a == b for a, b in compare):
+        raise ConfigError(f"each comparison must name two different methods, once: {compare}")
     preds = {name: read_predictions(path) for name, path in predictions.items()}
     for a, b in compare:
         for name in (a, b):
@@ -108,7 +113,7 @@ def run_evaluate(test: Sequence[Example], predictions: dict[str, str | Path], *,
             judged.append(JudgedPair(a, b, ex.id, ex.domain, ex.individual, p, len((act_a or "").split()),
                                      len((act_b or "").split())))
             judgments.append({"id": ex.id, "a": a, "b": b, "p_a": p,
-                              "verdict": "invalid" if p is None else "a" if p > 0.5 else "b" if p < 0.5 else "tie",
+                              "verdict": verdict_of(p),
                               "judge": judge.name, "detail": detail})
         if on_progress is not None:
             on_progress(1)
@@ -129,8 +134,8 @@ def run_evaluate(test: Sequence[Example], predictions: dict[str, str | Path], *,
         "judge": {"kind": judge_cfg.kind, "config": judge_cfg.model_dump(),
                   "model": judge_backend.fingerprint.to_json() if judge_backend is not None and
                   judge_cfg.kind == "lm" else getattr(embedder, "fingerprint", None)},
-        "test_pairs": len(test), "test": [str(p) for p in test_paths],
-        "predictions": {k: str(v) for k, v in predictions.items()},
+        "test_pairs": len(test), "test": [str(Path(p).resolve()) for p in test_paths],
+        "predictions": {k: str(Path(v).resolve()) for k, v in predictions.items()},
         "warnings": [f"{c.a} vs {c.b} ({c.scope}): {c.warning}" for c in comparisons if c.warning]})
     return EvaluationResult(comparisons, methods, judgments, out)
 

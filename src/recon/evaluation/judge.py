@@ -41,9 +41,14 @@ class Judgment:
 
     @property
     def verdict(self) -> str:
-        if self.p_a is None:
-            return "invalid"
-        return "a" if self.p_a > 0.5 else "b" if self.p_a < 0.5 else "tie"
+        return verdict_of(self.p_a)
+
+
+def verdict_of(p_a: float | None) -> str:
+    """a | b | tie | invalid, from the probability that A is closer."""
+    if p_a is None:
+        return "invalid"
+    return "a" if p_a > 0.5 else "b" if p_a < 0.5 else "tie"
 
 
 class EmbeddingPairJudge:
@@ -68,7 +73,7 @@ WINNER_SCHEMA = canonical_json({"type": "object", "additionalProperties": False,
 def parse_winner(text: str) -> str | None:
     """'A', 'B' or 'tie' from a JSON answer (or a bare answer); None when it cannot be read.
 
-    >>> parse_winner('{"winner": "B"}'), parse_winner("Winner: tie"), parse_winner("both are good")
+    >>> parse_winner('{"winner": "B"}'), parse_winner("Winner: a tie"), parse_winner("I cannot answer a question")
     ('B', 'tie', None)
     """
     match = re.search(r"\{[^{}]*\}", text)
@@ -80,10 +85,11 @@ def parse_winner(text: str) -> str | None:
         if isinstance(value, str) and value.strip().lower() in ("a", "b", "tie"):
             v = value.strip().lower()
             return "tie" if v == "tie" else v.upper()
-    bare = re.search(r"\b(?:winner|answer)\W*(A|B|tie)\b", text, flags=re.I)
+    # a bare answer: "Winner: B" — capital A/B only (so the article in "a tie" is not read as A), any-case tie
+    bare = re.search(r"(?i:\b(?:winner|answer)\b)[^\w]*(?:(?i:an?\s+))?(A\b|B\b|(?i:tie)\b)", text)
     if bare:
-        v = bare.group(1).lower()
-        return "tie" if v == "tie" else v.upper()
+        v = bare.group(1)
+        return "tie" if v.lower() == "tie" else v
     return None
 
 

@@ -55,3 +55,10 @@ def load_prompt(name: str) -> PromptTemplate:
     except FileNotFoundError:
         raise ConfigError(f"no prompt template named {name!r}") from None
     return parse_prompt(name, text)
+
+
+def prompt_versions() -> dict[str, str]:
+    """Every shipped template's version: part of every stage key, so changed prompts re-run stages."""
+    names = sorted(p.name[:-4] for p in importlib.resources.files("recon.prompts").iterdir()
+                   if p.name.endswith(".txt"))
+    return {name: load_prompt(name).version for name in names}

@@ -56,16 +56,16 @@ class CachedBackend(Backend):
     def preferred_batch(self) -> int:
         return getattr(self.inner, "preferred_batch", 1)
 
-    def _lookup(self, keys: list[str]) -> dict[str, dict]:
+    def _lookup(self, keys: list[str]) -> dict[str, tuple[dict, float | None]]:
         if not self.read or not keys:
             return {}
-        found: dict[str, dict] = {}
+        found: dict[str, tuple[dict, float | None]] = {}
         for start in range(0, len(keys), 500):
             chunk = keys[start:start + 500]
             marks = ",".join("?" * len(chunk))
-            for key, payload in self.db.execute(f"SELECT key, payload FROM cache WHERE key IN ({marks})",
-                                                tuple(chunk)).fetchall():
-                found[key] = json.loads(payload)
+            for key, payload, seconds in self.db.execute(
+                    f"SELECT key, payload, seconds FROM cache WHERE key IN ({marks})", tuple(chunk)).fetchall():
+                found[key] = (json.loads(payload), seconds)
         return found
 
     def _run(self, op: str, requests: list, call, result_type):
@@ -77,8 +77,9 @@ class CachedBackend(Backend):
         records: list[CallRecord] = []
         for i, key in enumerate(keys):
             if key in hits:
-                results[i] = result_type(**hits[key])
-                records.append(self._record(op, results[i], True, lookup_s, key))
+                payload, seconds = hits[key]
+                results[i] = result_type(**payload)
+                records.append(self._record(op, results[i], True, lookup_s, key, compute_s=seconds))
         todo = [i for i, key in enumerate(keys) if key not in hits]
         # the same request twice in one batch is computed once
         unique: dict[str, int] = {}
@@ -88,9 +89,14 @@ class CachedBackend(Backend):
             order = list(unique.values())
             batch = [requests[i] for i in order]
             stored: set[int] = set()
+            spent: dict[int, float] = {}
+            clock = [time.perf_counter()]
 
             def store_one(j: int, result) -> None:      # each finished result is cached at once
-                self._store(keys, [(order[j], result)])
+                now = time.perf_counter()
+                spent[j] = now - clock[0]                # sequential backends: this result's compute time
+                clock[0] = now
+                self._store(keys, [(order[j], result)], {order[j]: spent[j]})
                 stored.add(j)
 
             t0 = time.perf_counter()
@@ -109,13 +115,15 @@ class CachedBackend(Backend):
                     for i, r in zip(order, partial, strict=True)])
                 raise BackendError(str(exc), retryable=exc.retryable, partial=results) from exc
             per_item = (time.perf_counter() - t0) / len(batch)
-            self._store(keys, [(order[j], r) for j, r in enumerate(fresh) if j not in stored])
+            cost = {order[j]: spent.get(j, per_item) for j in range(len(batch))}
+            self._store(keys, [(order[j], r) for j, r in enumerate(fresh) if j not in stored], cost)
             by_key = {keys[i]: res for i, res in zip(order, fresh, strict=True)}
             first = set(order)
             for i in todo:
                 results[i] = by_key[keys[i]]
-                records.append(self._record(op, results[i], i not in first, per_item if i in first else 0.0,
-                                            keys[i]))
+                fresh_item = i in first
+                records.append(self._record(op, results[i], not fresh_item, per_item if fresh_item else 0.0,
+                                            keys[i], compute_s=cost[i] if fresh_item else 0.0))
         self._log(records)
         return results
 
@@ -124,22 +132,25 @@ class CachedBackend(Backend):
         if self.meter is not None:
             self.meter.add(records)
 
-    def _store(self, keys: list[str], done: list[tuple[int, object]]) -> None:
+    def _store(self, keys: list[str], done: list[tuple[int, object]],
+               seconds: dict[int, float] | None = None) -> None:
         now = time.time()
+        seconds = seconds or {}
         self.db.executemany(
-            "INSERT OR REPLACE INTO cache (key, op, fingerprint, payload, created) VALUES (?,?,?,?,?)",
-            [(keys[i], op_of(res), self._fp_json, canonical_json(dataclasses.asdict(res)), now)
+            "INSERT OR REPLACE INTO cache (key, op, fingerprint, payload, created, seconds) VALUES (?,?,?,?,?,?)",
+            [(keys[i], op_of(res), self._fp_json, canonical_json(dataclasses.asdict(res)), now, seconds.get(i))
              for i, res in done])
 
     def _record(self, op: str, result, hit: bool, latency: float | None, key: str,
-                error: str | None = None) -> CallRecord:
+                error: str | None = None, compute_s: float | None = None) -> CallRecord:
         pt = ct = None
         if isinstance(result, Generation):
             pt, ct = result.prompt_tokens, result.completion_tokens
         elif isinstance(result, Score):
             pt, ct = result.prompt_tokens, result.n_tokens
         return CallRecord(op=op, backend=self._fp["kind"], model=self._fp["model"], cache_hit=hit,
-                          prompt_tokens=pt, completion_tokens=ct, latency_s=latency, error=error, key=key)
+                          prompt_tokens=pt, completion_tokens=ct, latency_s=latency, error=error, key=key,
+                          compute_s=compute_s if compute_s is not None else (None if hit else latency))
 
     def _generate(self, requests: list[GenRequest], on_result=None) -> list[Generation]:
         return self._run("generate", requests, self.inner.generate, Generation)

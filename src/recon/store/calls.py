@@ -30,12 +30,13 @@ class CallRecord:
     cache_hit: bool
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
-    latency_s: float | None = None
+    latency_s: float | None = None       # how long this call took now (a cache lookup is fast)
     error: str | None = None
     key: str | None = None
     run: str = ""
     stage: str = ""
     ts: float = 0.0
+    compute_s: float | None = None       # what the result cost to compute (the original time for a hit)
 
 
 @dataclass
@@ -59,7 +60,7 @@ class Meter:
             self.cache_hits += int(r.cache_hit)
             self.prompt_tokens += r.prompt_tokens or 0
             self.completion_tokens += r.completion_tokens or 0
-            self.seconds += r.latency_s or 0.0
+            self.seconds += (r.compute_s if r.compute_s is not None else r.latency_s) or 0.0
 
     def to_json(self) -> dict:
         return {"calls": self.calls, "cache_hits": self.cache_hits, "prompt_tokens": self.prompt_tokens,
@@ -74,9 +75,9 @@ class CallLog:
         now = time.time()
         self.db.executemany(
             "INSERT INTO calls (ts, run, stage, op, backend, model, cache_hit, prompt_tokens,"
-            " completion_tokens, latency_s, error, key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            " completion_tokens, latency_s, error, key, compute_s) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [(now, self.run, self.stage, r.op, r.backend, r.model, int(r.cache_hit), r.prompt_tokens,
-              r.completion_tokens, r.latency_s, r.error, r.key) for r in records])
+              r.completion_tokens, r.latency_s, r.error, r.key, r.compute_s) for r in records])
 
 
 _COLUMNS = ("run, stage, ts, op, backend, model, cache_hit, prompt_tokens, completion_tokens, "
@@ -109,7 +110,7 @@ class RunCost:
     errors: int
     prompt_tokens: int
     completion_tokens: int
-    seconds: float
+    seconds: float              # compute time of the results (cache hits count what they originally cost)
 
 
 def run_cost(db: Database, run: str, stage: str | None = None, *, prefix: bool = False) -> RunCost:
@@ -121,7 +122,8 @@ def run_cost(db: Database, run: str, stage: str | None = None, *, prefix: bool =
     row = db.execute(
         "SELECT COUNT(*), COALESCE(SUM(cache_hit),0), COALESCE(SUM(1-cache_hit),0),"
         " COALESCE(SUM(error IS NOT NULL),0), COALESCE(SUM(prompt_tokens),0),"
-        f" COALESCE(SUM(completion_tokens),0), COALESCE(SUM(latency_s),0) FROM calls WHERE {where}",
+        f" COALESCE(SUM(completion_tokens),0), COALESCE(SUM(COALESCE(compute_s, latency_s)),0) FROM calls"
+        f" WHERE {where}",
         tuple(params)).fetchone()
     calls, hits, misses, errors, pt, ct, secs = row
     return RunCost(calls=calls, cache_hits=hits, backend_calls=misses - errors, errors=errors,

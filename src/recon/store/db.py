@@ -39,6 +39,11 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX calls_run ON calls(run);
     """,
+    # what a result cost to compute, kept with it: a cache hit reports the original compute time
+    """
+    ALTER TABLE cache ADD COLUMN seconds REAL;
+    ALTER TABLE calls ADD COLUMN compute_s REAL;
+    """,
 ]
 
 
