@@ -5,12 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.recon-installed
 EXTRAS := hf,embeddings,train,server,dev
 
-.PHONY: venv demo test test-fast test-slow bench clean
+.PHONY: venv demo test test-fast test-slow lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	# torch first and pinned: an unpinned torch pulls a multi-GB CUDA build (DESIGN.md §4)
+	# torch first and pinned: an unpinned torch pulls a multi-GB CUDA build (docs/design.md §4)
 	$(BIN)/python -m pip install --quiet "torch==2.13.0"
 	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
 	touch $(STAMP)
@@ -21,8 +21,12 @@ demo: $(STAMP)
 	$(BIN)/recon demo
 
 test: $(STAMP)
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 	$(BIN)/python -m pytest -q -m slow
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q

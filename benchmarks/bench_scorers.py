@@ -21,9 +21,9 @@ from pathlib import Path
 from recon.backends.llamacpp import LlamaCppBackend
 from recon.config import ReconSelectConfig
 from recon.data.corpus import load_examples
-from recon.embeddings import Embedder
-from recon.scoring import build_scorer
-from recon.selection import candidate_requests
+from recon.method.embeddings import Embedder
+from recon.method.scoring import build_scorer
+from recon.method.selection import candidate_requests
 from recon.store.cache import CachedBackend
 from recon.store.calls import Meter
 from recon.store.db import Database

@@ -25,9 +25,9 @@ from pathlib import Path
 from recon.backends.llamacpp import embedded_gguf_path
 from recon.config import BackendConfig, SynthesisConfig
 from recon.data.corpus import load_examples
+from recon.jobs.synthesize import run_synthesis
+from recon.method.synthesis import synthesis_messages
 from recon.store.db import Database
-from recon.synthesis import synthesis_messages
-from recon.synthesis_job import run_synthesis
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data/scotus_oral_argument/elena_kagan.jsonl"
 
@@ -80,7 +80,8 @@ def main() -> int:
         a0_times.append(a0)
         b_times.append(b)
         c_times.append(c)
-        print(f"round {r + 1}: direct {a:.2f}s ({a_tok} tokens) | direct+reset {a0:.2f}s | recon cold {b:.2f}s ({b_tok} tokens, "
+        print(f"round {r + 1}: direct {a:.2f}s ({a_tok} tokens) | direct+reset {a0:.2f}s | "
+              f"recon cold {b:.2f}s ({b_tok} tokens, "
               f"{b_calls} backend calls) | recon re-run {c:.3f}s ({c_calls} backend calls)", flush=True)
         if a_tok != b_tok:
             print("  note: token counts differ, so the ratio mixes overhead with different work")

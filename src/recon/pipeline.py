@@ -18,16 +18,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import recon
 from recon.atomicio import write_json_atomic, write_jsonl_atomic
 from recon.backends.registry import build_backend
-from recon.config import BackendConfig, ReconSelectConfig, SynthesisConfig
+from recon.config import BackendConfig, ReconSelectConfig, RunConfig, SynthesisConfig
 from recon.data.corpus import load_examples
 from recon.data.splits import split_examples
 from recon.hashing import content_hash
-import recon
-from recon.manifest import git_sha
+from recon.jobs.common import git_sha
 from recon.prompts import prompt_versions
-from recon.run_config import RunConfig
 from recon.store.cache import CachedBackend
 from recon.store.calls import new_run_id, run_cost
 from recon.store.db import Database
@@ -117,7 +116,8 @@ class Pipeline:
             else:
                 train, test = split_examples(train, test_fraction=d.split.test_fraction, seed=d.split.seed,
                                              by=d.split.by)
-            write_jsonl_atomic(train_out, (e.to_json() for e in limit_per_individual(train, d.limit_train_per_individual)))
+            train = limit_per_individual(train, d.limit_train_per_individual)
+            write_jsonl_atomic(train_out, (e.to_json() for e in train))
             write_jsonl_atomic(test_out, (e.to_json() for e in limit_per_individual(test, d.limit_test_per_individual)))
         self._stage("data", {"files": files, "data": d.model_dump()}, [train_out, test_out], work)
         return train_out, test_out
@@ -130,13 +130,14 @@ class Pipeline:
 
         def work():
             train = load_examples([train_path])
-            from recon.synthesis_job import run_recon_select, run_synthesis
+            from recon.jobs.synthesize import run_recon_select, run_synthesis
             with self.progress(f"synthesize {method}", len(train)) as advance:
                 if method.startswith("recon-select"):
                     rs = cfg.recon_select
                     scorer = method.partition(":")[2] or rs.scorer
                     select = ReconSelectConfig(n=rs.n, scorer=scorer, temperature=rs.temperature, top_p=rs.top_p,
-                                               seed=cfg.seed, synthesis=cfg.synthesis.model_copy(update={"method": "backward"}),
+                                               seed=cfg.seed,
+                                               synthesis=cfg.synthesis.model_copy(update={"method": "backward"}),
                                                reconstruction=rs.reconstruction, leakage=rs.leakage)
                     judge = models.judge if isinstance(models.judge, BackendConfig) else None
                     run_recon_select(train, select, synthesizer=models.synthesizer,
@@ -155,8 +156,8 @@ class Pipeline:
         return out
 
     def train_and_predict(self, method: str, traces: Path | None, train_path: Path, test_path: Path) -> Path:
-        from recon.prediction_job import run_predict
-        from recon.traces_io import read_traces
+        from recon.jobs.common import read_traces
+        from recon.jobs.predict import run_predict
         um = self.cfg.user_model
         out = self.out / "preds" / f"{method}.jsonl"
         trace_map = ({r.id: r.reasoning for r in read_traces(traces) if r.reasoning} if traces else None)
@@ -188,14 +189,15 @@ class Pipeline:
             with self.progress(f"predict {method}", len(test)) as advance:
                 run_predict(test, train=train, traces=trace_map, method=method, user_model=user_model,
                             backend_config=backend_cfg, cfg=um, out=out, db=self.db, run=self.result.run,
-                            on_progress=advance, embedder=self.embedder)
+                            on_progress=advance, embedder=self.embedder,
+                            backend_factory=self.backend_factory)
         self._stage(f"predict:{method}", inputs, [out], work)
         return out
 
     def evaluate(self, preds: dict[str, Path], traces: dict[str, Path], test_path: Path) -> None:
         from recon.config import PairJudgeConfig
-        from recon.evaluation.job import run_evaluate
-        from recon.report import write_report
+        from recon.evaluation.report import write_report
+        from recon.jobs.evaluate import run_evaluate
         eval_dir = self.out / "eval"
         names = self.cfg.predicted_methods
         compare = [tuple(p) for p in self.cfg.compare] or [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]

@@ -54,7 +54,7 @@ class Trace:
     prompt_tokens: int
     completion_tokens: int
     finish_reason: str = "stop"
-    leakage: dict[str, Any] = field(default_factory=dict)   # recon.leakage.Leakage.to_json()
+    leakage: dict[str, Any] = field(default_factory=dict)   # recon.method.leakage.Leakage.to_json()
 
     def to_json(self) -> dict[str, Any]:
         return {

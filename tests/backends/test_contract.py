@@ -229,6 +229,7 @@ def test_a_fresh_process_reproduces_a_generation(embedded):
 # ---------------------------------------------------------------------------- the real server
 def raw_echo_logprob(server, text: str, at: int) -> float:
     import httpx
+
     from recon.backends import openai_payloads as P
     body = httpx.post(server.url + "/completions", json=P.build_echo_payload(server.alias, text), timeout=60).json()
     return P.echo_token_logprob(body, at_char=at, server="s")

@@ -30,7 +30,7 @@ def weights(folder):
 def test_three_grpo_steps_change_the_policy_and_log_each_step(tmp_path, pairs, reward):
     from recon.backends.dequantize import dequantized_dir
     from recon.backends.llamacpp import embedded_gguf_path
-    from recon.embeddings import HashEmbedder
+    from recon.method.embeddings import HashEmbedder
     from recon.training.grpo import build_reward, train_grpo
     cfg = GRPOTrainConfig(reward=reward, max_steps=3, num_generations=2, per_device_batch_size=2,
                           max_completion_length=32, learning_rate=5e-4, save_steps=2)

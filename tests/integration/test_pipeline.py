@@ -17,11 +17,10 @@ import pytest
 import yaml
 
 from recon.cli.bench_cmd import write_corpus
-from recon.embeddings import HashEmbedder
+from recon.config import load_run_config
 from recon.errors import ConfigError
+from recon.method.embeddings import HashEmbedder
 from recon.pipeline import run_pipeline
-from recon.run_config import load_run_config
-from recon.store.db import Database
 
 CONFIG = {
     "name": "t", "data": {"train": ["train.jsonl"], "test": ["test.jsonl"]},
@@ -109,7 +108,7 @@ def test_demo_yaml_is_the_demo_run(tmp_path):
     internal = demo_config("embedded", Path(example["out"])).model_dump()
     loaded = {**example}
     loaded["data"] = {k: v for k, v in example["data"].items() if k != "root"}
-    from recon.run_config import RunConfig
+    from recon.config import RunConfig
     assert RunConfig.model_validate(loaded).model_dump() == internal
 
 
@@ -123,7 +122,8 @@ def run_cli(config: Path, home: Path, *, delay: float = 0.0, wait: bool = True):
 
 def comparable(results: dict) -> dict:
     return {"comparisons": results["comparisons"],
-            "methods": {m: {k: v for k, v in f.items() if k != "seconds_per_pair"} for m, f in results["methods"].items()}}
+            "methods": {m: {k: v for k, v in f.items() if k != "seconds_per_pair"}
+                        for m, f in results["methods"].items()}}
 
 
 @pytest.mark.slow           # three subprocess runs, one slowed down to be killed mid-stage (~20 s)

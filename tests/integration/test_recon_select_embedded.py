@@ -10,10 +10,10 @@ import pytest
 from recon.backends.llamacpp import LlamaCppBackend
 from recon.config import BackendConfig, ReconSelectConfig
 from recon.data.corpus import load_examples
-from recon.reconstruction import reconstruction_score_request
-from recon.scoring import LikelihoodScorer
+from recon.jobs.synthesize import run_recon_select
+from recon.method.reconstruction import reconstruction_score_request
+from recon.method.scoring import LikelihoodScorer
 from recon.store.db import Database
-from recon.synthesis_job import run_recon_select
 
 pytestmark = pytest.mark.slow
 

@@ -11,7 +11,7 @@ import pytest
 from recon.config import BackendConfig, SFTTrainConfig, UserModelConfig
 from recon.data.corpus import load_examples
 from recon.data.splits import split_examples
-from recon.prediction_job import run_predict
+from recon.jobs.predict import run_predict
 from recon.store.db import Database
 from recon.training.sft import read_sft_meta, train_sft
 

@@ -119,7 +119,7 @@ def test_recovery_table_rates_and_intervals():
 
 def test_bench_run_on_the_fake_backend(tmp_path):
     from recon.bench.run import bench_config, run_bench
-    from recon.embeddings import HashEmbedder
+    from recon.method.embeddings import HashEmbedder
     write_corpus(tmp_path / "data", individuals=2, pairs=6, seed=0, test_fraction=1 / 3)
     result, rows = run_bench(tmp_path / "data", bench_config(tmp_path / "run", "fake", n=2), embedder=HashEmbedder())
     assert {r["method"] for r in rows} == {"forward", "backward", "recon-select:likelihood", "recon-select:judge",

@@ -100,7 +100,7 @@ def test_recon_select_dry_run_for_every_scorer_prints_the_cost_table(tmp_path, c
     for column in ("calls/pair", "tokens/pair", "s/pair", "cache hits %", "leaking %", "invalid %"):
         assert column in table
     header = next(row_cells(line) for line in table.splitlines() if "calls/pair" in line)
-    row = dict(zip(header, next(row_cells(line) for line in table.splitlines() if "recon-select" in line)))
+    row = dict(zip(header, next(row_cells(line) for line in table.splitlines() if "recon-select" in line), strict=True))
     assert row["scorer"] == scorer
     # N candidates, then N+1 scoring passes | N reconstructions + 1 judge call | N reconstructions
     assert row["calls/pair"] == {"likelihood": "7", "judge": "7", "embedding": "6"}[scorer]
@@ -127,9 +127,9 @@ def test_score_existing_traces_and_unknown_ids(tmp_path, capsys):
 
 
 def test_predict_evaluate_and_human_from_the_command_line(tmp_path, capsys, monkeypatch):
-    import recon.embeddings
-    from recon.embeddings import HashEmbedder
-    monkeypatch.setattr(recon.embeddings, "Embedder", HashEmbedder)     # no MiniLM in the fast suite
+    import recon.method.embeddings
+    from recon.method.embeddings import HashEmbedder
+    monkeypatch.setattr(recon.method.embeddings, "Embedder", HashEmbedder)     # no MiniLM in the fast suite
     def write(name, n, convo_prefix):
         rows = [json.dumps(PAIR | {"id": f"{name}:{i}", "conversation_id": f"{convo_prefix}{i}",
                                    "action": f"Answer {i} about the budget."}) for i in range(n)]

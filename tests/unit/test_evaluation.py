@@ -12,12 +12,12 @@ import pytest
 
 from recon.backends.fake import FakeBackend
 from recon.config import PairJudgeConfig
-from recon.embeddings import HashEmbedder
 from recon.evaluation.human import agreement_and_kappa, export_items, import_labels
-from recon.evaluation.job import run_evaluate
 from recon.evaluation.judge import EmbeddingPairJudge, LMPairJudge, parse_winner, presented_first
+from recon.evaluation.report import write_report
 from recon.evaluation.winrate import JudgedPair, bootstrap_ci, lc_win_rate, summarize
-from recon.report import write_report
+from recon.jobs.evaluate import run_evaluate
+from recon.method.embeddings import HashEmbedder
 from recon.types import Example, Turn
 
 DOMAINS = ["court", "press"]
@@ -110,7 +110,8 @@ def test_kappa_on_a_known_table():
 
 
 def judged(ps, len_diffs):
-    return [JudgedPair("x", "y", f"p{i}", "d", "I", p, 10 + d, 10) for i, (p, d) in enumerate(zip(ps, len_diffs))]
+    return [JudgedPair("x", "y", f"p{i}", "d", "I", p, 10 + d, 10)
+            for i, (p, d) in enumerate(zip(ps, len_diffs, strict=True))]
 
 
 def test_length_controlled_win_rate_flags_a_judge_that_rewards_length():
@@ -134,7 +135,7 @@ def test_invalid_judgments_are_counted_apart_never_as_wins():
 
 def write_preds(path, method, texts):
     path.write_text("".join(json.dumps({"id": e.id, "method": method, "reasoning": "r", "action": t}) + "\n"
-                            for e, t in zip(TEST, texts)))
+                            for e, t in zip(TEST, texts, strict=True)))
     return path
 
 

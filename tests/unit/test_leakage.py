@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from recon.config import LeakageConfig
-from recon.leakage import longest_shared_run, measure_leakage, ngram_fraction, words
+from recon.method.leakage import longest_shared_run, measure_leakage, ngram_fraction, words
 
 ACTION = ("Counsel, I want to understand why the statute says law and not regulation, because the "
           "government's reading would sweep in every state drug schedule ever written.")

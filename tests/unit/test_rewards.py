@@ -10,10 +10,10 @@ import pytest
 
 from recon.backends.fake import FakeBackend
 from recon.config import BackendConfig, GRPOTrainConfig, validated
-from recon.embeddings import HashEmbedder
 from recon.errors import ConfigError
-from recon.leakage import Leakage, measure_leakage
-from recon.rewards import E2EReward, ReconReward, completion_text, groups, leak_adjusted
+from recon.method.embeddings import HashEmbedder
+from recon.method.leakage import Leakage, measure_leakage
+from recon.method.rewards import E2EReward, ReconReward, completion_text, groups, leak_adjusted
 from recon.training.grpo import grpo_records
 from recon.types import Example, Turn
 

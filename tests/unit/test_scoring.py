@@ -11,10 +11,10 @@ import pytest
 from recon.backends.base import GenRequest, ScoreRequest
 from recon.backends.fake import FakeBackend
 from recon.config import ReconstructionConfig
-from recon.embeddings import HashEmbedder
 from recon.errors import ConfigError
-from recon.listwise_judge import label_order
-from recon.scoring import build_scorer
+from recon.method.embeddings import HashEmbedder
+from recon.method.listwise_judge import label_order
+from recon.method.scoring import build_scorer
 from recon.types import Example, Turn
 
 EX = Example(id="p1", domain="council", individual="Ann", conversation_id="c1", turn_index=3,

@@ -7,12 +7,12 @@ import json
 
 from recon.backends.fake import FakeBackend
 from recon.config import BackendConfig, LeakageConfig, ReconSelectConfig
-from recon.leakage import Leakage
-from recon.selection import Candidate, choose
+from recon.jobs.synthesize import run_recon_select
+from recon.method.leakage import Leakage
+from recon.method.selection import Candidate, candidate_requests, choose
+from recon.paths import manifest_path
 from recon.store.cache import CachedBackend
 from recon.store.db import Database
-from recon.selection import candidate_requests
-from recon.synthesis_job import manifest_path, run_recon_select
 from recon.types import Example, Turn
 
 HONEST = Leakage(longest_run=2, ngram_fraction=0.0, overlap=0.1, leaking=False)
@@ -83,8 +83,8 @@ def test_a_copying_candidate_is_never_selected(tmp_path):
     copy = f"She thinks: {ACTION}"
     scripted = FakeBackend(responder=lambda r: copy if r.sample_index == 1 else f"She weighs item {r.sample_index}.")
     db = Database(tmp_path / "db.sqlite3")
-    from recon.scoring import LikelihoodScorer
-    from recon.selection import select_pair
+    from recon.method.scoring import LikelihoodScorer
+    from recon.method.selection import select_pair
     # the reconstructor loves the copy: it recovers the action best
     recon = FakeBackend(scorer=lambda r: -1.0 if ACTION in r.messages[-1].content else -20.0)
     sel = select_pair(examples(1)[0], CachedBackend(scripted, db, run="r", stage="s"),

@@ -110,7 +110,8 @@ def test_two_processes_write_one_database_at_the_same_time(tmp_path):
     writer = (f"from recon.store.db import Database\n"
               f"from recon.store.calls import CallLog, CallRecord\n"
               f"log = CallLog(Database({str(path)!r}), run='child', stage='s')\n"
-              f"for i in range(200): log.record([CallRecord(op='generate', backend='b', model='m', cache_hit=False)])\n")
+              f"rec = CallRecord(op='generate', backend='b', model='m', cache_hit=False)\n"
+              f"for i in range(200): log.record([rec])\n")
     child = subprocess.Popen([sys.executable, "-c", writer])
     from recon.store.calls import CallLog, CallRecord
     log = CallLog(Database(path), run="parent", stage="s")
@@ -129,3 +130,19 @@ def test_a_cache_hit_reports_what_the_result_originally_cost(db):
     assert again.cache_hits == 2 and again.backend_calls == 0
     assert first.seconds >= 0.1 and again.seconds == pytest.approx(first.seconds, rel=0.01)
     assert all(c.latency_s < 0.05 for c in recent_calls(db, run="again"))   # the lookup itself was fast
+
+
+def test_cache_keys_are_stable_across_releases():
+    """A key is a hash of data only (fingerprint, operation, request), never of module paths or class names:
+    these two keys were written by the release before the package layout moved (flat modules → method/,
+    jobs/, config/). If this test fails, every user's cache is orphaned — bump HASH_VERSION on purpose
+    and say so, or keep new request fields out of the key while they hold their defaults."""
+    from recon.backends.base import Fingerprint
+    from recon.store.cache import cache_key
+    fp = Fingerprint(kind="llamacpp", model="SmolLM2-135M-Instruct", quantization="Q4_1",
+                     extra={"identity": "abc"}).to_json()
+    gen = GenRequest(messages=(Message("system", "You write reasoning."), Message("user", "Why did she say that?")),
+                     temperature=0.7, top_p=0.95, max_tokens=128, seed=0, sample_index=2)
+    score = ScoreRequest(messages=(Message("user", "Context"),), continuation="The action.")
+    assert cache_key(fp, "generate", gen) == "3207186f13ac53798bb57c5b20625a3aba65b7610d12a4ca303ecb30c0534488"
+    assert cache_key(fp, "logprob", score) == "9365089122b32ae7a0996caa67fb428a18164cf460d9ac763c5da894ff53d2b5"

@@ -8,10 +8,11 @@ import pytest
 
 from recon.backends.fake import FakeBackend
 from recon.config import BackendConfig, SynthesisConfig
+from recon.jobs.synthesize import run_synthesis
+from recon.method.synthesis import synthesis_messages, synthesize
+from recon.paths import manifest_path
 from recon.store.calls import recent_calls
 from recon.store.db import Database
-from recon.synthesis import synthesis_messages, synthesize
-from recon.synthesis_job import manifest_path, run_synthesis
 from recon.types import Example, Turn
 
 ACTION = "We should fund the library before the stadium."

@@ -59,7 +59,7 @@ def test_target_logprob_matches_a_manual_sum():
     rng = np.random.default_rng(0)
     rows = rng.normal(size=(4, 50)) * 3
     targets = [3, 17, 0, 49]
-    manual = sum(float(np.log(np.exp(r[t]) / np.exp(r).sum())) for r, t in zip(rows, targets))
+    manual = sum(float(np.log(np.exp(r[t]) / np.exp(r).sum())) for r, t in zip(rows, targets, strict=True))
     assert target_logprob(rows, targets) == pytest.approx(manual, abs=1e-9)
     with pytest.raises(BackendError, match="do not match"):
         target_logprob(rows, targets[:3])

@@ -8,12 +8,12 @@ import pytest
 
 from recon.backends.fake import FakeBackend
 from recon.config import BackendConfig, UserModelConfig
-from recon.embeddings import HashEmbedder
 from recon.errors import ConfigError
-from recon.prediction_job import run_predict
+from recon.jobs.predict import run_predict
+from recon.method.embeddings import HashEmbedder
+from recon.method.usermodel import DemonstrationPool, ICLUserModel, parse_prediction
 from recon.store.db import Database
 from recon.types import Example, Turn
-from recon.usermodel import DemonstrationPool, ICLUserModel, parse_prediction
 
 
 def ex(i, convo, individual="Ann", topic="library"):

@@ -1,4 +1,4 @@
-"""The one LM interface every backend implements (DESIGN conventions 1–3).
+"""The one LM interface every backend implements (docs/design.md conventions 1–3).
 
 `generate(list[GenRequest]) -> list[Generation]` and `logprob(list[ScoreRequest]) -> list[Score]`
 return lists of the same length and order as their input. `fingerprint` names what produced a result

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 from recon.hashing import content_hash
-from recon.store.db import recon_home
+from recon.paths import models_home
 
 
 def gguf_identity(gguf: Path) -> str:
@@ -47,10 +47,6 @@ def directory_identity(directory: Path) -> str:
                 parts.append(content_hash(h.read().hex(), length=16))
     return content_hash(parts, tag="model-dir", length=12)
 
-
-def models_home() -> Path:
-    """Where converted models live: $RECON_MODELS, or $RECON_HOME/models."""
-    return Path(os.environ.get("RECON_MODELS") or recon_home() / "models")
 
 
 def dequantized_dir(gguf: Path) -> Path:

@@ -23,8 +23,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 
-from recon.backends.base import (Backend, Fingerprint, Generation, GenRequest, Message, Score,  # noqa: F401
-                                 ScoreRequest)
+from recon.backends.base import Backend, Fingerprint, Generation, GenRequest, Message, Score, ScoreRequest  # noqa: F401
 from recon.errors import BackendError
 from recon.hashing import content_hash, hash_fraction
 

@@ -20,8 +20,7 @@ import importlib.metadata
 import os
 from pathlib import Path
 
-from recon.backends.base import (Backend, Fingerprint, Generation, GenRequest, Message, Score,
-                                 ScoreRequest)
+from recon.backends.base import Backend, Fingerprint, Generation, GenRequest, Message, Score, ScoreRequest
 from recon.backends.dequantize import directory_identity, gguf_identity
 from recon.backends.tokenize import encode_pair, target_logprob, truncate_left
 from recon.errors import BackendError, ConfigError

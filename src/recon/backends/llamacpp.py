@@ -30,8 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from recon.backends.base import (Backend, Fingerprint, Generation, GenRequest, Message, Score,
-                                 ScoreRequest, each)
+from recon.backends.base import Backend, Fingerprint, Generation, GenRequest, Message, Score, ScoreRequest, each
 from recon.backends.dequantize import gguf_identity
 from recon.backends.tokenize import encode_pair, target_logprob, truncate_left
 from recon.errors import BackendError, ConfigError
@@ -151,7 +150,7 @@ class LlamaCppBackend(Backend):
         if prev == target and llm.n_tokens >= len(target):
             return
         common = 0
-        for a, b in zip(prev, target):
+        for a, b in zip(prev, target, strict=False):
             if a != b:
                 break
             common += 1
@@ -220,7 +219,7 @@ class LlamaCppBackend(Backend):
         chunk = llm.n_batch
         prev = self._evaluated.get(id(llm), ())
         common = 0
-        for a, b in zip(prev, ids):
+        for a, b in zip(prev, ids, strict=False):
             if a != b:
                 break
             common += 1

@@ -1,4 +1,4 @@
-"""Pure request builders and response parsers for OpenAI-compatible servers (DESIGN convention 3).
+"""Pure request builders and response parsers for OpenAI-compatible servers (docs/design.md convention 3).
 
 No network here: each function maps dicts to dicts or records, and is unit-tested by equality.
 
@@ -94,7 +94,7 @@ def parse_echo_score(body: Any, *, text: str, context_chars: int, server: str) -
     if first is None or first == 0:
         raise BackendError(f"{server}: no continuation tokens after {context_chars} prompt characters")
     total, n = 0.0, 0
-    for token, lp, off in zip(tokens[first:], logprobs[first:], offsets[first:], strict=True):
+    for _token, lp, off in zip(tokens[first:], logprobs[first:], offsets[first:], strict=True):
         if off >= len(text):
             break               # the generated extra token
         if lp is None:

@@ -1,4 +1,4 @@
-"""Backends by name: one dict of lazy "module:Class" strings (DESIGN convention 10).
+"""Backends by name: one dict of lazy "module:Class" strings (docs/design.md convention 10).
 
     >>> parse_spec("openai:qwen3-8b@http://127.0.0.1:8000/v1")
     ('openai', 'qwen3-8b@http://127.0.0.1:8000/v1')

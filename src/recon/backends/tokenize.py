@@ -1,4 +1,4 @@
-"""Token boundaries and continuation log-probabilities, in one place (DESIGN convention 2).
+"""Token boundaries and continuation log-probabilities, in one place (docs/design.md convention 2).
 
 Rule (lm-evaluation-harness's `encode_pair`): move trailing whitespace of the context into the
 continuation, encode context+continuation as one string, split at the context's token count. Only the

@@ -140,7 +140,8 @@ def generate_corpus(*, individuals: int = 4, pairs: int = 60, seed: int = 0, ite
 def id_slugs(names: list[str]) -> dict[str, str]:
     """A short id part per member: the last name, or first-last when two members share a last name."""
     last = [n.split()[-1].lower() for n in names]
-    return {n: (ln if last.count(ln) == 1 else "-".join(n.split()[1:]).lower()) for n, ln in zip(names, last)}
+    return {n: (ln if last.count(ln) == 1 else "-".join(n.split()[1:]).lower())
+            for n, ln in zip(names, last, strict=True)}
 
 
 def traits_json(traits: dict[str, Traits]) -> dict:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from recon.bench.matcher import match_trace
 from recon.evaluation.winrate import bootstrap_ci
-from recon.leakage import measure_leakage
+from recon.method.leakage import measure_leakage
 from recon.types import Example
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 from recon.atomicio import atomic_writer, write_json_atomic
 from recon.bench.recovery import recovery_table
+from recon.config import RunConfig
 from recon.data.corpus import load_examples
+from recon.jobs.common import read_traces
 from recon.pipeline import Pipeline, PipelineResult
-from recon.run_config import RunConfig
-from recon.traces_io import read_traces
 
 BENCH_METHODS = ["none", "forward", "backward", "recon-select:likelihood", "recon-select:judge",
                  "recon-select:embedding"]
@@ -24,6 +24,7 @@ BENCH_PREDICT = ["none", "backward", "recon-select:likelihood"]
 
 def bench_config(out: Path, model: str, *, predict: list[str] | None = None, n: int = 4) -> RunConfig:
     from pydantic import ValidationError
+
     from recon.errors import ConfigError
     predict = predict or BENCH_PREDICT
     compare = [[b, a] for i, a in enumerate(predict) for b in predict[i + 1:]]     # later methods as "A"

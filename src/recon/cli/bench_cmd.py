@@ -10,7 +10,7 @@ from recon.cli.output import console, print_table
 from recon.data.corpus import load_examples
 from recon.data.splits import split_examples
 from recon.errors import ConfigError
-from recon.traces_io import read_traces
+from recon.jobs.common import read_traces
 
 
 def register(sub: argparse._SubParsersAction) -> None:

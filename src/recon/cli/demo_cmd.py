@@ -16,7 +16,7 @@ DEMO_SIZE = {"individuals": 4, "pairs": 9, "seed": 0, "test_fraction": 1 / 3}
 
 
 def demo_config(model: str, out: Path):
-    from recon.run_config import RunConfig
+    from recon.config import RunConfig
     return RunConfig.model_validate({
         "name": "demo", "data": {"train": ["train.jsonl"], "test": ["test.jsonl"]},
         "models": {"synthesizer": model, "user_model": model, "judge": "embedding"},
@@ -39,8 +39,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from recon.cli.bench_cmd import ensure_corpus, recovery_rows_table
     from recon.cli.run_cmd import print_winrates
     from recon.data.corpus import load_examples
+    from recon.jobs.common import read_traces
     from recon.pipeline import run_pipeline
-    from recon.traces_io import read_traces
     message = ensure_corpus(args.data, **DEMO_SIZE)
     if message:
         console.print(message)

@@ -57,8 +57,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from recon.evaluation.job import run_evaluate
-    from recon.report import write_report
+    from recon.evaluation.report import write_report
+    from recon.jobs.evaluate import run_evaluate
     preds = named_paths(args.pred, "--pred")
     if len(preds) < 2:
         raise ConfigError("give at least two --pred METHOD=FILE to compare")

@@ -10,8 +10,17 @@ import argparse
 import sys
 
 from recon import __version__
-from recon.cli import (bench_cmd, data_cmd, demo_cmd, evaluate_cmd, predict_cmd, run_cmd, score_cmd,
-                       store_cmd, synthesize_cmd)
+from recon.cli import (
+    bench_cmd,
+    data_cmd,
+    demo_cmd,
+    evaluate_cmd,
+    predict_cmd,
+    run_cmd,
+    score_cmd,
+    store_cmd,
+    synthesize_cmd,
+)
 from recon.errors import ReconError
 
 

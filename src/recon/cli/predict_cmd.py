@@ -10,9 +10,9 @@ from recon.cli.synthesize_cmd import add_backend_args, backend_config_from_args
 from recon.config import SFTTrainConfig, UserModelConfig, validated
 from recon.data.corpus import load_examples
 from recon.errors import ConfigError
-from recon.prediction_job import run_predict
+from recon.jobs.common import read_traces
+from recon.jobs.predict import run_predict
 from recon.store.db import Database
-from recon.traces_io import read_traces
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -31,8 +31,8 @@ def print_winrates(comparisons, title: str = "win rates (%)") -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from recon.config import load_run_config
     from recon.pipeline import run_pipeline
-    from recon.run_config import load_run_config
     cfg, root = load_run_config(args.config, data_root=args.data_root, out=args.out)
     result = run_pipeline(cfg, root, force=args.force, progress=progress_bar,
                           log=lambda msg: err_console.print(msg))

@@ -7,12 +7,17 @@ from pathlib import Path
 
 from recon.cli.inputs import add_data_args, examples_from_args
 from recon.cli.output import console, progress_bar
-from recon.cli.synthesize_cmd import (add_backend_args, add_scoring_args, backend_config_from_args,
-                                      leakage_config_from_args, print_summaries)
+from recon.cli.synthesize_cmd import (
+    add_backend_args,
+    add_scoring_args,
+    backend_config_from_args,
+    leakage_config_from_args,
+    print_summaries,
+)
 from recon.config import ReconstructionConfig
-from recon.scoring_job import run_scoring
+from recon.jobs.common import read_traces
+from recon.jobs.score import run_scoring
 from recon.store.db import Database
-from recon.traces_io import read_traces
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,7 +38,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     judge_spec = "fake" if args.dry_run else (args.judge or recon_spec)
     embedder = None
     if args.dry_run and args.scorer == "embedding":
-        from recon.embeddings import HashEmbedder
+        from recon.method.embeddings import HashEmbedder
         embedder = HashEmbedder()
     traces = read_traces(args.traces)
     with progress_bar(f"scoring ({args.scorer})", len(traces)) as advance:

@@ -8,13 +8,19 @@ from pathlib import Path
 from recon.backends.registry import SPEC_HELP
 from recon.cli.inputs import add_data_args, examples_from_args
 from recon.cli.output import console, err_console, print_table, progress_bar
-from recon.config import (BackendConfig, LeakageConfig, ReconSelectConfig, ReconstructionConfig, SynthesisConfig,
-                          validated)
+from recon.config import (
+    BackendConfig,
+    LeakageConfig,
+    ReconSelectConfig,
+    ReconstructionConfig,
+    SynthesisConfig,
+    validated,
+)
 from recon.errors import ConfigError
-from recon.scoring import SCORERS
+from recon.jobs.common import TABLE_COLUMNS, JobSummary, table_row
+from recon.jobs.synthesize import run_recon_select, run_synthesis
+from recon.method.scoring import SCORERS
 from recon.store.db import Database
-from recon.summary import TABLE_COLUMNS, JobSummary, table_row
-from recon.synthesis_job import run_recon_select, run_synthesis
 
 
 def add_backend_args(parser: argparse.ArgumentParser) -> None:
@@ -92,7 +98,7 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
         judge_spec = "fake" if args.dry_run else (args.judge or recon_spec)
         embedder = None
         if args.dry_run and cfg.scorer == "embedding":
-            from recon.embeddings import HashEmbedder
+            from recon.method.embeddings import HashEmbedder
             embedder = HashEmbedder()
         with progress_bar(f"{label} ({cfg.scorer}, n={cfg.n})", len(examples)) as advance:
             summary = run_recon_select(examples, cfg, synthesizer=synth_backend,

@@ -20,8 +20,8 @@ from pathlib import Path
 from recon.atomicio import atomic_writer, write_json_atomic
 from recon.data.corpus import iter_json_lines, load_examples
 from recon.errors import DataError
-from recon.evaluation.job import load_results, read_predictions
-from recon.synthesis import render_context
+from recon.jobs.evaluate import load_results, read_predictions
+from recon.render import render_context
 
 COLUMNS = ["item", "context", "true_action", "response_1", "response_2", "label"]
 KEY_FILE = "human_key.json"
@@ -43,7 +43,7 @@ def export_items(eval_dir: str | Path, *, n: int, out: str | Path, seed: int = 0
     test = {e.id: e for e in load_examples(_existing(results["test"], "test data"))}
     preds = {name: read_predictions(path)
              for name, path in zip(results["predictions"], _existing(list(results["predictions"].values()),
-                                                                      "prediction file"))}
+                                                                      "prediction file"), strict=True)}
     judged = [j for _, j in iter_json_lines(eval_dir / "judgments.jsonl") if j["verdict"] != "invalid"]
     rng = random.Random(seed)
     chosen = rng.sample(judged, min(n, len(judged)))
@@ -83,7 +83,8 @@ def _form_html(rows: list[dict]) -> str:
                      f'<p>Which response is closer in style, intent and values? {radios}</p></section>')
     data = json.dumps(rows).replace("</", "<\\/")
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>recon: which reply is closer?</title>
-<style>body{{font-family:sans-serif;max-width:900px;margin:2em auto}}pre{{white-space:pre-wrap;background:#f6f6f6;padding:8px}}</style>
+<style>body{{font-family:sans-serif;max-width:900px;margin:2em auto}}
+pre{{white-space:pre-wrap;background:#f6f6f6;padding:8px}}</style>
 </head><body><h1>Which predicted reply is closer to what the person said?</h1>{"".join(items)}
 <button id="save">Download labelled CSV</button>
 <script>
@@ -109,7 +110,8 @@ def agreement_and_kappa(human: list[str], judge: list[str]) -> dict:
     from sklearn.metrics import cohen_kappa_score
     agree = sum(h == j for h, j in zip(human, judge, strict=True))
     kappa = cohen_kappa_score(human, judge, labels=["a", "b", "tie"]) if len(set(human) | set(judge)) > 1 else None
-    confusion = {h: {j: sum(1 for x, y in zip(human, judge) if x == h and y == j) for j in ("a", "b", "tie")}
+    confusion = {h: {j: sum(1 for x, y in zip(human, judge, strict=True) if x == h and y == j)
+                     for j in ("a", "b", "tie")}
                  for h in ("a", "b", "tie")}
     return {"n": len(human), "agreement": agree / len(human) if human else None,
             "kappa": None if kappa is None else float(kappa), "confusion_human_by_judge": confusion}

@@ -11,7 +11,7 @@ separately, never counted as a win.
   constrained where the backend supports it); unparsable answers are retried as new samples a bounded
   number of times.
 
-    >>> from recon.embeddings import HashEmbedder
+    >>> from recon.method.embeddings import HashEmbedder
     >>> from recon.types import Example, Turn
     >>> ex = Example(id="1", domain="d", individual="Ann", conversation_id="c", turn_index=1,
     ...              context=(Turn("Bob", "Why?"),), action="the library needs the money")
@@ -30,7 +30,7 @@ from recon.config import PairJudgeConfig
 from recon.errors import BackendError
 from recon.hashing import canonical_json, hash_fraction
 from recon.prompts import load_prompt
-from recon.synthesis import clip_text, render_context
+from recon.render import clip_text, render_context
 from recon.types import Example
 
 

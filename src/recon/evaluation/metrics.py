@@ -1,7 +1,7 @@
 """Reference metrics of predicted actions against the true ones, per method: mean cosine (MiniLM),
 ROUGE-L F1 (rouge-score), and the length ratio (predicted words / true words).
 
-    >>> from recon.embeddings import HashEmbedder
+    >>> from recon.method.embeddings import HashEmbedder
     >>> m = reference_metrics(["the library first"], ["the library first, then the stadium"], HashEmbedder())
     >>> round(m["rouge_l"], 3), round(m["length_ratio"], 3)
     (0.667, 0.5)

@@ -15,7 +15,7 @@ import importlib.resources
 import re
 import string
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from recon.backends.base import Message
 from recon.errors import ConfigError
@@ -48,7 +48,7 @@ def parse_prompt(name: str, text: str) -> PromptTemplate:
     return PromptTemplate(name=name, system=sections["system"].strip(), user=sections["user"].strip())
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_prompt(name: str) -> PromptTemplate:
     try:
         text = importlib.resources.files("recon.prompts").joinpath(f"{name}.txt").read_text(encoding="utf-8")

@@ -1,4 +1,4 @@
-"""CachedBackend: every LM call goes through one SQLite cache and is logged (DESIGN conventions 4–5).
+"""CachedBackend: every LM call goes through one SQLite cache and is logged (docs/design.md conventions 4–5).
 
 The key is a versioned hash of canonical JSON of (backend fingerprint, operation, the whole request —
 messages, sampling parameters, seed, sample_index). Each result is stored the moment the backend

@@ -7,10 +7,11 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 from pathlib import Path
+
+from recon.paths import default_db_path
 
 # Append-only: never edit or reorder an applied entry; add a new one. PRAGMA user_version counts them.
 MIGRATIONS: list[str] = [
@@ -46,14 +47,6 @@ MIGRATIONS: list[str] = [
     """,
 ]
 
-
-def recon_home() -> Path:
-    """$RECON_HOME, or ~/.recon."""
-    return Path(os.environ.get("RECON_HOME") or Path.home() / ".recon")
-
-
-def default_db_path() -> Path:
-    return recon_home() / "recon.sqlite3"
 
 
 class Database:

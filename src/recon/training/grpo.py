@@ -32,10 +32,10 @@ from recon.backends.hf import resolve_model_source
 from recon.config import GRPOTrainConfig
 from recon.errors import ConfigError
 from recon.hashing import canonical_json, content_hash
-from recon.rewards import E2EReward, ReconReward
-from recon.synthesis import synthesis_messages
+from recon.method.rewards import E2EReward, ReconReward
+from recon.method.synthesis import synthesis_messages
+from recon.method.usermodel import user_model_messages
 from recon.types import Example
-from recon.usermodel import user_model_messages
 
 GRPO_META = "recon_grpo.json"
 
@@ -68,7 +68,10 @@ class GRPOResult:
 
 
 def _latest_checkpoint(folder: Path) -> Path | None:
-    found = sorted(folder.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]) if p.name.split("-")[1].isdigit() else -1)
+    def step(p: Path) -> int:
+        tail = p.name.split("-")[1]
+        return int(tail) if tail.isdigit() else -1
+    found = sorted(folder.glob("checkpoint-*"), key=step)
     return found[-1] if found else None
 
 
@@ -117,7 +120,8 @@ def train_grpo(train: Sequence[Example], cfg: GRPOTrainConfig, *, out: str | Pat
                 on_step(state.global_step, state.max_steps)
 
     args = GRPOConfig(
-        output_dir=str(out / "checkpoints"), max_steps=cfg.max_steps, per_device_train_batch_size=cfg.per_device_batch_size,
+        output_dir=str(out / "checkpoints"), max_steps=cfg.max_steps,
+        per_device_train_batch_size=cfg.per_device_batch_size,
         gradient_accumulation_steps=cfg.gradient_accumulation_steps, num_generations=cfg.num_generations,
         max_completion_length=cfg.max_completion_length, temperature=cfg.temperature, learning_rate=cfg.learning_rate,
         beta=cfg.beta, logging_steps=1, save_strategy="steps", save_steps=cfg.save_steps, seed=cfg.seed,

@@ -31,9 +31,9 @@ from recon.backends.hf import resolve_model_source
 from recon.config import SFTTrainConfig, UserModelConfig
 from recon.errors import ConfigError
 from recon.hashing import content_hash
-from recon.synthesis import clip_text
+from recon.method.usermodel import format_completion, user_model_messages
+from recon.render import clip_text
 from recon.types import Example
-from recon.usermodel import format_completion, user_model_messages
 
 SFT_META = "recon_sft.json"
 

@@ -20,14 +20,12 @@ from recon.atomicio import check_output_path, write_jsonl_atomic
 from recon.backends.registry import build_backend
 from recon.config import BackendConfig, LeakageConfig, ReconstructionConfig
 from recon.errors import DataError
-from recon.leakage import measure_leakage
-from recon.scoring import build_scorer
+from recon.jobs.common import BackendFactory, JobSummary, TraceRecord, backend_json, read_traces, write_manifest
+from recon.method.leakage import measure_leakage
+from recon.method.scoring import build_scorer
 from recon.store.cache import CachedBackend
 from recon.store.calls import Meter, new_run_id, run_cost
 from recon.store.db import Database
-from recon.summary import JobSummary
-from recon.synthesis_job import _finish, backend_json
-from recon.traces_io import TraceRecord, read_traces
 from recon.types import Example
 
 
@@ -35,7 +33,7 @@ def run_scoring(traces: str | Path | list[TraceRecord], examples: Sequence[Examp
                 reconstructor: BackendConfig, judge: BackendConfig | None, cfg: ReconstructionConfig,
                 out: str | Path, db: Database, leakage: LeakageConfig | None = None, run: str | None = None,
                 on_progress: Callable[[int], None] | None = None, embedder=None,
-                traces_path: str | Path | None = None) -> JobSummary:
+                traces_path: str | Path | None = None, backend_factory: BackendFactory = build_backend) -> JobSummary:
     """Score `traces` (a traces file, or records already read from `traces_path`)."""
     if not isinstance(traces, list):
         traces_path, traces = traces, read_traces(traces)
@@ -47,11 +45,11 @@ def run_scoring(traces: str | Path | list[TraceRecord], examples: Sequence[Examp
     out, run = Path(out), run or new_run_id()
     check_output_path(out)
     stage = f"score:{scorer_name}"
-    inner = build_backend(reconstructor)
+    inner = backend_factory(reconstructor)
     recon = CachedBackend(inner, db, run=run, stage=f"{stage}:reconstruct")
     judge_backend = None
     if scorer_name == "judge":
-        judge_inner = inner if judge is None or judge == reconstructor else build_backend(judge)
+        judge_inner = inner if judge is None or judge == reconstructor else backend_factory(judge)
         judge_backend = CachedBackend(judge_inner, db, run=run, stage=f"{stage}:judge")
     if scorer_name == "likelihood":
         recon.preflight("logprob")
@@ -86,7 +84,7 @@ def run_scoring(traces: str | Path | list[TraceRecord], examples: Sequence[Examp
                          invalid=sum(r["score"] is None for r in records),
                          leaking=sum(bool(r["leakage"] and r["leakage"]["leaking"]) for r in records),
                          cost=run_cost(db, run, stage + ":", prefix=True), out=out, run=run)
-    _finish(summary, {"score": {"scorer": scorer_name, "reconstruction": cfg.model_dump()},
+    write_manifest(summary, stage, {"score": {"scorer": scorer_name, "reconstruction": cfg.model_dump()},
                       "reconstructor": backend_json(reconstructor),
                       "judge": backend_json(judge) if (judge and scorer_name == "judge") else None},
             [recon.fingerprint.to_json()] + ([judge_backend.fingerprint.to_json()] if judge_backend else []),

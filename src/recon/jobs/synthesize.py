@@ -21,43 +21,23 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from recon.atomicio import check_output_path, write_json_atomic, write_jsonl_atomic
-from recon.backends.registry import build_backend, redacted_spec
+from recon.atomicio import check_output_path, write_jsonl_atomic
+from recon.backends.registry import build_backend
 from recon.config import BackendConfig, ReconSelectConfig, SynthesisConfig
-from recon.manifest import build_manifest
-from recon.scoring import build_scorer
-from recon.selection import Selection, select_pair
+from recon.jobs.common import BackendFactory, JobSummary, backend_json, write_manifest
+from recon.method.scoring import build_scorer
+from recon.method.selection import Selection, select_pair
+from recon.method.synthesis import Failure, synthesize
 from recon.store.cache import CachedBackend
 from recon.store.calls import Meter, new_run_id, run_cost
 from recon.store.db import Database
-from recon.summary import JobSummary
-from recon.synthesis import Failure, synthesize
 from recon.types import Example
-
-
-def manifest_path(out: Path) -> Path:
-    return out.with_name(out.name + ".manifest.json")
-
-
-def backend_json(cfg: BackendConfig) -> dict:
-    """A backend config as manifests show it: no URL (URLs may carry credentials)."""
-    return {**cfg.model_dump(), "spec": redacted_spec(cfg.spec)}
-
-
-def _finish(summary: JobSummary, config: dict, fingerprints: list[dict], inputs: list[str] | None) -> None:
-    figures = summary.figures()
-    write_json_atomic(manifest_path(summary.out), build_manifest(
-        f"synthesize:{summary.method}", config, fingerprints=fingerprints, inputs=inputs,
-        counts={"pairs": summary.pairs, "written": summary.written, "invalid": summary.invalid,
-                "leaking": summary.leaking},
-        cost={**dataclasses.asdict(summary.cost), **{k: v for k, v in figures.items()
-                                                     if k not in ("method", "scorer", "pairs", "written")}}))
 
 
 def run_synthesis(examples: Sequence[Example], backend_config: BackendConfig, cfg: SynthesisConfig, *,
                   out: str | Path, db: Database, run: str | None = None,
                   on_progress: Callable[[int], None] | None = None, inputs: list[str] | None = None,
-                  backend_factory: Callable[[BackendConfig], object] = build_backend, label: str | None = None
+                  backend_factory: BackendFactory = build_backend, label: str | None = None
                   ) -> tuple[JobSummary, list[Failure]]:
     """`label` names the method in records and stages (e.g. recon-grpo: backward prompts, a trained model)."""
     out, run = Path(out), run or new_run_id()
@@ -78,8 +58,8 @@ def run_synthesis(examples: Sequence[Example], backend_config: BackendConfig, cf
     summary = JobSummary(label, None, pairs=len(examples), written=written, invalid=len(result.failures),
                          leaking=sum(bool(t.leakage.get("leaking")) for t in result.traces),
                          cost=run_cost(db, run, stage), out=out, run=run)
-    _finish(summary, {"synthesis": cfg.model_dump(), "backend": backend_json(backend_config)},
-            [backend.fingerprint.to_json()], inputs)
+    write_manifest(summary, stage, {"synthesis": cfg.model_dump(), "backend": backend_json(backend_config)},
+                   [backend.fingerprint.to_json()], inputs)
     return summary, result.failures
 
 
@@ -104,7 +84,7 @@ def run_recon_select(examples: Sequence[Example], cfg: ReconSelectConfig, *, syn
                      reconstructor: BackendConfig, judge: BackendConfig | None, out: str | Path, db: Database,
                      run: str | None = None, on_progress: Callable[[int], None] | None = None,
                      inputs: list[str] | None = None, embedder=None,
-                     backend_factory: Callable[[BackendConfig], object] = build_backend,
+                     backend_factory: BackendFactory = build_backend,
                      label: str = "recon-select") -> JobSummary:
     out, run = Path(out), run or new_run_id()
     check_output_path(out)
@@ -147,8 +127,8 @@ def run_recon_select(examples: Sequence[Example], cfg: ReconSelectConfig, *, syn
                          invalid=sum(r["invalid"] is not None for r in records),
                          leaking=sum(bool(r["leakage"] and r["leakage"]["leaking"]) for r in records),
                          cost=total, out=out, run=run)
-    _finish(summary, {"recon_select": cfg.model_dump(), "synthesizer": backend_json(synthesizer),
-                      "reconstructor": backend_json(reconstructor),
-                      "judge": backend_json(judge) if (judge and cfg.scorer == "judge") else None},
-            [fp for fp in fingerprints.values() if fp], inputs)
+    write_manifest(summary, stage, {"recon_select": cfg.model_dump(), "synthesizer": backend_json(synthesizer),
+                                    "reconstructor": backend_json(reconstructor),
+                                    "judge": backend_json(judge) if (judge and cfg.scorer == "judge") else None},
+                   [fp for fp in fingerprints.values() if fp], inputs)
     return summary

@@ -22,7 +22,7 @@ from recon.config import ReconstructionConfig
 from recon.errors import JudgeParseError
 from recon.hashing import canonical_json, content_hash
 from recon.prompts import load_prompt
-from recon.synthesis import clip_text, render_context
+from recon.render import clip_text, render_context
 from recon.types import Example
 
 LABELS = string.ascii_uppercase

@@ -5,7 +5,7 @@ score wins, ties to the lowest sample_index; if every scored candidate leaks, th
 overlap, then lowest sample_index) is kept and the pair is flagged `all_leaking`. Policy `penalize` ranks
 all scored candidates by score − λ·overlap. A pair without any score is `invalid`: kept, never scored.
 
-    >>> from recon.leakage import Leakage
+    >>> from recon.method.leakage import Leakage
     >>> ok, leak = Leakage(2, 0.0, 0.1, False), Leakage(12, 0.5, 0.5, True)
     >>> cands = [Candidate(0, "a", leak, 0.9), Candidate(1, "b", ok, 0.2), Candidate(2, "c", ok, 0.2)]
     >>> choose(cands, LeakageConfig())
@@ -19,9 +19,9 @@ from dataclasses import dataclass, replace
 from recon.backends.base import Backend
 from recon.config import LeakageConfig, ReconSelectConfig
 from recon.errors import BackendError
-from recon.leakage import Leakage, measure_leakage
-from recon.scoring import Scorer
-from recon.synthesis import synthesis_request
+from recon.method.leakage import Leakage, measure_leakage
+from recon.method.scoring import Scorer
+from recon.method.synthesis import synthesis_request
 from recon.types import Example
 
 

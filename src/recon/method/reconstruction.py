@@ -18,7 +18,7 @@ from __future__ import annotations
 from recon.backends.base import GenRequest, Message, ScoreRequest
 from recon.config import ReconstructionConfig
 from recon.prompts import load_prompt
-from recon.synthesis import clip_text, render_context
+from recon.render import clip_text, render_context
 from recon.types import Example
 
 

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from recon.config import BackendConfig, LeakageConfig, ReconstructionConfig
-from recon.leakage import measure_leakage
+from recon.method.leakage import measure_leakage
 from recon.types import Example, Turn
 
 
@@ -114,7 +114,7 @@ class ReconReward(_LazyBackends):
 
     def scorer(self):
         if self._scorer is None:
-            from recon.scoring import build_scorer
+            from recon.method.scoring import build_scorer
             recon = self._backend(self.reconstructor, "grpo:reward:reconstruct")
             judge = self._backend(self.judge or self.reconstructor, "grpo:reward:judge") \
                 if self.scorer_name == "judge" else None
@@ -152,13 +152,13 @@ class E2EReward(_LazyBackends):
 
     def _embedder(self):
         if self.embedder is None:
-            from recon.embeddings import Embedder
+            from recon.method.embeddings import Embedder
             self.embedder = Embedder()
         return self.embedder
 
     def _judge_scores(self, ex: Example, actions: list[str]) -> list[float | None]:
         from recon.errors import BackendError, JudgeParseError
-        from recon.listwise_judge import LABELS, grades_in_input_order, judge_request, parse_grades
+        from recon.method.listwise_judge import LABELS, grades_in_input_order, judge_request, parse_grades
         backend = self._backend(self.judge, "grpo:reward:judge")
         for attempt in range(self.reconstruction.judge_retries + 1):
             req, order = judge_request(ex, actions, self.reconstruction, attempt)
@@ -174,7 +174,7 @@ class E2EReward(_LazyBackends):
         return [None] * len(actions)
 
     def __call__(self, prompts, completions, example, **kwargs) -> list[float | None]:
-        from recon.usermodel import parse_prediction
+        from recon.method.usermodel import parse_prediction
         actions = [parse_prediction(completion_text(c))[1] for c in completions]
         floor = -1.0 if self.judge is None else 0.0
         rewards: list[float | None] = [floor] * len(actions)

@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from recon.atomicio import atomic_writer
-from recon.evaluation.job import EvaluationResult, read_predictions
-from recon.synthesis import render_context
+from recon.jobs.evaluate import EvaluationResult, read_predictions
+from recon.render import render_context
 from recon.types import Example
 
 
@@ -174,7 +174,8 @@ def write_report(result: EvaluationResult, test: Sequence[Example], predictions:
     warn_html = "".join(f"<li>{html.escape(f'{a} vs {b} ({s}): {w}')}</li>" for a, b, s, w in warns)
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>recon evaluation</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}}table{{border-collapse:collapse;margin:1em 0}}
-td,th{{border:1px solid #ccc;padding:4px 8px;font-size:13px;vertical-align:top}}pre{{white-space:pre-wrap;background:#f6f6f6;padding:8px}}
+td,th{{border:1px solid #ccc;padding:4px 8px;font-size:13px;vertical-align:top}}
+pre{{white-space:pre-wrap;background:#f6f6f6;padding:8px}}
 figure img{{max-width:100%}}</style></head><body>
 <h1>Evaluation report</h1><p>{len(test)} test pairs.</p>
 <h2>Win rates</h2>{_html_table(comp)}{imgs}

@@ -19,29 +19,10 @@ from dataclasses import dataclass, field
 from recon.backends.base import Backend, GenRequest, Message
 from recon.config import LeakageConfig, SynthesisConfig
 from recon.errors import BackendError
-from recon.leakage import measure_leakage
+from recon.method.leakage import measure_leakage
 from recon.prompts import load_prompt
+from recon.render import clip_text, render_context
 from recon.types import Example, Trace
-
-
-def clip_text(text: str, limit: int, *, ellipsis: bool = True) -> str:
-    """Whitespace-normalised `text`, cut at a word boundary to at most `limit` characters (plus "…")."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    if text[limit] == " ":
-        cut = text[:limit]                                    # the limit falls right after a whole word
-    else:
-        cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
-    return cut + ("…" if ellipsis else "")
-
-
-def render_context(example: Example, *, max_turns: int, max_turn_chars: int) -> str:
-    """The last `max_turns` turns as 'Speaker: text' lines, each clipped to `max_turn_chars`."""
-    turns = example.context[-max_turns:]
-    if not turns:
-        return "(the conversation starts here)"
-    return "\n".join(f"{t.speaker}: {clip_text(t.text, max_turn_chars)}" for t in turns)
 
 
 def synthesis_messages(example: Example, cfg: SynthesisConfig) -> tuple[Message, ...]:

@@ -11,26 +11,30 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
-from recon.config import (BackendConfig, LeakageConfig, PairJudgeConfig, ReconstructionConfig, SFTTrainConfig,
-                          SynthesisConfig, UserModelConfig)
+from recon.config.base import Strict
+from recon.config.stages import (
+    BackendConfig,
+    LeakageConfig,
+    PairJudgeConfig,
+    ReconstructionConfig,
+    SynthesisConfig,
+    UserModelConfig,
+)
+from recon.config.training import SFTTrainConfig
 from recon.errors import ConfigError
 
 SYNTHESIS_METHODS = ("none", "forward", "backward", "recon-select")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SplitConfig(_Strict):
+class SplitConfig(Strict):
     test_fraction: float = Field(0.3, gt=0.0, lt=1.0)
     by: str = "conversation_id"
     seed: int = 0
 
 
-class DataConfig(_Strict):
+class DataConfig(Strict):
     root: str | None = None                   # relative paths resolve against this (default: the config's folder)
     train: list[str] = Field(min_length=1)
     test: list[str] | None = None
@@ -50,7 +54,7 @@ def _backend(value):
     return {"spec": value} if isinstance(value, str) else value
 
 
-class ModelsConfig(_Strict):
+class ModelsConfig(Strict):
     synthesizer: BackendConfig = BackendConfig(spec="embedded")
     reconstructor: BackendConfig | None = None         # default: the synthesizer
     user_model: BackendConfig = BackendConfig(spec="embedded")
@@ -72,7 +76,7 @@ class RunUserModelConfig(UserModelConfig):
     sft: SFTTrainConfig = SFTTrainConfig()
 
 
-class ReconSelectRunConfig(_Strict):
+class ReconSelectRunConfig(Strict):
     n: int = Field(4, ge=1, le=26)
     scorer: Literal["likelihood", "judge", "embedding"] = "likelihood"
     temperature: float = Field(0.8, gt=0.0, le=2.0)
@@ -81,7 +85,7 @@ class ReconSelectRunConfig(_Strict):
     reconstruction: ReconstructionConfig = ReconstructionConfig()
 
 
-class RunConfig(_Strict):
+class RunConfig(Strict):
     name: str = Field(min_length=1, pattern=r"^[\w.-]+$")
     data: DataConfig
     models: ModelsConfig = ModelsConfig()
@@ -129,7 +133,8 @@ class RunConfig(_Strict):
         return self
 
 
-def load_run_config(path: str | Path, *, data_root: str | None = None, out: str | None = None) -> tuple[RunConfig, Path]:
+def load_run_config(path: str | Path, *, data_root: str | None = None,
+                    out: str | None = None) -> tuple[RunConfig, Path]:
     """Parse and validate a YAML run config; returns (config, the folder relative data paths resolve against)."""
     import yaml
     path = Path(path)

@@ -32,8 +32,8 @@ from typing import Any
 from recon.backends.base import Backend
 from recon.config import ReconstructionConfig
 from recon.errors import BackendError, ConfigError, JudgeParseError
-from recon.listwise_judge import LABELS, grades_in_input_order, judge_request, parse_grades
-from recon.reconstruction import reconstruction_gen_request, reconstruction_score_request
+from recon.method.listwise_judge import LABELS, grades_in_input_order, judge_request, parse_grades
+from recon.method.reconstruction import reconstruction_gen_request, reconstruction_score_request
 from recon.types import Example
 
 
@@ -158,7 +158,7 @@ def build_scorer(name: str, *, reconstructor: Backend, cfg: ReconstructionConfig
         return JudgeScorer(reconstructor, judge, cfg)
     if name == "embedding":
         if embedder is None:
-            from recon.embeddings import Embedder
+            from recon.method.embeddings import Embedder
             embedder = Embedder()
         return EmbeddingScorer(reconstructor, embedder, cfg)
     raise ConfigError(f"unknown scorer {name!r}: use one of {', '.join(SCORERS)}")

@@ -18,6 +18,7 @@ from recon.errors import ConfigError, DataError
 from recon.evaluation.judge import EmbeddingPairJudge, LMPairJudge, verdict_of
 from recon.evaluation.metrics import reference_metrics
 from recon.evaluation.winrate import Comparison, JudgedPair, summarize
+from recon.paths import manifest_path
 from recon.types import Example
 
 RESULTS_SCHEMA_VERSION = 1
@@ -53,7 +54,7 @@ def trace_figures(path: str | Path) -> dict:
     costs = [r["cost"] for r in rows if isinstance(r.get("cost"), dict)]
     n = max(1, len(rows))
     figures = {"leakage_rate": round(sum(leak) / len(leak), 4) if leak else None}
-    manifest = Path(str(path) + ".manifest.json")
+    manifest = manifest_path(path)
     try:
         cost = json.loads(manifest.read_text(encoding="utf-8")).get("cost", {}) if manifest.is_file() else {}
     except (json.JSONDecodeError, AttributeError):
@@ -90,7 +91,7 @@ def run_evaluate(test: Sequence[Example], predictions: dict[str, str | Path], *,
         if unknown:
             raise DataError(f"prediction id {unknown[0]!r} is not in the test pairs", path=predictions[name])
     if embedder is None:
-        from recon.embeddings import Embedder
+        from recon.method.embeddings import Embedder
         embedder = Embedder()
     if judge_cfg.kind == "embedding":
         judge = EmbeddingPairJudge(embedder, judge_cfg)

@@ -26,13 +26,13 @@ from recon.atomicio import check_output_path, write_json_atomic, write_jsonl_ato
 from recon.backends.registry import build_backend
 from recon.config import BackendConfig, UserModelConfig
 from recon.errors import ConfigError
-from recon.manifest import build_manifest
+from recon.jobs.common import BackendFactory, backend_json, build_manifest
+from recon.method.usermodel import DemonstrationPool, ICLUserModel
+from recon.paths import manifest_path
 from recon.store.cache import CachedBackend
 from recon.store.calls import RunCost, new_run_id, run_cost
 from recon.store.db import Database
-from recon.synthesis_job import backend_json
 from recon.types import Example
-from recon.usermodel import DemonstrationPool, ICLUserModel
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def build_user_model(user_model: str, *, method: str, train: Sequence[Example], 
         similarity = None
         if cfg.draw == "nearest":
             if embedder is None:
-                from recon.embeddings import Embedder
+                from recon.method.embeddings import Embedder
                 embedder = Embedder()
             similarity = lambda query, docs: list(embedder.cosine([query] * len(docs), docs))   # noqa: E731
         return ICLUserModel(backend, DemonstrationPool(train, traces, similarity=similarity), cfg, method=method)
@@ -66,7 +66,8 @@ def build_user_model(user_model: str, *, method: str, train: Sequence[Example], 
 def run_predict(test: Sequence[Example], *, train: Sequence[Example], traces: dict[str, str] | None, method: str,
                 user_model: str, backend_config: BackendConfig, cfg: UserModelConfig, out: str | Path,
                 db: Database, run: str | None = None, on_progress: Callable[[int], None] | None = None,
-                inputs: list[str] | None = None, embedder=None) -> PredictSummary:
+                inputs: list[str] | None = None, embedder=None,
+                backend_factory: BackendFactory = build_backend) -> PredictSummary:
     out, run = Path(out), run or new_run_id()
     check_output_path(out)
     leaked = {e.conversation_id for e in train} & {e.conversation_id for e in test}
@@ -77,7 +78,7 @@ def run_predict(test: Sequence[Example], *, train: Sequence[Example], traces: di
         raise ConfigError(f"none of the {method} traces belongs to a training pair (do the trace ids match "
                           "--train?): the user model would see no demonstrations")
     stage = f"predict:{method}:{user_model.split(':')[0]}"
-    backend = CachedBackend(build_backend(backend_config), db, run=run, stage=stage)
+    backend = CachedBackend(backend_factory(backend_config), db, run=run, stage=stage)
     model = build_user_model(user_model, method=method, train=train, traces=traces, backend=backend, cfg=cfg,
                              embedder=embedder)
     predictions = []
@@ -94,10 +95,11 @@ def run_predict(test: Sequence[Example], *, train: Sequence[Example], traces: di
     summary = PredictSummary(method=method, user_model=model.name, pairs=len(test),
                              predicted=sum(p.action is not None for p in predictions),
                              well_formed=sum(p.well_formed for p in predictions),
-                             short_of_demos=sum(len(p.demos) < cfg.k for p in predictions) if user_model == "icl" else 0,
+                             short_of_demos=(sum(len(p.demos) < cfg.k for p in predictions)
+                                             if user_model == "icl" else 0),
                              cost=run_cost(db, run, stage),
                              out=out, run=run)
-    write_json_atomic(out.with_name(out.name + ".manifest.json"), build_manifest(
+    write_json_atomic(manifest_path(out), build_manifest(
         stage, {"user_model": user_model, "method": method, "config": cfg.model_dump(),
                 "backend": backend_json(backend_config)},
         fingerprints=[backend.fingerprint.to_json()], inputs=inputs,

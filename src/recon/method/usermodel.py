@@ -30,7 +30,7 @@ from recon.config import UserModelConfig
 from recon.errors import BackendError
 from recon.hashing import canonical_json, content_hash
 from recon.prompts import load_prompt
-from recon.synthesis import clip_text, render_context
+from recon.render import clip_text, render_context
 from recon.types import Example
 
 FORMAT_JSON = {True: 'Answer in JSON: {"reasoning": what they are thinking, "reply": what they say}.',
@@ -131,7 +131,8 @@ def user_model_messages(example: Example, demos: Sequence[tuple[Example, str | N
                                   context=context(demo, cfg.demo_context_turns, cfg.demo_turn_chars))
         reasoning = clip_text(reasoning or "", cfg.demo_text_chars) if with_reasoning else None
         action = clip_text(demo.action, cfg.demo_text_chars)
-        answer = format_json_answer(reasoning, action) if answer_format == "json" else format_completion(reasoning, action)
+        answer = (format_json_answer(reasoning, action) if answer_format == "json"
+                  else format_completion(reasoning, action))
         messages += [user, Message("assistant", answer)]
     return tuple(messages) + (first_user,)
 

@@ -83,7 +83,7 @@ class HashEmbedder(Embedder):
 
     def embed(self, texts: list[str]) -> np.ndarray:
         from recon.hashing import content_hash
-        from recon.leakage import words
+        from recon.method.leakage import words
         out = np.zeros((len(texts), 256), dtype=np.float32)
         for i, text in enumerate(texts):
             for w in words(text):

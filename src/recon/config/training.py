@@ -1,0 +1,79 @@
+"""Training configs: SFT user models and GRPO policies (thin adapters over TRL; training/).
+
+    >>> SFTTrainConfig().lora_alpha
+    16
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from recon.config.base import Strict
+from recon.config.stages import BackendConfig, LeakageConfig, ReconstructionConfig, SynthesisConfig, UserModelConfig
+
+
+class SFTTrainConfig(Strict):
+    """`recon train sft`: TRL SFTTrainer on context → `<reasoning>…</reasoning>` action, loss on the completion."""
+
+    base: str = "embedded"                 # `embedded` (the GGUF dequantised), a .gguf file, or an HF model dir
+    lora: bool = True
+    lora_r: int = Field(8, ge=1, le=256)
+    lora_alpha: int = Field(16, ge=1)
+    max_steps: int = Field(30, ge=1)
+    batch_size: int = Field(4, ge=1)
+    grad_accum: int = Field(1, ge=1)
+    learning_rate: float = Field(2e-4, gt=0)
+    max_length: int = Field(1024, ge=64)
+    seed: int = 0
+    dtype: Literal["float32", "bfloat16", "float16"] = "float32"
+
+
+class GRPOTrainConfig(Strict):
+    """`recon train grpo`: TRL GRPOTrainer with a reconstruction (`recon`) or action (`e2e`) reward.
+
+    TRL counts *completions* in a batch: per_device_batch_size × gradient_accumulation_steps × processes
+    must be a multiple of num_generations (each prompt's group of completions)."""
+
+    reward: Literal["recon", "e2e"]
+    policy: str = "embedded"                  # `embedded` (the GGUF, dequantised), a .gguf, or an HF model dir
+    reconstructor: BackendConfig = BackendConfig(spec="embedded")   # frozen, separate from the policy
+    scorer: Literal["likelihood", "judge", "embedding"] = "likelihood"
+    judge: BackendConfig | None = None        # recon: judge scorer's judge; e2e: a listwise judge instead of cosine
+    num_generations: int = Field(4, ge=2, le=64)
+    per_device_batch_size: int = Field(4, ge=1)
+    gradient_accumulation_steps: int = Field(1, ge=1)
+    num_processes: int = Field(1, ge=1)       # GPUs under `accelerate launch`
+    max_steps: int = Field(20, ge=1)
+    learning_rate: float = Field(1e-5, gt=0)
+    lora: bool = True
+    lora_r: int = Field(16, ge=1)
+    beta: float = Field(0.0, ge=0)            # KL weight (TRL's default 0)
+    temperature: float = Field(1.0, gt=0)
+    max_completion_length: int = Field(96, ge=8)
+    save_steps: int = Field(10, ge=1)
+    seed: int = 0
+    gradient_checkpointing: bool | None = None   # None: on with a GPU (memory), off on CPU (speed)
+    use_vllm: bool = False
+    vllm_mode: Literal["server", "colocate"] = "colocate"
+    leakage: LeakageConfig = LeakageConfig()
+    reconstruction: ReconstructionConfig = ReconstructionConfig()
+    synthesis: SynthesisConfig = SynthesisConfig(method="backward")
+    user_model: UserModelConfig = UserModelConfig(k=0)
+
+    @model_validator(mode="after")
+    def _batch_fits_groups(self):
+        if self.num_processes > 1 and self.per_device_batch_size % self.num_generations:
+            raise ValueError(
+                f"with {self.num_processes} processes each device must hold whole groups, or a group's rewards are "
+                f"computed apart: set per_device_batch_size ({self.per_device_batch_size}) to a multiple of "
+                f"num_generations ({self.num_generations})")
+        total = self.per_device_batch_size * self.gradient_accumulation_steps * self.num_processes
+        if total % self.num_generations:
+            raise ValueError(
+                f"the generation batch ({self.per_device_batch_size} per device × {self.gradient_accumulation_steps} "
+                f"accumulation × {self.num_processes} processes = {total} completions) must be a multiple of "
+                f"num_generations ({self.num_generations}); e.g. set per_device_batch_size to "
+                f"{self.num_generations} or num_generations to a divisor of {total}")
+        return self

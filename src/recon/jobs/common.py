@@ -1,0 +1,155 @@
+"""What every job shares: the summary of what it produced and cost (the end-of-command table and the
+manifest), the manifest itself, reading trace files, and opening cached backends.
+
+    >>> from recon.store.calls import RunCost
+    >>> s = JobSummary("backward", None, pairs=4, written=4, invalid=0, leaking=1,
+    ...                cost=RunCost(8, 4, 4, 0, 1000, 200, 6.0))
+    >>> s.figures()["calls_per_pair"], s.figures()["leaking_pct"], s.figures()["cache_hit_rate"]
+    (2.0, 25.0, 0.5)
+    >>> m = build_manifest("synthesize", {"method": "backward"}, fingerprints=[{"kind": "fake"}],
+    ...                    counts={"written": 3})
+    >>> sorted(m)[:3], len(m["config_hash"])
+    (['config', 'config_hash', 'cost'], 16)
+    >>> p = Path(getfixture("tmp_path")) / "t.jsonl"
+    >>> _ = p.write_text('{"id": "a", "method": "backward", "reasoning": "She wants to explain."}\\n')
+    >>> [(r.id, r.method) for r in read_traces(p)]
+    [('a', 'backward')]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import recon
+from recon.atomicio import write_json_atomic
+from recon.backends.registry import build_backend, redacted_spec
+from recon.config import BackendConfig
+from recon.data.corpus import iter_json_lines
+from recon.errors import DataError
+from recon.hashing import content_hash
+from recon.paths import manifest_path
+from recon.store.cache import CachedBackend
+from recon.store.calls import RunCost
+from recon.store.db import Database
+
+BackendFactory = Callable[[BackendConfig], object]
+
+
+@dataclass(frozen=True)
+class JobSummary:
+    method: str
+    scorer: str | None
+    pairs: int
+    written: int            # records with a usable trace
+    invalid: int            # pairs without one (failed generation, unusable judge, …)
+    leaking: int            # written traces that quote the action
+    cost: RunCost
+    out: Path | None = None
+    run: str = ""
+
+    def figures(self) -> dict[str, float | int | str | None]:
+        n = max(1, self.pairs)
+        c = self.cost
+        return {
+            "method": self.method, "scorer": self.scorer, "pairs": self.pairs, "written": self.written,
+            "invalid_pct": round(100.0 * self.invalid / n, 2),
+            "leaking_pct": round(100.0 * self.leaking / max(1, self.written), 2),
+            "calls_per_pair": round(c.calls / n, 3),
+            "tokens_per_pair": round((c.prompt_tokens + c.completion_tokens) / n, 1),
+            "seconds_per_pair": round(c.seconds / n, 3),
+            "cache_hit_rate": round(c.cache_hits / c.calls, 4) if c.calls else 0.0,
+        }
+
+
+TABLE_COLUMNS = ["method", "scorer", "pairs", "written", "invalid %", "leaking %", "calls/pair", "tokens/pair",
+                 "s/pair", "cache hits %"]
+
+
+def table_row(s: JobSummary) -> list:
+    f = s.figures()
+    return [s.method, s.scorer or "-", s.pairs, s.written, f["invalid_pct"], f["leaking_pct"], f["calls_per_pair"],
+            f["tokens_per_pair"], f["seconds_per_pair"], round(100 * float(f["cache_hit_rate"]), 1)]
+
+
+def git_sha() -> str | None:
+    """The checkout's commit, when recon runs from a git working tree (else None)."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent,
+                             capture_output=True, text=True, timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def build_manifest(stage: str, config: dict[str, Any], *, fingerprints: list[dict[str, Any]],
+                   counts: dict[str, int], cost: dict[str, Any] | None = None,
+                   inputs: list[str] | None = None) -> dict[str, Any]:
+    return {
+        "stage": stage,
+        "config": config,
+        "config_hash": content_hash(config, tag="config", length=16),
+        "recon_version": recon.__version__,
+        "git_sha": git_sha(),
+        "fingerprints": fingerprints,
+        "inputs": inputs or [],
+        "counts": counts,
+        "cost": cost or {},
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+
+def write_manifest(summary: JobSummary, stage: str, config: dict, fingerprints: list[dict],
+                   inputs: list[str] | None) -> None:
+    """The manifest of a synthesize or score job, beside its output."""
+    figures = summary.figures()
+    write_json_atomic(manifest_path(summary.out), build_manifest(
+        stage, config, fingerprints=fingerprints, inputs=inputs,
+        counts={"pairs": summary.pairs, "written": summary.written, "invalid": summary.invalid,
+                "leaking": summary.leaking},
+        cost={**dataclasses.asdict(summary.cost), **{k: v for k, v in figures.items()
+                                                     if k not in ("method", "scorer", "pairs", "written")}}))
+
+
+def backend_json(cfg: BackendConfig) -> dict:
+    """A backend config as manifests show it: no URL (URLs may carry credentials)."""
+    return {**cfg.model_dump(), "spec": redacted_spec(cfg.spec)}
+
+
+def open_backend(config: BackendConfig, db: Database, *, run: str, stage: str,
+                 factory: BackendFactory = build_backend) -> CachedBackend:
+    """A backend built by `factory` behind the cache and the call log, logging under `stage`."""
+    return CachedBackend(factory(config), db, run=run, stage=stage)
+
+
+@dataclass(frozen=True)
+class TraceRecord:
+    id: str
+    method: str
+    reasoning: str | None      # None: the pair has no usable trace (e.g. an invalid recon-select pair)
+    line: int
+
+
+def read_traces(path: str | Path) -> list[TraceRecord]:
+    out: list[TraceRecord] = []
+    seen: set[str] = set()
+    for line, rec in iter_json_lines(path):
+        if not isinstance(rec, dict):
+            raise DataError("a trace record must be a JSON object", path=path, line=line)
+        for key in ("id", "method", "reasoning"):
+            if key not in rec:
+                raise DataError(f"missing key {key!r}", path=path, line=line)
+        if not isinstance(rec["id"], str) or not isinstance(rec["method"], str):
+            raise DataError("id and method must be strings", path=path, line=line)
+        if rec["reasoning"] is not None and not isinstance(rec["reasoning"], str):
+            raise DataError("reasoning must be a string or null", path=path, line=line)
+        if rec["id"] in seen:
+            raise DataError(f"duplicate id {rec['id']!r}", path=path, line=line)
+        seen.add(rec["id"])
+        out.append(TraceRecord(rec["id"], rec["method"], rec["reasoning"], line))
+    return out

@@ -1,0 +1,31 @@
+"""Where recon keeps things: its home (the database), converted models, and the manifest beside an output.
+
+    >>> manifest_path(Path("runs/x/traces.jsonl")).name
+    'traces.jsonl.manifest.json'
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def recon_home() -> Path:
+    """$RECON_HOME, or ~/.recon."""
+    return Path(os.environ.get("RECON_HOME") or Path.home() / ".recon")
+
+
+def default_db_path() -> Path:
+    """The one SQLite database of the cache and the call log."""
+    return recon_home() / "recon.sqlite3"
+
+
+def models_home() -> Path:
+    """Where converted models live: $RECON_MODELS, or $RECON_HOME/models."""
+    return Path(os.environ.get("RECON_MODELS") or recon_home() / "models")
+
+
+def manifest_path(out: str | Path) -> Path:
+    """The manifest written beside a stage output: `OUT.manifest.json`."""
+    out = Path(out)
+    return out.with_name(out.name + ".manifest.json")
