@@ -84,3 +84,27 @@ def echo_body(tokens: list[str], logprobs: list[float | None]) -> dict:
     return {"choices": [{"index": 0, "text": "".join(tokens), "logprobs": {
         "tokens": tokens, "token_logprobs": logprobs, "text_offset": offsets,
         "top_logprobs": [None] * len(tokens)}, "finish_reason": "length"}]}
+
+
+class ChatServer(StubServer):
+    """/chat/completions answered by the prompt (every message's text joined): HTTP `status` while
+    `fails(prompt)` holds, else `text(prompt)` — as JSON filling every required field when the request asks
+    for a `response_format`. `prompts` lists every chat prompt received, failed ones included."""
+
+    def __init__(self, fails: Callable[[str], bool] = lambda prompt: False, *, status: int = 503,
+                 text: Callable[[str], str] = lambda prompt: "They weigh the cost against the benefit."):
+        super().__init__()
+        self.fails, self.status, self.text = fails, status, text
+        self.prompts: list[str] = []
+        self.default["/chat/completions"] = self._answer
+
+    def _answer(self, payload: dict) -> Reply:
+        prompt = "\n".join(m["content"] for m in payload["messages"])
+        self.prompts.append(prompt)
+        if self.fails(prompt):
+            return Reply(self.status, {"error": {"message": "the model is overloaded"}})
+        text = self.text(prompt)
+        schema = (payload.get("response_format") or {}).get("json_schema", {}).get("schema")
+        if schema:
+            text = json.dumps({key: text for key in schema.get("required", [])})
+        return Reply(200, chat_body(text))
