@@ -1,6 +1,7 @@
 """Atomic file output: write a temporary file beside the target, fsync, then rename over it.
 
-A crash leaves either the old file or the new one, never half of one.
+A crash leaves either the old file or the new one, never half of one. A symlinked output is followed (the
+file it points to is replaced, the link stays) and an overwritten file keeps its permission bits.
 
     >>> p = Path(getfixture("tmp_path")) / "out.jsonl"
     >>> write_jsonl_atomic(p, [{"a": 1}, {"b": "é"}])
@@ -11,42 +12,81 @@ A crash leaves either the old file or the new one, never half of one.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from recon.errors import ConfigError
+from recon.errors import ConfigError, OutputError
 
 
 @contextmanager
 def atomic_writer(path: str | Path, mode: str = "w"):
-    """Yield a handle to a temporary file; on clean exit it replaces `path`, on error it is removed."""
+    """Yield a handle to a temporary file; on clean exit it replaces `path`, on error it is removed.
+
+    An existing output keeps its permission bits; a symlinked output is followed (the file it points to is
+    replaced and the link stays). An OS error (a full disk, a read-only folder) is an `OutputError` naming
+    the path and what to do."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
+    tmp = None
     try:
-        os.fchmod(fd, 0o666 & ~_umask())                      # mkstemp makes 0600; outputs follow the umask
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.fchmod(fd, _mode_for(path))                   # mkstemp makes 0600; outputs follow the umask
         with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+    except BaseException as exc:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        if isinstance(exc, OSError):
+            raise OutputError(cannot_write(path, exc)) from None
         raise
+
+
+def _mode_for(path: Path) -> int:
+    """The permission bits of the file being replaced, else what the umask gives a new file."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
 
 
 def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
+
+
+def cannot_write(path: Path, exc: OSError) -> str:
+    """One line: the path, the OS's reason, what to do, and that finished LM work is not lost.
+
+    >>> cannot_write(Path("out/t.jsonl"), OSError(28, "No space left on device")).split(";")[0]
+    'cannot write out/t.jsonl: No space left on device (free some space, or write elsewhere)'
+    """
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        todo = "make the folder writable, or write elsewhere"
+    elif exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        todo = "free some space, or write elsewhere"
+    else:
+        todo = "check the path, or write elsewhere"
+    where = exc.filename if exc.filename and Path(exc.filename) != path and exc.filename != str(path.parent) \
+        else path
+    reason = exc.strerror or type(exc).__name__
+    return (f"cannot write {where}: {reason} ({todo}); LM results finished so far are in the cache, "
+            "so re-running the command takes them from there")
 
 
 def check_output_path(path: str | Path) -> None:

@@ -30,13 +30,19 @@ class DataError(ReconError):
 
 
 class BackendError(ReconError):
-    """An LM backend failed. `retryable` is true only for transient faults (429, 5xx, timeouts).
+    """An LM backend failed: a transient failure, never cached, so a re-run tries the call again. `retryable`
+    is true for faults worth retrying at once (429, 5xx, timeouts).
     `partial` holds the results of a batch that did succeed (None where not), so they are not paid twice."""
 
     def __init__(self, message: str, *, retryable: bool = False, partial: list | None = None):
         self.retryable = retryable
         self.partial = partial
         super().__init__(message)
+
+
+class OutputError(ReconError):
+    """An output could not be written (a full disk, a read-only folder). Names the path and what to do; LM
+    results finished before it stay in the cache, so re-running the command does not pay for them again."""
 
 
 class JudgeParseError(ReconError):

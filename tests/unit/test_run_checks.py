@@ -39,7 +39,7 @@ def refused_before_anything(tmp_path: Path, recon_home: Path, capsys, path: Path
     assert not (tmp_path / "run").exists()                        # not even config.json
     db = recon_home / "recon.sqlite3"
     assert not db.exists() or sqlite3.connect(db).execute("SELECT COUNT(*) FROM calls").fetchone()[0] == 0
-    assert len(err.strip().splitlines()) == 1
+    assert len(err.strip().splitlines()) == 1 and err.startswith("recon: error:")
     return err
 
 

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 
 from recon import __version__
@@ -21,12 +22,14 @@ from recon.cli import (
     store_cmd,
     synthesize_cmd,
 )
+from recon.cli.exit_codes import EPILOG, INTERRUPTED, exit_code, message
 from recon.errors import ReconError
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="recon", description="Reconstruction-guided reasoning synthesis "
-                                     "for user modeling.")
+                                     "for user modeling.", epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"recon {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     for module in (data_cmd, synthesize_cmd, score_cmd, predict_cmd, evaluate_cmd, run_cmd, bench_cmd, store_cmd,
@@ -39,13 +42,13 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except ReconError as exc:
-        print(f"recon: error: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("recon: interrupted; finished LM calls are cached, re-run the same command to resume",
               file=sys.stderr)
-        return 130
+        return INTERRUPTED
+    except (ReconError, OSError, sqlite3.Error) as exc:       # anything else is a bug: keep its traceback
+        print(f"recon: error: {message(exc)}", file=sys.stderr)
+        return exit_code(exc)
 
 
 if __name__ == "__main__":

@@ -144,6 +144,8 @@ def load_run_config(path: str | Path, *, data_root: str | None = None,
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the run config: {getattr(exc, 'strerror', None) or exc}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: a run config is a mapping (name, data, methods, …)")
     if out is not None:

@@ -32,6 +32,8 @@ def iter_json_lines(path: str | Path) -> Iterator[tuple[int, object]]:
         raise DataError("no such file", path=path) from None
     except IsADirectoryError:
         raise DataError("is a directory, expected a .jsonl file", path=path) from None
+    except OSError as exc:                      # e.g. no read permission
+        raise DataError(f"cannot read it: {exc.strerror or exc}", path=path) from None
     with handle:
         for lineno, raw in enumerate(handle, start=1):
             try:
@@ -65,11 +67,15 @@ def iter_jsonl(path: str | Path, *, seen_ids: set[str] | None = None) -> Iterato
 
 
 def load_examples(paths: Iterable[str | Path]) -> list[Example]:
-    """Load and validate every example of several JSONL files; ids must be unique across all of them."""
+    """Load and validate every example of several JSONL files; ids must be unique across all of them, and a
+    file without any pair is an error."""
     seen: set[str] = set()
     out: list[Example] = []
     for path in paths:
+        before = len(out)
         out.extend(iter_jsonl(path, seen_ids=seen))
+        if len(out) == before:
+            raise DataError("no pairs in this file (it is empty)", path=path)
     return out
 
 

@@ -2,7 +2,8 @@
 
 The key is a versioned hash of canonical JSON of (backend fingerprint, operation, the whole request —
 messages, sampling parameters, seed, sample_index). Each result is stored the moment the backend
-finishes it (not when its batch ends), so a killed run resumes without paying twice. Errors are logged,
+finishes it (not when its batch ends), together with its call-log row in one transaction, so a killed run
+resumes without paying twice and `recon logs` shows every result that was paid for. Errors are logged,
 never cached; when part of a batch fails, the error carries every result that does exist (cache hits
 included) in `partial`, in request order.
 
@@ -74,7 +75,7 @@ class CachedBackend(Backend):
         hits = self._lookup(keys)
         lookup_s = (time.perf_counter() - t0) / max(1, len(keys))
         results: list = [None] * len(requests)
-        records: list[CallRecord] = []
+        records: list[CallRecord] = []          # hits and failures; a fresh result is logged as it is stored
         for i, key in enumerate(keys):
             if key in hits:
                 payload, seconds = hits[key]
@@ -85,61 +86,66 @@ class CachedBackend(Backend):
         unique: dict[str, int] = {}
         for i in todo:
             unique.setdefault(keys[i], i)
-        if unique:
-            order = list(unique.values())
-            batch = [requests[i] for i in order]
-            stored: set[int] = set()
-            spent: dict[int, float] = {}
-            clock = [time.perf_counter()]
+        if not unique:
+            self._log(records)
+            return results
+        order = list(unique.values())
+        batch = [requests[i] for i in order]
+        done: dict[int, object] = {}            # position in `batch` → result, stored and logged
+        clock = [time.perf_counter()]
 
-            def store_one(j: int, result) -> None:      # each finished result is cached at once
-                now = time.perf_counter()
-                spent[j] = now - clock[0]                # sequential backends: this result's compute time
-                clock[0] = now
-                self._store(keys, [(order[j], result)], {order[j]: spent[j]})
-                stored.add(j)
+        def store_one(j: int, result) -> None:      # each finished result is cached (and logged) at once
+            now = time.perf_counter()
+            self._store(op, [(keys[order[j]], result, now - clock[0])])   # sequential: this result's time
+            clock[0] = now
+            done[j] = result
 
-            t0 = time.perf_counter()
-            try:
-                fresh = call(batch, on_result=store_one)
-            except BackendError as exc:
-                partial = exc.partial if exc.partial is not None and len(exc.partial) == len(batch) \
-                    else [None] * len(batch)
-                self._store(keys, [(order[j], r) for j, r in enumerate(partial) if r is not None and j not in stored])
-                by_key = {keys[i]: r for i, r in zip(order, partial, strict=True)}
-                for i in todo:
-                    results[i] = by_key[keys[i]]
-                self._log(records + [
-                    self._record(op, r, False, None, keys[i]) if r is not None
-                    else self._record(op, None, False, None, keys[i], error=str(exc))
-                    for i, r in zip(order, partial, strict=True)])
-                raise BackendError(str(exc), retryable=exc.retryable, partial=results) from exc
-            per_item = (time.perf_counter() - t0) / len(batch)
-            cost = {order[j]: spent.get(j, per_item) for j in range(len(batch))}
-            self._store(keys, [(order[j], r) for j, r in enumerate(fresh) if j not in stored], cost)
-            by_key = {keys[i]: res for i, res in zip(order, fresh, strict=True)}
-            first = set(order)
+        t0 = time.perf_counter()
+        try:
+            fresh = call(batch, on_result=store_one)
+        except BackendError as exc:
+            partial = exc.partial if exc.partial is not None and len(exc.partial) == len(batch) \
+                else [None] * len(batch)
+            late = {j: r for j, r in enumerate(partial) if r is not None and j not in done}
+            self._store(op, [(keys[order[j]], r, None) for j, r in late.items()])
+            done |= late
+            self._log(records + [self._record(op, None, False, None, keys[order[j]], error=str(exc))
+                                 for j in range(len(batch)) if j not in done])
+            by_key = {keys[order[j]]: r for j, r in done.items()}
             for i in todo:
-                results[i] = by_key[keys[i]]
-                fresh_item = i in first
-                records.append(self._record(op, results[i], not fresh_item, per_item if fresh_item else 0.0,
-                                            keys[i], compute_s=cost[i] if fresh_item else 0.0))
+                results[i] = by_key.get(keys[i])
+            raise BackendError(str(exc), retryable=exc.retryable, partial=results) from exc
+        per_item = (time.perf_counter() - t0) / len(batch)
+        self._store(op, [(keys[order[j]], r, per_item) for j, r in enumerate(fresh) if j not in done])
+        by_key = {keys[i]: res for i, res in zip(order, fresh, strict=True)}
+        first = set(order)
+        for i in todo:
+            results[i] = by_key[keys[i]]
+            if i not in first:                      # a duplicate of the batch: served by the first one
+                records.append(self._record(op, results[i], True, 0.0, keys[i], compute_s=0.0))
         self._log(records)
         return results
 
     def _log(self, records: list[CallRecord]) -> None:
-        self.log.record(records)
+        if records:
+            self.log.record(records)
         if self.meter is not None:
             self.meter.add(records)
 
-    def _store(self, keys: list[str], done: list[tuple[int, object]],
-               seconds: dict[int, float] | None = None) -> None:
+    def _store(self, op: str, done: list[tuple[str, object, float | None]]) -> None:
+        """Cache fresh results and log their calls in one transaction: a result in the cache always has its
+        row in the call log, however the process ends."""
+        if not done:
+            return
         now = time.time()
-        seconds = seconds or {}
-        self.db.executemany(
-            "INSERT OR REPLACE INTO cache (key, op, fingerprint, payload, created, seconds) VALUES (?,?,?,?,?,?)",
-            [(keys[i], op_of(res), self._fp_json, canonical_json(dataclasses.asdict(res)), now, seconds.get(i))
-             for i, res in done])
+        records = [self._record(op, res, False, seconds, key, compute_s=seconds) for key, res, seconds in done]
+        self.db.write([
+            ("INSERT OR REPLACE INTO cache (key, op, fingerprint, payload, created, seconds) VALUES (?,?,?,?,?,?)",
+             [(key, op_of(res), self._fp_json, canonical_json(dataclasses.asdict(res)), now, seconds)
+              for key, res, seconds in done]),
+            (CallLog.INSERT, self.log.rows(records))])
+        if self.meter is not None:
+            self.meter.add(records)
 
     def _record(self, op: str, result, hit: bool, latency: float | None, key: str,
                 error: str | None = None, compute_s: float | None = None) -> CallRecord:

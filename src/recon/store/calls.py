@@ -68,16 +68,20 @@ class Meter:
 
 
 class CallLog:
+    INSERT = ("INSERT INTO calls (ts, run, stage, op, backend, model, cache_hit, prompt_tokens,"
+              " completion_tokens, latency_s, error, key, compute_s) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
+
     def __init__(self, db: Database, *, run: str, stage: str):
         self.db, self.run, self.stage = db, run, stage
 
-    def record(self, records: list[CallRecord]) -> None:
+    def rows(self, records: list[CallRecord]) -> list[tuple]:
+        """The rows `INSERT` stores for `records` (to write them in a caller's transaction)."""
         now = time.time()
-        self.db.executemany(
-            "INSERT INTO calls (ts, run, stage, op, backend, model, cache_hit, prompt_tokens,"
-            " completion_tokens, latency_s, error, key, compute_s) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            [(now, self.run, self.stage, r.op, r.backend, r.model, int(r.cache_hit), r.prompt_tokens,
-              r.completion_tokens, r.latency_s, r.error, r.key, r.compute_s) for r in records])
+        return [(now, self.run, self.stage, r.op, r.backend, r.model, int(r.cache_hit), r.prompt_tokens,
+                 r.completion_tokens, r.latency_s, r.error, r.key, r.compute_s) for r in records]
+
+    def record(self, records: list[CallRecord]) -> None:
+        self.db.executemany(self.INSERT, self.rows(records))
 
 
 _COLUMNS = ("run, stage, ts, op, backend, model, cache_hit, prompt_tokens, completion_tokens, "
@@ -113,12 +117,17 @@ class RunCost:
     seconds: float              # compute time of the results (cache hits count what they originally cost)
 
 
-def run_cost(db: Database, run: str, stage: str | None = None, *, prefix: bool = False) -> RunCost:
-    """Totals of one run, optionally of one stage (or of every stage starting with `stage`)."""
+def _where(run: str, stage: str | None, prefix: bool) -> tuple[str, list]:
     where, params = "run = ?", [run]
     if stage is not None:
         where += " AND substr(stage, 1, ?) = ?" if prefix else " AND stage = ?"
         params += [len(stage), stage] if prefix else [stage]
+    return where, params
+
+
+def run_cost(db: Database, run: str, stage: str | None = None, *, prefix: bool = False) -> RunCost:
+    """Totals of one run, optionally of one stage (or of every stage starting with `stage`)."""
+    where, params = _where(run, stage, prefix)
     row = db.execute(
         "SELECT COUNT(*), COALESCE(SUM(cache_hit),0), COALESCE(SUM(1-cache_hit),0),"
         " COALESCE(SUM(error IS NOT NULL),0), COALESCE(SUM(prompt_tokens),0),"
@@ -128,3 +137,18 @@ def run_cost(db: Database, run: str, stage: str | None = None, *, prefix: bool =
     calls, hits, misses, errors, pt, ct, secs = row
     return RunCost(calls=calls, cache_hits=hits, backend_calls=misses - errors, errors=errors,
                    prompt_tokens=pt, completion_tokens=ct, seconds=secs)
+
+
+def call_errors(db: Database, run: str, stage: str | None = None, *, prefix: bool = False,
+                limit: int = 3) -> list[str]:
+    """The distinct errors of the calls that failed in one run (or stage), first seen first: why it is incomplete.
+
+    >>> db = Database(Path(getfixture("tmp_path")) / "e.sqlite3")
+    >>> CallLog(db, run="r", stage="s").record([CallRecord("generate", "b", "m", False, error="HTTP 503")] * 2)
+    >>> call_errors(db, "r", "s")
+    ['HTTP 503']
+    """
+    where, params = _where(run, stage, prefix)
+    rows = db.execute(f"SELECT error, MIN(id) FROM calls WHERE {where} AND error IS NOT NULL GROUP BY error "
+                      "ORDER BY MIN(id) LIMIT ?", (*params, limit)).fetchall()
+    return [error for error, _ in rows]

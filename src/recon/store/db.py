@@ -83,10 +83,15 @@ class Database:
             return self.conn.execute(sql, params)
 
     def executemany(self, sql: str, rows: list[tuple]) -> None:
+        self.write([(sql, rows)])
+
+    def write(self, statements: list[tuple[str, list[tuple]]]) -> None:
+        """Several `executemany` statements in one transaction: all of them are stored, or none."""
         with self.lock:
             self.conn.execute("BEGIN")
             try:
-                self.conn.executemany(sql, rows)
+                for sql, rows in statements:
+                    self.conn.executemany(sql, rows)
                 self.conn.execute("COMMIT")
             except BaseException:
                 self.conn.execute("ROLLBACK")
