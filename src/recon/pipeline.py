@@ -1,9 +1,11 @@
 """`recon run CONFIG`: the whole experiment — data → synthesize → (train) → predict → evaluate → report —
 with artifacts under runs/NAME/ and a record per stage under runs/NAME/stages/.
 
-A stage whose inputs (file contents and the config parts it reads) are unchanged since it last finished
-is skipped. Every LM call goes through the cache, so a broken run resumes where it stopped when run again
-(`--resume` says so explicitly), and a finished run re-run makes no backend calls at all.
+Before anything is written, the whole config is checked (`run_checks`). A stage whose inputs (file
+contents and the config parts it reads) are unchanged since it last finished *without a failed LM call*
+is skipped; a stage with transient failures is incomplete and runs again, its finished calls coming from
+the cache. So re-running is resuming: a broken run continues where it stopped, an incomplete one pays only
+for the calls that failed, and a finished run re-run makes no backend calls at all.
 
     >>> # see tests/integration/test_pipeline.py for complete runs on the fake backend
 """
@@ -20,13 +22,17 @@ from pathlib import Path
 
 import recon
 from recon.atomicio import write_json_atomic, write_jsonl_atomic
-from recon.backends.registry import build_backend
+from recon.backends.registry import build_backend, redact_secrets
 from recon.config import BackendConfig, ReconSelectConfig, RunConfig, SynthesisConfig
 from recon.data.corpus import load_examples
 from recon.data.splits import split_examples
+from recon.errors import BackendError
 from recon.hashing import content_hash
 from recon.jobs.common import git_sha
+from recon.jobs.failures import CallFailures
 from recon.prompts import prompt_versions
+from recon.run_checks import check_run, run_folder
+from recon.stage_records import finished_with, read_record, write_run_results
 from recon.store.cache import CachedBackend
 from recon.store.calls import new_run_id, run_cost
 from recon.store.db import Database
@@ -44,6 +50,12 @@ class PipelineResult:
     comparisons: list = field(default_factory=list)
     report: Path | None = None
     seconds: float = 0.0
+    stages: dict[str, CallFailures | None] = field(default_factory=dict)   # in order; None: skipped
+
+    @property
+    def incomplete(self) -> dict[str, CallFailures]:
+        """Stages with LM calls that failed transiently: the next run re-runs them."""
+        return {name: f for name, f in self.stages.items() if f is not None and not f.complete}
 
 
 def file_hash(path: Path) -> str:
@@ -76,29 +88,42 @@ class Pipeline:
                  progress: Progress | None = None, backend_factory=build_backend, embedder=None,
                  log: Callable[[str], None] = lambda msg: None):
         self.cfg, self.root, self.force = cfg, root, force
-        self.out = Path(cfg.out or f"runs/{cfg.name}")
+        self.out = run_folder(cfg)
         self.db = db or Database()
         self.progress = progress or _quiet
         self.backend_factory, self.embedder, self.log = backend_factory, embedder, log
         self.result = PipelineResult(out=self.out, run=new_run_id())
 
     # -- stage bookkeeping -------------------------------------------------------------------------------
-    def _stage(self, name: str, inputs: dict, outputs: list[Path], work: Callable[[], None]) -> None:
+    def _stage(self, name: str, inputs: dict, outputs: list[Path],
+               work: Callable[[], CallFailures | None]) -> None:
+        """Run `work` unless it finished before with these inputs; record whether it is complete now."""
         record = self.out / "stages" / f"{name.replace(':', '_')}.json"
-        inputs = {**inputs, "prompts": prompt_versions(), "recon": recon.__version__}
+        inputs = redact_secrets({**inputs, "prompts": prompt_versions(), "recon": recon.__version__})
         key = content_hash(inputs, tag="stage", length=16)
-        if not self.force and record.is_file() and all(p.exists() for p in outputs):
-            if json.loads(record.read_text(encoding="utf-8")).get("key") == key:
-                self.result.skipped.append(name)
-                self.log(f"{name}: unchanged, skipped")
-                return
+        last = read_record(record) if not self.force and all(p.exists() for p in outputs) else {}
+        if finished_with(last, key):
+            self.result.skipped.append(name)
+            self.result.stages[name] = None
+            self.log(f"{name}: unchanged, skipped")
+            return
+        if last.get("key") == key:
+            self.log(f"{name}: {last.get('failed_calls', 'some')} LM call(s) failed last time; running it again "
+                     "(finished calls come from the cache)")
         t0 = time.perf_counter()
-        work()
+        failures = work() or CallFailures()
         cost = run_cost(self.db, self.result.run, name, prefix=True)
         write_json_atomic(record, {"stage": name, "key": key, "inputs": inputs, "git_sha": git_sha(),
                                    "run": self.result.run, "seconds": round(time.perf_counter() - t0, 2),
-                                   "outputs": [str(p) for p in outputs], "cost_this_time": cost.__dict__})
+                                   "outputs": [str(p) for p in outputs], "cost_this_time": cost.__dict__,
+                                   **failures.to_json()})
         self.result.ran.append(name)
+        self.result.stages[name] = failures
+        if failures.all_failed:
+            raise BackendError(f"{name}: all {failures.calls} of its LM calls failed ({'; '.join(failures.errors)}); "
+                               "nothing was produced to build on: check the backend, then run again")
+        if not failures.complete:
+            self.log(f"{name}: incomplete, {failures.describe()}")
 
     def _backend(self, config: BackendConfig, stage: str) -> CachedBackend:
         return CachedBackend(self.backend_factory(config), self.db, run=self.result.run, stage=stage)
@@ -140,15 +165,14 @@ class Pipeline:
                                                synthesis=cfg.synthesis.model_copy(update={"method": "backward"}),
                                                reconstruction=rs.reconstruction, leakage=rs.leakage)
                     judge = models.judge if isinstance(models.judge, BackendConfig) else None
-                    run_recon_select(train, select, synthesizer=models.synthesizer,
-                                     reconstructor=models.reconstructor or models.synthesizer, judge=judge,
-                                     out=out, db=self.db, run=self.result.run, on_progress=advance,
-                                     embedder=self.embedder, backend_factory=self.backend_factory)
-                else:
-                    synth = SynthesisConfig.model_validate({**cfg.synthesis.model_dump(), "method": method})
-                    run_synthesis(train, models.synthesizer, synth,
-                                  out=out, db=self.db, run=self.result.run, on_progress=advance,
-                                  backend_factory=self.backend_factory)
+                    return run_recon_select(train, select, synthesizer=models.synthesizer,
+                                            reconstructor=models.reconstructor or models.synthesizer, judge=judge,
+                                            out=out, db=self.db, run=self.result.run, on_progress=advance,
+                                            embedder=self.embedder, backend_factory=self.backend_factory).failures
+                synth = SynthesisConfig.model_validate({**cfg.synthesis.model_dump(), "method": method})
+                summary, _ = run_synthesis(train, models.synthesizer, synth, out=out, db=self.db, run=self.result.run,
+                                           on_progress=advance, backend_factory=self.backend_factory)
+                return summary.failures
         inputs = {"train": file_hash(train_path), "method": method, "synthesis": cfg.synthesis.model_dump(),
                   "recon_select": cfg.recon_select.model_dump() if method.startswith("recon-select") else None,
                   "models": self.cfg.models.model_dump(), "seed": cfg.seed}
@@ -187,10 +211,10 @@ class Pipeline:
             train = load_examples([train_path])
             test = load_examples([test_path])
             with self.progress(f"predict {method}", len(test)) as advance:
-                run_predict(test, train=train, traces=trace_map, method=method, user_model=user_model,
+                return run_predict(test, train=train, traces=trace_map, method=method, user_model=user_model,
                             backend_config=backend_cfg, cfg=um, out=out, db=self.db, run=self.result.run,
                             on_progress=advance, embedder=self.embedder,
-                            backend_factory=self.backend_factory)
+                            backend_factory=self.backend_factory).failures
         self._stage(f"predict:{method}", inputs, [out], work)
         return out
 
@@ -221,9 +245,9 @@ class Pipeline:
                                       embedder=self.embedder, out=eval_dir, traces=traces, seed=self.cfg.seed,
                                       test_paths=[str(test_path)], on_progress=advance)
             _, page = write_report(result, test, preds, seed=self.cfg.seed)
-            (self.out / "results.json").write_bytes((eval_dir / "results.json").read_bytes())
             self.result.report = page
-        self._stage("evaluate", inputs, [self.out / "results.json", eval_dir / "report.html"], work)
+            return result.failures
+        self._stage("evaluate", inputs, [eval_dir / "results.json", eval_dir / "report.html"], work)
         self.result.report = eval_dir / "report.html"
 
     # -- all of it ----------------------------------------------------------------------------------------
@@ -232,12 +256,14 @@ class Pipeline:
 
     def run(self) -> PipelineResult:
         t0 = time.perf_counter()
+        check_run(self.cfg, self.root, backend_factory=self.backend_factory)     # before anything is written
         self.out.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(self.out / "config.json", self.cfg.model_dump())
+        write_json_atomic(self.out / "config.json", redact_secrets(self.cfg.model_dump()))
         train_path, test_path = self.data()
         traces = {m: self.synthesize(m, train_path) for m in self.cfg.methods}
         preds = {m: self.train_and_predict(m, traces[m], train_path, test_path) for m in self.cfg.predicted_methods}
         self.evaluate(preds, {m: p for m, p in traces.items() if p is not None and m in preds}, test_path)
+        write_run_results(self.out, self.out / "eval" / "results.json", self.result.incomplete)
         from recon.evaluation.winrate import Comparison
         results = json.loads((self.out / "results.json").read_text(encoding="utf-8"))
         self.result.comparisons = [Comparison(**{**c, "ci": tuple(c["ci"]) if c["ci"] else None})

@@ -114,7 +114,7 @@ def test_demo_yaml_is_the_demo_run(tmp_path):
 
 def run_cli(config: Path, home: Path, *, delay: float = 0.0, wait: bool = True):
     env = os.environ | {"RECON_HOME": str(home), "RECON_FAKE_DELAY": str(delay)}
-    cmd = [sys.executable, "-m", "recon.cli.main", "run", str(config), "--resume"]
+    cmd = [sys.executable, "-m", "recon.cli.main", "run", str(config)]          # re-running is resuming
     if wait:
         return subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
     return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -76,3 +76,22 @@ def redacted_spec(spec: str) -> str:
     if spec.startswith("openai:") and "@" in spec:
         return spec.split("@", 1)[0] + "@<url>"
     return spec
+
+
+def redact_secrets(value):
+    """A copy of a config (dicts, lists, strings) that is safe to write to any file: every backend spec without
+    its URL (`redacted_spec`), and the credentials of any other URL removed.
+
+    >>> redact_secrets({"models": {"spec": "openai:m@http://u:pw@h/v1"}, "root": "https://u:pw@h/data"})
+    {'models': {'spec': 'openai:m@<url>'}, 'root': 'https://<credentials>@h/data'}
+    """
+    if isinstance(value, dict):
+        return {k: redact_secrets(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact_secrets(v) for v in value]
+    if isinstance(value, str):
+        return _URL_CREDENTIALS.sub(r"\1<credentials>@", redacted_spec(value))
+    return value
+
+
+_URL_CREDENTIALS = re.compile(r"([a-zA-Z][\w+.-]*://)[^/@\s]+@")

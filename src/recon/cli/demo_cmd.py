@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     from recon.bench.recovery import recovery_table
     from recon.cli.bench_cmd import ensure_corpus, recovery_rows_table
-    from recon.cli.run_cmd import print_winrates
+    from recon.cli.run_cmd import print_stages, print_winrates
     from recon.data.corpus import load_examples
     from recon.jobs.common import read_traces
     from recon.pipeline import run_pipeline
@@ -45,7 +45,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if message:
         console.print(message)
     cfg = demo_config(args.model, args.out)
-    result = run_pipeline(cfg, args.data, progress=progress_bar, log=lambda msg: err_console.print(msg))
+    result = run_pipeline(cfg, args.data, progress=progress_bar,
+                          log=lambda msg: err_console.print(msg, markup=False))
     print_winrates(result.comparisons)
     import json
     methods = json.loads((result.out / "results.json").read_text(encoding="utf-8"))["methods"]
@@ -58,6 +59,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     traces = {m: {r.id: r.reasoning for r in read_traces(result.out / "traces" / f"{m}.jsonl")}
               for m in cfg.methods if m != "none"}
     recovery_rows_table(recovery_table(traces, train))
+    code = print_stages(result)
     console.print(f"{result.seconds:.0f} s; ran {len(result.ran)} stage(s), reused {len(result.skipped)}. "
                   f"report → {result.report}")
-    return 0
+    return code

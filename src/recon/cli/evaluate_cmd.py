@@ -7,6 +7,7 @@ import itertools
 from pathlib import Path
 
 from recon.backends.registry import SPEC_HELP, build_backend
+from recon.cli.exit_codes import finished
 from recon.cli.output import console, print_table, progress_bar
 from recon.cli.run_cmd import print_winrates
 from recon.config import BackendConfig, PairJudgeConfig, validated
@@ -81,7 +82,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     md, page = write_report(result, test, preds, seed=args.seed)
     print_winrates(result.comparisons)
     console.print(f"results → {args.out / 'results.json'}; report → {page} and {md}")
-    return 0
+    return finished(result.failures, "judging")
 
 
 def cmd_human_export(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 
 from recon.errors import BackendError, ConfigError, DataError, OutputError, ReconError
+from recon.jobs.failures import CallFailures
 
 DONE = 0            # every pair has an outcome (an unparsable or empty answer is an outcome, counted)
 FAILED_CALLS = 1    # finished and written, but some LM calls failed transiently: a re-run retries only them
@@ -27,6 +28,16 @@ EPILOG = """exit codes (every command):
   130  interrupted: finished LM work stays in the cache; run the same command again to resume"""
 
 CACHE_NOTE = "LM results finished so far are in the cache, so re-running the command takes them from there"
+
+
+def finished(failures: CallFailures, what: str) -> int:
+    """The exit code of a command that wrote its outputs: FAILED_CALLS, saying why on stderr, while LM calls
+    failed transiently; else DONE."""
+    if failures.complete:
+        return DONE
+    from recon.cli.output import err_console
+    err_console.print(f"{what}: {failures.describe()}", markup=False)
+    return FAILED_CALLS
 
 
 def exit_code(exc: BaseException) -> int:

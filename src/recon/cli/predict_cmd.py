@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from recon.cli.exit_codes import finished
 from recon.cli.output import console, err_console, print_table, progress_bar
 from recon.cli.synthesize_cmd import add_backend_args, backend_config_from_args
 from recon.config import SFTTrainConfig, UserModelConfig, validated
@@ -102,8 +103,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
         err_console.print(f"{summary.short_of_demos} predictions saw fewer than {cfg.k} demonstrations (the individual "
                           "has too few training pairs with a trace of this method)")
     if summary.predicted < summary.pairs:
-        err_console.print(f"{summary.pairs - summary.predicted} predictions have no usable action (field 'error')")
-    return 0
+        err_console.print(f"{summary.pairs - summary.predicted} predictions have no usable action (field 'error'; "
+                          "'transient': true marks those a re-run retries)")
+    return finished(summary.failures, "prediction")
 
 
 def cmd_train_sft(args: argparse.Namespace) -> int:

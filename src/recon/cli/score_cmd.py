@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from recon.cli.exit_codes import finished
 from recon.cli.inputs import add_data_args, examples_from_args
 from recon.cli.output import console, progress_bar
 from recon.cli.synthesize_cmd import (
@@ -49,4 +50,4 @@ def cmd_score(args: argparse.Namespace) -> int:
                               embedder=embedder)
     print_summaries("scoring", [summary])
     console.print(f"wrote {summary.pairs} scored records → {out} (run {summary.run})")
-    return 0
+    return finished(summary.failures, "scoring")

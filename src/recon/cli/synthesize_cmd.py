@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from recon.backends.registry import SPEC_HELP
+from recon.cli.exit_codes import finished
 from recon.cli.inputs import add_data_args, examples_from_args
 from recon.cli.output import console, err_console, print_table, progress_bar
 from recon.config import (
@@ -117,11 +118,9 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
                                               on_progress=advance, inputs=inputs, label=label)
     print_summaries("synthesis", [summary])
     console.print(f"wrote {summary.written} traces → {summary.out} (run {summary.run})")
-    for failure in failures[:10]:
-        err_console.print(f"failed {failure.id}: {failure.error}")
+    for failure in [f for f in failures if f.transient][:10]:
+        err_console.print(f"failed {failure.id}: {failure.error}", markup=False)
     if summary.invalid:
         err_console.print(f"{summary.invalid} of {summary.pairs} pairs have no usable trace (why: the 'invalid' field "
-                          "of the output, or the errors above); re-running the same command retries only LM calls "
-                          "that failed")
-        return 1
-    return 0
+                          "of the output; 'transient': true marks those a re-run retries)")
+    return finished(summary.failures, "synthesis")

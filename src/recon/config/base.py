@@ -1,5 +1,5 @@
-"""What every config shares: strict models (unknown fields are errors, values frozen) and one way to turn
-pydantic's errors into a ConfigError that names each bad field.
+"""What every config shares: strict models (unknown fields are errors, values frozen, no value coerced to
+another type) and one way to turn pydantic's errors into a ConfigError that names each bad field.
 
     >>> from recon.config import SynthesisConfig
     >>> validated(SynthesisConfig, method="backward", temperature=None).temperature   # None = not given
@@ -8,9 +8,22 @@ pydantic's errors into a ConfigError that names each bad field.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from recon.errors import ConfigError
+
+
+def _not_a_boolean(value):
+    if isinstance(value, bool):
+        raise ValueError("expected a number, got a boolean")
+    return value
+
+
+# Field types are strict one by one (StrictInt, StrictBool: `n: true` is not 1), never by pydantic's global
+# strict mode. A float stays lax about strings, because YAML reads `1e-5` (no dot) as the string "1e-5".
+Number = Annotated[float, BeforeValidator(_not_a_boolean)]
 
 
 class Strict(BaseModel):

@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, StrictInt, ValidationError, field_validator, model_validator
 
-from recon.config.base import Strict
+from recon.config.base import Number, Strict
 from recon.config.stages import (
     BackendConfig,
     LeakageConfig,
@@ -29,9 +29,9 @@ SYNTHESIS_METHODS = ("none", "forward", "backward", "recon-select")
 
 
 class SplitConfig(Strict):
-    test_fraction: float = Field(0.3, gt=0.0, lt=1.0)
+    test_fraction: Number = Field(0.3, gt=0.0, lt=1.0)
     by: str = "conversation_id"
-    seed: int = 0
+    seed: StrictInt = 0
 
 
 class DataConfig(Strict):
@@ -39,8 +39,8 @@ class DataConfig(Strict):
     train: list[str] = Field(min_length=1)
     test: list[str] | None = None
     split: SplitConfig | None = None
-    limit_train_per_individual: int | None = Field(None, ge=1)
-    limit_test_per_individual: int | None = Field(None, ge=1)
+    limit_train_per_individual: StrictInt | None = Field(None, ge=1)
+    limit_test_per_individual: StrictInt | None = Field(None, ge=1)
 
     @model_validator(mode="after")
     def _test_or_split(self):
@@ -77,10 +77,10 @@ class RunUserModelConfig(UserModelConfig):
 
 
 class ReconSelectRunConfig(Strict):
-    n: int = Field(4, ge=1, le=26)
+    n: StrictInt = Field(4, ge=1, le=26)
     scorer: Literal["likelihood", "judge", "embedding"] = "likelihood"
-    temperature: float = Field(0.8, gt=0.0, le=2.0)
-    top_p: float = Field(0.95, gt=0.0, le=1.0)
+    temperature: Number = Field(0.8, gt=0.0, le=2.0)
+    top_p: Number = Field(0.95, gt=0.0, le=1.0)
     leakage: LeakageConfig = LeakageConfig()
     reconstruction: ReconstructionConfig = ReconstructionConfig()
 
@@ -97,7 +97,18 @@ class RunConfig(Strict):
     predict: list[str] | None = None           # methods that get user models and judged comparisons (default: all)
     compare: list[list[str]] = Field(default_factory=list)
     out: str | None = None                     # default: runs/NAME
-    seed: int = 0
+    seed: StrictInt = 0
+
+    @field_validator("synthesis", mode="before")
+    @classmethod
+    def _synthesis_without_method(cls, value):
+        """Each entry of `methods` chooses forward or backward; the section holds everything else."""
+        if isinstance(value, dict):
+            if "method" in value:
+                raise ValueError("synthesis.method is chosen by each entry of methods (forward, backward): "
+                                 "remove it from the synthesis section")
+            return {**value, "method": "backward"}
+        return value
 
     @field_validator("methods")
     @classmethod

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, StrictInt, model_validator
 
-from recon.config.base import Strict
+from recon.config.base import Number, Strict
 
 
 class BackendConfig(Strict):
@@ -19,56 +19,56 @@ class BackendConfig(Strict):
 
     spec: str = "embedded"
     api_key_env: str | None = "OPENAI_API_KEY"     # the *name* of the variable, never the key
-    concurrency: int = Field(8, ge=1, le=256)
-    timeout_s: float = Field(120.0, gt=0)
-    max_retries: int = Field(4, ge=0, le=20)
+    concurrency: StrictInt = Field(8, ge=1, le=256)
+    timeout_s: Number = Field(120.0, gt=0)
+    max_retries: StrictInt = Field(4, ge=0, le=20)
     chat_template: str | None = None                 # openai logprob: 'chatml' or a Jinja file
-    n_ctx: int | None = Field(None, ge=256)          # local backends' context window
+    n_ctx: StrictInt | None = Field(None, ge=256)          # local backends' context window
 
 
 class SynthesisConfig(Strict):
     """Single-trace synthesis (`forward`, `backward`)."""
 
     method: Literal["forward", "backward"]
-    temperature: float = Field(0.7, ge=0.0, le=2.0)
-    top_p: float = Field(0.95, gt=0.0, le=1.0)
-    max_tokens: int = Field(128, ge=8, le=4096)
-    seed: int = 0
+    temperature: Number = Field(0.7, ge=0.0, le=2.0)
+    top_p: Number = Field(0.95, gt=0.0, le=1.0)
+    max_tokens: StrictInt = Field(128, ge=8, le=4096)
+    seed: StrictInt = 0
     # prompt budget: sized for the embedded 135M model (shorter prompts gave it more coherent traces)
-    max_context_turns: int = Field(4, ge=1, le=64)
-    max_turn_chars: int = Field(400, ge=50)
-    max_action_chars: int = Field(600, ge=50)
+    max_context_turns: StrictInt = Field(4, ge=1, le=64)
+    max_turn_chars: StrictInt = Field(400, ge=50)
+    max_action_chars: StrictInt = Field(600, ge=50)
 
 
 class LeakageConfig(Strict):
     """When a trace counts as quoting the action, and what selection does about it."""
 
-    max_shared_run: int = Field(7, ge=1)             # a run of more shared words than this leaks
-    max_ngram_fraction: float = Field(0.3, ge=0.0, le=1.0)   # of the action's 4-grams
-    max_coverage: float = Field(0.5, ge=0.0, le=1.0)         # of the action's words inside shared 4-grams
+    max_shared_run: StrictInt = Field(7, ge=1)             # a run of more shared words than this leaks
+    max_ngram_fraction: Number = Field(0.3, ge=0.0, le=1.0)   # of the action's 4-grams
+    max_coverage: Number = Field(0.5, ge=0.0, le=1.0)         # of the action's words inside shared 4-grams
     policy: Literal["reject", "penalize"] = "reject"
-    penalty: float = Field(1.0, ge=0.0)              # λ in score − λ·overlap (policy "penalize")
+    penalty: Number = Field(1.0, ge=0.0)              # λ in score − λ·overlap (policy "penalize")
 
 
 class ReconstructionConfig(Strict):
     """How the reconstruction model sees a pair: the context and a trace, never the action."""
 
-    max_context_turns: int = Field(6, ge=1, le=64)
-    max_turn_chars: int = Field(600, ge=50)
-    max_action_chars: int = Field(1500, ge=50)       # the action scored by `likelihood` is clipped to this
-    max_tokens: int = Field(96, ge=8, le=2048)       # reconstruction length (judge, embedding)
-    judge_retries: int = Field(2, ge=0, le=10)       # extra judge attempts when its output does not parse
-    judge_max_tokens: int = Field(64, ge=8, le=1024)
+    max_context_turns: StrictInt = Field(6, ge=1, le=64)
+    max_turn_chars: StrictInt = Field(600, ge=50)
+    max_action_chars: StrictInt = Field(1500, ge=50)       # the action scored by `likelihood` is clipped to this
+    max_tokens: StrictInt = Field(96, ge=8, le=2048)       # reconstruction length (judge, embedding)
+    judge_retries: StrictInt = Field(2, ge=0, le=10)       # extra judge attempts when its output does not parse
+    judge_max_tokens: StrictInt = Field(64, ge=8, le=1024)
 
 
 class ReconSelectConfig(Strict):
     """Recon-Select: N backward candidates, scored by reconstruction, the best non-leaking one kept."""
 
-    n: int = Field(4, ge=1, le=64)
+    n: StrictInt = Field(4, ge=1, le=64)
     scorer: Literal["likelihood", "judge", "embedding"] = "likelihood"
-    temperature: float = Field(0.8, gt=0.0, le=2.0)
-    top_p: float = Field(0.95, gt=0.0, le=1.0)
-    seed: int = 0
+    temperature: Number = Field(0.8, gt=0.0, le=2.0)
+    top_p: Number = Field(0.95, gt=0.0, le=1.0)
+    seed: StrictInt = 0
     synthesis: SynthesisConfig = SynthesisConfig(method="backward")
     reconstruction: ReconstructionConfig = ReconstructionConfig()
     leakage: LeakageConfig = LeakageConfig()
@@ -83,18 +83,18 @@ class ReconSelectConfig(Strict):
 class UserModelConfig(Strict):
     """An in-context (ICL) user model: k demonstrations from the individual's training pairs."""
 
-    k: int = Field(3, ge=0, le=32)
+    k: StrictInt = Field(3, ge=0, le=32)
     draw: Literal["random", "nearest"] = "random"    # nearest: by MiniLM similarity of the contexts
-    seed: int = 0
-    temperature: float = Field(0.0, ge=0.0, le=2.0)
-    max_tokens: int = Field(320, ge=8, le=4096)        # room for both bounded JSON fields below
-    max_reasoning_chars: int = Field(400, ge=20)       # bounds of the JSON answer (enforced by a schema)
-    max_reply_chars: int = Field(600, ge=20)
-    demo_context_turns: int = Field(2, ge=1, le=16)
-    demo_turn_chars: int = Field(300, ge=50)
-    demo_text_chars: int = Field(400, ge=50)          # reasoning and action of a demonstration
-    context_turns: int = Field(4, ge=1, le=64)
-    turn_chars: int = Field(400, ge=50)
+    seed: StrictInt = 0
+    temperature: Number = Field(0.0, ge=0.0, le=2.0)
+    max_tokens: StrictInt = Field(320, ge=8, le=4096)        # room for both bounded JSON fields below
+    max_reasoning_chars: StrictInt = Field(400, ge=20)       # bounds of the JSON answer (enforced by a schema)
+    max_reply_chars: StrictInt = Field(600, ge=20)
+    demo_context_turns: StrictInt = Field(2, ge=1, le=16)
+    demo_turn_chars: StrictInt = Field(300, ge=50)
+    demo_text_chars: StrictInt = Field(400, ge=50)          # reasoning and action of a demonstration
+    context_turns: StrictInt = Field(4, ge=1, le=64)
+    turn_chars: StrictInt = Field(400, ge=50)
 
 
 class PairJudgeConfig(Strict):
@@ -102,10 +102,10 @@ class PairJudgeConfig(Strict):
     prompt file `prompts/judge_pairwise.txt`)."""
 
     kind: Literal["embedding", "lm"] = "embedding"
-    margin: float = Field(0.02, ge=0.0, le=1.0)      # embedding: |cos_a − cos_b| below this is a tie
-    both_orders: bool = False                        # lm: judge A/B and B/A and average
-    retries: int = Field(2, ge=0, le=10)             # lm: extra attempts when the answer does not parse
-    max_tokens: int = Field(24, ge=4, le=512)
-    max_context_turns: int = Field(4, ge=1, le=64)
-    max_turn_chars: int = Field(400, ge=50)
-    max_text_chars: int = Field(800, ge=50)
+    margin: Number = Field(0.02, ge=0.0, le=1.0)      # embedding: |cos_a − cos_b| below this is a tie
+    both_orders: StrictBool = False                        # lm: judge A/B and B/A and average
+    retries: StrictInt = Field(2, ge=0, le=10)             # lm: extra attempts when the answer does not parse
+    max_tokens: StrictInt = Field(24, ge=4, le=512)
+    max_context_turns: StrictInt = Field(4, ge=1, le=64)
+    max_turn_chars: StrictInt = Field(400, ge=50)
+    max_text_chars: StrictInt = Field(800, ge=50)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, StrictInt, model_validator
 
-from recon.config.base import Strict
+from recon.config.base import Number, Strict
 from recon.config.stages import BackendConfig, LeakageConfig, ReconstructionConfig, SynthesisConfig, UserModelConfig
 
 
@@ -18,15 +18,15 @@ class SFTTrainConfig(Strict):
     """`recon train sft`: TRL SFTTrainer on context → `<reasoning>…</reasoning>` action, loss on the completion."""
 
     base: str = "embedded"                 # `embedded` (the GGUF dequantised), a .gguf file, or an HF model dir
-    lora: bool = True
-    lora_r: int = Field(8, ge=1, le=256)
-    lora_alpha: int = Field(16, ge=1)
-    max_steps: int = Field(30, ge=1)
-    batch_size: int = Field(4, ge=1)
-    grad_accum: int = Field(1, ge=1)
-    learning_rate: float = Field(2e-4, gt=0)
-    max_length: int = Field(1024, ge=64)
-    seed: int = 0
+    lora: StrictBool = True
+    lora_r: StrictInt = Field(8, ge=1, le=256)
+    lora_alpha: StrictInt = Field(16, ge=1)
+    max_steps: StrictInt = Field(30, ge=1)
+    batch_size: StrictInt = Field(4, ge=1)
+    grad_accum: StrictInt = Field(1, ge=1)
+    learning_rate: Number = Field(2e-4, gt=0)
+    max_length: StrictInt = Field(1024, ge=64)
+    seed: StrictInt = 0
     dtype: Literal["float32", "bfloat16", "float16"] = "float32"
 
 
@@ -41,21 +41,21 @@ class GRPOTrainConfig(Strict):
     reconstructor: BackendConfig = BackendConfig(spec="embedded")   # frozen, separate from the policy
     scorer: Literal["likelihood", "judge", "embedding"] = "likelihood"
     judge: BackendConfig | None = None        # recon: judge scorer's judge; e2e: a listwise judge instead of cosine
-    num_generations: int = Field(4, ge=2, le=64)
-    per_device_batch_size: int = Field(4, ge=1)
-    gradient_accumulation_steps: int = Field(1, ge=1)
-    num_processes: int = Field(1, ge=1)       # GPUs under `accelerate launch`
-    max_steps: int = Field(20, ge=1)
-    learning_rate: float = Field(1e-5, gt=0)
-    lora: bool = True
-    lora_r: int = Field(16, ge=1)
-    beta: float = Field(0.0, ge=0)            # KL weight (TRL's default 0)
-    temperature: float = Field(1.0, gt=0)
-    max_completion_length: int = Field(96, ge=8)
-    save_steps: int = Field(10, ge=1)
-    seed: int = 0
-    gradient_checkpointing: bool | None = None   # None: on with a GPU (memory), off on CPU (speed)
-    use_vllm: bool = False
+    num_generations: StrictInt = Field(4, ge=2, le=64)
+    per_device_batch_size: StrictInt = Field(4, ge=1)
+    gradient_accumulation_steps: StrictInt = Field(1, ge=1)
+    num_processes: StrictInt = Field(1, ge=1)       # GPUs under `accelerate launch`
+    max_steps: StrictInt = Field(20, ge=1)
+    learning_rate: Number = Field(1e-5, gt=0)
+    lora: StrictBool = True
+    lora_r: StrictInt = Field(16, ge=1)
+    beta: Number = Field(0.0, ge=0)            # KL weight (TRL's default 0)
+    temperature: Number = Field(1.0, gt=0)
+    max_completion_length: StrictInt = Field(96, ge=8)
+    save_steps: StrictInt = Field(10, ge=1)
+    seed: StrictInt = 0
+    gradient_checkpointing: StrictBool | None = None   # None: on with a GPU (memory), off on CPU (speed)
+    use_vllm: StrictBool = False
     vllm_mode: Literal["server", "colocate"] = "colocate"
     leakage: LeakageConfig = LeakageConfig()
     reconstruction: ReconstructionConfig = ReconstructionConfig()

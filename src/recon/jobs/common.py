@@ -8,8 +8,8 @@ manifest), the manifest itself, reading trace files, and opening cached backends
     (2.0, 25.0, 0.5)
     >>> m = build_manifest("synthesize", {"method": "backward"}, fingerprints=[{"kind": "fake"}],
     ...                    counts={"written": 3})
-    >>> sorted(m)[:3], len(m["config_hash"])
-    (['config', 'config_hash', 'cost'], 16)
+    >>> sorted(m)[:4], len(m["config_hash"]), m["complete"]
+    (['complete', 'config', 'config_hash', 'cost'], 16, True)
     >>> p = Path(getfixture("tmp_path")) / "t.jsonl"
     >>> _ = p.write_text('{"id": "a", "method": "backward", "reasoning": "She wants to explain."}\\n')
     >>> [(r.id, r.method) for r in read_traces(p)]
@@ -33,6 +33,7 @@ from recon.config import BackendConfig
 from recon.data.corpus import iter_json_lines
 from recon.errors import DataError
 from recon.hashing import content_hash
+from recon.jobs.failures import CallFailures
 from recon.paths import manifest_path
 from recon.store.cache import CachedBackend
 from recon.store.calls import RunCost
@@ -52,6 +53,7 @@ class JobSummary:
     cost: RunCost
     out: Path | None = None
     run: str = ""
+    failures: CallFailures = CallFailures()      # transient: a re-run retries them
 
     def figures(self) -> dict[str, float | int | str | None]:
         n = max(1, self.pairs)
@@ -68,13 +70,14 @@ class JobSummary:
 
 
 TABLE_COLUMNS = ["method", "scorer", "pairs", "written", "invalid %", "leaking %", "calls/pair", "tokens/pair",
-                 "s/pair", "cache hits %"]
+                 "s/pair", "cache hits %", "failed calls"]
 
 
 def table_row(s: JobSummary) -> list:
     f = s.figures()
     return [s.method, s.scorer or "-", s.pairs, s.written, f["invalid_pct"], f["leaking_pct"], f["calls_per_pair"],
-            f["tokens_per_pair"], f["seconds_per_pair"], round(100 * float(f["cache_hit_rate"]), 1)]
+            f["tokens_per_pair"], f["seconds_per_pair"], round(100 * float(f["cache_hit_rate"]), 1),
+            s.failures.failed]
 
 
 def git_sha() -> str | None:
@@ -89,8 +92,10 @@ def git_sha() -> str | None:
 
 def build_manifest(stage: str, config: dict[str, Any], *, fingerprints: list[dict[str, Any]],
                    counts: dict[str, int], cost: dict[str, Any] | None = None,
-                   inputs: list[str] | None = None) -> dict[str, Any]:
+                   inputs: list[str] | None = None, failures: CallFailures | None = None) -> dict[str, Any]:
+    """What produced an output; `complete` is false while transient failures wait for a re-run."""
     return {
+        **(failures or CallFailures()).to_json(),
         "stage": stage,
         "config": config,
         "config_hash": content_hash(config, tag="config", length=16),
@@ -113,7 +118,8 @@ def write_manifest(summary: JobSummary, stage: str, config: dict, fingerprints: 
         counts={"pairs": summary.pairs, "written": summary.written, "invalid": summary.invalid,
                 "leaking": summary.leaking},
         cost={**dataclasses.asdict(summary.cost), **{k: v for k, v in figures.items()
-                                                     if k not in ("method", "scorer", "pairs", "written")}}))
+                                                     if k not in ("method", "scorer", "pairs", "written")}},
+        failures=summary.failures))
 
 
 def backend_json(cfg: BackendConfig) -> dict:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from recon.atomicio import write_json_atomic, write_jsonl_atomic
@@ -18,6 +18,7 @@ from recon.errors import ConfigError, DataError
 from recon.evaluation.judge import EmbeddingPairJudge, LMPairJudge, verdict_of
 from recon.evaluation.metrics import reference_metrics
 from recon.evaluation.winrate import Comparison, JudgedPair, summarize
+from recon.jobs.failures import CallFailures, backend_failures
 from recon.paths import manifest_path
 from recon.types import Example
 
@@ -30,6 +31,7 @@ class EvaluationResult:
     methods: dict[str, dict]
     judgments: list[dict]
     out: Path
+    failures: CallFailures = field(default_factory=CallFailures)     # judge calls that failed transiently
 
 
 def read_predictions(path: str | Path) -> dict[str, dict]:
@@ -44,6 +46,19 @@ def read_predictions(path: str | Path) -> dict[str, dict]:
             raise DataError(f"duplicate id {rec['id']!r}", path=path, line=line)
         out[rec["id"]] = rec
     return out
+
+
+def without_action(a: str, b: str, pa: dict | None, pb: dict | None) -> tuple[float | None, dict]:
+    """(p_a, detail) of a pair where a prediction has no action. A user model that wrote none is a
+    deterministic outcome: a loss (both: a tie). A missing prediction or one whose LM call failed
+    (`transient`) is invalid: not judged, and re-running the prediction fills it."""
+    for name, rec in ((a, pa), (b, pb)):
+        if rec is None or rec.get("transient"):
+            why = "its LM call failed" if rec is not None else "none in the file"
+            return None, {"error": f"no prediction from {name} ({why})"}
+    none_a, none_b = pa.get("action") is None, pb.get("action") is None
+    p = 0.5 if none_a and none_b else 0.0 if none_a else 1.0
+    return p, {"no_action": [name for name, none in ((a, none_a), (b, none_b)) if none]}
 
 
 def trace_figures(path: str | Path) -> dict:
@@ -107,7 +122,7 @@ def run_evaluate(test: Sequence[Example], predictions: dict[str, str | Path], *,
             act_a = pa.get("action") if pa else None
             act_b = pb.get("action") if pb else None
             if act_a is None or act_b is None:
-                p, detail = None, {"error": f"no usable prediction from {a if act_a is None else b}"}
+                p, detail = without_action(a, b, pa, pb)
             else:
                 j = judge.judge(ex, act_a, act_b)
                 p, detail = j.p_a, j.detail
@@ -119,6 +134,7 @@ def run_evaluate(test: Sequence[Example], predictions: dict[str, str | Path], *,
         if on_progress is not None:
             on_progress(1)
     comparisons = summarize(judged, seed=seed)
+    failures = backend_failures(judge_backend) if judge_cfg.kind == "lm" else CallFailures()
     methods = {}
     for name, records in preds.items():
         pairs = [(records[e.id]["action"], e.action) for e in test if e.id in records and records[e.id]["action"]]
@@ -137,8 +153,9 @@ def run_evaluate(test: Sequence[Example], predictions: dict[str, str | Path], *,
                   judge_cfg.kind == "lm" else getattr(embedder, "fingerprint", None)},
         "test_pairs": len(test), "test": [str(Path(p).resolve()) for p in test_paths],
         "predictions": {k: str(Path(v).resolve()) for k, v in predictions.items()},
-        "warnings": [f"{c.a} vs {c.b} ({c.scope}): {c.warning}" for c in comparisons if c.warning]})
-    return EvaluationResult(comparisons, methods, judgments, out)
+        "warnings": [f"{c.a} vs {c.b} ({c.scope}): {c.warning}" for c in comparisons if c.warning]
+        + ([f"judge: {failures.describe()}"] if not failures.complete else [])})
+    return EvaluationResult(comparisons, methods, judgments, out, failures)
 
 
 def load_results(folder: str | Path) -> dict:

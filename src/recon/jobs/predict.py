@@ -27,6 +27,7 @@ from recon.backends.registry import build_backend
 from recon.config import BackendConfig, UserModelConfig
 from recon.errors import ConfigError
 from recon.jobs.common import BackendFactory, backend_json, build_manifest
+from recon.jobs.failures import CallFailures, call_failures
 from recon.method.usermodel import DemonstrationPool, ICLUserModel
 from recon.paths import manifest_path
 from recon.store.cache import CachedBackend
@@ -46,6 +47,7 @@ class PredictSummary:
     cost: RunCost
     out: Path
     run: str
+    failures: CallFailures = CallFailures()      # transient: a re-run retries them
 
 
 def build_user_model(user_model: str, *, method: str, train: Sequence[Example], traces: dict[str, str] | None,
@@ -74,6 +76,9 @@ def run_predict(test: Sequence[Example], *, train: Sequence[Example], traces: di
     if leaked:
         raise ConfigError(f"{len(leaked)} conversation(s) are in both --train and --test (e.g. {sorted(leaked)[0]!r});"
                           " split by conversation (recon data split)")
+    if user_model == "icl" and traces is not None and not traces:
+        raise ConfigError(f"the {method} traces hold no usable trace (every record has reasoning null; see its "
+                          "'invalid' field): the user model would see no demonstrations")
     if user_model == "icl" and traces is not None and not set(traces) & {e.id for e in train}:
         raise ConfigError(f"none of the {method} traces belongs to a training pair (do the trace ids match "
                           "--train?): the user model would see no demonstrations")
@@ -98,11 +103,11 @@ def run_predict(test: Sequence[Example], *, train: Sequence[Example], traces: di
                              short_of_demos=(sum(len(p.demos) < cfg.k for p in predictions)
                                              if user_model == "icl" else 0),
                              cost=run_cost(db, run, stage),
-                             out=out, run=run)
+                             out=out, run=run, failures=call_failures(db, run, stage))
     write_json_atomic(manifest_path(out), build_manifest(
         stage, {"user_model": user_model, "method": method, "config": cfg.model_dump(),
                 "backend": backend_json(backend_config)},
         fingerprints=[backend.fingerprint.to_json()], inputs=inputs,
         counts={"pairs": summary.pairs, "predicted": summary.predicted, "well_formed": summary.well_formed},
-        cost=dataclasses.asdict(summary.cost)))
+        cost=dataclasses.asdict(summary.cost), failures=summary.failures))
     return summary

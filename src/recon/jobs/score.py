@@ -21,6 +21,7 @@ from recon.backends.registry import build_backend
 from recon.config import BackendConfig, LeakageConfig, ReconstructionConfig
 from recon.errors import DataError
 from recon.jobs.common import BackendFactory, JobSummary, TraceRecord, backend_json, read_traces, write_manifest
+from recon.jobs.failures import call_failures
 from recon.method.leakage import measure_leakage
 from recon.method.scoring import build_scorer
 from recon.store.cache import CachedBackend
@@ -83,7 +84,8 @@ def run_scoring(traces: str | Path | list[TraceRecord], examples: Sequence[Examp
                          written=sum(r["score"] is not None for r in records),
                          invalid=sum(r["score"] is None for r in records),
                          leaking=sum(bool(r["leakage"] and r["leakage"]["leaking"]) for r in records),
-                         cost=run_cost(db, run, stage + ":", prefix=True), out=out, run=run)
+                         cost=run_cost(db, run, stage + ":", prefix=True), out=out, run=run,
+                         failures=call_failures(db, run, stage + ":", prefix=True))
     write_manifest(summary, stage, {"score": {"scorer": scorer_name, "reconstruction": cfg.model_dump()},
                       "reconstructor": backend_json(reconstructor),
                       "judge": backend_json(judge) if (judge and scorer_name == "judge") else None},

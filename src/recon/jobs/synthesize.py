@@ -1,9 +1,11 @@
 """Synthesis jobs: examples → cached backends → traces JSONL (atomic) + manifest + a JobSummary.
 
 `run_synthesis` writes one record per pair (forward, backward; a pair whose generation failed keeps its
-place with `"reasoning": null` and the reason in `"invalid"`); `run_recon_select` writes the kept trace of
-N scored candidates (recon-select). Re-running a job after an interruption resumes: finished LM calls
-come from the cache and nothing is paid twice; the output file only appears, whole, at the end.
+place with `"reasoning": null`, the reason in `"invalid"`, and `"transient": true` when its call failed, so
+that a re-run retries it); `run_recon_select` writes the kept trace of N scored candidates (recon-select).
+Re-running a job after an interruption resumes: finished LM calls come from the cache and nothing is paid
+twice; the output file only appears, whole, at the end. A job's summary and manifest say whether it is
+complete (no failed call) and how many calls failed.
 
     >>> from recon.types import Example, Turn
     >>> ex = Example(id="1", domain="d", individual="Ann", conversation_id="c", turn_index=1,
@@ -25,6 +27,7 @@ from recon.atomicio import check_output_path, write_jsonl_atomic
 from recon.backends.registry import build_backend
 from recon.config import BackendConfig, ReconSelectConfig, SynthesisConfig
 from recon.jobs.common import BackendFactory, JobSummary, backend_json, write_manifest
+from recon.jobs.failures import call_failures
 from recon.method.scoring import build_scorer
 from recon.method.selection import Selection, select_pair
 from recon.method.synthesis import Failure, synthesize
@@ -49,15 +52,17 @@ def run_synthesis(examples: Sequence[Example], backend_config: BackendConfig, cf
         result = synthesize(examples, backend, cfg, on_progress=on_progress)
     finally:
         backend.close()
-    failed = {f.id: f.error for f in result.failures}
+    failed = {f.id: f for f in result.failures}
     traces = {t.id: dataclasses.replace(t, method=label) for t in result.traces}
     write_jsonl_atomic(out, (traces[ex.id].to_json() if ex.id in traces else
-                             {"id": ex.id, "method": label, "reasoning": None, "invalid": failed[ex.id]}
+                             {"id": ex.id, "method": label, "reasoning": None, "invalid": failed[ex.id].error,
+                              "transient": failed[ex.id].transient}
                              for ex in examples))
     written = len(result.traces)
     summary = JobSummary(label, None, pairs=len(examples), written=written, invalid=len(result.failures),
                          leaking=sum(bool(t.leakage.get("leaking")) for t in result.traces),
-                         cost=run_cost(db, run, stage), out=out, run=run)
+                         cost=run_cost(db, run, stage), out=out, run=run,
+                         failures=call_failures(db, run, stage))
     write_manifest(summary, stage, {"synthesis": cfg.model_dump(), "backend": backend_json(backend_config)},
                    [backend.fingerprint.to_json()], inputs)
     return summary, result.failures
@@ -126,7 +131,7 @@ def run_recon_select(examples: Sequence[Example], cfg: ReconSelectConfig, *, syn
                          written=sum(r["reasoning"] is not None for r in records),
                          invalid=sum(r["invalid"] is not None for r in records),
                          leaking=sum(bool(r["leakage"] and r["leakage"]["leaking"]) for r in records),
-                         cost=total, out=out, run=run)
+                         cost=total, out=out, run=run, failures=call_failures(db, run, stage + ":", prefix=True))
     write_manifest(summary, stage, {"recon_select": cfg.model_dump(), "synthesizer": backend_json(synthesizer),
                                     "reconstructor": backend_json(reconstructor),
                                     "judge": backend_json(judge) if (judge and cfg.scorer == "judge") else None},

@@ -42,6 +42,7 @@ def synthesis_request(example: Example, cfg: SynthesisConfig) -> GenRequest:
 class Failure:
     id: str
     error: str
+    transient: bool = False        # a backend error (not cached: a re-run retries it), not an empty text
 
 
 @dataclass
@@ -71,7 +72,7 @@ def synthesize(examples: Sequence[Example], backend: Backend, cfg: SynthesisConf
             error = ""
         for ex, req, gen in zip(chunk, requests, generations, strict=True):
             if gen is None:
-                result.failures.append(Failure(ex.id, error or "no generation"))
+                result.failures.append(Failure(ex.id, error or "no generation", transient=True))
                 continue
             reasoning = gen.text.strip()
             if not reasoning:

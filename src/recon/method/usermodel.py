@@ -107,11 +107,12 @@ class Prediction:
     model: dict
     demos: list[str] = field(default_factory=list)
     error: str | None = None
+    transient: bool = False        # no action because the call failed (a re-run retries it), not an outcome
 
     def to_json(self) -> dict:
         return {"id": self.id, "method": self.method, "user_model": self.user_model, "reasoning": self.reasoning,
                 "action": self.action, "raw": self.raw, "well_formed": self.well_formed, "model": self.model,
-                "demos": self.demos, "error": self.error}
+                "demos": self.demos, "error": self.error, "transient": self.transient}
 
 
 def user_model_messages(example: Example, demos: Sequence[tuple[Example, str | None]], cfg: UserModelConfig,
@@ -200,7 +201,8 @@ class ICLUserModel:
 def prediction_from(example: Example, gen, *, method: str, user_model: str, model: dict, demos: list[str],
                     error: str | None) -> Prediction:
     if gen is None:
-        return Prediction(example.id, method, user_model, "", None, "", False, model, demos, error or "no output")
+        return Prediction(example.id, method, user_model, "", None, "", False, model, demos, error or "no output",
+                          transient=True)
     reasoning, action, ok = parse_prediction(gen.text)
     return Prediction(example.id, method, user_model, reasoning, action or None, gen.text, ok, model, demos,
                       None if action else "the user model wrote no action")
