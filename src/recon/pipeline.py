@@ -122,8 +122,6 @@ class Pipeline:
         if failures.all_failed:
             raise BackendError(f"{name}: all {failures.calls} of its LM calls failed ({'; '.join(failures.errors)}); "
                                "nothing was produced to build on: check the backend, then run again")
-        if not failures.complete:
-            self.log(f"{name}: incomplete, {failures.describe()}")
 
     def _backend(self, config: BackendConfig, stage: str) -> CachedBackend:
         return CachedBackend(self.backend_factory(config), self.db, run=self.result.run, stage=stage)

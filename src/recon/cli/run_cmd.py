@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from recon.cli.exit_codes import finished
+from recon.cli.exit_codes import DONE, FAILED_CALLS
 from recon.cli.output import console, err_console, print_table, progress_bar
-from recon.jobs.failures import CallFailures
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,7 +39,7 @@ def print_stages(result) -> int:
     print_table("stages", ["stage", "status", "LM calls", "failed calls"], rows)
     for name, f in result.incomplete.items():
         err_console.print(f"{name}: {f.describe()}", markup=False)
-    return finished(sum(result.incomplete.values(), CallFailures()), "run")
+    return FAILED_CALLS if result.incomplete else DONE
 
 
 def cmd_run(args: argparse.Namespace) -> int:
