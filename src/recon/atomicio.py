@@ -82,11 +82,8 @@ def cannot_write(path: Path, exc: OSError) -> str:
         todo = "free some space, or write elsewhere"
     else:
         todo = "check the path, or write elsewhere"
-    where = exc.filename if exc.filename and Path(exc.filename) != path and exc.filename != str(path.parent) \
-        else path
-    reason = exc.strerror or type(exc).__name__
-    return (f"cannot write {where}: {reason} ({todo}); LM results finished so far are in the cache, "
-            "so re-running the command takes them from there")
+    return (f"cannot write {path}: {exc.strerror or type(exc).__name__} ({todo}); LM results finished so far "
+            "are in the cache, so re-running the command takes them from there")
 
 
 def check_output_path(path: str | Path) -> None:

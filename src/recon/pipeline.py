@@ -107,8 +107,8 @@ class Pipeline:
             self.result.stages[name] = None
             self.log(f"{name}: unchanged, skipped")
             return
-        if last.get("key") == key:
-            self.log(f"{name}: {last.get('failed_calls', 'some')} LM call(s) failed last time; running it again "
+        if last.get("key") == key and last.get("complete") is False:
+            self.log(f"{name}: {last.get('failed_calls')} LM call(s) failed last time; running it again "
                      "(finished calls come from the cache)")
         t0 = time.perf_counter()
         failures = work() or CallFailures()
@@ -210,9 +210,9 @@ class Pipeline:
             test = load_examples([test_path])
             with self.progress(f"predict {method}", len(test)) as advance:
                 return run_predict(test, train=train, traces=trace_map, method=method, user_model=user_model,
-                            backend_config=backend_cfg, cfg=um, out=out, db=self.db, run=self.result.run,
-                            on_progress=advance, embedder=self.embedder,
-                            backend_factory=self.backend_factory).failures
+                                   backend_config=backend_cfg, cfg=um, out=out, db=self.db, run=self.result.run,
+                                   on_progress=advance, embedder=self.embedder,
+                                   backend_factory=self.backend_factory).failures
         self._stage(f"predict:{method}", inputs, [out], work)
         return out
 

@@ -23,7 +23,7 @@ class BackendConfig(Strict):
     timeout_s: Number = Field(120.0, gt=0)
     max_retries: StrictInt = Field(4, ge=0, le=20)
     chat_template: str | None = None                 # openai logprob: 'chatml' or a Jinja file
-    n_ctx: StrictInt | None = Field(None, ge=256)          # local backends' context window
+    n_ctx: StrictInt | None = Field(None, ge=256)    # local backends' context window
 
 
 class SynthesisConfig(Strict):
@@ -43,11 +43,11 @@ class SynthesisConfig(Strict):
 class LeakageConfig(Strict):
     """When a trace counts as quoting the action, and what selection does about it."""
 
-    max_shared_run: StrictInt = Field(7, ge=1)             # a run of more shared words than this leaks
-    max_ngram_fraction: Number = Field(0.3, ge=0.0, le=1.0)   # of the action's 4-grams
-    max_coverage: Number = Field(0.5, ge=0.0, le=1.0)         # of the action's words inside shared 4-grams
+    max_shared_run: StrictInt = Field(7, ge=1)       # a run of more shared words than this leaks
+    max_ngram_fraction: Number = Field(0.3, ge=0.0, le=1.0)  # of the action's 4-grams
+    max_coverage: Number = Field(0.5, ge=0.0, le=1.0)        # of the action's words inside shared 4-grams
     policy: Literal["reject", "penalize"] = "reject"
-    penalty: Number = Field(1.0, ge=0.0)              # λ in score − λ·overlap (policy "penalize")
+    penalty: Number = Field(1.0, ge=0.0)             # λ in score − λ·overlap (policy "penalize")
 
 
 class ReconstructionConfig(Strict):
@@ -87,12 +87,12 @@ class UserModelConfig(Strict):
     draw: Literal["random", "nearest"] = "random"    # nearest: by MiniLM similarity of the contexts
     seed: StrictInt = 0
     temperature: Number = Field(0.0, ge=0.0, le=2.0)
-    max_tokens: StrictInt = Field(320, ge=8, le=4096)        # room for both bounded JSON fields below
+    max_tokens: StrictInt = Field(320, ge=8, le=4096)  # room for both bounded JSON fields below
     max_reasoning_chars: StrictInt = Field(400, ge=20)       # bounds of the JSON answer (enforced by a schema)
     max_reply_chars: StrictInt = Field(600, ge=20)
     demo_context_turns: StrictInt = Field(2, ge=1, le=16)
     demo_turn_chars: StrictInt = Field(300, ge=50)
-    demo_text_chars: StrictInt = Field(400, ge=50)          # reasoning and action of a demonstration
+    demo_text_chars: StrictInt = Field(400, ge=50)    # reasoning and action of a demonstration
     context_turns: StrictInt = Field(4, ge=1, le=64)
     turn_chars: StrictInt = Field(400, ge=50)
 
@@ -102,9 +102,9 @@ class PairJudgeConfig(Strict):
     prompt file `prompts/judge_pairwise.txt`)."""
 
     kind: Literal["embedding", "lm"] = "embedding"
-    margin: Number = Field(0.02, ge=0.0, le=1.0)      # embedding: |cos_a − cos_b| below this is a tie
-    both_orders: StrictBool = False                        # lm: judge A/B and B/A and average
-    retries: StrictInt = Field(2, ge=0, le=10)             # lm: extra attempts when the answer does not parse
+    margin: Number = Field(0.02, ge=0.0, le=1.0)     # embedding: |cos_a − cos_b| below this is a tie
+    both_orders: StrictBool = False                  # lm: judge A/B and B/A and average
+    retries: StrictInt = Field(2, ge=0, le=10)       # lm: extra attempts when the answer does not parse
     max_tokens: StrictInt = Field(24, ge=4, le=512)
     max_context_turns: StrictInt = Field(4, ge=1, le=64)
     max_turn_chars: StrictInt = Field(400, ge=50)

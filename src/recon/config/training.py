@@ -49,7 +49,7 @@ class GRPOTrainConfig(Strict):
     learning_rate: Number = Field(1e-5, gt=0)
     lora: StrictBool = True
     lora_r: StrictInt = Field(16, ge=1)
-    beta: Number = Field(0.0, ge=0)            # KL weight (TRL's default 0)
+    beta: Number = Field(0.0, ge=0)           # KL weight (TRL's default 0)
     temperature: Number = Field(1.0, gt=0)
     max_completion_length: StrictInt = Field(96, ge=8)
     save_steps: StrictInt = Field(10, ge=1)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from recon.store.cache import CachedBackend
 from recon.store.calls import call_errors, run_cost
 from recon.store.db import Database
 
@@ -43,10 +44,6 @@ class CallFailures:
         why = f" ({'; '.join(self.errors)})" if self.errors else ""
         return f"{self.failed} of {self.calls} LM calls failed{why}; a re-run retries only those calls"
 
-    def __add__(self, other: CallFailures) -> CallFailures:
-        errors = self.errors + tuple(e for e in other.errors if e not in self.errors)
-        return CallFailures(self.failed + other.failed, self.calls + other.calls, errors[:3])
-
 
 def call_failures(db: Database, run: str, stage: str, *, prefix: bool = False) -> CallFailures:
     """The transient failures of one job (its stage, or every stage starting with `stage`) in one run."""
@@ -57,7 +54,8 @@ def call_failures(db: Database, run: str, stage: str, *, prefix: bool = False) -
 
 
 def backend_failures(backend) -> CallFailures:
-    """The transient failures so far of one cached backend's run and stage (None: no backend, no calls)."""
-    if backend is None:
+    """The transient failures so far of one cached backend, in its run and stage (none without the cache's
+    call log to count them from)."""
+    if not isinstance(backend, CachedBackend):
         return CallFailures()
     return call_failures(backend.db, backend.log.run, backend.log.stage)
