@@ -192,3 +192,17 @@ def test_unreadable_files_are_data_errors(tmp_path):
         load_table(tmp_path / "missing.parquet", mapping)
     with pytest.raises(ConfigError, match=r"\.parquet, \.csv"):
         load_table(tmp_path / "corpus.xlsx", mapping)
+
+
+def test_a_bad_mapping_file_is_a_config_error_naming_it(tmp_path):
+    from recon.data.mapping import mapping_from
+
+    bad = tmp_path / "map.yaml"
+    bad.write_text("colums: {action: response}\n")
+    with pytest.raises(ConfigError, match=r"map\.yaml: invalid column mapping: colums"):
+        mapping_from(file=bad)
+    bad.write_text("columns: {acton: response}\n")
+    with pytest.raises(ConfigError, match="did you mean 'action'"):
+        mapping_from(file=bad)
+    bad.write_text("columns: {action: response}\n")
+    assert mapping_from(file=bad, entries=["action=reply"]).columns == {"action": "reply"}

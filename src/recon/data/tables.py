@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import difflib
 import json
 import math
 import os
@@ -39,6 +40,7 @@ from recon.hashing import content_hash
 from recon.types import Example
 
 SUFFIXES = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
+KIND_NAMES = {"parquet": "Parquet", "csv": "CSV", "datasets": "a datasets folder"}
 ID_FIELDS = ("id", "domain", "individual", "conversation_id")
 
 
@@ -102,8 +104,8 @@ def open_table(path: str | Path, mapping: ColumnMapping) -> Iterator[Any]:
             raise
         except Exception as exc:      # pyarrow, pandas and datasets each raise their own kinds
             cause = exc.__cause__ or exc
-            raise DataError(f"cannot be read as {kind.capitalize() if kind != 'csv' else 'CSV'}: "
-                            f"{type(cause).__name__}: {cause}", path=path) from None
+            raise DataError(f"cannot be read as {KIND_NAMES[kind]}: {type(cause).__name__}: {cause}",
+                            path=path) from None
         yield table
 
 
@@ -128,8 +130,6 @@ def mapped_columns(mapping: ColumnMapping) -> dict[str, str]:
 
 
 def check_columns(path: Path, mapping: ColumnMapping, columns: list[str]) -> None:
-    import difflib
-
     listing = ", ".join(columns)
     for target in REQUIRED:
         if target not in mapping.columns:

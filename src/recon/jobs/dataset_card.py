@@ -26,6 +26,14 @@ COUNT_ROWS = [
 ]
 
 
+LOSS_NOTE = {
+    "chat": "With `messages`, `SFTTrainer` computes the loss on every token by default; `assistant_only_loss=True` "
+            "limits it to the assistant turn (it needs a chat template that marks generated tokens).",
+    "prompt-completion": "With `prompt` + `completion`, `SFTTrainer` computes the loss on the completion only by "
+                         "default, as recon's own SFT does.",
+}
+
+
 def fingerprint_text(fp: dict[str, Any]) -> str:
     text = f"{fp.get('kind', '?')}:{fp.get('model', '?')}"
     if fp.get("quantization"):
@@ -138,7 +146,7 @@ def render_card(meta: dict[str, Any], records: dict[str, dict[str, Any]]) -> str
         f"holds the last {um['context_turns']} context turns as `Speaker: text` lines (each clipped to "
         f"{um['turn_chars']} characters); the assistant turn is {answer}, with the reasoning clipped to "
         f"{um['max_reasoning_chars']} and the action to {um['max_reply_chars']} characters. This is exactly "
-        "what recon's SFT user model (`recon train sft`) is trained to produce.",
+        "what recon's SFT user model (`recon train sft`) is trained to produce. " + LOSS_NOTE[fmt],
         "",
         "## Provenance",
         "",
