@@ -170,3 +170,20 @@ def test_exporting_again_replaces_an_earlier_export(tmp_path):
     run_export(pairs, write_lines(tmp_path / "b.jsonl", [trace(0, "r")]), out=tmp_path / "out")
     assert len(read_jsonl(tmp_path / "out/train.jsonl")) == 1
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_a_failure_while_writing_leaves_the_earlier_export_whole(tmp_path, monkeypatch):
+    import recon.jobs.export as export
+
+    data = pairs_file(tmp_path, 2)
+    pairs = load_examples([data])
+    run_export(pairs, write_lines(tmp_path / "a.jsonl", [trace(0, "r"), trace(1, "r")]), out=tmp_path / "out")
+    before = (tmp_path / "out/train.jsonl").read_text()
+
+    def broken(records, folder):
+        raise OSError("disk full")
+    monkeypatch.setattr(export, "_save_dataset", broken)
+    with pytest.raises(OSError, match="disk full"):
+        run_export(pairs, write_lines(tmp_path / "b.jsonl", [trace(0, "r")]), out=tmp_path / "out")
+    assert (tmp_path / "out/train.jsonl").read_text() == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]

@@ -53,18 +53,19 @@ def table_kind(path: str | Path) -> str | None:
     return SUFFIXES.get(path.suffix.lower())
 
 
-def _datasets():
+def import_datasets(purpose: str = "reading Parquet, CSV or a datasets folder"):
+    """The `datasets` module, or a ConfigError that says how to install it."""
     try:
         import datasets
     except ImportError:
-        raise ConfigError("reading Parquet, CSV or a datasets folder needs the `datasets` package: "
-                          "pip install 'recon[data]'") from None
+        raise ConfigError(f"{purpose} needs the `datasets` package: pip install 'recon[data]'") from None
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     return datasets
 
 
 @contextmanager
-def _quiet(datasets):
-    """No progress bars or log lines from `datasets` while recon reads a table (restored afterwards)."""
+def quiet_datasets(datasets):
+    """No progress bars or log lines from `datasets` inside the block (restored afterwards)."""
     was_disabled, verbosity = datasets.are_progress_bars_disabled(), datasets.logging.get_verbosity()
     datasets.disable_progress_bars()
     datasets.logging.set_verbosity(datasets.logging.CRITICAL)    # a read failure is reported as a DataError
@@ -88,9 +89,8 @@ def open_table(path: str | Path, mapping: ColumnMapping) -> Iterator[Any]:
         raise ConfigError(f"{path}: convert reads .parquet, .csv, a datasets folder or a ConvoKit folder")
     if kind != "datasets" and not path.is_file():
         raise DataError("no such file", path=path)
-    datasets = _datasets()
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    with tempfile.TemporaryDirectory(prefix="recon-table-") as cache, _quiet(datasets):
+    datasets = import_datasets()
+    with tempfile.TemporaryDirectory(prefix="recon-table-") as cache, quiet_datasets(datasets):
         try:
             if kind == "parquet":
                 table = datasets.Dataset.from_parquet(str(path), cache_dir=cache)

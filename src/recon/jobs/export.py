@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from typing import Any
 from recon.atomicio import atomic_directory, write_json_atomic, write_jsonl_atomic
 from recon.config import UserModelConfig
 from recon.data.corpus import iter_json_lines
+from recon.data.tables import import_datasets, quiet_datasets
 from recon.errors import ConfigError, DataError
 from recon.jobs.common import build_manifest, read_traces
 from recon.jobs.dataset_card import render_card
@@ -142,13 +142,9 @@ def file_sha256(path: str | Path) -> str:
 
 
 def _save_dataset(records: list[dict[str, Any]], folder: Path) -> None:
-    try:
-        from datasets import Dataset, disable_progress_bars
-    except ImportError:
-        raise ConfigError("writing a datasets folder needs the `datasets` package: pip install 'recon[data]'") from None
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    disable_progress_bars()
-    Dataset.from_list(records).save_to_disk(str(folder))
+    datasets = import_datasets("writing a datasets folder")
+    with quiet_datasets(datasets):
+        datasets.Dataset.from_list(records).save_to_disk(str(folder))
 
 
 def run_export(examples: Sequence[Example], traces: str | Path | None, *, out: str | Path, fmt: str = "chat",
