@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -80,3 +81,26 @@ def write_json_atomic(path: str | Path, obj: Any) -> None:
 def _write_line(handle: IO[str], record: dict[str, Any]) -> None:
     handle.write(json.dumps(record, ensure_ascii=False))
     handle.write("\n")
+
+
+@contextmanager
+def atomic_directory(path: str | Path):
+    """Yield a temporary folder beside `path`; on clean exit it takes `path`'s place (a folder already there
+    is renamed aside first and removed after), on error it is removed. Two renames, not one: a crash between
+    them leaves the new folder and the old one beside `path`, both whole."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    try:
+        os.chmod(tmp, 0o777 & ~_umask())                     # mkdtemp makes 0700; outputs follow the umask
+        yield tmp
+        if path.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
+            os.replace(path, old / path.name)
+            os.replace(tmp, path)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
