@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.recon-installed
-EXTRAS := hf,embeddings,train,server,dev
+EXTRAS := hf,embeddings,train,data,server,dev
 
 .PHONY: venv demo test test-fast test-slow lint bench clean
 

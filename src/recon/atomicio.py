@@ -15,6 +15,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import stat
 import tempfile
 from collections.abc import Iterable
@@ -82,7 +83,7 @@ def cannot_write(path: Path, exc: OSError) -> str:
         todo = "free some space, or write elsewhere"
     else:
         todo = "check the path, or write elsewhere"
-    return (f"cannot write {path}: {exc.strerror or type(exc).__name__} ({todo}); LM results finished so far "
+    return (f"cannot write {path}: {exc.strerror or exc} ({todo}); LM results finished so far "
             "are in the cache, so re-running the command takes them from there")
 
 
@@ -117,3 +118,26 @@ def write_json_atomic(path: str | Path, obj: Any) -> None:
 def _write_line(handle: IO[str], record: dict[str, Any]) -> None:
     handle.write(json.dumps(record, ensure_ascii=False))
     handle.write("\n")
+
+
+@contextmanager
+def atomic_directory(path: str | Path):
+    """Yield a temporary folder beside `path`; on clean exit it takes `path`'s place (a folder already there
+    is renamed aside first and removed after), on error it is removed. Two renames, not one: a crash between
+    them leaves the new folder and the old one beside `path`, both whole."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    try:
+        os.chmod(tmp, 0o777 & ~_umask())                     # mkdtemp makes 0700; outputs follow the umask
+        yield tmp
+        if path.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
+            os.replace(path, old / path.name)
+            os.replace(tmp, path)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

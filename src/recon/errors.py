@@ -17,11 +17,13 @@ class ConfigError(ReconError):
 
 
 class DataError(ReconError):
-    """Bad input data. Names the file and (1-based) line where it was found."""
+    """Bad input data. Names the file and (1-based) line where it was found; `field` names the pair field at
+    fault when one is (so a table reader can name the column it came from)."""
 
-    def __init__(self, message: str, *, path: object = None, line: int | None = None):
+    def __init__(self, message: str, *, path: object = None, line: int | None = None, field: str | None = None):
         self.path = None if path is None else str(path)
         self.line = line
+        self.field = field
         self.reason = message
         where = self.path or "<input>"
         if line is not None:

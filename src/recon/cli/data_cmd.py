@@ -1,4 +1,4 @@
-"""`recon data`: stats, split, convert (ConvoKit → pairs JSONL)."""
+"""`recon data`: stats, split, convert (tables or ConvoKit → pairs JSONL)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,12 @@ from recon.atomicio import write_jsonl_atomic
 from recon.cli.inputs import examples_from_args
 from recon.cli.output import console, print_table
 from recon.data.convokit import load_convokit
+from recon.data.corpus import is_convokit_dir
+from recon.data.mapping import RULES_HELP, mapping_from
 from recon.data.splits import split_examples
 from recon.data.stats import corpus_stats
+from recon.data.tables import iter_table
+from recon.errors import ConfigError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,15 +35,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     split.add_argument("--out-dir", required=True, type=Path)
     split.set_defaults(func=cmd_split)
 
-    convert = dsub.add_parser("convert", help="ConvoKit corpus directory → pairs JSONL for one speaker")
-    convert.add_argument("directory", type=Path)
-    convert.add_argument("--speaker", required=True)
-    convert.add_argument("--max-context", type=int, default=8)
-    convert.add_argument("--context", choices=["thread", "sequence"], default="thread",
-                         help="follow reply-to (thread, default) or the previous turns in time (sequence)")
-    convert.add_argument("--domain", help="domain name (default: the directory's name)")
+    convert = dsub.add_parser("convert", help="a table (Parquet, CSV, datasets folder) with a column mapping, "
+                              "or a ConvoKit corpus for one speaker → pairs JSONL")
+    convert.add_argument("directory", type=Path, metavar="SOURCE",
+                         help=".parquet, .csv, a datasets save_to_disk folder, or a ConvoKit corpus folder")
+    convert.add_argument("--speaker", help="ConvoKit: the speaker id whose turns are the actions")
+    convert.add_argument("--max-context", type=int, help="ConvoKit: previous turns kept (default 8)")
+    convert.add_argument("--context", choices=["thread", "sequence"],
+                         help="ConvoKit: follow reply-to (thread, default) or the previous turns in time (sequence)")
+    convert.add_argument("--domain", help="domain name (default: the file's or folder's name)")
+    add_table_args(convert)
     convert.add_argument("--out", required=True, type=Path)
     convert.set_defaults(func=cmd_convert)
+
+
+def add_table_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--map", action="extend", nargs="+", default=[], metavar="FIELD=COLUMN",
+                        help="table: which column becomes which pair field, e.g. action=response "
+                             "(fields: context, action, individual, conversation_id; id, domain, turn_index, "
+                             "meta, meta.NAME)")
+    parser.add_argument("--mapping", type=Path, metavar="FILE.yaml",
+                        help="table: the mapping as YAML (columns, speaker_field, domain, split); --map wins")
+    parser.add_argument("--speaker-field", metavar="RULE",
+                        help=f"table: who speaks context turns given as strings: {RULES_HELP}")
+    parser.add_argument("--split", help="table: the split of a datasets folder that holds several")
 
 
 def _load(args: argparse.Namespace):
@@ -67,9 +86,25 @@ def cmd_split(args: argparse.Namespace) -> int:
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
-    result = load_convokit(args.directory, args.speaker, max_context=args.max_context, context=args.context,
-                           domain=args.domain)
+    if not is_convokit_dir(args.directory):
+        return convert_table(args)
+    if not args.speaker:
+        raise ConfigError(f"{args.directory} is a ConvoKit corpus: name whose turns are the actions with --speaker ID")
+    if args.map or args.mapping or args.speaker_field or args.split:
+        raise ConfigError("--map, --mapping, --speaker-field and --split apply to tables, not to a ConvoKit corpus")
+    result = load_convokit(args.directory, args.speaker, max_context=args.max_context or 8,
+                           context=args.context or "thread", domain=args.domain)
     n = write_jsonl_atomic(args.out, (e.to_json() for e in result.examples))
     skipped = ", ".join(f"{k}: {v}" for k, v in result.skipped.items())
     console.print(f"{n} pairs for {args.speaker} → {args.out} (skipped {skipped})")
+    return 0
+
+
+def convert_table(args: argparse.Namespace) -> int:
+    if args.speaker or args.context or args.max_context is not None:
+        raise ConfigError("--speaker, --context and --max-context apply to a ConvoKit corpus folder only")
+    mapping = mapping_from(entries=args.map, file=args.mapping, speaker_field=args.speaker_field,
+                           domain=args.domain, split=args.split)
+    n = write_jsonl_atomic(args.out, (e.to_json() for e in iter_table(args.directory, mapping)))
+    console.print(f"{n} pairs → {args.out} (from {args.directory})")
     return 0

@@ -16,6 +16,7 @@ from recon.cli import (
     data_cmd,
     demo_cmd,
     evaluate_cmd,
+    export_cmd,
     predict_cmd,
     run_cmd,
     score_cmd,
@@ -33,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"recon {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     for module in (data_cmd, synthesize_cmd, score_cmd, predict_cmd, evaluate_cmd, run_cmd, bench_cmd, store_cmd,
-                   demo_cmd):
+                   demo_cmd, export_cmd):
         module.register(sub)
     return parser
 

@@ -22,26 +22,28 @@ def _type_name(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
 
-def _require_str(value: Any, what: str, path: object, line: int | None, *, nonempty: bool) -> str:
+def _require_str(value: Any, what: str, path: object, line: int | None, *, nonempty: bool,
+                 field: str | None = None) -> str:
+    field = field or what
     if not isinstance(value, str):
-        raise DataError(f"{what} must be a string, got {_type_name(value)}", path=path, line=line)
+        raise DataError(f"{what} must be a string, got {_type_name(value)}", path=path, line=line, field=field)
     if nonempty and not value.strip():
-        raise DataError(f"{what} is empty", path=path, line=line)
+        raise DataError(f"{what} is empty", path=path, line=line, field=field)
     return value
 
 
 def _parse_turn(value: Any, i: int, path: object, line: int | None) -> Turn:
+    where = {"path": path, "line": line, "field": "context"}
     if not isinstance(value, dict):
-        raise DataError(f"context[{i}] must be an object, got {_type_name(value)}", path=path, line=line)
+        raise DataError(f"context[{i}] must be an object, got {_type_name(value)}", **where)
     missing = TURN_KEYS - value.keys()
     if missing:
-        raise DataError(f"context[{i}] is missing key {sorted(missing)[0]!r}", path=path, line=line)
+        raise DataError(f"context[{i}] is missing key {sorted(missing)[0]!r}", **where)
     extra = value.keys() - TURN_KEYS
     if extra:
-        raise DataError(f"context[{i}] has unknown key {sorted(extra)[0]!r} (allowed: speaker, text)",
-                        path=path, line=line)
-    speaker = _require_str(value["speaker"], f"context[{i}].speaker", path, line, nonempty=True)
-    text = _require_str(value["text"], f"context[{i}].text", path, line, nonempty=False)
+        raise DataError(f"context[{i}] has unknown key {sorted(extra)[0]!r} (allowed: speaker, text)", **where)
+    speaker = _require_str(value["speaker"], f"context[{i}].speaker", path, line, nonempty=True, field="context")
+    text = _require_str(value["text"], f"context[{i}].text", path, line, nonempty=False, field="context")
     return Turn(speaker=speaker, text=text)
 
 
@@ -59,15 +61,16 @@ def parse_example(record: Any, *, path: object = None, line: int | None = None) 
     strings = {k: _require_str(record[k], k, path, line, nonempty=True) for k in STRING_FIELDS}
     turn_index = record["turn_index"]
     if isinstance(turn_index, bool) or not isinstance(turn_index, int):
-        raise DataError(f"turn_index must be an integer, got {_type_name(turn_index)}", path=path, line=line)
+        raise DataError(f"turn_index must be an integer, got {_type_name(turn_index)}", path=path, line=line,
+                        field="turn_index")
     if turn_index < 0:
-        raise DataError(f"turn_index must be >= 0, got {turn_index}", path=path, line=line)
+        raise DataError(f"turn_index must be >= 0, got {turn_index}", path=path, line=line, field="turn_index")
     context = record["context"]
     if not isinstance(context, list):
-        raise DataError(f"context must be a list, got {_type_name(context)}", path=path, line=line)
+        raise DataError(f"context must be a list, got {_type_name(context)}", path=path, line=line, field="context")
     turns = tuple(_parse_turn(t, i, path, line) for i, t in enumerate(context))
     action = _require_str(record["action"], "action", path, line, nonempty=True)
     meta = record["meta"]
     if not isinstance(meta, dict):
-        raise DataError(f"meta must be an object, got {_type_name(meta)}", path=path, line=line)
+        raise DataError(f"meta must be an object, got {_type_name(meta)}", path=path, line=line, field="meta")
     return Example(context=turns, action=action, meta=meta, turn_index=turn_index, **strings)

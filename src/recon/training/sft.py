@@ -1,9 +1,10 @@
 """Supervised fine-tuning of a user model with TRL's SFTTrainer (LoRA optional, via PEFT).
 
-Each training pair becomes a conversational prompt-completion record: the prompt is the user-model prompt
-(system + test context, no demonstrations) and the completion is `<reasoning>trace</reasoning>` then the
-action (the action alone for method `none`), so TRL computes the loss on the completion only. The model
-starts from the embedded GGUF dequantised into transformers, a .gguf file, or an HF model directory.
+Each training pair becomes a conversational prompt-completion record (`method/sft_format.py`, the format
+`recon export` writes too): the prompt is the user-model prompt (system + test context, no demonstrations)
+and the completion is `<reasoning>trace</reasoning>` then the action (the action alone for method `none`),
+so TRL computes the loss on the completion only. The model starts from the embedded GGUF dequantised into
+transformers, a .gguf file, or an HF model directory.
 The checkpoint directory holds a plain transformers model (LoRA weights merged), its tokenizer, and
 `recon_sft.json` (config, method, base fingerprint, training-data hash, losses), so `hf:DIR` and
 `--user-model sft:DIR` load it directly.
@@ -31,28 +32,10 @@ from recon.backends.hf import resolve_model_source
 from recon.config import SFTTrainConfig, UserModelConfig
 from recon.errors import ConfigError
 from recon.hashing import content_hash
-from recon.method.usermodel import format_completion, user_model_messages
-from recon.render import clip_text
+from recon.method.sft_format import sft_records
 from recon.types import Example
 
 SFT_META = "recon_sft.json"
-
-
-def sft_records(train: Sequence[Example], traces: dict[str, str] | None, *, method: str,
-                cfg: UserModelConfig) -> list[dict]:
-    """Prompt-completion records in TRL's conversational format (pairs without a trace are skipped)."""
-    with_reasoning = method != "none"
-    records = []
-    for ex in train:
-        reasoning = traces.get(ex.id) if traces else None
-        if with_reasoning and not reasoning:
-            continue
-        prompt = user_model_messages(ex, [], cfg, with_reasoning=with_reasoning, answer_format="tags")
-        completion = format_completion(clip_text(reasoning, cfg.max_reasoning_chars) if reasoning else None,
-                                       clip_text(ex.action, cfg.max_reply_chars))
-        records.append({"prompt": [{"role": m.role, "content": m.content} for m in prompt],
-                        "completion": [{"role": "assistant", "content": completion}]})
-    return records
 
 
 @dataclass
