@@ -27,9 +27,10 @@ class BackendConfig(Strict):
 
 
 class SynthesisConfig(Strict):
-    """Single-trace synthesis (`forward`, `backward`)."""
+    """Synthesis: the prompt (`forward` or `backward`, which Recon-Select's candidates also use) and the one home
+    of the sampling settings (temperature, top_p, max_tokens, seed) for forward, backward and the candidates."""
 
-    method: Literal["forward", "backward"]
+    method: Literal["forward", "backward"] = "backward"
     temperature: float = Field(0.7, ge=0.0, le=2.0)
     top_p: float = Field(0.95, gt=0.0, le=1.0)
     max_tokens: int = Field(128, ge=8, le=4096)
@@ -46,6 +47,10 @@ class LeakageConfig(Strict):
     max_shared_run: int = Field(7, ge=1)             # a run of more shared words than this leaks
     max_ngram_fraction: float = Field(0.3, ge=0.0, le=1.0)   # of the action's 4-grams
     max_coverage: float = Field(0.5, ge=0.0, le=1.0)         # of the action's words inside shared 4-grams
+    # longest common word subsequence / min(action words, trace words); calibrated on forward traces, which
+    # never saw the action (docs/method.md, benchmarks/bench_leakage.py)
+    max_lcs_fraction: float = Field(0.6, ge=0.0, le=1.0)
+    short_action_words: int = Field(6, ge=0, le=32)  # actions this short: an in-order quote in a small window leaks
     policy: Literal["reject", "penalize"] = "reject"
     penalty: float = Field(1.0, ge=0.0)              # λ in score − λ·overlap (policy "penalize")
 
