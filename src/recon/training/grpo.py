@@ -8,7 +8,8 @@ a thin adapter from our validated config to TRL's GRPOConfig and GRPOTrainer.
   action; the reward looks at the action only.
 
 The run folder holds `checkpoints/` (TRL's, every `save_steps`; `resume=True` continues from the latest),
-`steps.jsonl` (one line per step: reward mean/std, leakage rate, KL, completion length, seconds), and at
+`steps.jsonl` (one line per step: reward mean/std, leakage, empty and failed rates, KL, completion
+length, seconds), and at
 the end the merged model, its tokenizer and `recon_grpo.json`. For GPUs: `use_vllm` (colocate or server)
 and `accelerate launch` with `num_processes` set to the GPU count (docs/grpo.md).
 
@@ -55,7 +56,7 @@ def grpo_records(train: Sequence[Example], cfg: GRPOTrainConfig) -> list[dict]:
 def build_reward(cfg: GRPOTrainConfig, embedder=None):
     if cfg.reward == "recon":
         return ReconReward(cfg.reconstructor, scorer=cfg.scorer, judge=cfg.judge, reconstruction=cfg.reconstruction,
-                           leakage=cfg.leakage, embedder=embedder)
+                           leakage=cfg.leakage, synthesis=cfg.synthesis, embedder=embedder)
     return E2EReward(judge=cfg.judge, reconstruction=cfg.reconstruction, embedder=embedder)
 
 
@@ -107,7 +108,8 @@ def train_grpo(train: Sequence[Example], cfg: GRPOTrainConfig, *, out: str | Pat
                 return
             now = time.perf_counter()
             row = {"step": state.global_step, "reward_mean": logs.get("reward"), "reward_std": logs.get("reward_std"),
-                   "leakage_rate": logs.get("leakage_rate"), "kl": logs.get("kl"),
+                   "leakage_rate": logs.get("leakage_rate"), "empty_rate": logs.get("empty_rate"),
+                   "failed_rate": logs.get("failed_rate"), "kl": logs.get("kl"),
                    "completion_length": logs.get("completions/mean_length", logs.get("completion_length")),
                    "frac_reward_zero_std": logs.get("frac_reward_zero_std"), "seconds": round(now - clock["t"], 3)}
             clock["t"] = now
