@@ -8,7 +8,7 @@ per corpus: the share of forward and backward traces flagged by the contiguous m
 
 Every LM call goes through the cache in $RECON_HOME, so a re-run costs nothing.
 
-    RECON_HOME=/tmp/home .venv/bin/python benchmarks/bench_leakage.py [--pairs 20] [--calibration-pairs 40]
+    RECON_HOME=/tmp/home .venv/bin/python benchmarks/bench_leakage.py [--pairs 20] [--calibration-pairs 20]
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, default=SHARED)
     ap.add_argument("--pairs", type=int, default=20, help="pairs per corpus in the table (forward and backward)")
-    ap.add_argument("--calibration-pairs", type=int, default=40, help="pairs per corpus whose forward traces "
+    ap.add_argument("--calibration-pairs", type=int, default=20, help="pairs per corpus whose forward traces "
                     "calibrate the LCS threshold (the table's pairs are among them)")
     ap.add_argument("--out", type=Path, help="write every trace with its measures here (JSONL)")
     args = ap.parse_args()
@@ -65,7 +65,9 @@ def main() -> int:
     t0 = time.perf_counter()
     for f in files:
         pairs = load_examples([f])
-        sample = random.Random(0).sample(pairs, min(args.calibration_pairs, len(pairs)))
+        sample = list(pairs)
+        random.Random(0).shuffle(sample)                        # a seeded order: prefixes are stable samples
+        sample = sample[:max(args.pairs, args.calibration_pairs)]
         for method, chosen in (("forward", sample), ("backward", sample[:args.pairs])):
             result = synthesize(chosen, model, SynthesisConfig(method=method))
             by_id = {t.id: t.reasoning for t in result.traces}

@@ -121,3 +121,48 @@ def test_candidates_are_cached_one_by_one_so_a_larger_n_pays_only_the_new_ones(t
     assert [r.sample_index for r in inner.history] == [0, 1, 2, 3]
     seeds = {r.effective_seed for r in inner.history}
     assert len(seeds) == 4 and all(r.temperature == 0.8 for r in inner.history)
+
+
+# --- nothing silently changes N -------------------------------------------------------------------------------
+
+def test_a_failed_candidate_call_makes_the_pair_invalid_and_transient(tmp_path):
+    from recon.method.scoring import LikelihoodScorer
+    from recon.method.selection import select_pair
+    synth = CachedBackend(FakeBackend(fail=lambda r: r.sample_index == 2), Database(tmp_path / "db.sqlite3"),
+                          run="r", stage="s")
+    recon = FakeBackend()
+    sel = select_pair(examples(1)[0], synth, LikelihoodScorer(recon, ReconSelectConfig().reconstruction),
+                      ReconSelectConfig(n=3))
+    assert sel.selected is None and sel.transient and sel.invalid.startswith("backend error")
+    assert recon.history == []                                # no selection among the 2 that came back
+
+
+def test_an_empty_candidate_keeps_its_place_with_a_flag_and_is_never_selected(tmp_path):
+    from recon.method.scoring import LikelihoodScorer
+    from recon.method.selection import select_pair
+    synth = FakeBackend(responder=lambda r: "  " if r.sample_index == 0 else f"She weighs item {r.sample_index}.")
+    sel = select_pair(examples(1)[0], synth, LikelihoodScorer(FakeBackend(), ReconSelectConfig().reconstruction),
+                      ReconSelectConfig(n=3))
+    assert [c.sample_index for c in sel.candidates] == [0, 1, 2]
+    assert sel.candidates[0].flags == ("empty",) and sel.candidates[0].score is None
+    assert sel.selected in (1, 2) and sel.invalid is None and not sel.transient
+
+
+def test_a_failed_reconstruction_leaves_the_pair_invalid_in_the_output_and_a_rerun_completes_it(tmp_path):
+    out, db = tmp_path / "sel.jsonl", Database(tmp_path / "db.sqlite3")
+    flaky = {"on": True}
+    run_recon_select(examples(2), ReconSelectConfig(n=3), synthesizer=BackendConfig(spec="fake"),
+                     reconstructor=BackendConfig(spec="fake"), judge=None, out=out, db=db,
+                     backend_factory=lambda cfg: FakeBackend(fail=lambda r: flaky["on"]
+                                                             and hasattr(r, "continuation")
+                                                             and "is thinking" in r.messages[-1].content))
+    records = [json.loads(x) for x in out.read_text().splitlines()]
+    assert all(r["invalid"].startswith("backend error") and r["transient"] for r in records)
+    assert all(len(r["candidates"]) == 3 and r["reasoning"] is None for r in records)
+    flaky["on"] = False
+    summary = run_recon_select(examples(2), ReconSelectConfig(n=3), synthesizer=BackendConfig(spec="fake"),
+                               reconstructor=BackendConfig(spec="fake"), judge=None, out=out, db=db,
+                               backend_factory=lambda cfg: FakeBackend())
+    records = [json.loads(x) for x in out.read_text().splitlines()]
+    assert all(r["invalid"] is None and not r["transient"] and r["reasoning"] for r in records)
+    assert summary.cost.cache_hits >= 2 * (3 + 1)             # candidates and baselines came from the cache

@@ -69,7 +69,7 @@ def selection_record(example_id: str, sel: Selection, *, scorer: str, fingerprin
     return {
         "id": example_id, "method": label, "scorer": scorer,
         "reasoning": chosen.reasoning if chosen else None, "selected_index": sel.selected,
-        "flags": sel.flags, "invalid": sel.invalid,
+        "flags": sel.flags, "invalid": sel.invalid, "transient": sel.transient,
         "leakage": chosen.leakage.to_json() if chosen else None,
         "candidates": [c.to_json() for c in sel.candidates],
         "model": fingerprints["synthesizer"], "reconstructor": fingerprints["reconstructor"],

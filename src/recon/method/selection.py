@@ -35,10 +35,12 @@ class Candidate:
     adjusted: float | None = None
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    flags: tuple[str, ...] = ()          # "empty": the synthesizer wrote nothing; "failed": its call failed
 
     def to_json(self) -> dict:
         return {"sample_index": self.sample_index, "reasoning": self.reasoning, "reconstruction": self.reconstruction,
-                "score": self.score, "adjusted_score": self.adjusted, "leakage": self.leakage.to_json()}
+                "score": self.score, "adjusted_score": self.adjusted, "leakage": self.leakage.to_json(),
+                "flags": list(self.flags)}
 
 
 def choose(candidates: list[Candidate], cfg: LeakageConfig) -> tuple[int | None, list[str]]:
@@ -70,34 +72,53 @@ class Selection:
     invalid: str | None
     prompt_hash: str
     extra: dict
+    transient: bool = False              # invalid because a call failed: re-running retries the pair
 
     @property
     def chosen(self) -> Candidate | None:
         return next((c for c in self.candidates if c.sample_index == self.selected), None)
 
 
-def select_pair(example: Example, synthesizer: Backend, scorer: Scorer, cfg: ReconSelectConfig) -> Selection:
-    requests = candidate_requests(example, cfg)
-    error = ""
+def generate_candidates(example: Example, synthesizer: Backend, requests, cfg: LeakageConfig,
+                        max_action_chars: int) -> tuple[list[Candidate], BackendError | None]:
+    """All N candidates, in sample order: an empty one keeps its place (flag `empty`), and so does one whose
+    call failed (flag `failed`, with the error returned)."""
+    error = None
     try:
         gens = synthesizer.generate(requests)
     except BackendError as exc:
         gens = exc.partial if exc.partial and len(exc.partial) == len(requests) else [None] * len(requests)
-        error = f": {exc}"
-    candidates = [Candidate(sample_index=r.sample_index, reasoning=g.text.strip(),
-                            leakage=measure_leakage(g.text, example.action, cfg.leakage), score=None,
-                            prompt_tokens=g.prompt_tokens, completion_tokens=g.completion_tokens)
-                  for r, g in zip(requests, gens, strict=True) if g is not None and g.text.strip()]
+        error = exc
+    out = []
+    for r, g in zip(requests, gens, strict=True):
+        text = g.text.strip() if g is not None else ""
+        out.append(Candidate(sample_index=r.sample_index, reasoning=text,
+                             leakage=measure_leakage(text, example.action, cfg, max_action_chars=max_action_chars),
+                             score=None, prompt_tokens=g.prompt_tokens if g else 0,
+                             completion_tokens=g.completion_tokens if g else 0,
+                             flags=("failed",) if g is None else () if text else ("empty",)))
+    return out, error
+
+
+def select_pair(example: Example, synthesizer: Backend, scorer: Scorer, cfg: ReconSelectConfig) -> Selection:
+    requests = candidate_requests(example, cfg)
     prompt_hash = requests[0].prompt_hash()
-    if not candidates:
-        return Selection(example.id, [], None, ["invalid"], f"no candidate traces were generated{error}",
-                         prompt_hash, {})
+    candidates, error = generate_candidates(example, synthesizer, requests, cfg.leakage,
+                                            cfg.synthesis.max_action_chars)
+    if error is not None:                    # never select among the candidates that happened to come back
+        return Selection(example.id, candidates, None, ["invalid"], f"backend error: {error}", prompt_hash, {},
+                         transient=True)
+    if all("empty" in c.flags for c in candidates):
+        return Selection(example.id, candidates, None, ["invalid"], "every candidate is empty", prompt_hash, {})
     result = scorer.score(example, [c.reasoning for c in candidates])
     penalize = cfg.leakage.policy == "penalize"
     candidates = [replace(c, score=s, reconstruction=r,
                           adjusted=s - cfg.leakage.penalty * c.leakage.overlap if (penalize and s is not None)
                           else None)
                   for c, s, r in zip(candidates, result.scores, result.reconstructions, strict=True)]
+    if result.transient:
+        return Selection(example.id, candidates, None, ["invalid"], result.invalid, prompt_hash, result.extra,
+                         transient=True)
     selected, flags = choose(candidates, cfg.leakage)
     invalid = result.invalid or ("no candidate could be scored" if selected is None else None)
     return Selection(example.id, candidates, selected, flags, invalid, prompt_hash, result.extra)
