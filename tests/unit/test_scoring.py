@@ -172,3 +172,11 @@ def test_an_empty_reconstruction_gets_the_embedding_scorers_lowest_score():
     recon = FakeBackend(responder=lambda r: "   " if "she is tired" in r.messages[-1].content else EX.action)
     result = build_scorer("embedding", reconstructor=recon, cfg=CFG, embedder=HashEmbedder()).score(EX, TRACES)
     assert result.scores[2] == -1.0 and result.extra["empty_reconstructions"] == [2] and result.invalid is None
+
+
+def test_the_listwise_judge_prompt_shows_placeholders_not_grades():
+    from recon.method.listwise_judge import judge_request
+    req, _ = judge_request(EX, ["one", "two", "three"], CFG)
+    prompt = req.messages[-1].content
+    assert not re.search(r'"[A-Z]"\s*:\s*\d', prompt)                  # no example grade to anchor on
+    assert all(f'"{label}"' in prompt for label in "ABC")

@@ -27,14 +27,40 @@ def test_highest_scoring_honest_candidate_wins_over_a_better_leaking_one():
     assert choose(cands, LeakageConfig()) == (2, [])
 
 
-def test_ties_go_to_the_lowest_sample_index():
-    cands = [Candidate(3, "a", HONEST, 0.5), Candidate(1, "b", HONEST, 0.5), Candidate(2, "c", HONEST, 0.4)]
-    assert choose(cands, LeakageConfig()) == (1, [])
+def test_ties_are_broken_by_a_seeded_content_hash_not_the_lowest_sample_index():
+    picks = set()
+    for k in range(20):
+        texts = [f"pair {k} reading {j}" for j in range(4)]
+        cands = [Candidate(j, t, HONEST, 0.5) for j, t in enumerate(texts)]
+        chosen, flags = choose(cands, LeakageConfig())
+        assert flags == ["tie"]
+        shuffled = [Candidate(j, t, HONEST, 0.5) for j, t in enumerate(reversed(texts))]
+        again, _ = choose(shuffled, LeakageConfig())
+        assert shuffled[again].reasoning == cands[chosen].reasoning          # decided by content, not position
+        picks.add(chosen)
+    assert len(picks) > 1                                                    # not always candidate 0
+    seeds = {choose([Candidate(j, f"t{j}", HONEST, 0.5) for j in range(4)], LeakageConfig(), seed=s)[0]
+             for s in range(20)}
+    assert len(seeds) > 1
+
+
+def test_an_untied_top_score_has_no_tie_flag():
+    cands = [Candidate(0, "a", HONEST, 0.5), Candidate(1, "b", HONEST, 0.7), Candidate(2, "c", HONEST, 0.7),
+             Candidate(3, "d", leak(0.5), 0.9)]
+    assert choose(cands[:2], LeakageConfig()) == (1, [])
+    assert choose(cands, LeakageConfig())[1] == ["tie"]
 
 
 def test_all_leaking_keeps_the_least_leaking_and_flags_the_pair():
-    cands = [Candidate(0, "a", leak(0.6), 0.9), Candidate(1, "b", leak(0.3), 0.1), Candidate(2, "c", leak(0.3), 0.2)]
-    assert choose(cands, LeakageConfig()) == (1, ["all_leaking"])
+    cands = [Candidate(0, "a", leak(0.6), 0.9), Candidate(1, "b", leak(0.3), 0.1), Candidate(2, "c", leak(0.2), 0.2)]
+    assert choose(cands, LeakageConfig()) == (2, ["all_leaking"])
+
+
+def test_all_leaking_ties_are_broken_by_content_too():
+    picks = [choose([Candidate(j, f"pair {k} quote {j}", leak(0.3), 0.1) for j in range(4)], LeakageConfig())
+             for k in range(20)]
+    assert all(flags == ["all_leaking", "tie"] for _, flags in picks)
+    assert len({i for i, _ in picks}) > 1
 
 
 def test_unscored_candidates_are_skipped_and_none_scored_is_invalid():
@@ -91,7 +117,7 @@ def test_a_copying_candidate_is_never_selected(tmp_path):
                       LikelihoodScorer(recon, ReconSelectConfig().reconstruction), ReconSelectConfig(n=3))
     scores = {c.sample_index: c.score for c in sel.candidates}
     assert scores[1] > scores[0] and sel.candidates[1].leakage.leaking
-    assert sel.selected != 1 and sel.flags == []
+    assert sel.selected != 1 and "all_leaking" not in sel.flags
 
 
 def test_invalid_judge_pairs_are_kept_and_reported(tmp_path):
@@ -166,3 +192,17 @@ def test_a_failed_reconstruction_leaves_the_pair_invalid_in_the_output_and_a_rer
     records = [json.loads(x) for x in out.read_text().splitlines()]
     assert all(r["invalid"] is None and not r["transient"] and r["reasoning"] for r in records)
     assert summary.cost.cache_hits >= 2 * (3 + 1)             # candidates and baselines came from the cache
+
+
+def test_the_tie_rate_is_counted_in_the_summary_the_manifest_and_the_records(tmp_path):
+    out = tmp_path / "sel.jsonl"
+    summary = run_recon_select(examples(3), ReconSelectConfig(n=3), synthesizer=BackendConfig(spec="fake"),
+                               reconstructor=BackendConfig(spec="fake"), judge=None, out=out,
+                               db=Database(tmp_path / "db.sqlite3"),
+                               backend_factory=lambda cfg: FakeBackend(scorer=lambda r: -5.0))   # every gain 0
+    records = [json.loads(x) for x in out.read_text().splitlines()]
+    assert all("tie" in r["flags"] for r in records)
+    assert summary.ties == 3 and summary.figures()["tie_pct"] == 100.0
+    assert json.loads(manifest_path(out).read_text())["cost"]["tie_pct"] == 100.0
+    from recon.jobs.evaluate import trace_figures
+    assert trace_figures(out)["tie_rate"] == 1.0

@@ -112,11 +112,11 @@ def _tables(result: EvaluationResult) -> tuple[list[list[str]], list[list[str]],
     rows = [[f"{c.a} vs {c.b}", c.scope, _pct(c.win_rate),
              "–" if c.ci is None else f"{_pct(c.ci[0])} – {_pct(c.ci[1])}", _pct(c.lc_win_rate), str(c.n),
              str(c.ties), str(c.invalid)] for c in result.comparisons]
-    mhead = ["method", "pairs", "predicted", "mean cosine", "ROUGE-L", "length ratio", "leakage", "calls/pair",
-             "s/pair"]
+    mhead = ["method", "pairs", "predicted", "mean cosine", "ROUGE-L", "length ratio", "leakage", "ties",
+             "calls/pair", "s/pair"]
     mrows = [[m, str(v["n"]), str(v["predicted"]), _num(v.get("mean_cosine")), _num(v.get("rouge_l")),
-              _num(v.get("length_ratio"), 2), _pct(v.get("leakage_rate")), _num(v.get("calls_per_pair"), 1),
-              _num(v.get("seconds_per_pair"), 2)] for m, v in result.methods.items()]
+              _num(v.get("length_ratio"), 2), _pct(v.get("leakage_rate")), _pct(v.get("tie_rate")),
+              _num(v.get("calls_per_pair"), 1), _num(v.get("seconds_per_pair"), 2)] for m, v in result.methods.items()]
     return [head] + rows, [mhead] + mrows, [[c.a, c.b, c.scope, c.warning] for c in result.comparisons if c.warning]
 
 

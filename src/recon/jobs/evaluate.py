@@ -47,13 +47,16 @@ def read_predictions(path: str | Path) -> dict[str, dict]:
 
 
 def trace_figures(path: str | Path) -> dict:
-    """Leakage rate and cost per pair of a traces file: from its manifest when there is one (every
-    `recon synthesize` writes it), else from the records' own `cost` fields."""
+    """Leakage rate, tie rate (selected methods: the share of pairs whose top score was shared) and cost per
+    pair of a traces file: the cost from its manifest when there is one (every `recon synthesize` writes it),
+    else from the records' own `cost` fields."""
     rows = [rec for _, rec in iter_json_lines(path) if isinstance(rec, dict)]
     leak = [bool((r.get("leakage") or {}).get("leaking")) for r in rows if r.get("reasoning")]
     costs = [r["cost"] for r in rows if isinstance(r.get("cost"), dict)]
     n = max(1, len(rows))
-    figures = {"leakage_rate": round(sum(leak) / len(leak), 4) if leak else None}
+    ties = [("tie" in r["flags"]) for r in rows if r.get("reasoning") and isinstance(r.get("flags"), list)]
+    figures = {"leakage_rate": round(sum(leak) / len(leak), 4) if leak else None,
+               "tie_rate": round(sum(ties) / len(ties), 4) if ties else None}   # selected methods only
     manifest = manifest_path(path)
     try:
         cost = json.loads(manifest.read_text(encoding="utf-8")).get("cost", {}) if manifest.is_file() else {}
@@ -125,8 +128,8 @@ def run_evaluate(test: Sequence[Example], predictions: dict[str, str | Path], *,
         methods[name] = {"n": sum(1 for e in test if e.id in records), "predicted": len(pairs),
                          **reference_metrics([p for p, _ in pairs], [t for _, t in pairs], embedder),
                          **(trace_figures(traces[name]) if traces and name in traces else
-                            {"leakage_rate": None, "calls_per_pair": None, "tokens_per_pair": None,
-                             "seconds_per_pair": None})}
+                            {"leakage_rate": None, "tie_rate": None, "calls_per_pair": None,
+                             "tokens_per_pair": None, "seconds_per_pair": None})}
     out.mkdir(parents=True, exist_ok=True)
     write_jsonl_atomic(out / "judgments.jsonl", judgments)
     write_json_atomic(out / "results.json", {

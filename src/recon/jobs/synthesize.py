@@ -126,7 +126,8 @@ def run_recon_select(examples: Sequence[Example], cfg: ReconSelectConfig, *, syn
                          written=sum(r["reasoning"] is not None for r in records),
                          invalid=sum(r["invalid"] is not None for r in records),
                          leaking=sum(bool(r["leakage"] and r["leakage"]["leaking"]) for r in records),
-                         cost=total, out=out, run=run)
+                         cost=total, out=out, run=run,
+                         ties=sum("tie" in r["flags"] for r in records if r["reasoning"] is not None))
     write_manifest(summary, stage, {"recon_select": cfg.model_dump(), "synthesizer": backend_json(synthesizer),
                                     "reconstructor": backend_json(reconstructor),
                                     "judge": backend_json(judge) if (judge and cfg.scorer == "judge") else None},

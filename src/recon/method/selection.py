@@ -1,15 +1,20 @@
 """Recon-Select: N backward candidates per pair, each scored by reconstruction, the best honest one kept.
 
 Selection rule (policy `reject`, the default): among candidates with a score that do not leak, the highest
-score wins, ties to the lowest sample_index; if every scored candidate leaks, the least leaking one (lowest
-overlap, then lowest sample_index) is kept and the pair is flagged `all_leaking`. Policy `penalize` ranks
-all scored candidates by score − λ·overlap. A pair without any score is `invalid`: kept, never scored.
+score wins; if every scored candidate leaks, the least leaking one (lowest overlap, then lowest LCS fraction)
+is kept and the pair is flagged `all_leaking`. Policy `penalize` ranks all scored candidates by
+score − λ·overlap. Ties for the top place — under every scorer, and in the all-leaking fallback — are broken
+by a content hash of the candidates' text, seeded by the synthesis seed (never by `sample_index`, which
+would hand every tie to candidate 0, the backward trace) and flagged `tie`. A pair without any score is
+`invalid`: kept, never scored.
 
     >>> from recon.method.leakage import Leakage
     >>> ok, leak = Leakage(2, 0.0, 0.1, False), Leakage(12, 0.5, 0.5, True)
-    >>> cands = [Candidate(0, "a", leak, 0.9), Candidate(1, "b", ok, 0.2), Candidate(2, "c", ok, 0.2)]
+    >>> cands = [Candidate(0, "a", leak, 0.9), Candidate(1, "b", ok, 0.2), Candidate(2, "c", ok, 0.3)]
     >>> choose(cands, LeakageConfig())
-    (1, [])
+    (2, [])
+    >>> choose([Candidate(0, "a", ok, 0.2), Candidate(1, "b", ok, 0.2)], LeakageConfig())[1]
+    ['tie']
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from dataclasses import dataclass, replace
 from recon.backends.base import Backend
 from recon.config import LeakageConfig, ReconSelectConfig
 from recon.errors import BackendError
+from recon.hashing import content_hash
 from recon.method.leakage import Leakage, measure_leakage
 from recon.method.scoring import Scorer
 from recon.method.synthesis import synthesis_request
@@ -43,19 +49,33 @@ class Candidate:
                 "flags": list(self.flags)}
 
 
-def choose(candidates: list[Candidate], cfg: LeakageConfig) -> tuple[int | None, list[str]]:
-    """(sample_index of the kept candidate or None, flags)."""
+def tie_break(tied: list[Candidate], seed: int) -> Candidate:
+    """One of equally ranked candidates, chosen by a seeded hash of their text (then sample_index)."""
+    return min(tied, key=lambda c: (content_hash([seed, c.reasoning], tag="select-tie"), c.sample_index))
+
+
+def best_of(candidates: list[Candidate], key, seed: int) -> tuple[Candidate, bool]:
+    """The candidate with the highest key, ties broken by content; and whether the top was shared."""
+    top = max(key(c) for c in candidates)
+    tied = [c for c in candidates if key(c) == top]
+    return tie_break(tied, seed), len(tied) > 1
+
+
+def choose(candidates: list[Candidate], cfg: LeakageConfig, *, seed: int = 0) -> tuple[int | None, list[str]]:
+    """(sample_index of the kept candidate or None, flags: `all_leaking`, `tie`, or `invalid`)."""
     scored = [c for c in candidates if c.score is not None]
     if not scored:
         return None, ["invalid"]
+    flags = []
     if cfg.policy == "penalize":
-        best = max(scored, key=lambda c: (c.score - cfg.penalty * c.leakage.overlap, -c.sample_index))
-        return best.sample_index, (["all_leaking"] if all(c.leakage.leaking for c in scored) else [])
-    honest = [c for c in scored if not c.leakage.leaking]
-    if honest:
-        return max(honest, key=lambda c: (c.score, -c.sample_index)).sample_index, []
-    least = min(scored, key=lambda c: (c.leakage.overlap, c.sample_index))
-    return least.sample_index, ["all_leaking"]
+        best, tie = best_of(scored, lambda c: c.score - cfg.penalty * c.leakage.overlap, seed)
+        flags = ["all_leaking"] if all(c.leakage.leaking for c in scored) else []
+    elif honest := [c for c in scored if not c.leakage.leaking]:
+        best, tie = best_of(honest, lambda c: c.score, seed)
+    else:
+        best, tie = best_of(scored, lambda c: (-c.leakage.overlap, -c.leakage.lcs_fraction), seed)
+        flags = ["all_leaking"]
+    return best.sample_index, flags + (["tie"] if tie else [])
 
 
 def candidate_requests(example: Example, cfg: ReconSelectConfig):
@@ -119,6 +139,6 @@ def select_pair(example: Example, synthesizer: Backend, scorer: Scorer, cfg: Rec
     if result.transient:
         return Selection(example.id, candidates, None, ["invalid"], result.invalid, prompt_hash, result.extra,
                          transient=True)
-    selected, flags = choose(candidates, cfg.leakage)
+    selected, flags = choose(candidates, cfg.leakage, seed=cfg.synthesis.seed)
     invalid = result.invalid or ("no candidate could be scored" if selected is None else None)
     return Selection(example.id, candidates, selected, flags, invalid, prompt_hash, result.extra)
