@@ -54,12 +54,15 @@ def main() -> int:
     ap.add_argument("--calibration-pairs", type=int, default=20, help="pairs per corpus whose forward traces "
                     "calibrate the LCS threshold (the table's pairs are among them)")
     ap.add_argument("--out", type=Path, help="write every trace with its measures here (JSONL)")
+    ap.add_argument("--threads", type=int, default=1, help="llama.cpp threads (1 is far faster on a shared, "
+                    "oversubscribed CPU: llama.cpp's threads spin at barriers)")
     args = ap.parse_args()
     files = [args.data / f for f in FILES]
     if not all(f.is_file() for f in files):
         print(f"skipped: the shared development data is not under {args.data} (pass --data DIR)")
         return 0
-    model = CachedBackend(LlamaCppBackend(), Database(), run="bench-leakage", stage="bench:leakage")
+    model = CachedBackend(LlamaCppBackend(n_threads=args.threads), Database(), run="bench-leakage",
+                          stage="bench:leakage")
     cfg = LeakageConfig()
     rows = []
     t0 = time.perf_counter()

@@ -146,7 +146,7 @@ def test_candidates_are_cached_one_by_one_so_a_larger_n_pays_only_the_new_ones(t
     synth.generate(candidate_requests(ex, ReconSelectConfig(n=4)))
     assert [r.sample_index for r in inner.history] == [0, 1, 2, 3]
     seeds = {r.effective_seed for r in inner.history}
-    assert len(seeds) == 4 and all(r.temperature == 0.8 for r in inner.history)
+    assert len(seeds) == 4 and all(r.temperature == 0.7 for r in inner.history)      # the synthesis block
 
 
 # --- nothing silently changes N -------------------------------------------------------------------------------

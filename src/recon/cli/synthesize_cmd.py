@@ -90,9 +90,9 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
     synth_backend = backend_config_from_args(args, spec)
     inputs = [str(p) for p in args.data]
     if args.method == "recon-select":
-        synth = validated(SynthesisConfig, method="backward", max_tokens=args.max_tokens)
-        cfg = validated(ReconSelectConfig, n=args.n, scorer=args.scorer, temperature=args.temperature,
-                        top_p=args.top_p, seed=args.seed, synthesis=synth, reconstruction=ReconstructionConfig(),
+        synth = validated(SynthesisConfig, method="backward", temperature=args.temperature, top_p=args.top_p,
+                          max_tokens=args.max_tokens, seed=args.seed)
+        cfg = validated(ReconSelectConfig, n=args.n, scorer=args.scorer, reconstruction=ReconstructionConfig(),
                         leakage=leakage_config_from_args(args))
         recon_spec = "fake" if args.dry_run else (args.reconstructor or spec)
         judge_spec = "fake" if args.dry_run else (args.judge or recon_spec)
@@ -101,7 +101,7 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
             from recon.method.embeddings import HashEmbedder
             embedder = HashEmbedder()
         with progress_bar(f"{label} ({cfg.scorer}, n={cfg.n})", len(examples)) as advance:
-            summary = run_recon_select(examples, cfg, synthesizer=synth_backend,
+            summary = run_recon_select(examples, cfg, synthesis=synth, synthesizer=synth_backend,
                                        reconstructor=backend_config_from_args(args, recon_spec),
                                        judge=backend_config_from_args(args, judge_spec), out=args.out,
                                        db=Database(), on_progress=advance, inputs=inputs, embedder=embedder,

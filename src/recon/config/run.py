@@ -16,9 +16,8 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from recon.config.base import Strict
 from recon.config.stages import (
     BackendConfig,
-    LeakageConfig,
     PairJudgeConfig,
-    ReconstructionConfig,
+    ReconSelectConfig,
     SynthesisConfig,
     UserModelConfig,
 )
@@ -76,28 +75,27 @@ class RunUserModelConfig(UserModelConfig):
     sft: SFTTrainConfig = SFTTrainConfig()
 
 
-class ReconSelectRunConfig(Strict):
-    n: int = Field(4, ge=1, le=26)
-    scorer: Literal["likelihood", "judge", "embedding"] = "likelihood"
-    temperature: float = Field(0.8, gt=0.0, le=2.0)
-    top_p: float = Field(0.95, gt=0.0, le=1.0)
-    leakage: LeakageConfig = LeakageConfig()
-    reconstruction: ReconstructionConfig = ReconstructionConfig()
-
-
 class RunConfig(Strict):
     name: str = Field(min_length=1, pattern=r"^[\w.-]+$")
     data: DataConfig
     models: ModelsConfig = ModelsConfig()
     methods: list[str] = Field(min_length=1)
-    synthesis: SynthesisConfig = SynthesisConfig(method="backward")
-    recon_select: ReconSelectRunConfig = ReconSelectRunConfig()
+    synthesis: SynthesisConfig = SynthesisConfig()   # one home: forward, backward and the candidates sample with it
+    recon_select: ReconSelectConfig = ReconSelectConfig()
     user_model: RunUserModelConfig = RunUserModelConfig()
     judge: PairJudgeConfig = PairJudgeConfig()
     predict: list[str] | None = None           # methods that get user models and judged comparisons (default: all)
     compare: list[list[str]] = Field(default_factory=list)
     out: str | None = None                     # default: runs/NAME
-    seed: int = 0
+    seed: int = 0                              # evaluation: bootstrap and report examples (synthesis: synthesis.seed)
+
+    @field_validator("synthesis", mode="before")
+    @classmethod
+    def _no_synthesis_method(cls, value):
+        if isinstance(value, dict) and "method" in value:
+            raise ValueError("the run's synthesis block serves every method (forward, backward and the candidates); "
+                             "remove synthesis.method and list the methods under `methods:`")
+        return value
 
     @field_validator("methods")
     @classmethod

@@ -66,22 +66,24 @@ class ReconstructionConfig(Strict):
     judge_max_tokens: int = Field(64, ge=8, le=1024)
 
 
+JUDGE_LABELS = 26      # the listwise judge labels candidates A-Z
+
+
 class ReconSelectConfig(Strict):
-    """Recon-Select: N backward candidates, scored by reconstruction, the best non-leaking one kept."""
+    """Recon-Select: N backward candidates, scored by reconstruction, the best non-leaking one kept. The
+    candidates are sampled with the `synthesis` settings (one home for temperature, top_p, max_tokens, seed),
+    so candidate 0 is the backward trace; this config has no sampling fields of its own."""
 
     n: int = Field(4, ge=1, le=64)
     scorer: Literal["likelihood", "judge", "embedding"] = "likelihood"
-    temperature: float = Field(0.8, gt=0.0, le=2.0)
-    top_p: float = Field(0.95, gt=0.0, le=1.0)
-    seed: int = 0
-    synthesis: SynthesisConfig = SynthesisConfig(method="backward")
     reconstruction: ReconstructionConfig = ReconstructionConfig()
     leakage: LeakageConfig = LeakageConfig()
 
     @model_validator(mode="after")
     def _judge_labels(self):
-        if self.scorer == "judge" and self.n > 26:
-            raise ValueError(f"the listwise judge labels candidates A-Z: use n <= 26 with scorer judge (got {self.n})")
+        if self.scorer == "judge" and self.n > JUDGE_LABELS:
+            raise ValueError(f"the listwise judge labels candidates A-Z: use n <= {JUDGE_LABELS} with scorer judge "
+                             f"(got {self.n})")
         return self
 
 

@@ -30,6 +30,7 @@ class EvaluationResult:
     methods: dict[str, dict]
     judgments: list[dict]
     out: Path
+    parity: dict | None = None
 
 
 def read_predictions(path: str | Path) -> dict[str, dict]:
@@ -77,7 +78,8 @@ def trace_figures(path: str | Path) -> dict:
 def run_evaluate(test: Sequence[Example], predictions: dict[str, str | Path], *, compare: list[tuple[str, str]],
                  judge_cfg: PairJudgeConfig, judge_backend=None, embedder=None, out: str | Path,
                  traces: dict[str, str | Path] | None = None, seed: int = 0, test_paths: Sequence[str] = (),
-                 on_progress: Callable[[int], None] | None = None) -> EvaluationResult:
+                 on_progress: Callable[[int], None] | None = None, parity: dict | None = None) -> EvaluationResult:
+    """`parity`: how the run fixed the user models' training pairs and demonstrations (recon run), reported."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out} must be a folder")
@@ -140,8 +142,9 @@ def run_evaluate(test: Sequence[Example], predictions: dict[str, str | Path], *,
                   judge_cfg.kind == "lm" else getattr(embedder, "fingerprint", None)},
         "test_pairs": len(test), "test": [str(Path(p).resolve()) for p in test_paths],
         "predictions": {k: str(Path(v).resolve()) for k, v in predictions.items()},
-        "warnings": [f"{c.a} vs {c.b} ({c.scope}): {c.warning}" for c in comparisons if c.warning]})
-    return EvaluationResult(comparisons, methods, judgments, out)
+        "warnings": [f"{c.a} vs {c.b} ({c.scope}): {c.warning}" for c in comparisons if c.warning],
+        "parity": parity})
+    return EvaluationResult(comparisons, methods, judgments, out, parity)
 
 
 def load_results(folder: str | Path) -> dict:

@@ -26,7 +26,9 @@ from recon.atomicio import check_output_path, write_json_atomic, write_jsonl_ato
 from recon.backends.registry import build_backend
 from recon.config import BackendConfig, UserModelConfig
 from recon.errors import ConfigError
+from recon.hashing import content_hash
 from recon.jobs.common import BackendFactory, backend_json, build_manifest
+from recon.jobs.parity import similarity_for
 from recon.method.usermodel import DemonstrationPool, ICLUserModel
 from recon.paths import manifest_path
 from recon.store.cache import CachedBackend
@@ -49,15 +51,13 @@ class PredictSummary:
 
 
 def build_user_model(user_model: str, *, method: str, train: Sequence[Example], traces: dict[str, str] | None,
-                     backend: CachedBackend, cfg: UserModelConfig, embedder=None) -> ICLUserModel:
+                     backend: CachedBackend, cfg: UserModelConfig, embedder=None,
+                     demos: dict[str, list[str]] | None = None) -> ICLUserModel:
     if user_model == "icl":
-        similarity = None
-        if cfg.draw == "nearest":
-            if embedder is None:
-                from recon.method.embeddings import Embedder
-                embedder = Embedder()
-            similarity = lambda query, docs: list(embedder.cosine([query] * len(docs), docs))   # noqa: E731
-        return ICLUserModel(backend, DemonstrationPool(train, traces, similarity=similarity), cfg, method=method)
+        if demos is not None:
+            return ICLUserModel(backend, DemonstrationPool(train, traces, fixed=demos), cfg, method=method)
+        pool = DemonstrationPool(train, traces, similarity=similarity_for(cfg, embedder))
+        return ICLUserModel(backend, pool, cfg, method=method)
     if user_model.startswith("sft:"):
         return ICLUserModel(backend, None, cfg, method=method, answer_format="tags", name=user_model)
     raise ConfigError(f"unknown user model {user_model!r}: use icl or sft:CHECKPOINT_DIR")
@@ -67,7 +67,9 @@ def run_predict(test: Sequence[Example], *, train: Sequence[Example], traces: di
                 user_model: str, backend_config: BackendConfig, cfg: UserModelConfig, out: str | Path,
                 db: Database, run: str | None = None, on_progress: Callable[[int], None] | None = None,
                 inputs: list[str] | None = None, embedder=None,
-                backend_factory: BackendFactory = build_backend) -> PredictSummary:
+                backend_factory: BackendFactory = build_backend,
+                demos: dict[str, list[str]] | None = None) -> PredictSummary:
+    """`demos` ({test id: training ids}) fixes the ICL demonstrations, the same for every method of a run."""
     out, run = Path(out), run or new_run_id()
     check_output_path(out)
     leaked = {e.conversation_id for e in train} & {e.conversation_id for e in test}
@@ -80,7 +82,7 @@ def run_predict(test: Sequence[Example], *, train: Sequence[Example], traces: di
     stage = f"predict:{method}:{user_model.split(':')[0]}"
     backend = CachedBackend(backend_factory(backend_config), db, run=run, stage=stage)
     model = build_user_model(user_model, method=method, train=train, traces=traces, backend=backend, cfg=cfg,
-                             embedder=embedder)
+                             embedder=embedder, demos=demos)
     predictions = []
     batch = backend.preferred_batch
     try:
@@ -101,7 +103,8 @@ def run_predict(test: Sequence[Example], *, train: Sequence[Example], traces: di
                              out=out, run=run)
     write_json_atomic(manifest_path(out), build_manifest(
         stage, {"user_model": user_model, "method": method, "config": cfg.model_dump(),
-                "backend": backend_json(backend_config)},
+                "backend": backend_json(backend_config),
+                "demos": None if demos is None else content_hash(demos, tag="demos", length=16)},
         fingerprints=[backend.fingerprint.to_json()], inputs=inputs,
         counts={"pairs": summary.pairs, "predicted": summary.predicted, "well_formed": summary.well_formed},
         cost=dataclasses.asdict(summary.cost)))

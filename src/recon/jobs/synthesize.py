@@ -82,10 +82,12 @@ def selection_record(example_id: str, sel: Selection, *, scorer: str, fingerprin
 
 def run_recon_select(examples: Sequence[Example], cfg: ReconSelectConfig, *, synthesizer: BackendConfig,
                      reconstructor: BackendConfig, judge: BackendConfig | None, out: str | Path, db: Database,
-                     run: str | None = None, on_progress: Callable[[int], None] | None = None,
-                     inputs: list[str] | None = None, embedder=None,
-                     backend_factory: BackendFactory = build_backend,
+                     synthesis: SynthesisConfig | None = None, run: str | None = None,
+                     on_progress: Callable[[int], None] | None = None, inputs: list[str] | None = None,
+                     embedder=None, backend_factory: BackendFactory = build_backend,
                      label: str = "recon-select") -> JobSummary:
+    """`synthesis` (default: SynthesisConfig()) samples the candidates, exactly as it samples backward traces."""
+    synthesis = synthesis or SynthesisConfig()
     out, run = Path(out), run or new_run_id()
     check_output_path(out)
     stage = f"synthesize:{label}:{cfg.scorer}"
@@ -112,7 +114,7 @@ def run_recon_select(examples: Sequence[Example], cfg: ReconSelectConfig, *, syn
             meter = Meter()
             for b in backends:
                 b.meter = meter
-            sel = select_pair(example, synth, scorer, cfg)
+            sel = select_pair(example, synth, scorer, cfg, synthesis)
             records.append(selection_record(example.id, sel, scorer=cfg.scorer, fingerprints=fingerprints,
                                             cost=meter, label=label))
             if on_progress is not None:
@@ -128,7 +130,8 @@ def run_recon_select(examples: Sequence[Example], cfg: ReconSelectConfig, *, syn
                          leaking=sum(bool(r["leakage"] and r["leakage"]["leaking"]) for r in records),
                          cost=total, out=out, run=run,
                          ties=sum("tie" in r["flags"] for r in records if r["reasoning"] is not None))
-    write_manifest(summary, stage, {"recon_select": cfg.model_dump(), "synthesizer": backend_json(synthesizer),
+    write_manifest(summary, stage, {"recon_select": cfg.model_dump(), "synthesis": synthesis.model_dump(),
+                                    "synthesizer": backend_json(synthesizer),
                                     "reconstructor": backend_json(reconstructor),
                                     "judge": backend_json(judge) if (judge and cfg.scorer == "judge") else None},
                    [fp for fp in fingerprints.values() if fp], inputs)

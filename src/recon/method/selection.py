@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from recon.backends.base import Backend
-from recon.config import LeakageConfig, ReconSelectConfig
+from recon.config import LeakageConfig, ReconSelectConfig, SynthesisConfig
 from recon.errors import BackendError
 from recon.hashing import content_hash
 from recon.method.leakage import Leakage, measure_leakage
@@ -78,9 +78,11 @@ def choose(candidates: list[Candidate], cfg: LeakageConfig, *, seed: int = 0) ->
     return best.sample_index, flags + (["tie"] if tie else [])
 
 
-def candidate_requests(example: Example, cfg: ReconSelectConfig):
-    base = cfg.synthesis.model_copy(update={"temperature": cfg.temperature, "top_p": cfg.top_p, "seed": cfg.seed})
-    return synthesis_request(example, base).samples(cfg.n)
+def candidate_requests(example: Example, cfg: ReconSelectConfig, synthesis: SynthesisConfig | None = None):
+    """The N backward requests, sample_index 0..N-1, with the synthesis settings: request 0 *is* the backward
+    trace's request (one cache entry), so backward vs Recon-Select isolates selection."""
+    backward = (synthesis or SynthesisConfig()).model_copy(update={"method": "backward"})
+    return synthesis_request(example, backward).samples(cfg.n)
 
 
 @dataclass
@@ -120,11 +122,13 @@ def generate_candidates(example: Example, synthesizer: Backend, requests, cfg: L
     return out, error
 
 
-def select_pair(example: Example, synthesizer: Backend, scorer: Scorer, cfg: ReconSelectConfig) -> Selection:
-    requests = candidate_requests(example, cfg)
+def select_pair(example: Example, synthesizer: Backend, scorer: Scorer, cfg: ReconSelectConfig,
+                synthesis: SynthesisConfig | None = None) -> Selection:
+    synthesis = synthesis or SynthesisConfig()
+    requests = candidate_requests(example, cfg, synthesis)
     prompt_hash = requests[0].prompt_hash()
     candidates, error = generate_candidates(example, synthesizer, requests, cfg.leakage,
-                                            cfg.synthesis.max_action_chars)
+                                            synthesis.max_action_chars)
     if error is not None:                    # never select among the candidates that happened to come back
         return Selection(example.id, candidates, None, ["invalid"], f"backend error: {error}", prompt_hash, {},
                          transient=True)
@@ -139,6 +143,6 @@ def select_pair(example: Example, synthesizer: Backend, scorer: Scorer, cfg: Rec
     if result.transient:
         return Selection(example.id, candidates, None, ["invalid"], result.invalid, prompt_hash, result.extra,
                          transient=True)
-    selected, flags = choose(candidates, cfg.leakage, seed=cfg.synthesis.seed)
+    selected, flags = choose(candidates, cfg.leakage, seed=synthesis.seed)
     invalid = result.invalid or ("no candidate could be scored" if selected is None else None)
     return Selection(example.id, candidates, selected, flags, invalid, prompt_hash, result.extra)
