@@ -10,7 +10,6 @@ is skipped. Every LM call goes through the cache, so a broken run resumes where 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -24,7 +23,7 @@ from recon.backends.registry import build_backend
 from recon.config import BackendConfig, RunConfig
 from recon.data.corpus import load_examples
 from recon.data.splits import split_examples
-from recon.hashing import content_hash
+from recon.hashing import content_hash, file_hash
 from recon.jobs.common import git_sha
 from recon.jobs.parity import Parity, decide_parity
 from recon.prompts import prompt_versions
@@ -45,14 +44,6 @@ class PipelineResult:
     comparisons: list = field(default_factory=list)
     report: Path | None = None
     seconds: float = 0.0
-
-
-def file_hash(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()[:16]
 
 
 def limit_per_individual(examples: list[Example], limit: int | None) -> list[Example]:
@@ -183,7 +174,7 @@ class Pipeline:
                         done[0] = current
                     same_pairs = [e for e in load_examples([train_path]) if e.id in parity.eligible]
                     train_sft(same_pairs, traces_of, method=method.split(":")[0], cfg=um.sft, out=ckpt,
-                              user_cfg=um, on_step=step)
+                              user_cfg=um, on_step=step, data_files={str(train_path): file_hash(train_path)})
             self._stage(f"train:{method}", train_inputs, [ckpt / "recon_sft.json"], train_work)
             user_model, backend_cfg = f"sft:{ckpt}", BackendConfig(spec=f"hf:{ckpt}")
             inputs["checkpoint"] = file_hash(ckpt / "recon_sft.json")
@@ -191,11 +182,16 @@ class Pipeline:
         def work():
             train = load_examples([train_path])
             test = load_examples([test_path])
+            trained_on = None
+            if um.kind == "sft":                   # the guard holds here too (the split keeps it from firing)
+                from recon.training.sft import read_sft_meta
+                trained_on = read_sft_meta(self.out / "ckpt" / method).get("train_conversations")
             with self.progress(f"predict {method}", len(test)) as advance:
                 run_predict(test, train=train, traces=traces_of, method=method, user_model=user_model,
                             backend_config=backend_cfg, cfg=um, out=out, db=self.db, run=self.result.run,
                             on_progress=advance, embedder=self.embedder,
-                            backend_factory=self.backend_factory, demos=parity.demos if um.kind == "icl" else None)
+                            backend_factory=self.backend_factory, demos=parity.demos if um.kind == "icl" else None,
+                            train_conversations=trained_on)
         self._stage(f"predict:{method}", inputs, [out], work)
         return out
 

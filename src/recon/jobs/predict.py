@@ -18,7 +18,7 @@ other, written atomically, with a manifest and the usual cost figures.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,15 +63,30 @@ def build_user_model(user_model: str, *, method: str, train: Sequence[Example], 
     raise ConfigError(f"unknown user model {user_model!r}: use icl or sft:CHECKPOINT_DIR")
 
 
+def check_train_overlap(test: Sequence[Example], train_conversations: Collection[str] | None, user_model: str, *,
+                        allow: bool) -> None:
+    """A checkpoint never predicts the conversations it was trained on (that measures memory, not a user
+    model), unless explicitly allowed."""
+    overlap = sorted({e.conversation_id for e in test} & set(train_conversations or ()))
+    if overlap and not allow:
+        raise ConfigError(f"{len(overlap)} test conversation(s) are among those {user_model} was trained on "
+                          f"(e.g. {overlap[0]!r}); predict held-out conversations, or pass --allow-train-overlap "
+                          "to do it anyway (recorded in every output record and the manifest)")
+
+
 def run_predict(test: Sequence[Example], *, train: Sequence[Example], traces: dict[str, str] | None, method: str,
                 user_model: str, backend_config: BackendConfig, cfg: UserModelConfig, out: str | Path,
                 db: Database, run: str | None = None, on_progress: Callable[[int], None] | None = None,
                 inputs: list[str] | None = None, embedder=None,
                 backend_factory: BackendFactory = build_backend,
-                demos: dict[str, list[str]] | None = None) -> PredictSummary:
-    """`demos` ({test id: training ids}) fixes the ICL demonstrations, the same for every method of a run."""
+                demos: dict[str, list[str]] | None = None, train_conversations: Collection[str] | None = None,
+                allow_train_overlap: bool = False) -> PredictSummary:
+    """`demos` ({test id: training ids}) fixes the ICL demonstrations, the same for every method of a run.
+    `train_conversations`: those a checkpoint was trained on; predicting one of them is refused unless
+    `allow_train_overlap` (then recorded in every record and the manifest)."""
     out, run = Path(out), run or new_run_id()
     check_output_path(out)
+    check_train_overlap(test, train_conversations, user_model, allow=allow_train_overlap)
     leaked = {e.conversation_id for e in train} & {e.conversation_id for e in test}
     if leaked:
         raise ConfigError(f"{len(leaked)} conversation(s) are in both --train and --test (e.g. {sorted(leaked)[0]!r});"
@@ -93,7 +108,8 @@ def run_predict(test: Sequence[Example], *, train: Sequence[Example], traces: di
                 on_progress(len(chunk))
     finally:
         backend.close()
-    write_jsonl_atomic(out, (p.to_json() for p in predictions))
+    flag = {"allow_train_overlap": True} if allow_train_overlap else {}
+    write_jsonl_atomic(out, (p.to_json() | flag for p in predictions))
     summary = PredictSummary(method=method, user_model=model.name, pairs=len(test),
                              predicted=sum(p.action is not None for p in predictions),
                              well_formed=sum(p.well_formed for p in predictions),
@@ -104,7 +120,8 @@ def run_predict(test: Sequence[Example], *, train: Sequence[Example], traces: di
     write_json_atomic(manifest_path(out), build_manifest(
         stage, {"user_model": user_model, "method": method, "config": cfg.model_dump(),
                 "backend": backend_json(backend_config),
-                "demos": None if demos is None else content_hash(demos, tag="demos", length=16)},
+                "demos": None if demos is None else content_hash(demos, tag="demos", length=16),
+                "allow_train_overlap": allow_train_overlap},
         fingerprints=[backend.fingerprint.to_json()], inputs=inputs,
         counts={"pairs": summary.pairs, "predicted": summary.predicted, "well_formed": summary.well_formed},
         cost=dataclasses.asdict(summary.cost)))

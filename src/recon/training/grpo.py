@@ -36,6 +36,7 @@ from recon.hashing import canonical_json, content_hash
 from recon.method.rewards import E2EReward, ReconReward
 from recon.method.synthesis import synthesis_messages
 from recon.method.usermodel import user_model_messages
+from recon.training.sft import training_data
 from recon.types import Example
 
 GRPO_META = "recon_grpo.json"
@@ -77,7 +78,8 @@ def _latest_checkpoint(folder: Path) -> Path | None:
 
 
 def train_grpo(train: Sequence[Example], cfg: GRPOTrainConfig, *, out: str | Path, resume: bool = False,
-               on_step: Callable[[int, int], None] | None = None, reward=None) -> GRPOResult:
+               on_step: Callable[[int, int], None] | None = None, reward=None,
+               data_files: dict[str, str] | None = None) -> GRPOResult:
     if not train:
         raise ConfigError("GRPO needs training pairs")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -151,5 +153,6 @@ def train_grpo(train: Sequence[Example], cfg: GRPOTrainConfig, *, out: str | Pat
         "reward": cfg.reward, "config": json.loads(cfg.model_dump_json()), "steps": steps,
         "base": {"spec": cfg.policy, "source": source.name, "gguf": gguf},
         "data_hash": content_hash([r["example"] for r in grpo_records(train, cfg)], tag="grpo-data", length=16),
+        **training_data(train, data_files),
         "seconds": round(elapsed, 2)})
     return GRPOResult(out=out, steps=steps, seconds_per_step=elapsed / max(1, done), log=log)

@@ -5,7 +5,8 @@ Each training pair becomes a conversational prompt-completion record: the prompt
 action (the action alone for method `none`), so TRL computes the loss on the completion only. The model
 starts from the embedded GGUF dequantised into transformers, a .gguf file, or an HF model directory.
 The checkpoint directory holds a plain transformers model (LoRA weights merged), its tokenizer, and
-`recon_sft.json` (config, method, base fingerprint, training-data hash, losses), so `hf:DIR` and
+`recon_sft.json` (config, method, base fingerprint, training-data hash, the training pair ids, conversations
+and data files, losses), so `hf:DIR` and
 `--user-model sft:DIR` load it directly.
 
 On GPUs, run the same command under `accelerate launch` (see docs/user-models.md).
@@ -38,15 +39,18 @@ from recon.types import Example
 SFT_META = "recon_sft.json"
 
 
+def trained_pairs(train: Sequence[Example], traces: dict[str, str] | None, *, method: str) -> list[Example]:
+    """The pairs SFT learns from: every pair for method `none`, else those with a trace."""
+    return [ex for ex in train if method == "none" or (traces or {}).get(ex.id)]
+
+
 def sft_records(train: Sequence[Example], traces: dict[str, str] | None, *, method: str,
                 cfg: UserModelConfig) -> list[dict]:
     """Prompt-completion records in TRL's conversational format (pairs without a trace are skipped)."""
     with_reasoning = method != "none"
     records = []
-    for ex in train:
+    for ex in trained_pairs(train, traces, method=method):
         reasoning = traces.get(ex.id) if traces else None
-        if with_reasoning and not reasoning:
-            continue
         prompt = user_model_messages(ex, [], cfg, with_reasoning=with_reasoning, answer_format="tags")
         completion = format_completion(clip_text(reasoning, cfg.max_reasoning_chars) if reasoning else None,
                                        clip_text(ex.action, cfg.max_reply_chars))
@@ -66,7 +70,10 @@ class SFTResult:
 
 def train_sft(train: Sequence[Example], traces: dict[str, str] | None, *, method: str, cfg: SFTTrainConfig,
               out: str | Path, user_cfg: UserModelConfig | None = None,
-              on_step: Callable[[int, int], None] | None = None) -> SFTResult:
+              on_step: Callable[[int, int], None] | None = None, data_files: dict[str, str] | None = None
+              ) -> SFTResult:
+    """`data_files` ({path: hash}) is recorded in the checkpoint with the pair ids and conversations it learned
+    from (the train-overlap guard of `recon predict` reads them)."""
     user_cfg = user_cfg or UserModelConfig()
     records = sft_records(train, traces, method=method, cfg=user_cfg)
     if not records:
@@ -124,9 +131,16 @@ def train_sft(train: Sequence[Example], traces: dict[str, str] | None, *, method
         "method": method, "config": cfg.model_dump(), "user_model": user_cfg.model_dump(),
         "base": {"spec": cfg.base, "source": source.name, "gguf": gguf},
         "data_hash": content_hash(records, tag="sft-data", length=16), "examples": len(records),
+        **training_data(trained_pairs(train, traces, method=method), data_files),
         "steps": steps, "losses": losses, "seconds": round(elapsed, 2)})
     return SFTResult(out=out, steps=steps, losses=losses, seconds_per_step=elapsed / max(1, steps),
                      examples=len(records))
+
+
+def training_data(pairs: Sequence[Example], data_files: dict[str, str] | None) -> dict:
+    """What a checkpoint records of its training data: pair ids, conversations, data files and their hashes."""
+    return {"train_pair_ids": sorted(e.id for e in pairs),
+            "train_conversations": sorted({e.conversation_id for e in pairs}), "data_files": data_files or {}}
 
 
 def read_sft_meta(path: str | Path) -> dict:
