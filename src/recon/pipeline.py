@@ -124,21 +124,22 @@ class Pipeline:
             train = load_examples([train_path])
             from recon.jobs.synthesize import run_recon_select, run_synthesis
             with self.progress(f"synthesize {method}", len(train)) as advance:
-                if method.startswith("recon-select"):
+                if method not in ("forward", "backward"):         # recon-select[:SCORER] and the controls
                     scorer = method.partition(":")[2] or cfg.recon_select.scorer
                     select = cfg.recon_select.model_copy(update={"scorer": scorer})
                     judge = models.judge if isinstance(models.judge, BackendConfig) else None
                     run_recon_select(train, select, synthesis=cfg.synthesis, synthesizer=models.synthesizer,
                                      reconstructor=models.reconstructor or models.synthesizer, judge=judge,
                                      out=out, db=self.db, run=self.result.run, on_progress=advance,
-                                     embedder=self.embedder, backend_factory=self.backend_factory)
+                                     embedder=self.embedder, backend_factory=self.backend_factory,
+                                     label=method.partition(":")[0])
                 else:
                     synth = cfg.synthesis.model_copy(update={"method": method})
                     run_synthesis(train, models.synthesizer, synth,
                                   out=out, db=self.db, run=self.result.run, on_progress=advance,
                                   backend_factory=self.backend_factory)
         inputs = {"train": file_hash(train_path), "method": method, "synthesis": cfg.synthesis.model_dump(),
-                  "recon_select": cfg.recon_select.model_dump() if method.startswith("recon-select") else None,
+                  "recon_select": cfg.recon_select.model_dump() if method not in ("forward", "backward") else None,
                   "models": self.cfg.models.model_dump()}
         self._stage(f"synthesize:{method}", inputs, [out], work)
         return out

@@ -219,3 +219,18 @@ def test_sft_user_models_train_on_the_same_pairs_and_steps(tmp_path, monkeypatch
     run_pipeline(cfg, root, embedder=HashEmbedder(), backend_factory=factory)
     assert trained["none"] == trained["backward"] and trained["none"][1] == 2
     assert not gaps & set(trained["none"][0]) and trained["none"][0]
+
+
+def test_the_controls_run_in_the_grid_on_recon_selects_cached_candidates(tmp_path, recon_home):
+    methods = ["none", "backward", "recon-select", "random-of-n", "longest-of-n"]
+    cfg, root = load_run_config(setup_run(tmp_path, methods=methods,
+                                          compare=[["recon-select", "random-of-n"], ["recon-select", "longest-of-n"]]))
+    result = run_pipeline(cfg, root, embedder=HashEmbedder())
+    with sqlite3.connect(recon_home / "recon.sqlite3") as conn:
+        paid = conn.execute("SELECT COUNT(*) FROM calls WHERE run = ? AND cache_hit = 0 AND (stage LIKE "
+                            "'synthesize:random-of-n%' OR stage LIKE 'synthesize:longest-of-n%')",
+                            (result.run,)).fetchone()[0]
+    assert paid == 0                                        # the same candidates, no reconstruction
+    results = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert {"random-of-n", "longest-of-n"} <= set(results["methods"])
+    assert {(c["a"], c["b"]) for c in results["comparisons"]} >= {("recon-select", "random-of-n")}

@@ -1,4 +1,5 @@
-"""`recon synthesize`: reasoning traces for pairs (forward, backward, recon-select)."""
+"""`recon synthesize`: reasoning traces for pairs (forward, backward, recon-select, recon-grpo, and the
+random-of-n / longest-of-n controls)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from recon.config import (
 from recon.errors import ConfigError
 from recon.jobs.common import TABLE_COLUMNS, JobSummary, table_row
 from recon.jobs.synthesize import run_recon_select, run_synthesis
+from recon.method.controls import CONTROLS
 from recon.method.scoring import SCORERS
 from recon.store.db import Database
 
@@ -55,7 +57,9 @@ def leakage_config_from_args(args: argparse.Namespace) -> LeakageConfig:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("synthesize", help="synthesize reasoning traces for pairs")
     add_data_args(p)
-    p.add_argument("--method", required=True, choices=["forward", "backward", "recon-select", "recon-grpo"])
+    p.add_argument("--method", required=True, choices=["forward", "backward", "recon-select", "recon-grpo",
+                                                       "random-of-n", "longest-of-n"],
+                   help="random-of-n / longest-of-n: the controls (Recon-Select's candidates, no reconstruction)")
     p.add_argument("--synthesizer", type=Path, help="recon-grpo: the policy folder written by `recon train grpo`")
     add_backend_args(p)
     add_scoring_args(p)
@@ -89,7 +93,7 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
         args.method = "recon-select" if (args.n or 1) > 1 else "backward"
     synth_backend = backend_config_from_args(args, spec)
     inputs = [str(p) for p in args.data]
-    if args.method == "recon-select":
+    if args.method in ("recon-select", *CONTROLS):
         synth = validated(SynthesisConfig, method="backward", temperature=args.temperature, top_p=args.top_p,
                           max_tokens=args.max_tokens, seed=args.seed)
         cfg = validated(ReconSelectConfig, n=args.n, scorer=args.scorer, reconstruction=ReconstructionConfig(),
@@ -100,7 +104,7 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
         if args.dry_run and cfg.scorer == "embedding":
             from recon.method.embeddings import HashEmbedder
             embedder = HashEmbedder()
-        with progress_bar(f"{label} ({cfg.scorer}, n={cfg.n})", len(examples)) as advance:
+        with progress_bar(f"{label} ({CONTROLS.get(label, cfg.scorer)}, n={cfg.n})", len(examples)) as advance:
             summary = run_recon_select(examples, cfg, synthesis=synth, synthesizer=synth_backend,
                                        reconstructor=backend_config_from_args(args, recon_spec),
                                        judge=backend_config_from_args(args, judge_spec), out=args.out,
@@ -109,7 +113,7 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
         failures = []
     else:
         if args.scorer or args.n:
-            err_console.print("note: --scorer and --n apply to --method recon-select only; ignored")
+            err_console.print("note: --scorer and --n apply to recon-select and the controls only; ignored")
         cfg = validated(SynthesisConfig, method=args.method, temperature=args.temperature, top_p=args.top_p,
                         max_tokens=args.max_tokens, seed=args.seed)
         with progress_bar(f"{label} synthesis", len(examples)) as advance:

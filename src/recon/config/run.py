@@ -24,7 +24,7 @@ from recon.config.stages import (
 from recon.config.training import SFTTrainConfig
 from recon.errors import ConfigError
 
-SYNTHESIS_METHODS = ("none", "forward", "backward", "recon-select")
+SYNTHESIS_METHODS = ("none", "forward", "backward", "recon-select", "random-of-n", "longest-of-n")
 
 
 class SplitConfig(Strict):
@@ -104,8 +104,9 @@ class RunConfig(Strict):
             base, _, scorer = m.partition(":")
             if base not in SYNTHESIS_METHODS or (scorer and (base != "recon-select" or
                                                                scorer not in ("likelihood", "judge", "embedding"))):
-                raise ValueError(f"unknown method {m!r}: use none, forward, backward, recon-select or "
-                                 "recon-select:SCORER (likelihood | judge | embedding)")
+                raise ValueError(f"unknown method {m!r}: use none, forward, backward, recon-select, "
+                                 "recon-select:SCORER (likelihood | judge | embedding), or the controls "
+                                 "random-of-n and longest-of-n")
         if len(set(methods)) != len(methods):
             raise ValueError("a method is listed twice")
         return methods
