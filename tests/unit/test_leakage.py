@@ -164,3 +164,11 @@ def test_any_in_order_interleaving_of_the_action_is_leaking(head, rest, fillers,
             out.append(fillers[i % len(fillers)])
     action = " ".join(action_words).capitalize() + "."
     assert measure_leakage("She says " + " ".join(out), action).leaking
+
+
+def test_an_interleaved_quote_has_full_overlap_so_the_penalty_bites():
+    m = measure_leakage(interleave(LONG, 3), LONG)
+    assert m.overlap == 1.0                                # the LCS beyond its threshold counts in the overlap
+    honest = measure_leakage("She suspects the regulator reversed itself without a reason.", LONG)
+    assert honest.overlap < 0.2
+    assert measure_leakage("She will say yes, of course.", "Yes.").overlap == 1.0

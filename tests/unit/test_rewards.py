@@ -7,13 +7,22 @@ import json
 import pickle
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from recon.backends.fake import FakeBackend
 from recon.config import BackendConfig, GRPOTrainConfig, validated
 from recon.errors import ConfigError
 from recon.method.embeddings import HashEmbedder
 from recon.method.leakage import Leakage, measure_leakage
-from recon.method.rewards import E2EReward, ReconReward, completion_text, groups, leak_adjusted
+from recon.method.rewards import (
+    E2EReward,
+    ReconReward,
+    completion_text,
+    groups,
+    leak_adjusted,
+    with_empty_floor,
+)
 from recon.training.grpo import grpo_records
 from recon.types import Example, Turn
 
@@ -159,3 +168,19 @@ def test_e2e_empty_completions_cost_one_below_the_worst_scored_action():
                  example=[EXJ] * 3, log_metric=lambda k, v: metrics.__setitem__(k, v))
     assert out[2] == pytest.approx(min(out[:2]) - 1.0) and metrics["empty_rate"] == pytest.approx(1 / 3)
     assert reward(prompts=["p"] * 2, completions=["", "<reasoning>only thinking"], example=[EXJ] * 2) == [-2.0, -2.0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.none(), st.floats(-50, 50)), st.booleans(), st.booleans(),
+                          st.floats(0, 1)), min_size=1, max_size=8))
+def test_leaking_below_honest_and_empty_below_everything_for_any_group(group):
+    scores = [None if empty else s for s, _, empty, _ in group]
+    leaks = [Leakage(1, 0.0, overlap, leaking) for _, leaking, _, overlap in group]
+    empty = [e for _, _, e, _ in group]
+    out = with_empty_floor(leak_adjusted(scores, leaks, penalty=1.0), empty)
+    honest = [r for r, lk, e in zip(out, leaks, empty, strict=True) if r is not None and not e and not lk.leaking]
+    leaking = [r for r, lk, e in zip(out, leaks, empty, strict=True) if r is not None and not e and lk.leaking]
+    assert all(bad < good for bad in leaking for good in honest)
+    assert all(out[i] < r for i in range(len(out)) if empty[i] for j, r in enumerate(out)
+               if r is not None and not empty[j])
+    assert all(out[i] is not None for i in range(len(out)) if empty[i])

@@ -14,6 +14,10 @@ punctuation and case do not hide a copy), against the action *as the synthesizer
 - for short actions (≤ `short_action_words` words), the action's words in order within a window of
   2·len+2 trace words, at least one of them not a stop word.
 
+A trace leaks when any measure crosses its threshold. `overlap` (0..1, what the `penalize` policy and the GRPO
+penalty subtract) is the largest of the contiguous measures, the LCS fraction's excess over its threshold,
+and 1 for a short quote, so an honest trace pays little and a disguised full quote pays in full.
+
     >>> action = "I would fund the library before the stadium because reading matters"
     >>> m = measure_leakage("She thinks: I would fund the library before the stadium, clearly.", action)
     >>> m.longest_run, round(m.ngram_fraction, 2), m.leaking
@@ -124,6 +128,15 @@ def short_quote(trace: list[str], action: list[str], *, max_words: int) -> bool:
     return in_order_within(trace, action, 2 * len(action) + 2)
 
 
+def excess(value: float, threshold: float) -> float:
+    """How far past its threshold a fraction is, rescaled to [0, 1] (0 at or below the threshold).
+
+    >>> excess(0.4, 0.6), excess(0.8, 0.6), excess(1.0, 0.6)
+    (0.0, 0.5, 1.0)
+    """
+    return 0.0 if value <= threshold or threshold >= 1.0 else round((value - threshold) / (1.0 - threshold), 6)
+
+
 def ngram_fraction(trace: list[str], action: list[str], n: int = NGRAM) -> float:
     """Fraction of the action's distinct n-grams that also occur in the trace (0 when the action has none)."""
     action_grams = {tuple(action[i:i + n]) for i in range(len(action) - n + 1)}
@@ -149,7 +162,9 @@ def ngram_coverage(trace: list[str], action: list[str], n: int = NGRAM) -> float
 class Leakage:
     longest_run: int          # words
     ngram_fraction: float     # of the action's distinct 4-grams found in the trace
-    overlap: float            # max(ngram_fraction, coverage, longest_run / action words): the penalty's measure
+    overlap: float            # the penalty's measure, 0..1: the largest of the 4-gram fraction, the coverage,
+    #                           longest_run / action words, the LCS fraction's excess over its threshold, and 1 for
+    #                           a short quote
     leaking: bool
     coverage: float = 0.0     # share of the action's words inside shared 4-grams
     lcs_fraction: float = 0.0  # longest common word subsequence / min(action words, trace words)
@@ -177,7 +192,7 @@ def measure_leakage(trace: str, action: str, cfg: LeakageConfig | None = None, *
     cover = ngram_coverage(t, a)
     lcs = lcs_fraction(t, a, min_words=cfg.short_action_words + 1)
     short = short_quote(t, a, max_words=cfg.short_action_words)
-    overlap = max(frac, cover, run / len(a)) if a else 0.0
+    overlap = max(frac, cover, run / len(a), excess(lcs, cfg.max_lcs_fraction), float(short)) if a else 0.0
     leaking = (run > cfg.max_shared_run or frac > cfg.max_ngram_fraction or cover > cfg.max_coverage
                or lcs > cfg.max_lcs_fraction or short)
     return Leakage(longest_run=run, ngram_fraction=frac, overlap=overlap, coverage=cover, lcs_fraction=lcs,
