@@ -46,12 +46,15 @@ def add_scoring_args(parser: argparse.ArgumentParser, *, required_scorer: bool =
     parser.add_argument("--leak-policy", choices=["reject", "penalize"], help="what selection does with leaking traces")
     parser.add_argument("--leak-max-run", type=int, help="longest shared word run allowed (default 7)")
     parser.add_argument("--leak-max-fraction", type=float, help="share of the action's 4-grams allowed (default 0.3)")
+    parser.add_argument("--leak-max-lcs", type=float, help="longest common word subsequence / the shorter of "
+                        "action and trace allowed (default: calibrated on forward traces, docs/method.md)")
     parser.add_argument("--leak-penalty", type=float, help="λ of score − λ·overlap under --leak-policy penalize")
 
 
 def leakage_config_from_args(args: argparse.Namespace) -> LeakageConfig:
     return validated(LeakageConfig, policy=args.leak_policy, max_shared_run=args.leak_max_run,
-                     max_ngram_fraction=args.leak_max_fraction, penalty=args.leak_penalty)
+                     max_ngram_fraction=args.leak_max_fraction, max_lcs_fraction=args.leak_max_lcs,
+                     penalty=args.leak_penalty)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
