@@ -47,9 +47,9 @@ class LeakageConfig(Strict):
     max_shared_run: int = Field(7, ge=1)             # a run of more shared words than this leaks
     max_ngram_fraction: float = Field(0.3, ge=0.0, le=1.0)   # of the action's 4-grams
     max_coverage: float = Field(0.5, ge=0.0, le=1.0)         # of the action's words inside shared 4-grams
-    # longest common word subsequence / min(action words, trace words); calibrated on forward traces, which
-    # never saw the action (docs/method.md, benchmarks/bench_leakage.py)
-    max_lcs_fraction: float = Field(0.6, ge=0.0, le=1.0)
+    # longest common word subsequence / min(action words, trace words); the 99th percentile of forward traces,
+    # which never saw the action (0.429 on 160 of them: docs/method.md, benchmarks/bench_leakage.py)
+    max_lcs_fraction: float = Field(0.43, ge=0.0, le=1.0)
     short_action_words: int = Field(6, ge=0, le=32)  # actions this short: an in-order quote in a small window leaks
     policy: Literal["reject", "penalize"] = "reject"
     penalty: float = Field(1.0, ge=0.0)              # λ in score − λ·overlap (policy "penalize")
