@@ -131,9 +131,11 @@ def parity_line(parity: dict | None) -> str:
     if not parity:
         return ""
     gaps = ", ".join(f"{m}: {n}" for m, n in parity["left_out"].items() if n)
-    return (f"Every method's user model used the same {parity['eligible']} of {parity['train_pairs']} training pairs "
-            f"(the same ICL demonstrations, the same SFT pairs and steps); {parity['left_out_total']} were left out "
-            f"because some method has no trace for them{f' ({gaps})' if gaps else ''}. {parity['note']}")
+    shared = ("trained on the same pairs for the same steps" if parity.get("user_model") == "sft"
+              else "shown the same demonstrations")
+    return (f"Every method's user model drew on the same {parity['eligible']} of {parity['train_pairs']} training "
+            f"pairs ({shared}); {parity['left_out_total']} were left out because some method has no trace for "
+            f"them{f' ({gaps})' if gaps else ''}. {parity['note']}")
 
 
 def _md_table(rows: list[list[str]]) -> str:

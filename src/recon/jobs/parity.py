@@ -27,6 +27,7 @@ class Parity:
     eligible: frozenset[str]
     left_out: dict[str, int]          # per method: training pairs it has no trace for
     demos: dict[str, list[str]]       # test pair id -> its demonstrations (ICL), the same for every method
+    shared: str = "icl"               # what the user models share: icl demonstrations, or sft pairs and steps
 
     @property
     def key(self) -> str:
@@ -35,7 +36,8 @@ class Parity:
 
     def summary(self) -> dict:
         return {"train_pairs": self.train_pairs, "eligible": len(self.eligible), "left_out": self.left_out,
-                "left_out_total": self.train_pairs - len(self.eligible), "note": E2E_NOTE}
+                "left_out_total": self.train_pairs - len(self.eligible), "user_model": self.shared,
+                "note": E2E_NOTE}
 
 
 def similarity_for(cfg: UserModelConfig, embedder=None):
@@ -52,7 +54,7 @@ def decide_parity(train: list[Example], test: list[Example], traces: dict[str, d
                   cfg: UserModelConfig, *, out: Path | None = None, embedder=None) -> Parity:
     eligible, left_out = common_training_ids(train, traces)
     demos = fixed_demonstrations(test, train, eligible, cfg, similarity=similarity_for(cfg, embedder))
-    parity = Parity(len(train), eligible, left_out, demos)
+    parity = Parity(len(train), eligible, left_out, demos, shared=getattr(cfg, "kind", "icl"))
     if out is not None:
         write_json_atomic(out, {**parity.summary(), "eligible_ids": sorted(eligible), "demos": demos})
     return parity

@@ -9,9 +9,9 @@ a thin adapter from our validated config to TRL's GRPOConfig and GRPOTrainer.
 
 The run folder holds `checkpoints/` (TRL's, every `save_steps`; `resume=True` continues from the latest),
 `steps.jsonl` (one line per step: reward mean/std, leakage, empty and failed rates, KL, completion
-length, seconds), and at
-the end the merged model, its tokenizer and `recon_grpo.json`. For GPUs: `use_vllm` (colocate or server)
-and `accelerate launch` with `num_processes` set to the GPU count (docs/grpo.md).
+length, seconds), and at the end the merged model, its tokenizer and `recon_grpo.json` (with the training
+pairs' ids, conversations and data files). For GPUs: `use_vllm` (colocate or server) and `accelerate
+launch` with `num_processes` set to the GPU count (docs/grpo.md).
 
 Example (not run here: trains; the slow test does)::
 
