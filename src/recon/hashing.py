@@ -46,6 +46,15 @@ def hash_fraction(obj: Any, *, tag: str = "") -> float:
     return int(content_hash(obj, tag=tag, length=16), 16) / float(1 << 64)
 
 
+def file_hash(path) -> str:
+    """SHA-256 of a file's bytes (16 hex digits): what manifests and checkpoints record of their data files."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()[:16]
+
+
 def derive_seed(*parts: Any) -> int:
     """A 31-bit seed derived from any JSON-able parts, e.g. (base_seed, sample_index)."""
     return int(content_hash(list(parts), tag="seed", length=8), 16) & 0x7FFFFFFF

@@ -12,7 +12,6 @@ for the calls that failed, and a finished run re-run makes no backend calls at a
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -23,13 +22,14 @@ from pathlib import Path
 import recon
 from recon.atomicio import write_json_atomic, write_jsonl_atomic
 from recon.backends.registry import build_backend, redact_secrets
-from recon.config import BackendConfig, ReconSelectConfig, RunConfig, SynthesisConfig
+from recon.config import BackendConfig, RunConfig
 from recon.data.corpus import load_examples
 from recon.data.splits import split_examples
 from recon.errors import BackendError
-from recon.hashing import content_hash
+from recon.hashing import content_hash, file_hash
 from recon.jobs.common import git_sha
 from recon.jobs.failures import CallFailures
+from recon.jobs.parity import Parity, decide_parity
 from recon.prompts import prompt_versions
 from recon.run_checks import check_run, run_folder
 from recon.stage_records import finished_with, read_record, write_run_results
@@ -56,14 +56,6 @@ class PipelineResult:
     def incomplete(self) -> dict[str, CallFailures]:
         """Stages with LM calls that failed transiently: the next run re-runs them."""
         return {name: f for name, f in self.stages.items() if f is not None and not f.complete}
-
-
-def file_hash(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()[:16]
 
 
 def limit_per_individual(examples: list[Example], limit: int | None) -> list[Example]:
@@ -155,37 +147,41 @@ class Pipeline:
             train = load_examples([train_path])
             from recon.jobs.synthesize import run_recon_select, run_synthesis
             with self.progress(f"synthesize {method}", len(train)) as advance:
-                if method.startswith("recon-select"):
-                    rs = cfg.recon_select
-                    scorer = method.partition(":")[2] or rs.scorer
-                    select = ReconSelectConfig(n=rs.n, scorer=scorer, temperature=rs.temperature, top_p=rs.top_p,
-                                               seed=cfg.seed,
-                                               synthesis=cfg.synthesis.model_copy(update={"method": "backward"}),
-                                               reconstruction=rs.reconstruction, leakage=rs.leakage)
+                if method not in ("forward", "backward"):         # recon-select[:SCORER] and the controls
+                    scorer = method.partition(":")[2] or cfg.recon_select.scorer
+                    select = cfg.recon_select.model_copy(update={"scorer": scorer})
                     judge = models.judge if isinstance(models.judge, BackendConfig) else None
-                    return run_recon_select(train, select, synthesizer=models.synthesizer,
+                    return run_recon_select(train, select, synthesis=cfg.synthesis, synthesizer=models.synthesizer,
                                             reconstructor=models.reconstructor or models.synthesizer, judge=judge,
                                             out=out, db=self.db, run=self.result.run, on_progress=advance,
-                                            embedder=self.embedder, backend_factory=self.backend_factory).failures
-                synth = SynthesisConfig.model_validate({**cfg.synthesis.model_dump(), "method": method})
+                                            embedder=self.embedder, backend_factory=self.backend_factory,
+                                            label=method.partition(":")[0]).failures
+                synth = cfg.synthesis.model_copy(update={"method": method})
                 summary, _ = run_synthesis(train, models.synthesizer, synth, out=out, db=self.db, run=self.result.run,
                                            on_progress=advance, backend_factory=self.backend_factory)
                 return summary.failures
         inputs = {"train": file_hash(train_path), "method": method, "synthesis": cfg.synthesis.model_dump(),
-                  "recon_select": cfg.recon_select.model_dump() if method.startswith("recon-select") else None,
-                  "models": self.cfg.models.model_dump(), "seed": cfg.seed}
+                  "recon_select": cfg.recon_select.model_dump() if method not in ("forward", "backward") else None,
+                  "models": self.cfg.models.model_dump()}
         self._stage(f"synthesize:{method}", inputs, [out], work)
         return out
 
-    def train_and_predict(self, method: str, traces: Path | None, train_path: Path, test_path: Path) -> Path:
-        from recon.jobs.common import read_traces
+    def parity(self, traces: dict[str, Path | None], train_path: Path, test_path: Path) -> Parity:
+        """One decision for every predicted method: the training pairs all of them have a trace for, and each
+        test pair's demonstrations (recorded in parity.json)."""
+        maps = {m: trace_map(traces[m]) for m in self.cfg.predicted_methods}
+        return decide_parity(load_examples([train_path]), load_examples([test_path]), maps, self.cfg.user_model,
+                             out=self.out / "parity.json", embedder=self.embedder)
+
+    def train_and_predict(self, method: str, traces: Path | None, train_path: Path, test_path: Path,
+                          parity: Parity) -> Path:
         from recon.jobs.predict import run_predict
         um = self.cfg.user_model
         out = self.out / "preds" / f"{method}.jsonl"
-        trace_map = ({r.id: r.reasoning for r in read_traces(traces) if r.reasoning} if traces else None)
+        traces_of = trace_map(traces)
         inputs = {"train": file_hash(train_path), "test": file_hash(test_path),
                   "traces": file_hash(traces) if traces else None, "user_model": um.model_dump(),
-                  "backend": self.cfg.models.user_model.model_dump(), "method": method}
+                  "backend": self.cfg.models.user_model.model_dump(), "method": method, "parity": parity.key}
         user_model, backend_cfg = "icl", self.cfg.models.user_model
         if um.kind == "sft":
             ckpt = self.out / "ckpt" / method
@@ -199,8 +195,9 @@ class Pipeline:
                     def step(current, total):
                         advance(current - done[0])
                         done[0] = current
-                    train_sft(load_examples([train_path]), trace_map, method=method.split(":")[0], cfg=um.sft,
-                              out=ckpt, user_cfg=um, on_step=step)
+                    same_pairs = [e for e in load_examples([train_path]) if e.id in parity.eligible]
+                    train_sft(same_pairs, traces_of, method=method.split(":")[0], cfg=um.sft, out=ckpt,
+                              user_cfg=um, on_step=step, data_files={str(train_path): file_hash(train_path)})
             self._stage(f"train:{method}", train_inputs, [ckpt / "recon_sft.json"], train_work)
             user_model, backend_cfg = f"sft:{ckpt}", BackendConfig(spec=f"hf:{ckpt}")
             inputs["checkpoint"] = file_hash(ckpt / "recon_sft.json")
@@ -208,15 +205,20 @@ class Pipeline:
         def work():
             train = load_examples([train_path])
             test = load_examples([test_path])
+            trained_on = None
+            if um.kind == "sft":                   # the guard holds here too (the split keeps it from firing)
+                from recon.training.sft import read_sft_meta
+                trained_on = read_sft_meta(self.out / "ckpt" / method).get("train_conversations")
             with self.progress(f"predict {method}", len(test)) as advance:
-                return run_predict(test, train=train, traces=trace_map, method=method, user_model=user_model,
+                return run_predict(test, train=train, traces=traces_of, method=method, user_model=user_model,
                                    backend_config=backend_cfg, cfg=um, out=out, db=self.db, run=self.result.run,
-                                   on_progress=advance, embedder=self.embedder,
-                                   backend_factory=self.backend_factory).failures
+                                   on_progress=advance, embedder=self.embedder, backend_factory=self.backend_factory,
+                                   demos=parity.demos if um.kind == "icl" else None,
+                                   train_conversations=trained_on).failures
         self._stage(f"predict:{method}", inputs, [out], work)
         return out
 
-    def evaluate(self, preds: dict[str, Path], traces: dict[str, Path], test_path: Path) -> None:
+    def evaluate(self, preds: dict[str, Path], traces: dict[str, Path], test_path: Path, parity: Parity) -> None:
         from recon.config import PairJudgeConfig
         from recon.evaluation.report import write_report
         from recon.jobs.evaluate import run_evaluate
@@ -227,7 +229,7 @@ class Pipeline:
         inputs = {"test": file_hash(test_path), "preds": {m: file_hash(p) for m, p in preds.items()},
                   "traces": {m: file_hash(p) for m, p in traces.items()}, "compare": compare,
                   "judge": self.cfg.judge.model_dump(), "judge_model": judge_spec if isinstance(judge_spec, str)
-                  else judge_spec.model_dump(), "seed": self.cfg.seed}
+                  else judge_spec.model_dump(), "seed": self.cfg.seed, "parity": parity.summary()}
 
         def work():
             test = load_examples([test_path])
@@ -241,7 +243,7 @@ class Pipeline:
             with self.progress("evaluate", len(test)) as advance:
                 result = run_evaluate(test, preds, compare=compare, judge_cfg=judge_cfg, judge_backend=judge_backend,
                                       embedder=self.embedder, out=eval_dir, traces=traces, seed=self.cfg.seed,
-                                      test_paths=[str(test_path)], on_progress=advance)
+                                      test_paths=[str(test_path)], on_progress=advance, parity=parity.summary())
             _, page = write_report(result, test, preds, seed=self.cfg.seed)
             self.result.report = page
             return result.failures
@@ -259,8 +261,10 @@ class Pipeline:
         write_json_atomic(self.out / "config.json", redact_secrets(self.cfg.model_dump()))
         train_path, test_path = self.data()
         traces = {m: self.synthesize(m, train_path) for m in self.cfg.methods}
-        preds = {m: self.train_and_predict(m, traces[m], train_path, test_path) for m in self.cfg.predicted_methods}
-        self.evaluate(preds, {m: p for m, p in traces.items() if p is not None and m in preds}, test_path)
+        parity = self.parity(traces, train_path, test_path)
+        preds = {m: self.train_and_predict(m, traces[m], train_path, test_path, parity)
+                 for m in self.cfg.predicted_methods}
+        self.evaluate(preds, {m: p for m, p in traces.items() if p is not None and m in preds}, test_path, parity)
         write_run_results(self.out, self.out / "eval" / "results.json", self.result.incomplete)
         from recon.evaluation.winrate import Comparison
         results = json.loads((self.out / "results.json").read_text(encoding="utf-8"))
@@ -268,6 +272,12 @@ class Pipeline:
                                    for c in results["comparisons"]]
         self.result.seconds = time.perf_counter() - t0
         return self.result
+
+
+def trace_map(path: Path | None) -> dict[str, str] | None:
+    """{pair id: trace} of a traces file (pairs without a usable trace left out); None for method `none`."""
+    from recon.jobs.common import read_traces
+    return {r.id: r.reasoning for r in read_traces(path) if r.reasoning} if path else None
 
 
 def run_pipeline(cfg: RunConfig, root: Path, **kwargs) -> PipelineResult:

@@ -39,10 +39,12 @@ def test_three_grpo_steps_change_the_policy_and_log_each_step(tmp_path, pairs, r
     assert result.steps == 3
     rows = [json.loads(x) for x in (out / "steps.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows] == [1, 2, 3] and all(r["reward_mean"] is not None for r in rows)
+    assert all(r["empty_rate"] is not None and r["failed_rate"] is not None for r in rows)
     if reward == "recon":
         assert all(r["leakage_rate"] is not None for r in rows)
     meta = json.loads((out / "recon_grpo.json").read_text())
     assert meta["reward"] == reward and meta["steps"] == 3
+    assert meta["train_conversations"] == sorted({e.conversation_id for e in pairs})
     assert (out / "checkpoints" / "checkpoint-2").is_dir()
     before = weights(dequantized_dir(embedded_gguf_path()))
     after = weights(out)

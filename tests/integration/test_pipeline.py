@@ -162,3 +162,75 @@ def test_a_run_killed_during_prediction_resumes_to_the_same_results(tmp_path, re
         last = conn.execute("SELECT run FROM calls ORDER BY id DESC LIMIT 1").fetchone()[0]
         misses = {k for (k,) in conn.execute("SELECT key FROM calls WHERE run = ? AND cache_hit = 0", (last,))}
     assert misses and not misses & cached_before                      # no finished call was paid twice
+
+
+# --- baseline parity -------------------------------------------------------------------------------------------
+
+def gappy_factory(data: Path, every: int = 4):
+    """Fake backends whose backward synthesis writes nothing for every `every`-th training pair (so backward
+    and Recon-Select miss those pairs, `none` does not)."""
+    from recon.backends.fake import FakeBackend
+    train = [json.loads(x) for x in (data / "train.jsonl").read_text().splitlines()]
+    gaps = {r["id"] for r in train[::every]}
+    quoted = [f'said: "{" ".join(r["action"].split())}"' for r in train if r["id"] in gaps]
+
+    class Gappy(FakeBackend):
+        def _text_for(self, req):
+            if any(q in req.messages[-1].content for q in quoted):
+                return ""
+            return super()._text_for(req)
+    return (lambda cfg: Gappy()), gaps
+
+
+def demos_of(path: Path) -> dict:
+    return {p["id"]: p["demos"] for p in map(json.loads, path.read_text().splitlines())}
+
+
+def test_every_method_sees_the_same_demonstrations_and_left_out_pairs_are_counted(tmp_path):
+    cfg, root = load_run_config(setup_run(tmp_path, methods=["none", "backward", "recon-select"],
+                                          compare=[["recon-select", "backward"]]))
+    factory, gaps = gappy_factory(root)
+    run_pipeline(cfg, root, embedder=HashEmbedder(), backend_factory=factory)
+    out = tmp_path / "run"
+    demos = {m: demos_of(out / "preds" / f"{m}.jsonl") for m in ("none", "backward", "recon-select")}
+    assert demos["none"] == demos["backward"] == demos["recon-select"]
+    assert any(demos["none"].values()) and not gaps & {d for ds in demos["none"].values() for d in ds}
+    parity = json.loads((out / "results.json").read_text())["parity"]
+    assert parity["left_out"] == {"none": 0, "backward": len(gaps), "recon-select": len(gaps)}
+    assert parity["left_out_total"] == len(gaps) and parity["train_pairs"] - parity["eligible"] == len(gaps)
+    recorded = json.loads((out / "parity.json").read_text())
+    assert recorded["demos"] == demos["none"]
+    assert f"{len(gaps)} were left out because some method has no trace" in (out / "eval/report.md").read_text()
+
+
+def test_sft_user_models_train_on_the_same_pairs_and_steps(tmp_path, monkeypatch):
+    import recon.training.sft as sft
+    trained = {}
+
+    def fake_train_sft(train, traces, *, method, cfg, out, user_cfg=None, on_step=None, **kw):
+        effective = [e.id for e in train if method == "none" or (traces or {}).get(e.id)]
+        trained[method] = (effective, cfg.max_steps)
+        Path(out).mkdir(parents=True, exist_ok=True)
+        (Path(out) / sft.SFT_META).write_text(json.dumps({"method": method, "train_pair_ids": effective}))
+    monkeypatch.setattr(sft, "train_sft", fake_train_sft)
+    cfg, root = load_run_config(setup_run(tmp_path, methods=["none", "backward"], compare=[["backward", "none"]],
+                                          user_model={"kind": "sft", "sft": {"max_steps": 2}}))
+    factory, gaps = gappy_factory(root)
+    run_pipeline(cfg, root, embedder=HashEmbedder(), backend_factory=factory)
+    assert trained["none"] == trained["backward"] and trained["none"][1] == 2
+    assert not gaps & set(trained["none"][0]) and trained["none"][0]
+
+
+def test_the_controls_run_in_the_grid_on_recon_selects_cached_candidates(tmp_path, recon_home):
+    methods = ["none", "backward", "recon-select", "random-of-n", "longest-of-n"]
+    cfg, root = load_run_config(setup_run(tmp_path, methods=methods,
+                                          compare=[["recon-select", "random-of-n"], ["recon-select", "longest-of-n"]]))
+    result = run_pipeline(cfg, root, embedder=HashEmbedder())
+    with sqlite3.connect(recon_home / "recon.sqlite3") as conn:
+        paid = conn.execute("SELECT COUNT(*) FROM calls WHERE run = ? AND cache_hit = 0 AND (stage LIKE "
+                            "'synthesize:random-of-n%' OR stage LIKE 'synthesize:longest-of-n%')",
+                            (result.run,)).fetchone()[0]
+    assert paid == 0                                        # the same candidates, no reconstruction
+    results = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert {"random-of-n", "longest-of-n"} <= set(results["methods"])
+    assert {(c["a"], c["b"]) for c in results["comparisons"]} >= {("recon-select", "random-of-n")}

@@ -43,6 +43,8 @@ def test_sft_trains_a_few_steps_and_its_checkpoint_predicts(tmp_path, split):
     assert result.steps == 3 and len(result.losses) == 3 and result.examples == 16
     meta = read_sft_meta(ckpt)
     assert meta["method"] == "backward" and len(meta["data_hash"]) == 16 and meta["config"]["lora"] is True
+    assert meta["train_pair_ids"] == sorted(e.id for e in train) and meta["config"]["max_steps"] == 3
+    assert meta["train_conversations"] == sorted({e.conversation_id for e in train})
     assert (ckpt / "model.safetensors").is_file() and not (ckpt / "trainer").exists()
     out = tmp_path / "pred.jsonl"
     summary = run_predict(test, train=[], traces=None, method="backward", user_model=f"sft:{ckpt}",

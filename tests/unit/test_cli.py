@@ -166,3 +166,12 @@ def test_synthesize_with_a_grpo_synthesizer(tmp_path, capsys):
     assert main(base + ["--synthesizer", str(ckpt), "--n", "2"]) == 0          # several samples + selection
     records = [json.loads(x) for x in out.read_text().splitlines()]
     assert {r["method"] for r in records} == {"recon-grpo"} and all(len(r["candidates"]) == 2 for r in records)
+
+
+def test_the_lcs_threshold_is_a_flag_and_bad_values_are_named(tmp_path, capsys):
+    data = pairs_file(tmp_path)
+    base = ["synthesize", "--data", str(data), "--method", "recon-select", "--dry-run", "--out", str(tmp_path / "o")]
+    assert main(base + ["--leak-max-lcs", "1.5"]) == 2 and "max_lcs_fraction" in capsys.readouterr().err
+    assert main(base + ["--leak-max-lcs", "0.9"]) == 0
+    manifest = json.loads((tmp_path / "o.manifest.json").read_text())
+    assert manifest["config"]["recon_select"]["leakage"]["max_lcs_fraction"] == 0.9

@@ -7,13 +7,22 @@ import json
 import pickle
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from recon.backends.fake import FakeBackend
 from recon.config import BackendConfig, GRPOTrainConfig, validated
 from recon.errors import ConfigError
 from recon.method.embeddings import HashEmbedder
 from recon.method.leakage import Leakage, measure_leakage
-from recon.method.rewards import E2EReward, ReconReward, completion_text, groups, leak_adjusted
+from recon.method.rewards import (
+    E2EReward,
+    ReconReward,
+    completion_text,
+    groups,
+    leak_adjusted,
+    with_empty_floor,
+)
 from recon.training.grpo import grpo_records
 from recon.types import Example, Turn
 
@@ -77,7 +86,7 @@ def test_e2e_reward_scores_the_action_only():
     other = "<reasoning>" + EX.action + "</reasoning> Let us adjourn."       # the right words, but as reasoning
     no_action = "<reasoning>thinking and never answering"
     out = reward(prompts=["p"] * 3, completions=[good, other, no_action], example=[EXJ] * 3)
-    assert out[0] == pytest.approx(1.0, abs=1e-5) and out[1] < 0.5 and out[2] == -1.0
+    assert out[0] == pytest.approx(1.0, abs=1e-5) and out[1] < 0.5 and out[2] == pytest.approx(min(out[:2]) - 1.0)
 
 
 def test_rewards_pickle_without_their_models():
@@ -112,3 +121,66 @@ def test_grpo_prompts_show_the_action_only_to_the_synthesizer():
     assert EX.action in recon["prompt"][-1]["content"]
     assert EX.action not in json.dumps(e2e["prompt"]) and "<reasoning>" in e2e["prompt"][0]["content"]
     assert json.loads(recon["example"])["id"] == "p1"
+
+
+# --- empty and failed completions ------------------------------------------------------------------------------
+
+def test_an_empty_completion_costs_one_below_the_worst_scored_completion_of_its_group():
+    reward, _ = fake_reward({None: -30.0, "books": -20.0, "tired": -35.0})
+    metrics = {}
+    out = reward(prompts=["p"] * 4, completions=[HONEST, "", "She is tired.", "  \n "], example=[EXJ] * 4,
+                 log_metric=lambda k, v: metrics.__setitem__(k, v))
+    scored = [out[0], out[2]]
+    assert out[1] == pytest.approx(min(scored) - 1.0) and out[3] == pytest.approx(min(scored) - 1.0)
+    assert metrics["empty_rate"] == 0.5 and metrics["failed_rate"] == 0.0
+
+
+def test_an_empty_completion_in_a_group_with_nothing_scored_gets_minus_two():
+    reward, _ = fake_reward({None: -30.0})
+    assert reward(prompts=["p"] * 2, completions=["", " "], example=[EXJ] * 2) == [-2.0, -2.0]
+
+
+def test_an_empty_completion_ranks_below_a_leaking_one_and_a_failed_one_stays_none():
+    reward, _ = fake_reward({None: -30.0, "library needs the money": -1.0, "books": -29.0})
+    out = reward(prompts=["p"] * 3, completions=[COPY, HONEST, ""], example=[EXJ] * 3)
+    assert out[2] < out[0] < out[1]
+    failing = ReconReward(BackendConfig(spec="fake"))
+    failing._built = {failing.reconstructor: FakeBackend(fail=lambda r: True)}
+    metrics = {}
+    out = failing(prompts=["p"] * 3, completions=[HONEST, HONEST, ""], example=[EXJ] * 3,
+                  log_metric=lambda k, v: metrics.__setitem__(k, v))
+    assert out == [None, None, -2.0]                      # infrastructure noise stays neutral; writing nothing does not
+    assert metrics["failed_rate"] == pytest.approx(2 / 3) and metrics["empty_rate"] == pytest.approx(1 / 3)
+
+
+def test_an_interleaved_quote_ranks_below_every_honest_trace_of_its_group():
+    interleaved = " ".join(f"{w} surely" for w in EX.action.split())        # no 4-gram, longest run 1
+    reward, _ = fake_reward({None: -30.0, "surely": -1.0, "books": -29.0, "tired": -31.0})
+    out = reward(prompts=["p"] * 4, completions=[interleaved, HONEST, "She is tired.", ""], example=[EXJ] * 4)
+    assert measure_leakage(interleaved, EX.action).longest_run == 1
+    assert out[0] < out[1] and out[0] < out[2] and out[3] < out[0]
+
+
+def test_e2e_empty_completions_cost_one_below_the_worst_scored_action():
+    reward = E2EReward(embedder=HashEmbedder())
+    metrics = {}
+    out = reward(prompts=["p"] * 3, completions=[f"<reasoning>x</reasoning> {EX.action}", "Let us adjourn.", ""],
+                 example=[EXJ] * 3, log_metric=lambda k, v: metrics.__setitem__(k, v))
+    assert out[2] == pytest.approx(min(out[:2]) - 1.0) and metrics["empty_rate"] == pytest.approx(1 / 3)
+    assert reward(prompts=["p"] * 2, completions=["", "<reasoning>only thinking"], example=[EXJ] * 2) == [-2.0, -2.0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.none(), st.floats(-50, 50)), st.booleans(), st.booleans(),
+                          st.floats(0, 1)), min_size=1, max_size=8))
+def test_leaking_below_honest_and_empty_below_everything_for_any_group(group):
+    scores = [None if empty else s for s, _, empty, _ in group]
+    leaks = [Leakage(1, 0.0, overlap, leaking) for _, leaking, _, overlap in group]
+    empty = [e for _, _, e, _ in group]
+    out = with_empty_floor(leak_adjusted(scores, leaks, penalty=1.0), empty)
+    honest = [r for r, lk, e in zip(out, leaks, empty, strict=True) if r is not None and not e and not lk.leaking]
+    leaking = [r for r, lk, e in zip(out, leaks, empty, strict=True) if r is not None and not e and lk.leaking]
+    assert all(bad < good for bad in leaking for good in honest)
+    assert all(out[i] < r for i in range(len(out)) if empty[i] for j, r in enumerate(out)
+               if r is not None and not empty[j])
+    assert all(out[i] is not None for i in range(len(out)) if empty[i])

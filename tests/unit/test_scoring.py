@@ -11,7 +11,7 @@ import pytest
 from recon.backends.base import GenRequest, ScoreRequest
 from recon.backends.fake import FakeBackend
 from recon.config import ReconstructionConfig
-from recon.errors import ConfigError
+from recon.errors import BackendError, ConfigError
 from recon.method.embeddings import HashEmbedder
 from recon.method.listwise_judge import label_order
 from recon.method.scoring import build_scorer
@@ -129,3 +129,54 @@ def test_judge_needs_a_judge_backend_and_unknown_scorers_are_named():
         build_scorer("judge", reconstructor=FakeBackend(), cfg=CFG)
     with pytest.raises(ConfigError, match="unknown scorer 'bleu'"):
         build_scorer("bleu", reconstructor=FakeBackend(), cfg=CFG)
+
+
+# --- nothing silently changes N -------------------------------------------------------------------------------
+
+class PartlyFailing(FakeBackend):
+    """Like a concurrent HTTP backend: one request fails (HTTP 503), the others' results come back in `partial`."""
+
+    def _generate(self, requests, on_result=None):
+        out = [None if "she is tired" in r.messages[-1].content else super(PartlyFailing, self)._generate([r])[0]
+               for r in requests]
+        if None in out:
+            raise BackendError("HTTP 503", retryable=True, partial=out)
+        return out
+
+
+@pytest.mark.parametrize("name", ["judge", "embedding"])
+def test_a_failed_reconstruction_call_makes_the_pair_invalid_instead_of_grading_n_minus_one(name):
+    recon = PartlyFailing(responder=judge_grading_by_content)       # the other two reconstructions come back
+    judge = FakeBackend(responder=judge_grading_by_content)
+    result = build_scorer(name, reconstructor=recon, judge=judge, cfg=CFG, embedder=HashEmbedder()).score(EX, TRACES)
+    assert result.scores == [None] * 3 and result.invalid.startswith("backend error") and result.transient
+    assert judge.history == []                                              # nothing was graded with N-1
+
+
+def test_a_failed_likelihood_pass_is_transient():
+    result = build_scorer("likelihood", reconstructor=FakeBackend(fail=lambda r: True), cfg=CFG).score(EX, TRACES)
+    assert result.transient and result.invalid.startswith("backend error")
+
+
+def test_an_empty_reconstruction_gets_the_judges_lowest_score_and_a_flag():
+    recon = FakeBackend(responder=lambda r: "" if "she is tired" in r.messages[-1].content
+                        else judge_grading_by_content(r))
+    judge = FakeBackend(responder=judge_grading_by_content)
+    result = build_scorer("judge", reconstructor=recon, judge=judge, cfg=CFG).score(EX, TRACES)
+    assert result.invalid is None and not result.transient
+    assert result.scores[2] == 0.0 and result.scores[0] == 1.0 and result.extra["empty_reconstructions"] == [2]
+    assert json.loads(judge.history[0].json_schema)["required"] == ["A", "B"]   # the judge grades the others
+
+
+def test_an_empty_reconstruction_gets_the_embedding_scorers_lowest_score():
+    recon = FakeBackend(responder=lambda r: "   " if "she is tired" in r.messages[-1].content else EX.action)
+    result = build_scorer("embedding", reconstructor=recon, cfg=CFG, embedder=HashEmbedder()).score(EX, TRACES)
+    assert result.scores[2] == -1.0 and result.extra["empty_reconstructions"] == [2] and result.invalid is None
+
+
+def test_the_listwise_judge_prompt_shows_placeholders_not_grades():
+    from recon.method.listwise_judge import judge_request
+    req, _ = judge_request(EX, ["one", "two", "three"], CFG)
+    prompt = req.messages[-1].content
+    assert not re.search(r'"[A-Z]"\s*:\s*\d', prompt)                  # no example grade to anchor on
+    assert all(f'"{label}"' in prompt for label in "ABC")

@@ -27,14 +27,40 @@ def test_highest_scoring_honest_candidate_wins_over_a_better_leaking_one():
     assert choose(cands, LeakageConfig()) == (2, [])
 
 
-def test_ties_go_to_the_lowest_sample_index():
-    cands = [Candidate(3, "a", HONEST, 0.5), Candidate(1, "b", HONEST, 0.5), Candidate(2, "c", HONEST, 0.4)]
-    assert choose(cands, LeakageConfig()) == (1, [])
+def test_ties_are_broken_by_a_seeded_content_hash_not_the_lowest_sample_index():
+    picks = set()
+    for k in range(20):
+        texts = [f"pair {k} reading {j}" for j in range(4)]
+        cands = [Candidate(j, t, HONEST, 0.5) for j, t in enumerate(texts)]
+        chosen, flags = choose(cands, LeakageConfig())
+        assert flags == ["tie"]
+        shuffled = [Candidate(j, t, HONEST, 0.5) for j, t in enumerate(reversed(texts))]
+        again, _ = choose(shuffled, LeakageConfig())
+        assert shuffled[again].reasoning == cands[chosen].reasoning          # decided by content, not position
+        picks.add(chosen)
+    assert len(picks) > 1                                                    # not always candidate 0
+    seeds = {choose([Candidate(j, f"t{j}", HONEST, 0.5) for j in range(4)], LeakageConfig(), seed=s)[0]
+             for s in range(20)}
+    assert len(seeds) > 1
+
+
+def test_an_untied_top_score_has_no_tie_flag():
+    cands = [Candidate(0, "a", HONEST, 0.5), Candidate(1, "b", HONEST, 0.7), Candidate(2, "c", HONEST, 0.7),
+             Candidate(3, "d", leak(0.5), 0.9)]
+    assert choose(cands[:2], LeakageConfig()) == (1, [])
+    assert choose(cands, LeakageConfig())[1] == ["tie"]
 
 
 def test_all_leaking_keeps_the_least_leaking_and_flags_the_pair():
-    cands = [Candidate(0, "a", leak(0.6), 0.9), Candidate(1, "b", leak(0.3), 0.1), Candidate(2, "c", leak(0.3), 0.2)]
-    assert choose(cands, LeakageConfig()) == (1, ["all_leaking"])
+    cands = [Candidate(0, "a", leak(0.6), 0.9), Candidate(1, "b", leak(0.3), 0.1), Candidate(2, "c", leak(0.2), 0.2)]
+    assert choose(cands, LeakageConfig()) == (2, ["all_leaking"])
+
+
+def test_all_leaking_ties_are_broken_by_content_too():
+    picks = [choose([Candidate(j, f"pair {k} quote {j}", leak(0.3), 0.1) for j in range(4)], LeakageConfig())
+             for k in range(20)]
+    assert all(flags == ["all_leaking", "tie"] for _, flags in picks)
+    assert len({i for i, _ in picks}) > 1
 
 
 def test_unscored_candidates_are_skipped_and_none_scored_is_invalid():
@@ -91,7 +117,7 @@ def test_a_copying_candidate_is_never_selected(tmp_path):
                       LikelihoodScorer(recon, ReconSelectConfig().reconstruction), ReconSelectConfig(n=3))
     scores = {c.sample_index: c.score for c in sel.candidates}
     assert scores[1] > scores[0] and sel.candidates[1].leakage.leaking
-    assert sel.selected != 1 and sel.flags == []
+    assert sel.selected != 1 and "all_leaking" not in sel.flags
 
 
 def test_invalid_judge_pairs_are_kept_and_reported(tmp_path):
@@ -120,4 +146,63 @@ def test_candidates_are_cached_one_by_one_so_a_larger_n_pays_only_the_new_ones(t
     synth.generate(candidate_requests(ex, ReconSelectConfig(n=4)))
     assert [r.sample_index for r in inner.history] == [0, 1, 2, 3]
     seeds = {r.effective_seed for r in inner.history}
-    assert len(seeds) == 4 and all(r.temperature == 0.8 for r in inner.history)
+    assert len(seeds) == 4 and all(r.temperature == 0.7 for r in inner.history)      # the synthesis block
+
+
+# --- nothing silently changes N -------------------------------------------------------------------------------
+
+def test_a_failed_candidate_call_makes_the_pair_invalid_and_transient(tmp_path):
+    from recon.method.scoring import LikelihoodScorer
+    from recon.method.selection import select_pair
+    synth = CachedBackend(FakeBackend(fail=lambda r: r.sample_index == 2), Database(tmp_path / "db.sqlite3"),
+                          run="r", stage="s")
+    recon = FakeBackend()
+    sel = select_pair(examples(1)[0], synth, LikelihoodScorer(recon, ReconSelectConfig().reconstruction),
+                      ReconSelectConfig(n=3))
+    assert sel.selected is None and sel.transient and sel.invalid.startswith("backend error")
+    assert recon.history == []                                # no selection among the 2 that came back
+
+
+def test_an_empty_candidate_keeps_its_place_with_a_flag_and_is_never_selected(tmp_path):
+    from recon.method.scoring import LikelihoodScorer
+    from recon.method.selection import select_pair
+    synth = FakeBackend(responder=lambda r: "  " if r.sample_index == 0 else f"She weighs item {r.sample_index}.")
+    sel = select_pair(examples(1)[0], synth, LikelihoodScorer(FakeBackend(), ReconSelectConfig().reconstruction),
+                      ReconSelectConfig(n=3))
+    assert [c.sample_index for c in sel.candidates] == [0, 1, 2]
+    assert sel.candidates[0].flags == ("empty",) and sel.candidates[0].score is None
+    assert sel.selected in (1, 2) and sel.invalid is None and not sel.transient
+
+
+def test_a_failed_reconstruction_leaves_the_pair_invalid_in_the_output_and_a_rerun_completes_it(tmp_path):
+    out, db = tmp_path / "sel.jsonl", Database(tmp_path / "db.sqlite3")
+    flaky = {"on": True}
+    run_recon_select(examples(2), ReconSelectConfig(n=3), synthesizer=BackendConfig(spec="fake"),
+                     reconstructor=BackendConfig(spec="fake"), judge=None, out=out, db=db,
+                     backend_factory=lambda cfg: FakeBackend(fail=lambda r: flaky["on"]
+                                                             and hasattr(r, "continuation")
+                                                             and "is thinking" in r.messages[-1].content))
+    records = [json.loads(x) for x in out.read_text().splitlines()]
+    assert all(r["invalid"].startswith("backend error") and r["transient"] for r in records)
+    assert all(len(r["candidates"]) == 3 and r["reasoning"] is None for r in records)
+    flaky["on"] = False
+    summary = run_recon_select(examples(2), ReconSelectConfig(n=3), synthesizer=BackendConfig(spec="fake"),
+                               reconstructor=BackendConfig(spec="fake"), judge=None, out=out, db=db,
+                               backend_factory=lambda cfg: FakeBackend())
+    records = [json.loads(x) for x in out.read_text().splitlines()]
+    assert all(r["invalid"] is None and not r["transient"] and r["reasoning"] for r in records)
+    assert summary.cost.cache_hits >= 2 * (3 + 1)             # candidates and baselines came from the cache
+
+
+def test_the_tie_rate_is_counted_in_the_summary_the_manifest_and_the_records(tmp_path):
+    out = tmp_path / "sel.jsonl"
+    summary = run_recon_select(examples(3), ReconSelectConfig(n=3), synthesizer=BackendConfig(spec="fake"),
+                               reconstructor=BackendConfig(spec="fake"), judge=None, out=out,
+                               db=Database(tmp_path / "db.sqlite3"),
+                               backend_factory=lambda cfg: FakeBackend(scorer=lambda r: -5.0))   # every gain 0
+    records = [json.loads(x) for x in out.read_text().splitlines()]
+    assert all("tie" in r["flags"] for r in records)
+    assert summary.ties == 3 and summary.figures()["tie_pct"] == 100.0
+    assert json.loads(manifest_path(out).read_text())["cost"]["tie_pct"] == 100.0
+    from recon.jobs.evaluate import trace_figures
+    assert trace_figures(out)["tie_rate"] == 1.0

@@ -69,7 +69,7 @@ def test_job_writes_traces_and_a_manifest(tmp_path):
         "id", "method", "reasoning", "model", "prompt_hash", "tokens", "finish_reason", "leakage"}
     assert lines[0]["leakage"]["leaking"] is False
     manifest = json.loads(manifest_path(out).read_text())
-    assert manifest["counts"] == {"pairs": 2, "written": 2, "invalid": 0, "leaking": 0}
+    assert manifest["counts"] == {"pairs": 2, "written": 2, "invalid": 0, "leaking": 0, "ties": 0}
     assert manifest["cost"]["backend_calls"] == 2 and manifest["cost"]["calls_per_pair"] == 1.0
     assert manifest["config"]["synthesis"]["method"] == "backward"
     assert job.cost.calls == 2 and failures == []

@@ -50,10 +50,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print_winrates(result.comparisons)
     import json
     methods = json.loads((result.out / "results.json").read_text(encoding="utf-8"))["methods"]
-    print_table("methods", ["method", "predicted", "mean cosine", "leaking %", "synthesis calls/pair",
+    print_table("methods", ["method", "predicted", "mean cosine", "leaking %", "ties %", "synthesis calls/pair",
                             "synthesis s/pair"],
                 [[m, v["predicted"], None if v["mean_cosine"] is None else round(v["mean_cosine"], 3),
-                  None if v["leakage_rate"] is None else round(100 * v["leakage_rate"], 1), v["calls_per_pair"],
+                  None if v["leakage_rate"] is None else round(100 * v["leakage_rate"], 1),
+                  None if v.get("tie_rate") is None else round(100 * v["tie_rate"], 1), v["calls_per_pair"],
                   v["seconds_per_pair"]] for m, v in methods.items()])
     train = load_examples([args.data / "train.jsonl"])
     traces = {m: {r.id: r.reasoning for r in read_traces(result.out / "traces" / f"{m}.jsonl")}

@@ -11,6 +11,7 @@ from recon.cli.synthesize_cmd import add_backend_args, backend_config_from_args
 from recon.config import SFTTrainConfig, UserModelConfig, validated
 from recon.data.corpus import load_examples
 from recon.errors import ConfigError
+from recon.hashing import file_hash
 from recon.jobs.common import read_traces
 from recon.jobs.predict import run_predict
 from recon.store.db import Database
@@ -26,6 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--k", type=int, help="icl: demonstrations per prediction (default 3)")
     p.add_argument("--draw", choices=["random", "nearest"], help="icl: how demonstrations are chosen")
     p.add_argument("--seed", type=int)
+    p.add_argument("--allow-train-overlap", action="store_true", help="sft/e2e checkpoints: predict conversations "
+                   "the checkpoint was trained on anyway (recorded in every output record and the manifest)")
     p.add_argument("--out", required=True, type=Path)
     p.set_defaults(func=cmd_predict)
 
@@ -79,18 +82,26 @@ def cmd_predict(args: argparse.Namespace) -> int:
     train = load_examples(args.train or [])
     traces, method = traces_and_method(args.traces)
     spec = args.model
+    trained_on = None
     if args.user_model.startswith("sft:"):
+        from recon.jobs.predict import check_train_overlap
         from recon.training.sft import read_sft_meta
         meta = read_sft_meta(args.user_model[4:])
         method = meta["method"]
         spec = f"hf:{args.user_model[4:]}"
+        trained_on = meta.get("train_conversations")
+        if trained_on is None:
+            err_console.print(f"note: {args.user_model[4:]} does not record its training conversations; the "
+                              "train-overlap guard cannot check it")
+        check_train_overlap(test, trained_on, args.user_model, allow=args.allow_train_overlap)   # before loading
     elif args.user_model == "icl" and not train:
         raise ConfigError("an icl user model needs --train pairs to draw demonstrations from")
     cfg = validated(UserModelConfig, k=args.k, draw=args.draw, seed=args.seed)
     with progress_bar(f"predict ({method}, {args.user_model})", len(test)) as advance:
         summary = run_predict(test, train=train, traces=traces, method=method, user_model=args.user_model,
                               backend_config=backend_config_from_args(args, spec), cfg=cfg, out=args.out,
-                              db=Database(), on_progress=advance, inputs=[str(p) for p in args.test])
+                              db=Database(), on_progress=advance, inputs=[str(p) for p in args.test],
+                              train_conversations=trained_on, allow_train_overlap=args.allow_train_overlap)
     c = summary.cost
     print_table("predictions", ["method", "user model", "pairs", "predicted", "well-formed", "calls/pair",
                                 "tokens/pair", "s/pair", "cache hits %"],
@@ -122,7 +133,8 @@ def cmd_train_sft(args: argparse.Namespace) -> int:
         def step(current: int, total: int) -> None:
             advance(current - done[0])
             done[0] = current
-        result = train_sft(train, traces, method=method, cfg=cfg, out=args.out, on_step=step)
+        result = train_sft(train, traces, method=method, cfg=cfg, out=args.out, on_step=step,
+                           data_files={str(p): file_hash(p) for p in args.train})
     losses = result.losses
     print_table("sft", ["method", "examples", "steps", "first loss", "last loss", "s/step"],
                 [[method, result.examples, result.steps, round(losses[0], 4) if losses else None,
@@ -152,7 +164,8 @@ def cmd_train_grpo(args: argparse.Namespace) -> int:
         def step(current: int, total: int) -> None:
             advance(current - done[0])
             done[0] = current
-        result = train_grpo(pairs, cfg, out=args.out, resume=args.resume, on_step=step)
+        result = train_grpo(pairs, cfg, out=args.out, resume=args.resume, on_step=step,
+                            data_files={str(p): file_hash(p) for p in args.data})
     head, tail = result.log[:5], result.log[-5:]
 
     def mean(rows, key):

@@ -1,4 +1,5 @@
-"""`recon synthesize`: reasoning traces for pairs (forward, backward, recon-select)."""
+"""`recon synthesize`: reasoning traces for pairs (forward, backward, recon-select, recon-grpo, and the
+random-of-n / longest-of-n controls)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from recon.config import (
 from recon.errors import ConfigError
 from recon.jobs.common import TABLE_COLUMNS, JobSummary, table_row
 from recon.jobs.synthesize import run_recon_select, run_synthesis
+from recon.method.controls import CONTROLS
 from recon.method.scoring import SCORERS
 from recon.store.db import Database
 
@@ -50,18 +52,23 @@ def add_scoring_args(parser: argparse.ArgumentParser, *, required_scorer: bool =
     parser.add_argument("--leak-policy", choices=["reject", "penalize"], help="what selection does with leaking traces")
     parser.add_argument("--leak-max-run", type=int, help="longest shared word run allowed (default 7)")
     parser.add_argument("--leak-max-fraction", type=float, help="share of the action's 4-grams allowed (default 0.3)")
+    parser.add_argument("--leak-max-lcs", type=float, help="longest common word subsequence / the shorter of "
+                        "action and trace allowed (default: calibrated on forward traces, docs/method.md)")
     parser.add_argument("--leak-penalty", type=float, help="λ of score − λ·overlap under --leak-policy penalize")
 
 
 def leakage_config_from_args(args: argparse.Namespace) -> LeakageConfig:
     return validated(LeakageConfig, policy=args.leak_policy, max_shared_run=args.leak_max_run,
-                     max_ngram_fraction=args.leak_max_fraction, penalty=args.leak_penalty)
+                     max_ngram_fraction=args.leak_max_fraction, max_lcs_fraction=args.leak_max_lcs,
+                     penalty=args.leak_penalty)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("synthesize", help="synthesize reasoning traces for pairs")
     add_data_args(p)
-    p.add_argument("--method", required=True, choices=["forward", "backward", "recon-select", "recon-grpo"])
+    p.add_argument("--method", required=True, choices=["forward", "backward", "recon-select", "recon-grpo",
+                                                       "random-of-n", "longest-of-n"],
+                   help="random-of-n / longest-of-n: the controls (Recon-Select's candidates, no reconstruction)")
     p.add_argument("--synthesizer", type=Path, help="recon-grpo: the policy folder written by `recon train grpo`")
     add_backend_args(p)
     add_scoring_args(p)
@@ -95,10 +102,10 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
         args.method = "recon-select" if (args.n or 1) > 1 else "backward"
     synth_backend = backend_config_from_args(args, spec)
     inputs = [str(p) for p in args.data]
-    if args.method == "recon-select":
-        synth = validated(SynthesisConfig, method="backward", max_tokens=args.max_tokens)
-        cfg = validated(ReconSelectConfig, n=args.n, scorer=args.scorer, temperature=args.temperature,
-                        top_p=args.top_p, seed=args.seed, synthesis=synth, reconstruction=ReconstructionConfig(),
+    if args.method in ("recon-select", *CONTROLS):
+        synth = validated(SynthesisConfig, method="backward", temperature=args.temperature, top_p=args.top_p,
+                          max_tokens=args.max_tokens, seed=args.seed)
+        cfg = validated(ReconSelectConfig, n=args.n, scorer=args.scorer, reconstruction=ReconstructionConfig(),
                         leakage=leakage_config_from_args(args))
         recon_spec = "fake" if args.dry_run else (args.reconstructor or spec)
         judge_spec = "fake" if args.dry_run else (args.judge or recon_spec)
@@ -106,8 +113,8 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
         if args.dry_run and cfg.scorer == "embedding":
             from recon.method.embeddings import HashEmbedder
             embedder = HashEmbedder()
-        with progress_bar(f"{label} ({cfg.scorer}, n={cfg.n})", len(examples)) as advance:
-            summary = run_recon_select(examples, cfg, synthesizer=synth_backend,
+        with progress_bar(f"{label} ({CONTROLS.get(label, cfg.scorer)}, n={cfg.n})", len(examples)) as advance:
+            summary = run_recon_select(examples, cfg, synthesis=synth, synthesizer=synth_backend,
                                        reconstructor=backend_config_from_args(args, recon_spec),
                                        judge=backend_config_from_args(args, judge_spec), out=args.out,
                                        db=Database(), on_progress=advance, inputs=inputs, embedder=embedder,
@@ -115,7 +122,7 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
         failures = []
     else:
         if args.scorer or args.n:
-            err_console.print("note: --scorer and --n apply to --method recon-select only; ignored")
+            err_console.print("note: --scorer and --n apply to recon-select and the controls only; ignored")
         cfg = validated(SynthesisConfig, method=args.method, temperature=args.temperature, top_p=args.top_p,
                         max_tokens=args.max_tokens, seed=args.seed)
         with progress_bar(f"{label} synthesis", len(examples)) as advance:

@@ -9,7 +9,6 @@ from recon.config.base import validated
 from recon.config.run import (
                               DataConfig,
                               ModelsConfig,
-                              ReconSelectRunConfig,
                               RunConfig,
                               RunUserModelConfig,
                               SplitConfig,
@@ -27,5 +26,5 @@ from recon.config.stages import (
 from recon.config.training import GRPOTrainConfig, SFTTrainConfig
 
 __all__ = ["BackendConfig", "DataConfig", "GRPOTrainConfig", "LeakageConfig", "ModelsConfig", "PairJudgeConfig",
-           "ReconSelectConfig", "ReconSelectRunConfig", "ReconstructionConfig", "RunConfig", "RunUserModelConfig",
+           "ReconSelectConfig", "ReconstructionConfig", "RunConfig", "RunUserModelConfig",
            "SFTTrainConfig", "SplitConfig", "SynthesisConfig", "UserModelConfig", "load_run_config", "validated"]

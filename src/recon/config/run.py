@@ -16,16 +16,15 @@ from pydantic import Field, StrictInt, ValidationError, field_validator, model_v
 from recon.config.base import Number, Strict
 from recon.config.stages import (
     BackendConfig,
-    LeakageConfig,
     PairJudgeConfig,
-    ReconstructionConfig,
+    ReconSelectConfig,
     SynthesisConfig,
     UserModelConfig,
 )
 from recon.config.training import SFTTrainConfig
 from recon.errors import ConfigError
 
-SYNTHESIS_METHODS = ("none", "forward", "backward", "recon-select")
+SYNTHESIS_METHODS = ("none", "forward", "backward", "recon-select", "random-of-n", "longest-of-n")
 
 
 class SplitConfig(Strict):
@@ -76,38 +75,26 @@ class RunUserModelConfig(UserModelConfig):
     sft: SFTTrainConfig = SFTTrainConfig()
 
 
-class ReconSelectRunConfig(Strict):
-    n: StrictInt = Field(4, ge=1, le=26)
-    scorer: Literal["likelihood", "judge", "embedding"] = "likelihood"
-    temperature: Number = Field(0.8, gt=0.0, le=2.0)
-    top_p: Number = Field(0.95, gt=0.0, le=1.0)
-    leakage: LeakageConfig = LeakageConfig()
-    reconstruction: ReconstructionConfig = ReconstructionConfig()
-
-
 class RunConfig(Strict):
     name: str = Field(min_length=1, pattern=r"^[\w.-]+$")
     data: DataConfig
     models: ModelsConfig = ModelsConfig()
     methods: list[str] = Field(min_length=1)
-    synthesis: SynthesisConfig = SynthesisConfig(method="backward")
-    recon_select: ReconSelectRunConfig = ReconSelectRunConfig()
+    synthesis: SynthesisConfig = SynthesisConfig()   # one home: forward, backward and the candidates sample with it
+    recon_select: ReconSelectConfig = ReconSelectConfig()
     user_model: RunUserModelConfig = RunUserModelConfig()
     judge: PairJudgeConfig = PairJudgeConfig()
     predict: list[str] | None = None           # methods that get user models and judged comparisons (default: all)
     compare: list[list[str]] = Field(default_factory=list)
     out: str | None = None                     # default: runs/NAME
-    seed: StrictInt = 0
+    seed: StrictInt = 0                        # evaluation: bootstrap and report examples (synthesis: synthesis.seed)
 
     @field_validator("synthesis", mode="before")
     @classmethod
-    def _synthesis_without_method(cls, value):
-        """Each entry of `methods` chooses forward or backward; the section holds everything else."""
-        if isinstance(value, dict):
-            if "method" in value:
-                raise ValueError("synthesis.method is chosen by each entry of methods (forward, backward): "
-                                 "remove it from the synthesis section")
-            return {**value, "method": "backward"}
+    def _no_synthesis_method(cls, value):
+        if isinstance(value, dict) and "method" in value:
+            raise ValueError("the run's synthesis block serves every method (forward, backward and the candidates); "
+                             "remove synthesis.method and list the methods under `methods:`")
         return value
 
     @field_validator("methods")
@@ -117,8 +104,9 @@ class RunConfig(Strict):
             base, _, scorer = m.partition(":")
             if base not in SYNTHESIS_METHODS or (scorer and (base != "recon-select" or
                                                                scorer not in ("likelihood", "judge", "embedding"))):
-                raise ValueError(f"unknown method {m!r}: use none, forward, backward, recon-select or "
-                                 "recon-select:SCORER (likelihood | judge | embedding)")
+                raise ValueError(f"unknown method {m!r}: use none, forward, backward, recon-select, "
+                                 "recon-select:SCORER (likelihood | judge | embedding), or the controls "
+                                 "random-of-n and longest-of-n")
         if len(set(methods)) != len(methods):
             raise ValueError("a method is listed twice")
         return methods

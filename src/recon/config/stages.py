@@ -29,9 +29,10 @@ class BackendConfig(Strict):
 
 
 class SynthesisConfig(Strict):
-    """Single-trace synthesis (`forward`, `backward`)."""
+    """Synthesis: the prompt (`forward` or `backward`, which Recon-Select's candidates also use) and the one home
+    of the sampling settings (temperature, top_p, max_tokens, seed) for forward, backward and the candidates."""
 
-    method: Literal["forward", "backward"]
+    method: Literal["forward", "backward"] = "backward"
     temperature: Number = Field(0.7, ge=0.0, le=2.0)
     top_p: Number = Field(0.95, gt=0.0, le=1.0)
     max_tokens: StrictInt = Field(128, ge=8, le=4096)
@@ -48,6 +49,10 @@ class LeakageConfig(Strict):
     max_shared_run: StrictInt = Field(7, ge=1)       # a run of more shared words than this leaks
     max_ngram_fraction: Number = Field(0.3, ge=0.0, le=1.0)  # of the action's 4-grams
     max_coverage: Number = Field(0.5, ge=0.0, le=1.0)        # of the action's words inside shared 4-grams
+    # longest common word subsequence / min(action words, trace words); the 99th percentile of forward traces,
+    # which never saw the action (0.429 on 160 of them: docs/method.md, benchmarks/bench_leakage.py)
+    max_lcs_fraction: Number = Field(0.43, ge=0.0, le=1.0)
+    short_action_words: StrictInt = Field(6, ge=0, le=32)  # this short: an in-order quote in a small window leaks
     policy: Literal["reject", "penalize"] = "reject"
     penalty: Number = Field(1.0, ge=0.0)             # λ in score − λ·overlap (policy "penalize")
 
@@ -63,22 +68,24 @@ class ReconstructionConfig(Strict):
     judge_max_tokens: StrictInt = Field(64, ge=8, le=1024)
 
 
+JUDGE_LABELS = 26      # the listwise judge labels candidates A-Z
+
+
 class ReconSelectConfig(Strict):
-    """Recon-Select: N backward candidates, scored by reconstruction, the best non-leaking one kept."""
+    """Recon-Select: N backward candidates, scored by reconstruction, the best non-leaking one kept. The
+    candidates are sampled with the `synthesis` settings (one home for temperature, top_p, max_tokens, seed),
+    so candidate 0 is the backward trace; this config has no sampling fields of its own."""
 
     n: StrictInt = Field(4, ge=1, le=64)
     scorer: Literal["likelihood", "judge", "embedding"] = "likelihood"
-    temperature: Number = Field(0.8, gt=0.0, le=2.0)
-    top_p: Number = Field(0.95, gt=0.0, le=1.0)
-    seed: StrictInt = 0
-    synthesis: SynthesisConfig = SynthesisConfig(method="backward")
     reconstruction: ReconstructionConfig = ReconstructionConfig()
     leakage: LeakageConfig = LeakageConfig()
 
     @model_validator(mode="after")
     def _judge_labels(self):
-        if self.scorer == "judge" and self.n > 26:
-            raise ValueError(f"the listwise judge labels candidates A-Z: use n <= 26 with scorer judge (got {self.n})")
+        if self.scorer == "judge" and self.n > JUDGE_LABELS:
+            raise ValueError(f"the listwise judge labels candidates A-Z: use n <= {JUDGE_LABELS} with scorer judge "
+                             f"(got {self.n})")
         return self
 
 

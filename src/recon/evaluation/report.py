@@ -112,12 +112,30 @@ def _tables(result: EvaluationResult) -> tuple[list[list[str]], list[list[str]],
     rows = [[f"{c.a} vs {c.b}", c.scope, _pct(c.win_rate),
              "–" if c.ci is None else f"{_pct(c.ci[0])} – {_pct(c.ci[1])}", _pct(c.lc_win_rate), str(c.n),
              str(c.ties), str(c.invalid)] for c in result.comparisons]
-    mhead = ["method", "pairs", "predicted", "mean cosine", "ROUGE-L", "length ratio", "leakage", "calls/pair",
-             "s/pair"]
+    mhead = ["method", "pairs", "predicted", "mean cosine", "ROUGE-L", "length ratio", "leakage", "ties",
+             "calls/pair", "s/pair"]
     mrows = [[m, str(v["n"]), str(v["predicted"]), _num(v.get("mean_cosine")), _num(v.get("rouge_l")),
-              _num(v.get("length_ratio"), 2), _pct(v.get("leakage_rate")), _num(v.get("calls_per_pair"), 1),
-              _num(v.get("seconds_per_pair"), 2)] for m, v in result.methods.items()]
+              _num(v.get("length_ratio"), 2), _pct(v.get("leakage_rate")), _pct(v.get("tie_rate")),
+              _num(v.get("calls_per_pair"), 1), _num(v.get("seconds_per_pair"), 2)] for m, v in result.methods.items()]
     return [head] + rows, [mhead] + mrows, [[c.a, c.b, c.scope, c.warning] for c in result.comparisons if c.warning]
+
+
+def parity_line(parity: dict | None) -> str:
+    """The report's sentence on baseline parity (recon run): which training pairs every user model shared.
+
+    >>> line = parity_line({"train_pairs": 10, "eligible": 8, "left_out_total": 2,
+    ...                     "left_out": {"none": 0, "backward": 2}, "note": "e2e-grpo is exempt."})
+    >>> line.split(";")[1]
+    ' 2 were left out because some method has no trace for them (backward: 2). e2e-grpo is exempt.'
+    """
+    if not parity:
+        return ""
+    gaps = ", ".join(f"{m}: {n}" for m, n in parity["left_out"].items() if n)
+    shared = ("trained on the same pairs for the same steps" if parity.get("user_model") == "sft"
+              else "shown the same demonstrations")
+    return (f"Every method's user model drew on the same {parity['eligible']} of {parity['train_pairs']} training "
+            f"pairs ({shared}); {parity['left_out_total']} were left out because some method has no trace for "
+            f"them{f' ({gaps})' if gaps else ''}. {parity['note']}")
 
 
 def _md_table(rows: list[list[str]]) -> str:
@@ -145,6 +163,8 @@ def write_report(result: EvaluationResult, test: Sequence[Example], predictions:
     md = ["# Evaluation report", "", f"{len(test)} test pairs; judge: see results.json.", "",
           "## Win rates", "", _md_table(comp), ""]
     md += [f"![{n}](plots/{n})" for n in plots] + ["", "## Methods", "", _md_table(meth), ""]
+    if result.parity:
+        md += [parity_line(result.parity), ""]
     if warns:
         md += ["## Warnings", ""] + [f"- {a} vs {b} ({s}): {w}" for a, b, s, w in warns] + [""]
     md += ["## Examples", ""]
@@ -179,7 +199,7 @@ pre{{white-space:pre-wrap;background:#f6f6f6;padding:8px}}
 figure img{{max-width:100%}}</style></head><body>
 <h1>Evaluation report</h1><p>{len(test)} test pairs.</p>
 <h2>Win rates</h2>{_html_table(comp)}{imgs}
-<h2>Methods</h2>{_html_table(meth)}
+<h2>Methods</h2>{_html_table(meth)}{f"<p>{html.escape(parity_line(result.parity))}</p>" if result.parity else ""}
 {f"<h2>Warnings</h2><ul>{warn_html}</ul>" if warns else ""}
 <h2>Examples</h2>{"".join(ex_html)}</body></html>"""
     html_path = result.out / "report.html"

@@ -54,6 +54,7 @@ class JobSummary:
     out: Path | None = None
     run: str = ""
     failures: CallFailures = CallFailures()      # transient: a re-run retries them
+    ties: int = 0           # selected traces whose top score was shared (the tie was broken by content)
 
     def figures(self) -> dict[str, float | int | str | None]:
         n = max(1, self.pairs)
@@ -62,6 +63,7 @@ class JobSummary:
             "method": self.method, "scorer": self.scorer, "pairs": self.pairs, "written": self.written,
             "invalid_pct": round(100.0 * self.invalid / n, 2),
             "leaking_pct": round(100.0 * self.leaking / max(1, self.written), 2),
+            "tie_pct": round(100.0 * self.ties / max(1, self.written), 2),
             "calls_per_pair": round(c.calls / n, 3),
             "tokens_per_pair": round((c.prompt_tokens + c.completion_tokens) / n, 1),
             "seconds_per_pair": round(c.seconds / n, 3),
@@ -69,15 +71,15 @@ class JobSummary:
         }
 
 
-TABLE_COLUMNS = ["method", "scorer", "pairs", "written", "invalid %", "leaking %", "calls/pair", "tokens/pair",
-                 "s/pair", "cache hits %", "failed calls"]
+TABLE_COLUMNS = ["method", "scorer", "pairs", "written", "invalid %", "leaking %", "ties %", "calls/pair",
+                 "tokens/pair", "s/pair", "cache hits %", "failed calls"]
 
 
 def table_row(s: JobSummary) -> list:
     f = s.figures()
-    return [s.method, s.scorer or "-", s.pairs, s.written, f["invalid_pct"], f["leaking_pct"], f["calls_per_pair"],
-            f["tokens_per_pair"], f["seconds_per_pair"], round(100 * float(f["cache_hit_rate"]), 1),
-            s.failures.failed]
+    return [s.method, s.scorer or "-", s.pairs, s.written, f["invalid_pct"], f["leaking_pct"], f["tie_pct"],
+            f["calls_per_pair"], f["tokens_per_pair"], f["seconds_per_pair"],
+            round(100 * float(f["cache_hit_rate"]), 1), s.failures.failed]
 
 
 def git_sha() -> str | None:
@@ -116,7 +118,7 @@ def write_manifest(summary: JobSummary, stage: str, config: dict, fingerprints: 
     write_json_atomic(manifest_path(summary.out), build_manifest(
         stage, config, fingerprints=fingerprints, inputs=inputs,
         counts={"pairs": summary.pairs, "written": summary.written, "invalid": summary.invalid,
-                "leaking": summary.leaking},
+                "leaking": summary.leaking, "ties": summary.ties},
         cost={**dataclasses.asdict(summary.cost), **{k: v for k, v in figures.items()
                                                      if k not in ("method", "scorer", "pairs", "written")}},
         failures=summary.failures))

@@ -32,6 +32,7 @@ class EvaluationResult:
     judgments: list[dict]
     out: Path
     failures: CallFailures = field(default_factory=CallFailures)     # judge calls that failed transiently
+    parity: dict | None = None
 
 
 def read_predictions(path: str | Path) -> dict[str, dict]:
@@ -62,13 +63,16 @@ def without_action(a: str, b: str, pa: dict | None, pb: dict | None) -> tuple[fl
 
 
 def trace_figures(path: str | Path) -> dict:
-    """Leakage rate and cost per pair of a traces file: from its manifest when there is one (every
-    `recon synthesize` writes it), else from the records' own `cost` fields."""
+    """Leakage rate, tie rate (selected methods: the share of pairs whose top score was shared) and cost per
+    pair of a traces file: the cost from its manifest when there is one (every `recon synthesize` writes it),
+    else from the records' own `cost` fields."""
     rows = [rec for _, rec in iter_json_lines(path) if isinstance(rec, dict)]
     leak = [bool((r.get("leakage") or {}).get("leaking")) for r in rows if r.get("reasoning")]
     costs = [r["cost"] for r in rows if isinstance(r.get("cost"), dict)]
     n = max(1, len(rows))
-    figures = {"leakage_rate": round(sum(leak) / len(leak), 4) if leak else None}
+    ties = [("tie" in r["flags"]) for r in rows if r.get("reasoning") and isinstance(r.get("flags"), list)]
+    figures = {"leakage_rate": round(sum(leak) / len(leak), 4) if leak else None,
+               "tie_rate": round(sum(ties) / len(ties), 4) if ties else None}   # selected methods only
     manifest = manifest_path(path)
     try:
         cost = json.loads(manifest.read_text(encoding="utf-8")).get("cost", {}) if manifest.is_file() else {}
@@ -89,7 +93,8 @@ def trace_figures(path: str | Path) -> dict:
 def run_evaluate(test: Sequence[Example], predictions: dict[str, str | Path], *, compare: list[tuple[str, str]],
                  judge_cfg: PairJudgeConfig, judge_backend=None, embedder=None, out: str | Path,
                  traces: dict[str, str | Path] | None = None, seed: int = 0, test_paths: Sequence[str] = (),
-                 on_progress: Callable[[int], None] | None = None) -> EvaluationResult:
+                 on_progress: Callable[[int], None] | None = None, parity: dict | None = None) -> EvaluationResult:
+    """`parity`: how the run fixed the user models' training pairs and demonstrations (recon run), reported."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out} must be a folder")
@@ -141,8 +146,8 @@ def run_evaluate(test: Sequence[Example], predictions: dict[str, str | Path], *,
         methods[name] = {"n": sum(1 for e in test if e.id in records), "predicted": len(pairs),
                          **reference_metrics([p for p, _ in pairs], [t for _, t in pairs], embedder),
                          **(trace_figures(traces[name]) if traces and name in traces else
-                            {"leakage_rate": None, "calls_per_pair": None, "tokens_per_pair": None,
-                             "seconds_per_pair": None})}
+                            {"leakage_rate": None, "tie_rate": None, "calls_per_pair": None,
+                             "tokens_per_pair": None, "seconds_per_pair": None})}
     out.mkdir(parents=True, exist_ok=True)
     write_jsonl_atomic(out / "judgments.jsonl", judgments)
     write_json_atomic(out / "results.json", {
@@ -154,8 +159,9 @@ def run_evaluate(test: Sequence[Example], predictions: dict[str, str | Path], *,
         "test_pairs": len(test), "test": [str(Path(p).resolve()) for p in test_paths],
         "predictions": {k: str(Path(v).resolve()) for k, v in predictions.items()},
         "warnings": [f"{c.a} vs {c.b} ({c.scope}): {c.warning}" for c in comparisons if c.warning]
-        + ([f"judge: {failures.describe()}"] if not failures.complete else [])})
-    return EvaluationResult(comparisons, methods, judgments, out, failures)
+        + ([f"judge: {failures.describe()}"] if not failures.complete else []),
+        "parity": parity})
+    return EvaluationResult(comparisons, methods, judgments, out, failures, parity)
 
 
 def load_results(folder: str | Path) -> dict:

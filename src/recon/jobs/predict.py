@@ -18,7 +18,7 @@ other, written atomically, with a manifest and the usual cost figures.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,8 +26,10 @@ from recon.atomicio import check_output_path, write_json_atomic, write_jsonl_ato
 from recon.backends.registry import build_backend
 from recon.config import BackendConfig, UserModelConfig
 from recon.errors import ConfigError
+from recon.hashing import content_hash
 from recon.jobs.common import BackendFactory, backend_json, build_manifest
 from recon.jobs.failures import CallFailures, call_failures
+from recon.jobs.parity import similarity_for
 from recon.method.usermodel import DemonstrationPool, ICLUserModel
 from recon.paths import manifest_path
 from recon.store.cache import CachedBackend
@@ -51,27 +53,42 @@ class PredictSummary:
 
 
 def build_user_model(user_model: str, *, method: str, train: Sequence[Example], traces: dict[str, str] | None,
-                     backend: CachedBackend, cfg: UserModelConfig, embedder=None) -> ICLUserModel:
+                     backend: CachedBackend, cfg: UserModelConfig, embedder=None,
+                     demos: dict[str, list[str]] | None = None) -> ICLUserModel:
     if user_model == "icl":
-        similarity = None
-        if cfg.draw == "nearest":
-            if embedder is None:
-                from recon.method.embeddings import Embedder
-                embedder = Embedder()
-            similarity = lambda query, docs: list(embedder.cosine([query] * len(docs), docs))   # noqa: E731
-        return ICLUserModel(backend, DemonstrationPool(train, traces, similarity=similarity), cfg, method=method)
+        if demos is not None:
+            return ICLUserModel(backend, DemonstrationPool(train, traces, fixed=demos), cfg, method=method)
+        pool = DemonstrationPool(train, traces, similarity=similarity_for(cfg, embedder))
+        return ICLUserModel(backend, pool, cfg, method=method)
     if user_model.startswith("sft:"):
         return ICLUserModel(backend, None, cfg, method=method, answer_format="tags", name=user_model)
     raise ConfigError(f"unknown user model {user_model!r}: use icl or sft:CHECKPOINT_DIR")
+
+
+def check_train_overlap(test: Sequence[Example], train_conversations: Collection[str] | None, user_model: str, *,
+                        allow: bool) -> None:
+    """A checkpoint never predicts the conversations it was trained on (that measures memory, not a user
+    model), unless explicitly allowed."""
+    overlap = sorted({e.conversation_id for e in test} & set(train_conversations or ()))
+    if overlap and not allow:
+        raise ConfigError(f"{len(overlap)} test conversation(s) are among those {user_model} was trained on "
+                          f"(e.g. {overlap[0]!r}); predict held-out conversations, or pass --allow-train-overlap "
+                          "to do it anyway (recorded in every output record and the manifest)")
 
 
 def run_predict(test: Sequence[Example], *, train: Sequence[Example], traces: dict[str, str] | None, method: str,
                 user_model: str, backend_config: BackendConfig, cfg: UserModelConfig, out: str | Path,
                 db: Database, run: str | None = None, on_progress: Callable[[int], None] | None = None,
                 inputs: list[str] | None = None, embedder=None,
-                backend_factory: BackendFactory = build_backend) -> PredictSummary:
+                backend_factory: BackendFactory = build_backend,
+                demos: dict[str, list[str]] | None = None, train_conversations: Collection[str] | None = None,
+                allow_train_overlap: bool = False) -> PredictSummary:
+    """`demos` ({test id: training ids}) fixes the ICL demonstrations, the same for every method of a run.
+    `train_conversations`: those a checkpoint was trained on; predicting one of them is refused unless
+    `allow_train_overlap` (then recorded in every record and the manifest)."""
     out, run = Path(out), run or new_run_id()
     check_output_path(out)
+    check_train_overlap(test, train_conversations, user_model, allow=allow_train_overlap)
     leaked = {e.conversation_id for e in train} & {e.conversation_id for e in test}
     if leaked:
         raise ConfigError(f"{len(leaked)} conversation(s) are in both --train and --test (e.g. {sorted(leaked)[0]!r});"
@@ -85,7 +102,7 @@ def run_predict(test: Sequence[Example], *, train: Sequence[Example], traces: di
     stage = f"predict:{method}:{user_model.split(':')[0]}"
     backend = CachedBackend(backend_factory(backend_config), db, run=run, stage=stage)
     model = build_user_model(user_model, method=method, train=train, traces=traces, backend=backend, cfg=cfg,
-                             embedder=embedder)
+                             embedder=embedder, demos=demos)
     predictions = []
     batch = backend.preferred_batch
     try:
@@ -96,7 +113,8 @@ def run_predict(test: Sequence[Example], *, train: Sequence[Example], traces: di
                 on_progress(len(chunk))
     finally:
         backend.close()
-    write_jsonl_atomic(out, (p.to_json() for p in predictions))
+    flag = {"allow_train_overlap": True} if allow_train_overlap else {}
+    write_jsonl_atomic(out, (p.to_json() | flag for p in predictions))
     summary = PredictSummary(method=method, user_model=model.name, pairs=len(test),
                              predicted=sum(p.action is not None for p in predictions),
                              well_formed=sum(p.well_formed for p in predictions),
@@ -106,7 +124,9 @@ def run_predict(test: Sequence[Example], *, train: Sequence[Example], traces: di
                              out=out, run=run, failures=call_failures(db, run, stage))
     write_json_atomic(manifest_path(out), build_manifest(
         stage, {"user_model": user_model, "method": method, "config": cfg.model_dump(),
-                "backend": backend_json(backend_config)},
+                "backend": backend_json(backend_config),
+                "demos": None if demos is None else content_hash(demos, tag="demos", length=16),
+                "allow_train_overlap": allow_train_overlap},
         fingerprints=[backend.fingerprint.to_json()], inputs=inputs,
         counts={"pairs": summary.pairs, "predicted": summary.predicted, "well_formed": summary.well_formed},
         cost=dataclasses.asdict(summary.cost), failures=summary.failures))

@@ -70,7 +70,7 @@ def run_scoring(traces: str | Path | list[TraceRecord], examples: Sequence[Examp
                 result = scorer.score(example, [t.reasoning])
                 rec |= {"score": result.scores[0], "reconstruction": result.reconstructions[0],
                         "leakage": measure_leakage(t.reasoning, example.action, leakage).to_json(),
-                        "invalid": result.invalid, "scoring": result.extra}
+                        "invalid": result.invalid, "transient": result.transient, "scoring": result.extra}
             rec["cost"] = meter.to_json()
             records.append(rec)
             if on_progress is not None:

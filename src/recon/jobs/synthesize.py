@@ -2,10 +2,10 @@
 
 `run_synthesis` writes one record per pair (forward, backward; a pair whose generation failed keeps its
 place with `"reasoning": null`, the reason in `"invalid"`, and `"transient": true` when its call failed, so
-that a re-run retries it); `run_recon_select` writes the kept trace of N scored candidates (recon-select).
-Re-running a job after an interruption resumes: finished LM calls come from the cache and nothing is paid
-twice; the output file only appears, whole, at the end. A job's summary and manifest say whether it is
-complete (no failed call) and how many calls failed.
+that a re-run retries it); `run_recon_select` writes the kept trace of N scored candidates (recon-select, and
+the random-of-n / longest-of-n controls). Re-running a job after an interruption resumes: finished LM calls
+come from the cache and nothing is paid twice; the output file only appears, whole, at the end. A job's
+summary and manifest say whether it is complete (no failed call) and how many calls failed.
 
     >>> from recon.types import Example, Turn
     >>> ex = Example(id="1", domain="d", individual="Ann", conversation_id="c", turn_index=1,
@@ -28,6 +28,7 @@ from recon.backends.registry import build_backend
 from recon.config import BackendConfig, ReconSelectConfig, SynthesisConfig
 from recon.jobs.common import BackendFactory, JobSummary, backend_json, write_manifest
 from recon.jobs.failures import call_failures
+from recon.method.controls import CONTROLS, control_scorer
 from recon.method.scoring import build_scorer
 from recon.method.selection import Selection, select_pair
 from recon.method.synthesis import Failure, synthesize
@@ -74,7 +75,7 @@ def selection_record(example_id: str, sel: Selection, *, scorer: str, fingerprin
     return {
         "id": example_id, "method": label, "scorer": scorer,
         "reasoning": chosen.reasoning if chosen else None, "selected_index": sel.selected,
-        "flags": sel.flags, "invalid": sel.invalid,
+        "flags": sel.flags, "invalid": sel.invalid, "transient": sel.transient,
         "leakage": chosen.leakage.to_json() if chosen else None,
         "candidates": [c.to_json() for c in sel.candidates],
         "model": fingerprints["synthesizer"], "reconstructor": fingerprints["reconstructor"],
@@ -85,15 +86,11 @@ def selection_record(example_id: str, sel: Selection, *, scorer: str, fingerprin
     }
 
 
-def run_recon_select(examples: Sequence[Example], cfg: ReconSelectConfig, *, synthesizer: BackendConfig,
-                     reconstructor: BackendConfig, judge: BackendConfig | None, out: str | Path, db: Database,
-                     run: str | None = None, on_progress: Callable[[int], None] | None = None,
-                     inputs: list[str] | None = None, embedder=None,
-                     backend_factory: BackendFactory = build_backend,
-                     label: str = "recon-select") -> JobSummary:
-    out, run = Path(out), run or new_run_id()
-    check_output_path(out)
-    stage = f"synthesize:{label}:{cfg.scorer}"
+def selection_backends(label: str, cfg: ReconSelectConfig, synthesis: SynthesisConfig, *, synthesizer: BackendConfig,
+                       reconstructor: BackendConfig, judge: BackendConfig | None, db: Database, run: str, stage: str,
+                       embedder, backend_factory: BackendFactory):
+    """(the cached synthesizer, the scorer, every backend opened, their fingerprints) of a selection job; the
+    controls open no reconstructor or judge."""
     built: dict[BackendConfig, object] = {}        # one model instance per distinct backend config
 
     def cached(config: BackendConfig, part: str) -> CachedBackend:
@@ -102,23 +99,47 @@ def run_recon_select(examples: Sequence[Example], cfg: ReconSelectConfig, *, syn
         return CachedBackend(built[config], db, run=run, stage=f"{stage}:{part}")
 
     synth = cached(synthesizer, "candidates")
-    recon = cached(reconstructor, "reconstruct")
-    judge_backend = cached(judge or reconstructor, "judge") if cfg.scorer == "judge" else None
+    recon = judge_backend = None
+    if label in CONTROLS:
+        scorer = control_scorer(label, seed=synthesis.seed)
+    else:
+        recon = cached(reconstructor, "reconstruct")
+        judge_backend = cached(judge or reconstructor, "judge") if cfg.scorer == "judge" else None
+        if cfg.scorer == "likelihood":
+            recon.preflight("logprob")      # a backend that cannot score stops the run before anything is paid
+        scorer = build_scorer(cfg.scorer, reconstructor=recon, cfg=cfg.reconstruction, judge=judge_backend,
+                              embedder=embedder)
     backends = [b for b in (synth, recon, judge_backend) if b is not None]
-    fingerprints = {"synthesizer": synth.fingerprint.to_json(), "reconstructor": recon.fingerprint.to_json(),
+    fingerprints = {"synthesizer": synth.fingerprint.to_json(),
+                    "reconstructor": recon.fingerprint.to_json() if recon else None,
                     "judge": judge_backend.fingerprint.to_json() if judge_backend else None}
-    if cfg.scorer == "likelihood":
-        recon.preflight("logprob")          # a backend that cannot score stops the run before anything is paid
-    scorer = build_scorer(cfg.scorer, reconstructor=recon, cfg=cfg.reconstruction, judge=judge_backend,
-                          embedder=embedder)
+    return synth, scorer, backends, fingerprints
+
+
+def run_recon_select(examples: Sequence[Example], cfg: ReconSelectConfig, *, synthesizer: BackendConfig,
+                     reconstructor: BackendConfig, judge: BackendConfig | None, out: str | Path, db: Database,
+                     synthesis: SynthesisConfig | None = None, run: str | None = None,
+                     on_progress: Callable[[int], None] | None = None, inputs: list[str] | None = None,
+                     embedder=None, backend_factory: BackendFactory = build_backend,
+                     label: str = "recon-select") -> JobSummary:
+    """`synthesis` (default: SynthesisConfig()) samples the candidates, exactly as it samples backward traces.
+    `label` random-of-n / longest-of-n: the controls, which replace the reconstruction score (no LM calls)."""
+    synthesis = synthesis or SynthesisConfig()
+    out, run = Path(out), run or new_run_id()
+    check_output_path(out)
+    scorer_name = CONTROLS.get(label, cfg.scorer)
+    stage = f"synthesize:{label}:{scorer_name}"
+    synth, scorer, backends, fingerprints = selection_backends(
+        label, cfg, synthesis, synthesizer=synthesizer, reconstructor=reconstructor, judge=judge, db=db, run=run,
+        stage=stage, embedder=embedder, backend_factory=backend_factory)
     records = []
     try:
         for example in examples:
             meter = Meter()
             for b in backends:
                 b.meter = meter
-            sel = select_pair(example, synth, scorer, cfg)
-            records.append(selection_record(example.id, sel, scorer=cfg.scorer, fingerprints=fingerprints,
+            sel = select_pair(example, synth, scorer, cfg, synthesis)
+            records.append(selection_record(example.id, sel, scorer=scorer_name, fingerprints=fingerprints,
                                             cost=meter, label=label))
             if on_progress is not None:
                 on_progress(1)
@@ -127,13 +148,16 @@ def run_recon_select(examples: Sequence[Example], cfg: ReconSelectConfig, *, syn
             b.close()
     write_jsonl_atomic(out, records)
     total = run_cost(db, run, stage + ":", prefix=True)
-    summary = JobSummary(label, cfg.scorer, pairs=len(examples),
+    summary = JobSummary(label, scorer_name, pairs=len(examples),
                          written=sum(r["reasoning"] is not None for r in records),
                          invalid=sum(r["invalid"] is not None for r in records),
                          leaking=sum(bool(r["leakage"] and r["leakage"]["leaking"]) for r in records),
-                         cost=total, out=out, run=run, failures=call_failures(db, run, stage + ":", prefix=True))
-    write_manifest(summary, stage, {"recon_select": cfg.model_dump(), "synthesizer": backend_json(synthesizer),
-                                    "reconstructor": backend_json(reconstructor),
-                                    "judge": backend_json(judge) if (judge and cfg.scorer == "judge") else None},
+                         cost=total, out=out, run=run, failures=call_failures(db, run, stage + ":", prefix=True),
+                         ties=sum("tie" in r["flags"] for r in records if r["reasoning"] is not None))
+    write_manifest(summary, stage, {"recon_select": cfg.model_dump(), "synthesis": synthesis.model_dump(),
+                                    "synthesizer": backend_json(synthesizer),
+                                    "reconstructor": backend_json(reconstructor) if fingerprints["reconstructor"]
+                                    else None,
+                                    "judge": backend_json(judge) if (judge and fingerprints["judge"]) else None},
                    [fp for fp in fingerprints.values() if fp], inputs)
     return summary

@@ -1,9 +1,22 @@
 """The leakage guard: how much of the true action a trace quotes.
 
 A trace written while seeing the action can simply repeat it, which makes reconstruction trivial (and is
-the first thing GRPO learns). Two word-level measures, model-independent: the longest run of consecutive
-words shared with the action, and the fraction of the action's word 4-grams that appear in the trace.
-Words are lowercased `\\w+` runs, so punctuation and case do not hide a copy.
+the first thing GRPO learns). Word-level measures, model-independent, on lowercased `\\w+` words (so
+punctuation and case do not hide a copy), against the action *as the synthesizer saw it* (clipped to
+`max_action_chars`):
+
+- the longest run of consecutive words shared with the action, the fraction of the action's word 4-grams
+  found in the trace, and the share of the action's words covered by those shared 4-grams (contiguous
+  quotes, long or strung together);
+- the longest common subsequence of words, over min(action words, trace words) (at least
+  `short_action_words` + 1): an order-preserving measure that a filler word after every few quoted words,
+  or a quote with every other word dropped, cannot hide from;
+- for short actions (≤ `short_action_words` words), the action's words in order within a window of
+  2·len+2 trace words, at least one of them not a stop word.
+
+A trace leaks when any measure crosses its threshold. `overlap` (0..1, what the `penalize` policy and the GRPO
+penalty subtract) is the largest of the contiguous measures, the LCS fraction's excess over its threshold,
+and 1 for a short quote, so an honest trace pays little and a disguised full quote pays in full.
 
     >>> action = "I would fund the library before the stadium because reading matters"
     >>> m = measure_leakage("She thinks: I would fund the library before the stadium, clearly.", action)
@@ -11,14 +24,22 @@ Words are lowercased `\\w+` runs, so punctuation and case do not hide a copy.
     (8, 0.62, True)
     >>> measure_leakage("She cares about books more than sports.", action).leaking
     False
+    >>> interleaved = " um ".join(action.split())           # a filler word after every word of the action
+    >>> m = measure_leakage(interleaved, action)
+    >>> m.longest_run, m.lcs_fraction, m.leaking
+    (1, 1.0, True)
+    >>> measure_leakage("She will say yes, of course.", "Yes.").short_quote
+    True
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
-from recon.config import LeakageConfig
+from recon.config import LeakageConfig, SynthesisConfig
+from recon.render import clip_text
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 NGRAM = 4
@@ -26,6 +47,13 @@ NGRAM = 4
 
 def words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
+
+
+@cache
+def stop_words() -> frozenset[str]:
+    """scikit-learn's English stop words (imported on first use)."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+    return frozenset(ENGLISH_STOP_WORDS)
 
 
 def longest_shared_run(a: list[str], b: list[str]) -> int:
@@ -41,6 +69,72 @@ def longest_shared_run(a: list[str], b: list[str]) -> int:
                     best = cur[j]
         prev = cur
     return best
+
+
+def longest_common_subsequence(a: list[str], b: list[str]) -> int:
+    """Length of the longest subsequence of both (order kept, gaps allowed).
+
+    >>> longest_common_subsequence("a x b y c".split(), "a b c".split())
+    3
+    """
+    if len(a) < len(b):
+        a, b = b, a
+    prev = [0] * (len(b) + 1)
+    for x in a:
+        cur = [0]
+        for j, y in enumerate(b, start=1):
+            cur.append(prev[j - 1] + 1 if x == y else max(prev[j], cur[j - 1]))
+        prev = cur
+    return prev[-1]
+
+
+def lcs_fraction(trace: list[str], action: list[str], *, min_words: int = 7) -> float:
+    """LCS(trace, action) / max(min(|action|, |trace|), min_words): 1.0 when the shorter one lies, in order,
+    inside the other. Dividing by the action alone would miss a long action quoted by a short trace."""
+    if not action or not trace:
+        return 0.0
+    return longest_common_subsequence(trace, action) / max(min(len(action), len(trace)), min_words)
+
+
+def in_order_within(trace: list[str], action: list[str], window: int) -> bool:
+    """Whether `action` occurs as a subsequence of some `window` consecutive words of `trace`.
+
+    >>> in_order_within("she says move it to friday".split(), ["move", "friday"], 4)
+    True
+    >>> in_order_within("she says move it to friday".split(), ["move", "friday"], 3)
+    False
+    """
+    if not action:
+        return False
+    for start, word in enumerate(trace):
+        if word != action[0]:
+            continue
+        k, end = 1, start
+        for pos in range(start + 1, min(len(trace), start + window)):
+            if k == len(action):
+                break
+            if trace[pos] == action[k]:
+                k, end = k + 1, pos
+        if k == len(action) and end - start + 1 <= window:
+            return True
+    return False
+
+
+def short_quote(trace: list[str], action: list[str], *, max_words: int) -> bool:
+    """A short action (≤ max_words words) whose words appear in order within 2·len+2 trace words, at least
+    one of them not a stop word."""
+    if not action or len(action) > max_words or all(w in stop_words() for w in action):
+        return False
+    return in_order_within(trace, action, 2 * len(action) + 2)
+
+
+def excess(value: float, threshold: float) -> float:
+    """How far past its threshold a fraction is, rescaled to [0, 1] (0 at or below the threshold).
+
+    >>> excess(0.4, 0.6), excess(0.8, 0.6), excess(1.0, 0.6)
+    (0.0, 0.5, 1.0)
+    """
+    return 0.0 if value <= threshold or threshold >= 1.0 else round((value - threshold) / (1.0 - threshold), 6)
 
 
 def ngram_fraction(trace: list[str], action: list[str], n: int = NGRAM) -> float:
@@ -68,21 +162,38 @@ def ngram_coverage(trace: list[str], action: list[str], n: int = NGRAM) -> float
 class Leakage:
     longest_run: int          # words
     ngram_fraction: float     # of the action's distinct 4-grams found in the trace
-    overlap: float            # max(ngram_fraction, coverage, longest_run / action words): the penalty's measure
+    overlap: float            # the penalty's measure, 0..1: the largest of the 4-gram fraction, the coverage,
+    #                           longest_run / action words, the LCS fraction's excess over its threshold, and 1 for
+    #                           a short quote
     leaking: bool
     coverage: float = 0.0     # share of the action's words inside shared 4-grams
+    lcs_fraction: float = 0.0  # longest common word subsequence / min(action words, trace words)
+    short_quote: bool = False  # a short action's words in order within a small window of the trace
 
     def to_json(self) -> dict:
         return {"longest_run": self.longest_run, "ngram_fraction": round(self.ngram_fraction, 4),
-                "coverage": round(self.coverage, 4), "overlap": round(self.overlap, 4), "leaking": self.leaking}
+                "coverage": round(self.coverage, 4), "lcs_fraction": round(self.lcs_fraction, 4),
+                "short_quote": self.short_quote, "overlap": round(self.overlap, 4), "leaking": self.leaking}
 
 
-def measure_leakage(trace: str, action: str, cfg: LeakageConfig | None = None) -> Leakage:
+def seen_action(action: str, max_action_chars: int | None = None) -> str:
+    """The action as the backward synthesizer saw it (its prompt clips the action at a word)."""
+    return clip_text(action, max_action_chars or SynthesisConfig().max_action_chars)
+
+
+def measure_leakage(trace: str, action: str, cfg: LeakageConfig | None = None, *,
+                    max_action_chars: int | None = None) -> Leakage:
+    """Every measure of `trace` against `action` clipped to `max_action_chars` (default: the synthesis
+    prompt's), and whether any of them crosses its threshold in `cfg`."""
     cfg = cfg or LeakageConfig()
-    t, a = words(trace), words(action)
+    t, a = words(trace), words(seen_action(action, max_action_chars))
     run = longest_shared_run(t, a)
     frac = ngram_fraction(t, a)
     cover = ngram_coverage(t, a)
-    overlap = max(frac, cover, run / len(a)) if a else 0.0
-    return Leakage(longest_run=run, ngram_fraction=frac, overlap=overlap, coverage=cover,
-                   leaking=run > cfg.max_shared_run or frac > cfg.max_ngram_fraction or cover > cfg.max_coverage)
+    lcs = lcs_fraction(t, a, min_words=cfg.short_action_words + 1)
+    short = short_quote(t, a, max_words=cfg.short_action_words)
+    overlap = max(frac, cover, run / len(a), excess(lcs, cfg.max_lcs_fraction), float(short)) if a else 0.0
+    leaking = (run > cfg.max_shared_run or frac > cfg.max_ngram_fraction or cover > cfg.max_coverage
+               or lcs > cfg.max_lcs_fraction or short)
+    return Leakage(longest_run=run, ngram_fraction=frac, overlap=overlap, coverage=cover, lcs_fraction=lcs,
+                   short_quote=short, leaking=leaking)

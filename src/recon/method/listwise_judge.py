@@ -43,7 +43,8 @@ def judge_request(example: Example, reconstructions: list[str], cfg: Reconstruct
     order = label_order(reconstructions, salt=example.id)
     labels = LABELS[:len(reconstructions)]
     candidates = "\n".join(f'{labels[pos]}: "{clip_text(reconstructions[i], 600)}"' for pos, i in enumerate(order))
-    example_json = json.dumps({label: 5 for label in labels})
+    # placeholders, not numbers: an example grade is an anchor a weak judge copies (and ties follow)
+    example_json = "{" + ", ".join(f'"{label}": <grade 1-10>' for label in labels) + "}"
     messages = load_prompt("judge_listwise").render(
         context=render_context(example, max_turns=cfg.max_context_turns, max_turn_chars=cfg.max_turn_chars),
         individual=example.individual, action=clip_text(example.action, cfg.max_action_chars),

@@ -3,7 +3,12 @@
 Both are picklable callable classes: `reward(prompts, completions, **columns) -> list[float | None]`.
 Every dataset column arrives as a keyword argument; ours carry the pair as JSON in `example`. A group of
 `num_generations` completions of one prompt is scored together (one baseline, one listwise judge call).
-`None` marks a completion whose score failed; TRL leaves it out.
+
+Two outcomes are kept apart. A completion whose scoring *call* failed (a backend error) gets `None`: TRL
+gives it advantage 0 and leaves it out of the group baseline, which is right for infrastructure noise. An
+*empty* completion (whitespace only; for `e2e`, no action) is a result: it gets min(scored rewards of its
+group) − 1, or −2 when nothing in the group scored, so writing nothing always costs something. Both are
+logged per step (`failed_rate`, `empty_rate`).
 
 - `ReconReward`: the policy writes a trace from the backward prompt; reward = the reconstruction score of
   the trace (likelihood by default; judge or embedding) minus λ·overlap with the action, and a *leaking*
@@ -11,7 +16,7 @@ Every dataset column arrives as a keyword argument; ours carry the pair as JSON 
   so quoting the action can never pay.
 - `E2EReward`: the policy is the user model; it writes `<reasoning>…</reasoning>` then an action from the
   context alone; reward = MiniLM cosine of its action to the true action (or a listwise judge's grade),
-  nothing about the reasoning. A completion without an action gets the scorer's minimum.
+  nothing about the reasoning. A completion without an action counts as empty.
 
     >>> import pickle
     >>> r = ReconReward(BackendConfig(spec="fake"))
@@ -25,7 +30,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from recon.config import BackendConfig, LeakageConfig, ReconstructionConfig
+from recon.config import BackendConfig, LeakageConfig, ReconstructionConfig, SynthesisConfig
 from recon.method.leakage import measure_leakage
 from recon.types import Example, Turn
 
@@ -80,6 +85,29 @@ class _LazyBackends:
         return self._built[config]
 
 
+EMPTY_MARGIN = 1.0          # an empty completion scores this far below the worst scored one of its group
+EMPTY_ALONE = -2.0          # ... or this, when nothing in its group scored
+
+
+def with_empty_floor(rewards: list[float | None], empty: list[bool]) -> list[float | None]:
+    """Empty completions get min(scored rewards of the group) − 1 (−2 if none scored); the rest are kept.
+
+    >>> with_empty_floor([0.5, None, -0.25, None], [False, True, False, False])
+    [0.5, -1.25, -0.25, None]
+    """
+    scored = [r for r, e in zip(rewards, empty, strict=True) if r is not None and not e]
+    floor = min(scored) - EMPTY_MARGIN if scored else EMPTY_ALONE
+    return [floor if e else r for r, e in zip(rewards, empty, strict=True)]
+
+
+def log_rates(kwargs: dict, **rates: float) -> None:
+    """Report per-batch rates through TRL's `log_metric` hook (averaged into each step's log)."""
+    log_metric = kwargs.get("log_metric")
+    if callable(log_metric):
+        for name, value in rates.items():
+            log_metric(name, value)
+
+
 def leak_adjusted(scores: list[float | None], leaks: list, penalty: float) -> list[float | None]:
     """score − λ·overlap; a leaking trace gets min(honest rewards of the group) − 1 − overlap."""
     adjusted = [None if s is None else s - penalty * lk.overlap for s, lk in zip(scores, leaks, strict=True)]
@@ -99,10 +127,11 @@ class ReconReward(_LazyBackends):
 
     def __init__(self, reconstructor: BackendConfig, *, scorer: str = "likelihood", judge: BackendConfig | None = None,
                  reconstruction: ReconstructionConfig | None = None, leakage: LeakageConfig | None = None,
-                 embedder=None):
+                 synthesis: SynthesisConfig | None = None, embedder=None):
         self.reconstructor, self.judge, self.scorer_name = reconstructor, judge, scorer
         self.reconstruction = reconstruction or ReconstructionConfig()
         self.leakage = leakage or LeakageConfig()
+        self.synthesis = synthesis or SynthesisConfig()       # the prompt the policy writes from (its action clip)
         self.embedder = embedder
         self._built = None
         self._scorer = None
@@ -128,15 +157,18 @@ class ReconReward(_LazyBackends):
         leaking = 0
         for members in groups(list(example)):
             ex = example_from_json(example[members[0]])
-            traces = [texts[i] for i in members]
-            leaks = [measure_leakage(t, ex.action, self.leakage) for t in traces]
+            written = [i for i in members if texts[i]]
+            leaks = [measure_leakage(texts[i], ex.action, self.leakage,
+                                     max_action_chars=self.synthesis.max_action_chars) for i in written]
             leaking += sum(lk.leaking for lk in leaks)
-            result = self.scorer().score(ex, traces)
-            for i, r in zip(members, leak_adjusted(result.scores, leaks, self.leakage.penalty), strict=True):
+            scores = self.scorer().score(ex, [texts[i] for i in written]).scores if written else []
+            adjusted = dict(zip(written, leak_adjusted(scores, leaks, self.leakage.penalty), strict=True))
+            group = with_empty_floor([adjusted.get(i) for i in members], [not texts[i] for i in members])
+            for i, r in zip(members, group, strict=True):
                 rewards[i] = r
-        log_metric = kwargs.get("log_metric")
-        if callable(log_metric):
-            log_metric("leakage_rate", leaking / max(1, len(texts)))
+        n = max(1, len(texts))
+        log_rates(kwargs, leakage_rate=leaking / n, empty_rate=sum(not t for t in texts) / n,
+                  failed_rate=sum(r is None for r in rewards) / n)
         return rewards
 
 
@@ -176,18 +208,20 @@ class E2EReward(_LazyBackends):
     def __call__(self, prompts, completions, example, **kwargs) -> list[float | None]:
         from recon.method.usermodel import parse_prediction
         actions = [parse_prediction(completion_text(c))[1] for c in completions]
-        floor = -1.0 if self.judge is None else 0.0
-        rewards: list[float | None] = [floor] * len(actions)
+        rewards: list[float | None] = [None] * len(actions)
         for members in groups(list(example)):
             ex = example_from_json(example[members[0]])
             present = [i for i in members if actions[i]]
-            if not present:
-                continue
-            if self.judge is None:
+            scores: dict[int, float | None] = {}
+            if present and self.judge is None:
                 sims = self._embedder().cosine([actions[i] for i in present], [ex.action] * len(present))
-                scores = [float(s) for s in sims]
-            else:
-                scores = self._judge_scores(ex, [actions[i] for i in present])
-            for i, s in zip(present, scores, strict=True):
-                rewards[i] = s
+                scores = {i: float(s) for i, s in zip(present, sims, strict=True)}
+            elif present:
+                scores = dict(zip(present, self._judge_scores(ex, [actions[i] for i in present]), strict=True))
+            group = with_empty_floor([scores.get(i) for i in members], [not actions[i] for i in members])
+            for i, r in zip(members, group, strict=True):
+                rewards[i] = r
+        n = max(1, len(actions))
+        log_rates(kwargs, empty_rate=sum(not a for a in actions) / n,
+                  failed_rate=sum(r is None for r in rewards) / n)
         return rewards

@@ -35,14 +35,16 @@ def sft_turns(example: Example, reasoning: str | None, cfg: UserModelConfig, *, 
     return [{"role": m.role, "content": m.content} for m in prompt], [{"role": "assistant", "content": completion}]
 
 
+def trained_pairs(train: Sequence[Example], traces: dict[str, str] | None, *, method: str) -> list[Example]:
+    """The pairs SFT learns from: every pair for method `none`, else those with a trace."""
+    return [ex for ex in train if method == "none" or (traces or {}).get(ex.id)]
+
+
 def sft_records(train: Sequence[Example], traces: dict[str, str] | None, *, method: str,
                 cfg: UserModelConfig) -> list[dict]:
     """Prompt-completion records in TRL's conversational format (pairs without a trace are skipped)."""
     records = []
-    for ex in train:
-        reasoning = traces.get(ex.id) if traces else None
-        if method != "none" and not reasoning:
-            continue
-        prompt, completion = sft_turns(ex, reasoning, cfg, method=method)
+    for ex in trained_pairs(train, traces, method=method):
+        prompt, completion = sft_turns(ex, (traces or {}).get(ex.id), cfg, method=method)
         records.append({"prompt": prompt, "completion": completion})
     return records

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from recon.backends.base import Backend, GenRequest, Message
 from recon.config import UserModelConfig
-from recon.errors import BackendError
+from recon.errors import BackendError, ConfigError
 from recon.hashing import canonical_json, content_hash
 from recon.prompts import load_prompt
 from recon.render import clip_text, render_context
@@ -141,18 +141,25 @@ def user_model_messages(example: Example, demos: Sequence[tuple[Example, str | N
 class DemonstrationPool:
     """The training pairs a user model may show, per individual, with the method's traces.
 
-    A pair of the test conversation (or the test pair itself) is never a demonstration."""
+    A pair of the test conversation (or the test pair itself) is never a demonstration. With `fixed`
+    ({test id: [training ids]}, decided once per run for every method: `method/parity.py`) those pairs are
+    shown, so methods differ only in the traces they show."""
 
     def __init__(self, train: Sequence[Example], traces: dict[str, str] | None, *,
-                 similarity: Callable[[str, list[str]], list[float]] | None = None):
+                 similarity: Callable[[str, list[str]], list[float]] | None = None,
+                 fixed: dict[str, list[str]] | None = None):
         self.by_individual: dict[str, list[Example]] = {}
         for ex in train:
             if traces is None or traces.get(ex.id):
                 self.by_individual.setdefault(ex.individual, []).append(ex)
         self.traces = traces
         self.similarity = similarity
+        self.fixed = fixed
+        self.by_id = {ex.id: ex for ex in train}
 
     def draw(self, example: Example, cfg: UserModelConfig) -> list[tuple[Example, str | None]]:
+        if self.fixed is not None:
+            return [(self.by_id[i], self._trace(i)) for i in self.fixed.get(example.id, [])]
         pool = [d for d in self.by_individual.get(example.individual, [])
                 if d.id != example.id and d.conversation_id != example.conversation_id]
         if cfg.draw == "nearest" and self.similarity is not None and pool:
@@ -161,8 +168,15 @@ class DemonstrationPool:
             ranked = [d for _, d in sorted(zip(sims, pool, strict=True), key=lambda t: (-t[0], t[1].id))]
         else:
             ranked = sorted(pool, key=lambda d: content_hash([cfg.seed, example.id, d.id], tag="demo-draw"))
-        chosen = ranked[:cfg.k]
-        return [(d, self.traces.get(d.id) if self.traces else None) for d in chosen]
+        return [(d, self._trace(d.id)) for d in ranked[:cfg.k]]
+
+    def _trace(self, pair_id: str) -> str | None:
+        if self.traces is None:
+            return None
+        if not self.traces.get(pair_id):
+            raise ConfigError(f"demonstration {pair_id!r} has no trace of this method (fixed demonstrations come "
+                              "from pairs every method has a trace for)")
+        return self.traces[pair_id]
 
 
 class ICLUserModel:

@@ -8,9 +8,10 @@ a thin adapter from our validated config to TRL's GRPOConfig and GRPOTrainer.
   action; the reward looks at the action only.
 
 The run folder holds `checkpoints/` (TRL's, every `save_steps`; `resume=True` continues from the latest),
-`steps.jsonl` (one line per step: reward mean/std, leakage rate, KL, completion length, seconds), and at
-the end the merged model, its tokenizer and `recon_grpo.json`. For GPUs: `use_vllm` (colocate or server)
-and `accelerate launch` with `num_processes` set to the GPU count (docs/grpo.md).
+`steps.jsonl` (one line per step: reward mean/std, leakage, empty and failed rates, KL, completion
+length, seconds), and at the end the merged model, its tokenizer and `recon_grpo.json` (with the training
+pairs' ids, conversations and data files). For GPUs: `use_vllm` (colocate or server) and `accelerate
+launch` with `num_processes` set to the GPU count (docs/grpo.md).
 
 Example (not run here: trains; the slow test does)::
 
@@ -35,6 +36,7 @@ from recon.hashing import canonical_json, content_hash
 from recon.method.rewards import E2EReward, ReconReward
 from recon.method.synthesis import synthesis_messages
 from recon.method.usermodel import user_model_messages
+from recon.training.sft import training_data
 from recon.types import Example
 
 GRPO_META = "recon_grpo.json"
@@ -55,7 +57,7 @@ def grpo_records(train: Sequence[Example], cfg: GRPOTrainConfig) -> list[dict]:
 def build_reward(cfg: GRPOTrainConfig, embedder=None):
     if cfg.reward == "recon":
         return ReconReward(cfg.reconstructor, scorer=cfg.scorer, judge=cfg.judge, reconstruction=cfg.reconstruction,
-                           leakage=cfg.leakage, embedder=embedder)
+                           leakage=cfg.leakage, synthesis=cfg.synthesis, embedder=embedder)
     return E2EReward(judge=cfg.judge, reconstruction=cfg.reconstruction, embedder=embedder)
 
 
@@ -76,7 +78,8 @@ def _latest_checkpoint(folder: Path) -> Path | None:
 
 
 def train_grpo(train: Sequence[Example], cfg: GRPOTrainConfig, *, out: str | Path, resume: bool = False,
-               on_step: Callable[[int, int], None] | None = None, reward=None) -> GRPOResult:
+               on_step: Callable[[int, int], None] | None = None, reward=None,
+               data_files: dict[str, str] | None = None) -> GRPOResult:
     if not train:
         raise ConfigError("GRPO needs training pairs")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -107,7 +110,8 @@ def train_grpo(train: Sequence[Example], cfg: GRPOTrainConfig, *, out: str | Pat
                 return
             now = time.perf_counter()
             row = {"step": state.global_step, "reward_mean": logs.get("reward"), "reward_std": logs.get("reward_std"),
-                   "leakage_rate": logs.get("leakage_rate"), "kl": logs.get("kl"),
+                   "leakage_rate": logs.get("leakage_rate"), "empty_rate": logs.get("empty_rate"),
+                   "failed_rate": logs.get("failed_rate"), "kl": logs.get("kl"),
                    "completion_length": logs.get("completions/mean_length", logs.get("completion_length")),
                    "frac_reward_zero_std": logs.get("frac_reward_zero_std"), "seconds": round(now - clock["t"], 3)}
             clock["t"] = now
@@ -149,5 +153,6 @@ def train_grpo(train: Sequence[Example], cfg: GRPOTrainConfig, *, out: str | Pat
         "reward": cfg.reward, "config": json.loads(cfg.model_dump_json()), "steps": steps,
         "base": {"spec": cfg.policy, "source": source.name, "gguf": gguf},
         "data_hash": content_hash([r["example"] for r in grpo_records(train, cfg)], tag="grpo-data", length=16),
+        **training_data(train, data_files),
         "seconds": round(elapsed, 2)})
     return GRPOResult(out=out, steps=steps, seconds_per_step=elapsed / max(1, done), log=log)

@@ -6,7 +6,8 @@ and the completion is `<reasoning>trace</reasoning>` then the action (the action
 so TRL computes the loss on the completion only. The model starts from the embedded GGUF dequantised into
 transformers, a .gguf file, or an HF model directory.
 The checkpoint directory holds a plain transformers model (LoRA weights merged), its tokenizer, and
-`recon_sft.json` (config, method, base fingerprint, training-data hash, losses), so `hf:DIR` and
+`recon_sft.json` (config, method, base fingerprint, training-data hash, the training pair ids, conversations
+and data files, losses), so `hf:DIR` and
 `--user-model sft:DIR` load it directly.
 
 On GPUs, run the same command under `accelerate launch` (see docs/user-models.md).
@@ -32,7 +33,7 @@ from recon.backends.hf import resolve_model_source
 from recon.config import SFTTrainConfig, UserModelConfig
 from recon.errors import ConfigError
 from recon.hashing import content_hash
-from recon.method.sft_format import sft_records
+from recon.method.sft_format import sft_records, trained_pairs
 from recon.types import Example
 
 SFT_META = "recon_sft.json"
@@ -49,7 +50,10 @@ class SFTResult:
 
 def train_sft(train: Sequence[Example], traces: dict[str, str] | None, *, method: str, cfg: SFTTrainConfig,
               out: str | Path, user_cfg: UserModelConfig | None = None,
-              on_step: Callable[[int, int], None] | None = None) -> SFTResult:
+              on_step: Callable[[int, int], None] | None = None, data_files: dict[str, str] | None = None
+              ) -> SFTResult:
+    """`data_files` ({path: hash}) is recorded in the checkpoint with the pair ids and conversations it learned
+    from (the train-overlap guard of `recon predict` reads them)."""
     user_cfg = user_cfg or UserModelConfig()
     records = sft_records(train, traces, method=method, cfg=user_cfg)
     if not records:
@@ -107,9 +111,16 @@ def train_sft(train: Sequence[Example], traces: dict[str, str] | None, *, method
         "method": method, "config": cfg.model_dump(), "user_model": user_cfg.model_dump(),
         "base": {"spec": cfg.base, "source": source.name, "gguf": gguf},
         "data_hash": content_hash(records, tag="sft-data", length=16), "examples": len(records),
+        **training_data(trained_pairs(train, traces, method=method), data_files),
         "steps": steps, "losses": losses, "seconds": round(elapsed, 2)})
     return SFTResult(out=out, steps=steps, losses=losses, seconds_per_step=elapsed / max(1, steps),
                      examples=len(records))
+
+
+def training_data(pairs: Sequence[Example], data_files: dict[str, str] | None) -> dict:
+    """What a checkpoint records of its training data: pair ids, conversations, data files and their hashes."""
+    return {"train_pair_ids": sorted(e.id for e in pairs),
+            "train_conversations": sorted({e.conversation_id for e in pairs}), "data_files": data_files or {}}
 
 
 def read_sft_meta(path: str | Path) -> dict:
