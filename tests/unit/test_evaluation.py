@@ -212,3 +212,18 @@ def test_human_export_then_import_gives_agreement_and_kappa(tmp_path):
     from recon.errors import DataError
     with pytest.raises(DataError, match=r"bad.csv:\d+: label 'maybe'"):
         import_labels(write("bad.csv", lambda r: "maybe"), tmp_path / "eval")
+
+
+def test_a_looping_prediction_is_detected_and_counted_per_method(tmp_path):
+    from recon.evaluation.metrics import LOOP_THRESHOLD, distinct_ngram_ratio, is_loop
+    loop = "I'm glad to be here. " * 12
+    assert distinct_ngram_ratio(loop) < LOOP_THRESHOLD and is_loop(loop)
+    assert not is_loop("We fund the library first, then the stadium if money remains.")
+    assert not is_loop("yes yes")                          # too short to tell
+    looping = write_preds(tmp_path / "loop.jsonl", "none", [loop if i % 4 == 0 else e.action
+                                                              for i, e in enumerate(TEST)])
+    good = write_preds(tmp_path / "good.jsonl", "backward", [e.action for e in TEST])
+    run_evaluate(TEST, {"backward": good, "none": looping}, compare=[("backward", "none")],
+                 judge_cfg=PairJudgeConfig(), embedder=HashEmbedder(), out=tmp_path / "eval")
+    methods = json.loads((tmp_path / "eval/results.json").read_text())["methods"]
+    assert methods["none"]["loop_rate"] == 0.25 and methods["backward"]["loop_rate"] == 0.0

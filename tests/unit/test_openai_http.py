@@ -177,3 +177,11 @@ def test_trusted_server_scores_the_rendered_chat_prompt():
         [s] = backend(stub, chat_template="chatml").logprob([score_req()])
         assert s == Score(logprob=-2.25, n_tokens=3, prompt_tokens=1)
         assert stub.requests[-1][2] == P.build_echo_payload("m", prompt + "an answer")
+
+
+def test_repetition_penalty_is_sent_as_the_servers_extension_only_when_on():
+    import dataclasses
+    on = dataclasses.replace(REQ, repetition_penalty=1.15)
+    assert P.build_chat_payload("m", on)["repetition_penalty"] == 1.15
+    assert "frequency_penalty" not in P.build_chat_payload("m", on)
+    assert "repetition_penalty" not in P.build_chat_payload("m", dataclasses.replace(REQ, repetition_penalty=1.0))

@@ -146,3 +146,18 @@ def test_cache_keys_are_stable_across_releases():
     score = ScoreRequest(messages=(Message("user", "Context"),), continuation="The action.")
     assert cache_key(fp, "generate", gen) == "3207186f13ac53798bb57c5b20625a3aba65b7610d12a4ca303ecb30c0534488"
     assert cache_key(fp, "logprob", score) == "9365089122b32ae7a0996caa67fb428a18164cf460d9ac763c5da894ff53d2b5"
+
+
+def test_repetition_penalty_enters_the_key_only_when_it_is_on():
+    """A new request field keeps every existing key while it holds its default (off: None or 1.0)."""
+    from recon.backends.base import Fingerprint
+    from recon.store.cache import cache_key
+    fp = Fingerprint(kind="llamacpp", model="SmolLM2-135M-Instruct", quantization="Q4_1",
+                     extra={"identity": "abc"}).to_json()
+    base = dict(messages=(Message("system", "You write reasoning."), Message("user", "Why did she say that?")),
+                temperature=0.7, top_p=0.95, max_tokens=128, seed=0, sample_index=2)
+    pinned = "3207186f13ac53798bb57c5b20625a3aba65b7610d12a4ca303ecb30c0534488"
+    assert cache_key(fp, "generate", GenRequest(**base, repetition_penalty=None)) == pinned
+    assert cache_key(fp, "generate", GenRequest(**base, repetition_penalty=1.0)) == pinned
+    on = cache_key(fp, "generate", GenRequest(**base, repetition_penalty=1.15))
+    assert on != pinned and on != cache_key(fp, "generate", GenRequest(**base, repetition_penalty=1.3))

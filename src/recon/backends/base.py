@@ -44,8 +44,14 @@ class GenRequest:
     seed: int = 0
     sample_index: int = 0
     json_schema: str | None = None     # constrain the output to this JSON schema (canonical JSON text)
+    # > 1 discourages repeating recent tokens (1.0 or None: off, kept as None so cache keys stay unchanged)
+    repetition_penalty: float | None = None
 
     def __post_init__(self) -> None:
+        if self.repetition_penalty == 1.0:
+            object.__setattr__(self, "repetition_penalty", None)
+        if self.repetition_penalty is not None and self.repetition_penalty <= 0:
+            raise ConfigError(f"repetition_penalty must be > 0, got {self.repetition_penalty}")
         if not self.messages:
             raise ConfigError("a GenRequest needs at least one message")
         if self.temperature < 0:
@@ -139,6 +145,8 @@ class Backend(abc.ABC):
     """Subclasses implement `_generate` / `_logprob`; the public methods check the batch contract."""
 
     fingerprint: Fingerprint
+    # the repetition penalty a user model decodes with when its config leaves it unset (None: off)
+    default_repetition_penalty: float | None = None
 
     @property
     def counters(self) -> TokenCounters:

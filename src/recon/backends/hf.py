@@ -41,6 +41,22 @@ def resolve_model_source(path: str) -> tuple[Path, str | None]:
                       "(models are never downloaded at run time)")
 
 
+def generation_kwargs(req: GenRequest) -> dict:
+    """transformers `generate` settings of one request (greedy at temperature 0; `repetition_penalty` only when on).
+
+    >>> generation_kwargs(GenRequest(messages=(Message("user", "hi"),), max_tokens=4))["do_sample"]
+    False
+    """
+    kwargs: dict = {"max_new_tokens": req.max_tokens}
+    if req.temperature > 0:
+        kwargs.update(do_sample=True, temperature=req.temperature, top_p=req.top_p, top_k=0)
+    else:
+        kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+    if req.repetition_penalty is not None:
+        kwargs["repetition_penalty"] = req.repetition_penalty
+    return kwargs
+
+
 class HFBackend(Backend):
     preferred_batch = 4
 
@@ -110,12 +126,9 @@ class HFBackend(Backend):
             if len(ids) + 1 >= self.n_ctx:
                 raise BackendError(f"prompt of {len(ids)} tokens does not fit the {self.n_ctx}-token window")
         first = reqs[0]
-        kwargs = {"max_new_tokens": first.max_tokens, "pad_token_id": tok.pad_token_id}
+        kwargs = {**generation_kwargs(first), "pad_token_id": tok.pad_token_id}
         if first.temperature > 0:
             torch.manual_seed(first.effective_seed)
-            kwargs.update(do_sample=True, temperature=first.temperature, top_p=first.top_p, top_k=0)
-        else:
-            kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
         if first.stop:
             kwargs.update(stop_strings=list(first.stop), tokenizer=tok)
         ids, mask, _ = self._pad_left(prompts)
@@ -146,7 +159,7 @@ class HFBackend(Backend):
         out: list[Generation | None] = [None] * len(requests)
         groups: dict[tuple, list[int]] = {}
         for i, r in enumerate(requests):
-            key = (r.max_tokens, r.stop) if r.temperature == 0 else ("sampled", i)
+            key = (r.max_tokens, r.stop, r.repetition_penalty) if r.temperature == 0 else ("sampled", i)
             groups.setdefault(key, []).append(i)
         for members in groups.values():
             for start in range(0, len(members), self.batch_size):

@@ -34,6 +34,7 @@ class SynthesisConfig(Strict):
     top_p: float = Field(0.95, gt=0.0, le=1.0)
     max_tokens: int = Field(128, ge=8, le=4096)
     seed: int = 0
+    repetition_penalty: float | None = Field(None, ge=1.0, le=2.0)   # None or 1.0: off
     # prompt budget: sized for the embedded 135M model (shorter prompts gave it more coherent traces)
     max_context_turns: int = Field(4, ge=1, le=64)
     max_turn_chars: int = Field(400, ge=50)
@@ -87,6 +88,8 @@ class UserModelConfig(Strict):
     draw: Literal["random", "nearest"] = "random"    # nearest: by MiniLM similarity of the contexts
     seed: int = 0
     temperature: float = Field(0.0, ge=0.0, le=2.0)
+    # None: the model's own default (the embedded model: 1.15, measured in docs/user-models.md; others off)
+    repetition_penalty: float | None = Field(None, ge=1.0, le=2.0)
     max_tokens: int = Field(320, ge=8, le=4096)        # room for both bounded JSON fields below
     max_reasoning_chars: int = Field(400, ge=20)       # bounds of the JSON answer (enforced by a schema)
     max_reply_chars: int = Field(600, ge=20)

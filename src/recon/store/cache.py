@@ -30,13 +30,21 @@ from recon.store.calls import CallLog, CallRecord, Meter
 from recon.store.db import Database
 
 
+OPTIONAL_FIELDS = ("repetition_penalty",)
+
+
 def op_of(result: object) -> str:
     return "generate" if isinstance(result, Generation) else "logprob"
 
 
 def cache_key(fingerprint: dict, op: str, request: object) -> str:
-    return content_hash({"fingerprint": fingerprint, "op": op, "request": dataclasses.asdict(request)},
-                        tag="cache")
+    """Request fields added after keys were first written stay out of the hash while they hold their default
+    (None), so existing caches keep their keys."""
+    payload = dataclasses.asdict(request)
+    for name in OPTIONAL_FIELDS:
+        if payload.get(name, 0) is None:
+            del payload[name]
+    return content_hash({"fingerprint": fingerprint, "op": op, "request": payload}, tag="cache")
 
 
 class CachedBackend(Backend):
@@ -55,6 +63,10 @@ class CachedBackend(Backend):
     @property
     def preferred_batch(self) -> int:
         return getattr(self.inner, "preferred_batch", 1)
+
+    @property
+    def default_repetition_penalty(self) -> float | None:
+        return getattr(self.inner, "default_repetition_penalty", None)
 
     def _lookup(self, keys: list[str]) -> dict[str, tuple[dict, float | None]]:
         if not self.read or not keys:
