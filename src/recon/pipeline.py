@@ -23,6 +23,7 @@ from recon.atomicio import write_json_atomic, write_jsonl_atomic
 from recon.backends.registry import build_backend
 from recon.config import BackendConfig, ReconSelectConfig, RunConfig, SynthesisConfig
 from recon.data.corpus import load_examples
+from recon.data.sample import SAMPLE_RULE, sample_per_individual
 from recon.data.splits import split_examples
 from recon.hashing import content_hash
 from recon.jobs.common import git_sha
@@ -30,7 +31,6 @@ from recon.prompts import prompt_versions
 from recon.store.cache import CachedBackend
 from recon.store.calls import new_run_id, run_cost
 from recon.store.db import Database
-from recon.types import Example
 
 Progress = Callable[[str, int], object]     # (description, total) -> context manager yielding advance(n)
 
@@ -52,18 +52,6 @@ def file_hash(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()[:16]
-
-
-def limit_per_individual(examples: list[Example], limit: int | None) -> list[Example]:
-    if limit is None:
-        return examples
-    seen: dict[str, int] = {}
-    out = []
-    for ex in examples:
-        if seen.get(ex.individual, 0) < limit:
-            seen[ex.individual] = seen.get(ex.individual, 0) + 1
-            out.append(ex)
-    return out
 
 
 @contextmanager
@@ -116,10 +104,12 @@ class Pipeline:
             else:
                 train, test = split_examples(train, test_fraction=d.split.test_fraction, seed=d.split.seed,
                                              by=d.split.by)
-            train = limit_per_individual(train, d.limit_train_per_individual)
+            train = sample_per_individual(train, d.limit_train_per_individual, seed=self.cfg.seed)
+            test = sample_per_individual(test, d.limit_test_per_individual, seed=self.cfg.seed)
             write_jsonl_atomic(train_out, (e.to_json() for e in train))
-            write_jsonl_atomic(test_out, (e.to_json() for e in limit_per_individual(test, d.limit_test_per_individual)))
-        self._stage("data", {"files": files, "data": d.model_dump()}, [train_out, test_out], work)
+            write_jsonl_atomic(test_out, (e.to_json() for e in test))
+        self._stage("data", {"files": files, "data": d.model_dump(), "sample": [SAMPLE_RULE, self.cfg.seed]},
+                    [train_out, test_out], work)
         return train_out, test_out
 
     def synthesize(self, method: str, train_path: Path) -> Path | None:

@@ -123,9 +123,9 @@ def test_the_repetition_penalty_reaches_the_request_and_defaults_to_the_backends
 
 
 def test_llamacpp_and_transformers_map_the_repetition_penalty():
+    from recon.backends.base import GenRequest, Message
     from recon.backends.hf import generation_kwargs
     from recon.backends.llamacpp import sampling_kwargs
-    from recon.backends.base import GenRequest, Message
     req = GenRequest(messages=(Message("user", "hi"),), max_tokens=9, repetition_penalty=1.15)
     assert sampling_kwargs(req)["repeat_penalty"] == 1.15
     assert sampling_kwargs(GenRequest(messages=req.messages))["repeat_penalty"] == 1.0

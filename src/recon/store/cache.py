@@ -29,7 +29,6 @@ from recon.hashing import canonical_json, content_hash
 from recon.store.calls import CallLog, CallRecord, Meter
 from recon.store.db import Database
 
-
 OPTIONAL_FIELDS = ("repetition_penalty",)
 
 
