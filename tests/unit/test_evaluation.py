@@ -33,9 +33,25 @@ TEST = [ex(i) for i in range(40)]
 
 
 def test_a_judge_that_always_says_a_wins_half_not_all():
-    judge = LMPairJudge(FakeBackend(responder=lambda r: '{"winner": "A"}'), PairJudgeConfig(kind="lm"))
+    judge = LMPairJudge(FakeBackend(responder=lambda r: '{"winner": "A"}'),
+                        PairJudgeConfig(kind="lm", both_orders=False))
     ps = [judge.judge(e, f"reply one {e.id}", f"reply two {e.id}").p_a for e in TEST]
     assert 0.3 < sum(ps) / len(ps) < 0.7 and set(ps) == {0.0, 1.0}
+
+
+def test_the_lm_judge_judges_both_orders_by_default_and_a_flipping_verdict_is_a_tie():
+    assert PairJudgeConfig().both_orders is True
+    # "A" whenever the reply mentioning the tram is shown first, "tie" when it is shown second: the verdict
+    # changes with the order, so it is a tie (averaging the two orders would give 0.75)
+    fake = FakeBackend(responder=lambda r: '{"winner": "A"}' if r.messages[-1].content.index("tram") <
+                       r.messages[-1].content.index("bridge") else '{"winner": "tie"}')
+    judge = LMPairJudge(fake, PairJudgeConfig(kind="lm"))
+    j = judge.judge(TEST[0], "We fund the tram.", "We fund the bridge.")
+    assert len(fake.history) == 2 and j.p_a == 0.5 and j.detail["consistent"] is False
+    steady = LMPairJudge(FakeBackend(responder=lambda r: '{"winner": "A"}' if r.messages[-1].content.index(
+        "tram") < r.messages[-1].content.index("bridge") else '{"winner": "B"}'), PairJudgeConfig(kind="lm"))
+    j = steady.judge(TEST[0], "We fund the tram.", "We fund the bridge.")
+    assert j.p_a == 1.0 and j.detail["consistent"] is True
 
 
 def test_both_orders_turn_a_position_biased_judge_into_ties():
@@ -46,12 +62,17 @@ def test_both_orders_turn_a_position_biased_judge_into_ties():
 
 def test_the_presentation_depends_on_content_not_on_which_method_is_a():
     fake = FakeBackend(responder=lambda r: '{"winner": "B"}')
-    judge = LMPairJudge(fake, PairJudgeConfig(kind="lm"))
+    judge = LMPairJudge(fake, PairJudgeConfig(kind="lm", both_orders=False))
     p_ab = judge.judge(TEST[0], "alpha reply", "beta reply").p_a
     p_ba = judge.judge(TEST[0], "beta reply", "alpha reply").p_a
     assert p_ab == 1 - p_ba
     assert fake.history[0].messages == fake.history[1].messages
-    assert presented_first("p", "x", "y") in ("x", "y")
+
+
+def test_which_text_is_shown_first_is_symmetric_in_the_roles_and_varies_over_pairs():
+    firsts = [presented_first(f"p{i}", "alpha", "beta") for i in range(40)]
+    assert firsts == [presented_first(f"p{i}", "beta", "alpha") for i in range(40)]
+    assert 10 < firsts.count("alpha") < 30                       # both texts are shown first, about half each
 
 
 @pytest.mark.parametrize("text,winner", [('{"winner": "A"}', "A"), ("Winner: B", "B"), ("Winner: a tie", "tie"),
@@ -130,7 +151,41 @@ def test_length_controlled_win_rate_flags_a_judge_that_rewards_length():
 def test_invalid_judgments_are_counted_apart_never_as_wins():
     rows = judged([1.0, None, 0.5, 0.0, None], [0] * 5)
     [c] = [c for c in summarize(rows) if c.scope == "overall"]
-    assert (c.win_rate, c.n, c.ties, c.invalid) == (0.5, 3, 1, 2)
+    assert (c.win_rate, c.n, c.ties, c.judge_invalid) == (0.5, 3, 1, 2)
+
+
+def test_a_failed_prediction_is_a_loss_and_both_failing_is_a_tie():
+    def row(i, p, fa=False, fb=False):
+        return JudgedPair("x", "y", f"p{i}", "d", "I", p, 10, 10, conversation=f"c{i}", failed_a=fa, failed_b=fb)
+    rows = [row(0, 1.0), row(1, 1.0), row(2, 0.0, fa=True), row(3, 0.0, fa=True), row(4, 0.5, fa=True, fb=True),
+            row(5, 1.0, fb=True), row(6, None)]
+    [c] = [c for c in summarize(rows) if c.scope == "overall"]
+    assert (c.n, c.failed_a, c.failed_b, c.judge_invalid) == (6, 3, 2, 1)
+    assert c.win_rate == pytest.approx((1 + 1 + 0 + 0 + 0.5 + 1) / 6)
+    assert c.win_rate_valid_only == 1.0                              # pairs 0 and 1: both predicted, judged
+
+
+def test_cluster_bootstrap_is_wider_when_a_conversations_pairs_agree_and_keeps_the_point_estimate():
+    from recon.evaluation.winrate import cluster_bootstrap_ci
+    # 12 conversations of 10 pairs; every pair of a conversation has the same outcome
+    ps = [1.0 if c % 2 else 0.0 for c in range(12) for _ in range(10)]
+    convs = [f"c{c}" for c in range(12) for _ in range(10)]
+    lo_c, hi_c = cluster_bootstrap_ci(ps, convs, seed=0)
+    lo_p, hi_p = bootstrap_ci(ps, seed=0)
+    assert (hi_c - lo_c) > 2 * (hi_p - lo_p)
+    rows = [JudgedPair("x", "y", f"p{i}", "d", "I", p, 10, 10, conversation=cv)
+            for i, (p, cv) in enumerate(zip(ps, convs, strict=True))]
+    [c] = [c for c in summarize(rows) if c.scope == "overall"]
+    assert c.win_rate == 0.5 and c.n_conversations == 12
+    assert c.ci == (lo_c, hi_c) and c.ci_pairs == (lo_p, hi_p)
+
+
+def test_a_scope_with_fewer_than_five_conversations_gets_no_interval_only_an_optimistic_pair_one():
+    rows = [JudgedPair("x", "y", f"p{i}", "d", "I", float(i % 2), 10, 10, conversation=f"c{i % 4}")
+            for i in range(40)]
+    [c] = [c for c in summarize(rows) if c.scope == "overall"]
+    assert c.n_conversations == 4 and c.ci is None and c.ci_pairs is not None
+    assert c.to_json()["ci"] is None and "optimistic" in c.note
 
 
 def write_preds(path, method, texts):
@@ -154,8 +209,13 @@ def test_results_json_has_the_documented_schema(evaluated):
     result, _, tmp = evaluated
     results = json.loads((tmp / "eval/results.json").read_text())
     overall = next(c for c in results["comparisons"] if c["scope"] == "overall")
-    assert set(overall) >= {"a", "b", "scope", "win_rate", "ci", "n", "ties", "invalid", "lc_win_rate"}
-    assert overall["win_rate"] == 1.0 and overall["n"] == 39 and overall["invalid"] == 1
+    assert set(overall) >= {"a", "b", "scope", "win_rate", "ci", "n", "ties", "invalid", "lc_win_rate",
+                            "judge_invalid", "failed_a", "failed_b", "win_rate_valid_only", "n_conversations",
+                            "ci_pairs", "order_consistency"}
+    # none's failed prediction (pair 5) is a loss for none, not a dropped row
+    assert overall["win_rate"] == 1.0 and overall["n"] == 40 and overall["judge_invalid"] == 0
+    assert (overall["failed_a"], overall["failed_b"], overall["n_valid_only"]) == (0, 1, 39)
+    assert results["methods"]["none"]["failed_rate"] == 0.025 and results["methods"]["backward"]["failed_rate"] == 0
     assert {c["scope"] for c in results["comparisons"]} >= {"overall", "domain:court", "domain:press",
                                                             "individual:Person 0"}
     m = results["methods"]["backward"]
@@ -227,3 +287,22 @@ def test_a_looping_prediction_is_detected_and_counted_per_method(tmp_path):
                  judge_cfg=PairJudgeConfig(), embedder=HashEmbedder(), out=tmp_path / "eval")
     methods = json.loads((tmp_path / "eval/results.json").read_text())["methods"]
     assert methods["none"]["loop_rate"] == 0.25 and methods["backward"]["loop_rate"] == 0.0
+
+
+def test_every_comparison_covers_every_test_pair_and_failures_lose(tmp_path):
+    """x fails on pairs 0-9 (a terse user model out of budget), y on 30-39; z always predicts."""
+    x = write_preds(tmp_path / "x.jsonl", "x", [None if i < 10 else e.action for i, e in enumerate(TEST)])
+    y = write_preds(tmp_path / "y.jsonl", "y", [None if i >= 30 else e.action for i, e in enumerate(TEST)])
+    z = write_preds(tmp_path / "z.jsonl", "z", ["Let us adjourn." for _ in TEST])
+    result = run_evaluate(TEST, {"x": x, "y": y, "z": z}, compare=[("x", "y"), ("x", "z"), ("y", "z")],
+                          judge_cfg=PairJudgeConfig(), embedder=HashEmbedder(), out=tmp_path / "eval")
+    overall = {(c.a, c.b): c for c in result.comparisons if c.scope == "overall"}
+    assert {c.n + c.judge_invalid for c in overall.values()} == {len(TEST)}
+    xy = overall[("x", "y")]
+    assert (xy.failed_a, xy.failed_b) == (10, 10)
+    assert xy.win_rate == 0.5 and xy.win_rate_valid_only == 0.5          # 10 losses, 10 wins, 20 identical ties
+    xz = overall[("x", "z")]
+    assert xz.win_rate == 0.75 and xz.win_rate_valid_only == 1.0         # the 10 failures are losses to z
+    lines = [json.loads(line) for line in (tmp_path / "eval/judgments.jsonl").read_text().splitlines()]
+    failed = [j for j in lines if j["a"] == "x" and j["b"] == "z" and j["failed"]]
+    assert len(failed) == 10 and {j["verdict"] for j in failed} == {"b"} and {j["failed"][0] for j in failed} == {"x"}

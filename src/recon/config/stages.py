@@ -106,7 +106,7 @@ class PairJudgeConfig(Strict):
 
     kind: Literal["embedding", "lm"] = "embedding"
     margin: float = Field(0.02, ge=0.0, le=1.0)      # embedding: |cos_a − cos_b| below this is a tie
-    both_orders: bool = False                        # lm: judge A/B and B/A and average
+    both_orders: bool = True                         # lm: judge A/B and B/A; a verdict that flips is a tie
     retries: int = Field(2, ge=0, le=10)             # lm: extra attempts when the answer does not parse
     max_tokens: int = Field(24, ge=4, le=512)
     max_context_turns: int = Field(4, ge=1, le=64)

@@ -46,6 +46,12 @@ def read_predictions(path: str | Path) -> dict[str, dict]:
     return out
 
 
+def usable_action(record: dict | None) -> str | None:
+    """The prediction's action, or None when there is none to judge (no record, null, or blank)."""
+    action = record.get("action") if record else None
+    return action if action and action.strip() else None
+
+
 def trace_figures(path: str | Path) -> dict:
     """Leakage rate and cost per pair of a traces file: from its manifest when there is one (every
     `recon synthesize` writes it), else from the records' own `cost` fields."""
@@ -103,26 +109,29 @@ def run_evaluate(test: Sequence[Example], predictions: dict[str, str | Path], *,
     judgments, judged = [], []
     for ex in test:
         for a, b in compare:
-            pa, pb = preds[a].get(ex.id), preds[b].get(ex.id)
-            act_a = pa.get("action") if pa else None
-            act_b = pb.get("action") if pb else None
-            if act_a is None or act_b is None:
-                p, detail = None, {"error": f"no usable prediction from {a if act_a is None else b}"}
+            act_a, act_b = usable_action(preds[a].get(ex.id)), usable_action(preds[b].get(ex.id))
+            failed = [m for m, act in ((a, act_a), (b, act_b)) if act is None]
+            if failed:                          # no judge call: a failed prediction loses, both failing ties
+                p = 0.5 if len(failed) == 2 else (0.0 if failed == [a] else 1.0)
+                detail: dict = {"no_usable_prediction": failed}
+                consistent = None
             else:
                 j = judge.judge(ex, act_a, act_b)
-                p, detail = j.p_a, j.detail
+                p, detail, consistent = j.p_a, j.detail, j.detail.get("consistent")
             judged.append(JudgedPair(a, b, ex.id, ex.domain, ex.individual, p, len((act_a or "").split()),
-                                     len((act_b or "").split())))
-            judgments.append({"id": ex.id, "a": a, "b": b, "p_a": p,
-                              "verdict": verdict_of(p),
+                                     len((act_b or "").split()), conversation=ex.conversation_id,
+                                     failed_a=act_a is None, failed_b=act_b is None, consistent=consistent))
+            judgments.append({"id": ex.id, "a": a, "b": b, "p_a": p, "verdict": verdict_of(p), "failed": failed,
                               "judge": judge.name, "detail": detail})
         if on_progress is not None:
             on_progress(1)
     comparisons = summarize(judged, seed=seed)
     methods = {}
     for name, records in preds.items():
-        pairs = [(records[e.id]["action"], e.action) for e in test if e.id in records and records[e.id]["action"]]
+        pairs = [(usable_action(records.get(e.id)), e.action) for e in test]
+        pairs = [(p, t) for p, t in pairs if p is not None]
         methods[name] = {"n": sum(1 for e in test if e.id in records), "predicted": len(pairs),
+                         "failed_rate": round(1 - len(pairs) / len(test), 4) if test else None,
                          **reference_metrics([p for p, _ in pairs], [t for _, t in pairs], embedder),
                          **(trace_figures(traces[name]) if traces and name in traces else
                             {"leakage_rate": None, "calls_per_pair": None, "tokens_per_pair": None,
