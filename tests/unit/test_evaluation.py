@@ -306,3 +306,21 @@ def test_every_comparison_covers_every_test_pair_and_failures_lose(tmp_path):
     lines = [json.loads(line) for line in (tmp_path / "eval/judgments.jsonl").read_text().splitlines()]
     failed = [j for j in lines if j["a"] == "x" and j["b"] == "z" and j["failed"]]
     assert len(failed) == 10 and {j["verdict"] for j in failed} == {"b"} and {j["failed"][0] for j in failed} == {"x"}
+
+
+def test_recon_select_reports_the_leakage_of_its_candidates_beside_that_of_its_kept_traces(tmp_path):
+    from recon.jobs.evaluate import trace_figures
+
+    def leak(flag):
+        return {"leaking": flag, "overlap": 0.6 if flag else 0.1}
+    rs = tmp_path / "rs.jsonl"
+    rs.write_text("".join(json.dumps({"id": e.id, "method": "recon-select", "reasoning": "kept",
+                                      "leakage": leak(False),
+                                      "candidates": [{"sample_index": k, "reasoning": "c", "leakage": leak(k < 2)}
+                                                     for k in range(4)]}) + "\n" for e in TEST[:10]))
+    bw = tmp_path / "bw.jsonl"
+    bw.write_text("".join(json.dumps({"id": e.id, "method": "backward", "reasoning": "r",
+                                      "leakage": leak(i < 3)}) + "\n" for i, e in enumerate(TEST[:10])))
+    f_rs, f_bw = trace_figures(rs), trace_figures(bw)
+    assert f_rs["leakage_rate"] == 0.0 and f_rs["candidate_leakage_rate"] == 0.5
+    assert f_bw["leakage_rate"] == 0.3 and f_bw["candidate_leakage_rate"] is None

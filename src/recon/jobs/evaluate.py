@@ -53,13 +53,17 @@ def usable_action(record: dict | None) -> str | None:
 
 
 def trace_figures(path: str | Path) -> dict:
-    """Leakage rate and cost per pair of a traces file: from its manifest when there is one (every
-    `recon synthesize` writes it), else from the records' own `cost` fields."""
+    """Leakage rates and cost per pair of a traces file. `leakage_rate`: the kept traces; `candidate_leakage_rate`:
+    every candidate, for methods that keep one of several (None for one-trace methods). Costs come from the
+    file's manifest when there is one (every `recon synthesize` writes it), else from the records' `cost`."""
     rows = [rec for _, rec in iter_json_lines(path) if isinstance(rec, dict)]
     leak = [bool((r.get("leakage") or {}).get("leaking")) for r in rows if r.get("reasoning")]
+    cands = [bool((c.get("leakage") or {}).get("leaking")) for r in rows
+             for c in (r.get("candidates") or []) if isinstance(c, dict)]
     costs = [r["cost"] for r in rows if isinstance(r.get("cost"), dict)]
     n = max(1, len(rows))
-    figures = {"leakage_rate": round(sum(leak) / len(leak), 4) if leak else None}
+    figures = {"leakage_rate": round(sum(leak) / len(leak), 4) if leak else None,
+               "candidate_leakage_rate": round(sum(cands) / len(cands), 4) if cands else None}
     manifest = manifest_path(path)
     try:
         cost = json.loads(manifest.read_text(encoding="utf-8")).get("cost", {}) if manifest.is_file() else {}
@@ -134,8 +138,8 @@ def run_evaluate(test: Sequence[Example], predictions: dict[str, str | Path], *,
                          "failed_rate": round(1 - len(pairs) / len(test), 4) if test else None,
                          **reference_metrics([p for p, _ in pairs], [t for _, t in pairs], embedder),
                          **(trace_figures(traces[name]) if traces and name in traces else
-                            {"leakage_rate": None, "calls_per_pair": None, "tokens_per_pair": None,
-                             "seconds_per_pair": None})}
+                            {"leakage_rate": None, "candidate_leakage_rate": None, "calls_per_pair": None,
+                             "tokens_per_pair": None, "seconds_per_pair": None})}
     out.mkdir(parents=True, exist_ok=True)
     write_jsonl_atomic(out / "judgments.jsonl", judgments)
     write_json_atomic(out / "results.json", {
