@@ -29,7 +29,7 @@ from recon.hashing import content_hash
 from recon.jobs.common import git_sha
 from recon.prompts import prompt_versions
 from recon.store.cache import CachedBackend
-from recon.store.calls import new_run_id, run_cost
+from recon.store.calls import last_call_id, new_run_id, run_cost
 from recon.store.db import Database
 
 Progress = Callable[[str, int], object]     # (description, total) -> context manager yielding advance(n)
@@ -81,8 +81,9 @@ class Pipeline:
                 self.log(f"{name}: unchanged, skipped")
                 return
         t0 = time.perf_counter()
+        before = last_call_id(self.db)
         work()
-        cost = run_cost(self.db, self.result.run, name, prefix=True)
+        cost = run_cost(self.db, self.result.run, after_id=before)     # exactly this stage's calls
         write_json_atomic(record, {"stage": name, "key": key, "inputs": inputs, "git_sha": git_sha(),
                                    "run": self.result.run, "seconds": round(time.perf_counter() - t0, 2),
                                    "outputs": [str(p) for p in outputs], "cost_this_time": cost.__dict__})

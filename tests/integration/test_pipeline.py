@@ -162,3 +162,20 @@ def test_a_run_killed_during_prediction_resumes_to_the_same_results(tmp_path, re
         last = conn.execute("SELECT run FROM calls ORDER BY id DESC LIMIT 1").fetchone()[0]
         misses = {k for (k,) in conn.execute("SELECT key FROM calls WHERE run = ? AND cache_hit = 0", (last,))}
     assert misses and not misses & cached_before                      # no finished call was paid twice
+
+
+def test_a_stage_record_counts_exactly_its_own_calls(tmp_path, recon_home):
+    """`predict:recon-select` must not also count `predict:recon-select:judge:*` (a prefix of it) that ran
+    earlier in the same run."""
+    cfg, root = load_run_config(setup_run(tmp_path, methods=["none", "recon-select:judge", "recon-select"],
+                                          compare=[["recon-select", "none"]]))
+    result = run_pipeline(cfg, root, embedder=HashEmbedder())
+    with sqlite3.connect(recon_home / "recon.sqlite3") as conn:
+        per_stage = dict(conn.execute("SELECT stage, COUNT(*) FROM calls WHERE run = ? GROUP BY stage",
+                                      (result.run,)).fetchall())
+    assert per_stage["predict:recon-select:judge:icl"] > 0
+    for stage, own in [("predict_recon-select", ["predict:recon-select:icl"]),
+                       ("synthesize_recon-select", [s for s in per_stage
+                                                    if s.startswith("synthesize:recon-select:likelihood:")])]:
+        record = json.loads((tmp_path / "run" / "stages" / f"{stage}.json").read_text())
+        assert record["cost_this_time"]["calls"] == sum(per_stage[s] for s in own), stage

@@ -31,6 +31,11 @@ def _num(x: float | None, digits: int = 3) -> str:
     return "–" if x is None else f"{x:.{digits}f}"
 
 
+def _interval(c) -> tuple[float, float]:
+    """The conversation-level interval, else the (optimistic) pair-level one."""
+    return c.ci or c.ci_pairs or (c.win_rate, c.win_rate)
+
+
 def _plots(result: EvaluationResult) -> dict[str, bytes]:
     import matplotlib
     matplotlib.use("Agg")
@@ -48,7 +53,8 @@ def _plots(result: EvaluationResult) -> dict[str, bytes]:
         fig, ax = plt.subplots(figsize=(7, 0.6 * len(overall) + 1.2))
         labels = [f"{c.a} vs {c.b}" for c in overall]
         rates = [100 * c.win_rate for c in overall]
-        errs = [[100 * (c.win_rate - c.ci[0]) for c in overall], [100 * (c.ci[1] - c.win_rate) for c in overall]]
+        errs = [[100 * (c.win_rate - _interval(c)[0]) for c in overall],
+                [100 * (_interval(c)[1] - c.win_rate) for c in overall]]
         ax.barh(labels, rates, xerr=errs, color="#4c72b0", capsize=4, label="win rate (95% CI)")
         lcs = [(i, 100 * c.lc_win_rate) for i, c in enumerate(overall) if c.lc_win_rate is not None]
         if lcs:
@@ -72,8 +78,8 @@ def _plots(result: EvaluationResult) -> dict[str, bytes]:
                     continue
                 xs.append(i + k * width)
                 ys.append(100 * c.win_rate)
-                lo.append(100 * (c.win_rate - c.ci[0]))
-                hi.append(100 * (c.ci[1] - c.win_rate))
+                lo.append(100 * (c.win_rate - _interval(c)[0]))
+                hi.append(100 * (_interval(c)[1] - c.win_rate))
             ax.bar(xs, ys, width, yerr=[lo, hi], capsize=3, label=f"{a} vs {b}")
         ax.set_xticks([i + width * (len(pairs) - 1) / 2 for i in range(len(domains))])
         ax.set_xticklabels([d.split(":", 1)[1] for d in domains], rotation=15)
