@@ -188,6 +188,7 @@ class Pipeline:
     def evaluate(self, preds: dict[str, Path], traces: dict[str, Path], test_path: Path) -> None:
         from recon.config import PairJudgeConfig
         from recon.evaluation.report import write_report
+        from recon.evaluation.setup_block import run_setup
         from recon.jobs.evaluate import run_evaluate
         eval_dir = self.out / "eval"
         names = self.cfg.predicted_methods
@@ -210,7 +211,8 @@ class Pipeline:
             with self.progress("evaluate", len(test)) as advance:
                 result = run_evaluate(test, preds, compare=compare, judge_cfg=judge_cfg, judge_backend=judge_backend,
                                       embedder=self.embedder, out=eval_dir, traces=traces, seed=self.cfg.seed,
-                                      test_paths=[str(test_path)], on_progress=advance)
+                                      test_paths=[str(test_path)], on_progress=advance,
+                                      setup=run_setup(self.cfg, self.root))
             _, page = write_report(result, test, preds, seed=self.cfg.seed)
             (self.out / "results.json").write_bytes((eval_dir / "results.json").read_bytes())
             self.result.report = page

@@ -67,6 +67,11 @@ def test_the_whole_pipeline_writes_every_artifact_and_a_rerun_pays_nothing(tmp_p
     for m in ("forward", "backward", "recon-select"):
         assert set(results["methods"][m]) >= {"leakage_rate", "calls_per_pair", "tokens_per_pair", "seconds_per_pair"}
         assert results["methods"][m]["calls_per_pair"] is not None
+    setup = results["setup"]
+    assert setup["methods"]["recon-select"]["traces"]["recon_select"] == {"scorer": "likelihood", "n": 3}
+    assert setup["methods"]["none"]["predictions"]["user_model"] == "icl" and setup["methods"]["none"]["traces"] is None
+    assert [f["sha256"] for f in setup["data"]["files"]["train"]][0] and setup["data"]["split"] is None
+    assert setup["run_config"]["name"] == "t" and setup["data"]["sample"] is None
     assert len(first.ran) == 1 + 3 + 4 + 1 and first.skipped == []
     db = recon_home / "recon.sqlite3"
     assert calls(db, first.run)
@@ -179,3 +184,15 @@ def test_a_stage_record_counts_exactly_its_own_calls(tmp_path, recon_home):
                                                     if s.startswith("synthesize:recon-select:likelihood:")])]:
         record = json.loads((tmp_path / "run" / "stages" / f"{stage}.json").read_text())
         assert record["cost_this_time"]["calls"] == sum(per_stage[s] for s in own), stage
+
+
+def test_a_split_run_records_its_split_rule_and_how_its_limits_sample(tmp_path):
+    data = {"train": ["train.jsonl", "test.jsonl"], "split": {"test_fraction": 0.5, "seed": 4},
+            "limit_test_per_individual": 2}
+    cfg, root = load_run_config(setup_run(tmp_path, data=data, methods=["none", "backward"],
+                                          compare=[["backward", "none"]]))
+    run_pipeline(cfg, root, embedder=HashEmbedder())
+    setup = json.loads((tmp_path / "run" / "results.json").read_text())["setup"]
+    assert setup["data"]["split"]["test_fraction"] == 0.5 and setup["data"]["split"]["seed"] == 4
+    assert setup["data"]["limits"]["test_per_individual"] == 2
+    assert "round-robin" in setup["data"]["sample"]["rule"] and setup["data"]["test_pairs"] == 4

@@ -324,3 +324,52 @@ def test_recon_select_reports_the_leakage_of_its_candidates_beside_that_of_its_k
     f_rs, f_bw = trace_figures(rs), trace_figures(bw)
     assert f_rs["leakage_rate"] == 0.0 and f_rs["candidate_leakage_rate"] == 0.5
     assert f_bw["leakage_rate"] == 0.3 and f_bw["candidate_leakage_rate"] is None
+
+
+def test_results_say_what_was_measured_read_from_the_trace_and_prediction_manifests(tmp_path):
+    from recon.config import BackendConfig, ReconSelectConfig, SynthesisConfig, UserModelConfig
+    from recon.jobs.predict import run_predict
+    from recon.jobs.synthesize import run_recon_select, run_synthesis
+    from recon.store.db import Database
+    db, fake = Database(tmp_path / "db.sqlite3"), BackendConfig(spec="fake")
+    train = [Example(id=f"t{i}", domain=DOMAINS[i % 2], individual=f"Person {i % 3}", conversation_id=f"tc{i}",
+                     turn_index=1, context=(Turn("Bob", f"Train question {i}?"),), action=f"Train answer {i}.")
+             for i in range(9)]
+    run_synthesis(train, fake, SynthesisConfig(method="backward"), out=tmp_path / "bw.jsonl", db=db)
+    run_recon_select(train, ReconSelectConfig(n=3, scorer="likelihood"), synthesizer=fake, reconstructor=fake,
+                     judge=None, out=tmp_path / "rs.jsonl", db=db)
+    traces = {"backward": tmp_path / "bw.jsonl", "recon-select": tmp_path / "rs.jsonl"}
+    for m, t in traces.items():
+        trace_map = {json.loads(x)["id"]: json.loads(x)["reasoning"] for x in t.read_text().splitlines()}
+        run_predict(TEST, train=train, traces=trace_map, method=m, user_model="icl", backend_config=fake,
+                    cfg=UserModelConfig(k=2), out=tmp_path / f"pred_{m}.jsonl", db=db)
+    hand = write_preds(tmp_path / "hand.jsonl", "none", [e.action for e in TEST])     # no manifest
+    test_file = tmp_path / "t.jsonl"
+    test_file.write_text("".join(json.dumps(e.to_json()) + "\n" for e in TEST))
+    preds = {"backward": tmp_path / "pred_backward.jsonl", "recon-select": tmp_path / "pred_recon-select.jsonl",
+             "none": hand}
+    run_evaluate(TEST, preds, compare=[("recon-select", "backward"), ("backward", "none")],
+                 judge_cfg=PairJudgeConfig(), embedder=HashEmbedder(), out=tmp_path / "eval", traces=traces,
+                 test_paths=[str(test_file)], seed=3)
+    setup = json.loads((tmp_path / "eval/results.json").read_text())["setup"]
+    assert setup["judge"]["kind"] == "embedding" and "not a preference judgment" in setup["judge"]["description"]
+    assert setup["judge"]["model"] == HashEmbedder.fingerprint and setup["judge"]["both_orders"] is None
+    rs = setup["methods"]["recon-select"]
+    assert rs["traces"]["recon_select"] == {"scorer": "likelihood", "n": 3}
+    assert rs["traces"]["leakage"]["policy"] == "reject" and "max_shared_run" in rs["traces"]["leakage"]
+    assert rs["traces"]["models"]["synthesizer"]["kind"] == "fake"
+    assert rs["traces"]["models"]["reconstructor"]["kind"] == "fake"
+    assert setup["methods"]["backward"]["traces"]["recon_select"] is None
+    assert setup["methods"]["backward"]["traces"]["models"]["synthesizer"]["kind"] == "fake"
+    bw = setup["methods"]["backward"]["predictions"]
+    assert (bw["user_model"], bw["k"], bw["sft_steps"], bw["model"]["kind"]) == ("icl", 2, None, "fake")
+    none = setup["methods"]["none"]
+    assert none["traces"] is None and none["predictions"]["user_model"] is None        # null where absent
+    assert len(none["predictions"]["sha256"]) == 64
+    [test_entry] = setup["data"]["test"]
+    import hashlib
+    assert test_entry["sha256"] == hashlib.sha256(test_file.read_bytes()).hexdigest()
+    assert setup["data"]["test_pairs"] == 40 and setup["data"]["test_conversations"] == 40
+    assert setup["data"]["split"] is None and setup["seed"] == 3
+    assert setup["recon_version"] and "numpy" in setup["libraries"] and setup["device"]["cpus"] >= 1
+    assert "git_commit" in setup

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from recon.atomicio import write_json_atomic, write_jsonl_atomic
@@ -17,11 +17,12 @@ from recon.data.corpus import iter_json_lines
 from recon.errors import ConfigError, DataError
 from recon.evaluation.judge import EmbeddingPairJudge, LMPairJudge, verdict_of
 from recon.evaluation.metrics import reference_metrics
+from recon.evaluation.setup_block import build_setup, judge_setup
 from recon.evaluation.winrate import Comparison, JudgedPair, summarize
 from recon.paths import manifest_path
 from recon.types import Example
 
-RESULTS_SCHEMA_VERSION = 1
+RESULTS_SCHEMA_VERSION = 2
 
 
 @dataclass
@@ -30,6 +31,7 @@ class EvaluationResult:
     methods: dict[str, dict]
     judgments: list[dict]
     out: Path
+    setup: dict = field(default_factory=dict)
 
 
 def read_predictions(path: str | Path) -> dict[str, dict]:
@@ -84,7 +86,8 @@ def trace_figures(path: str | Path) -> dict:
 def run_evaluate(test: Sequence[Example], predictions: dict[str, str | Path], *, compare: list[tuple[str, str]],
                  judge_cfg: PairJudgeConfig, judge_backend=None, embedder=None, out: str | Path,
                  traces: dict[str, str | Path] | None = None, seed: int = 0, test_paths: Sequence[str] = (),
-                 on_progress: Callable[[int], None] | None = None) -> EvaluationResult:
+                 on_progress: Callable[[int], None] | None = None, setup: dict | None = None) -> EvaluationResult:
+    """`setup`: what the caller knows beyond the files (`recon run`: data files, split, limits, run config)."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out} must be a folder")
@@ -140,18 +143,20 @@ def run_evaluate(test: Sequence[Example], predictions: dict[str, str | Path], *,
                          **(trace_figures(traces[name]) if traces and name in traces else
                             {"leakage_rate": None, "candidate_leakage_rate": None, "calls_per_pair": None,
                              "tokens_per_pair": None, "seconds_per_pair": None})}
+    judge_model = (judge_backend.fingerprint.to_json() if judge_backend is not None and judge_cfg.kind == "lm"
+                   else getattr(embedder, "fingerprint", None))
+    block = build_setup(judge=judge_setup(judge_cfg, model=judge_model), test=test, test_paths=test_paths,
+                        predictions=predictions, traces=dict(traces or {}), seed=seed, extra=setup)
     out.mkdir(parents=True, exist_ok=True)
     write_jsonl_atomic(out / "judgments.jsonl", judgments)
     write_json_atomic(out / "results.json", {
-        "schema_version": RESULTS_SCHEMA_VERSION,
+        "schema_version": RESULTS_SCHEMA_VERSION, "setup": block,
         "comparisons": [c.to_json() for c in comparisons], "methods": methods,
-        "judge": {"kind": judge_cfg.kind, "config": judge_cfg.model_dump(),
-                  "model": judge_backend.fingerprint.to_json() if judge_backend is not None and
-                  judge_cfg.kind == "lm" else getattr(embedder, "fingerprint", None)},
+        "judge": {"kind": judge_cfg.kind, "config": judge_cfg.model_dump(), "model": judge_model},
         "test_pairs": len(test), "test": [str(Path(p).resolve()) for p in test_paths],
         "predictions": {k: str(Path(v).resolve()) for k, v in predictions.items()},
         "warnings": [f"{c.a} vs {c.b} ({c.scope}): {c.warning}" for c in comparisons if c.warning]})
-    return EvaluationResult(comparisons, methods, judgments, out)
+    return EvaluationResult(comparisons, methods, judgments, out, block)
 
 
 def load_results(folder: str | Path) -> dict:

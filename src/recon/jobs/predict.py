@@ -101,7 +101,7 @@ def run_predict(test: Sequence[Example], *, train: Sequence[Example], traces: di
                              out=out, run=run)
     write_json_atomic(manifest_path(out), build_manifest(
         stage, {"user_model": user_model, "method": method, "config": cfg.model_dump(),
-                "backend": backend_json(backend_config)},
+                "repetition_penalty": model.repetition_penalty, "backend": backend_json(backend_config)},
         fingerprints=[backend.fingerprint.to_json()], inputs=inputs,
         counts={"pairs": summary.pairs, "predicted": summary.predicted, "well_formed": summary.well_formed},
         cost=dataclasses.asdict(summary.cost)))
