@@ -35,7 +35,7 @@ def setup_run(tmp_path: Path, **changes) -> Path:
     data = tmp_path / "data"
     if not data.exists():
         write_corpus(data, individuals=2, pairs=6, seed=0, test_fraction=1 / 3)
-    cfg = {**CONFIG, **changes, "out": str(tmp_path / "run")}
+    cfg = {k: v for k, v in {**CONFIG, **changes}.items() if v is not None} | {"out": str(tmp_path / "run")}
     path = data / "run.yaml"
     path.write_text(yaml.safe_dump(cfg))
     return path
@@ -98,13 +98,31 @@ def test_a_changed_input_reruns_only_what_depends_on_it(tmp_path):
     ({"data": {"train": ["train.jsonl"]}}, "data"),
     ({"recon_select": {"n": 3, "scorer": "likelihood", "nope": 1}}, "recon_select.nope"),
     ({"compare": [["backward", "none"], ["backward", "none"]]}, "compare"),
+    # settings that would be silently overridden or ignored
+    ({"judge": {"kind": "lm"}}, "judge.kind"),
+    ({"judge": {"kind": "embedding"}, "models": {**CONFIG["models"], "judge": "fake"}}, "judge.kind"),
+    ({"judge": {"both_orders": True}}, "judge.both_orders"),
+    ({"judge": {"margin": 0.1}, "models": {**CONFIG["models"], "judge": "fake"}}, "judge.margin"),
+    ({"synthesis": {"method": "forward", "temperature": 0.5}}, "synthesis.method"),
+    ({"user_model": {"kind": "icl", "sft": {"max_steps": 3}}}, "user_model.sft"),
+    ({"user_model": {"kind": "sft", "k": 2}}, "user_model.k"),
+    ({"methods": ["none", "backward"], "compare": [["backward", "none"]]}, "recon_select"),
+    ({"methods": ["none", "backward"], "compare": [["backward", "none"]], "recon_select": None,
+      "models": {**CONFIG["models"], "reconstructor": "fake"}}, "models.reconstructor"),
 ])
-def test_bad_configs_fail_before_any_lm_call_naming_the_field(tmp_path, recon_home, change, field):
+def test_bad_configs_fail_before_any_lm_call_naming_the_field(tmp_path, recon_home, capsys, change, field):
     path = setup_run(tmp_path, **change)
     with pytest.raises(ConfigError) as info:
         load_run_config(path)
     assert field in str(info.value) and str(path) in str(info.value)
-    assert not (recon_home / "recon.sqlite3").exists() or calls(recon_home / "recon.sqlite3") == []
+    from recon.cli.main import main
+    assert main(["run", str(path)]) == 2 and field in capsys.readouterr().err
+    assert not (recon_home / "recon.sqlite3").exists()            # refused before the run opened its database
+
+
+def test_the_synthesis_section_needs_no_method(tmp_path):
+    cfg, _ = load_run_config(setup_run(tmp_path, synthesis={"temperature": 0.5}))
+    assert cfg.synthesis.temperature == 0.5
 
 
 def test_demo_yaml_is_the_demo_run(tmp_path):
@@ -189,7 +207,7 @@ def test_a_stage_record_counts_exactly_its_own_calls(tmp_path, recon_home):
 def test_a_split_run_records_its_split_rule_and_how_its_limits_sample(tmp_path):
     data = {"train": ["train.jsonl", "test.jsonl"], "split": {"test_fraction": 0.5, "seed": 4},
             "limit_test_per_individual": 2}
-    cfg, root = load_run_config(setup_run(tmp_path, data=data, methods=["none", "backward"],
+    cfg, root = load_run_config(setup_run(tmp_path, data=data, methods=["none", "backward"], recon_select=None,
                                           compare=[["backward", "none"]]))
     run_pipeline(cfg, root, embedder=HashEmbedder())
     setup = json.loads((tmp_path / "run" / "results.json").read_text())["setup"]

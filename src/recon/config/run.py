@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from recon.config.base import Strict
+from recon.config.ignored import ignored_settings
 from recon.config.stages import (
     BackendConfig,
     LeakageConfig,
@@ -111,6 +112,24 @@ class RunConfig(Strict):
         if len(set(methods)) != len(methods):
             raise ValueError("a method is listed twice")
         return methods
+
+    @field_validator("synthesis", mode="before")
+    @classmethod
+    def _synthesis_method(cls, value):
+        """`methods` decides which syntheses run, so the section takes no method of its own."""
+        if isinstance(value, dict):
+            if "method" in value:
+                raise ValueError("synthesis.method is not read by recon run (`methods` decides which syntheses "
+                                 "run): remove it")
+            value = {**value, "method": "backward"}
+        return value
+
+    @model_validator(mode="after")
+    def _nothing_ignored(self):
+        problems = ignored_settings(self)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
     @property
     def predicted_methods(self) -> list[str]:
