@@ -11,7 +11,7 @@ length ratio (predicted / true words) and the failed predictions.
 Part 2 (`--demo 1.0,1.15`): `recon demo`'s run at each setting (synthesis is shared through the cache),
 printing the overall win rates and each method's loop rate and length ratio.
 
-    RECON_HOME=/tmp/bench-home .venv/bin/python benchmarks/bench_repetition.py [--settings 1.0,1.1,1.15,1.3]
+    RECON_HOME=/tmp/bench-home .venv/bin/python benchmarks/bench_repetition.py [--settings 1.0,1.15,1.3]
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from recon.backends.llamacpp import LlamaCppBackend
 from recon.config import BackendConfig, SynthesisConfig, UserModelConfig
 from recon.data.corpus import load_examples
 from recon.data.sample import sample_per_individual
@@ -59,9 +60,12 @@ def real_pairs(args, tmp: Path) -> None:
         train += sample_per_individual(tr, 6, seed=0)
         test += sample_per_individual(te, args.per_individual, seed=0)
     db, embedded = Database(), BackendConfig(spec="embedded")
+    model = LlamaCppBackend(n_threads=args.threads)             # one instance for every call below
+    factory = lambda config: model                               # noqa: E731
     t0 = time.perf_counter()
     traces_path = tmp / "backward.jsonl"
-    run_synthesis(train, embedded, SynthesisConfig(method="backward"), out=traces_path, db=db)
+    run_synthesis(train, embedded, SynthesisConfig(method="backward"), out=traces_path, db=db,
+                  backend_factory=factory)
     traces = {r.id: r.reasoning for r in read_traces(traces_path) if r.reasoning}
     print(f"{len(test)} test pairs, {len(train)} training pairs with {len(traces)} backward traces "
           f"({time.perf_counter() - t0:.0f} s)", flush=True)
@@ -73,7 +77,8 @@ def real_pairs(args, tmp: Path) -> None:
             out = tmp / f"pred_{method}_{setting}.jsonl"
             run_predict(test, train=train, traces=traces if method == "backward" else None, method=method,
                         user_model="icl", backend_config=embedded,
-                        cfg=UserModelConfig(k=3, repetition_penalty=setting), out=out, db=db)
+                        cfg=UserModelConfig(k=3, repetition_penalty=setting), out=out, db=db,
+                        backend_factory=factory)
             f = figures(out, test)
             n_actions = max(1, f["pairs"] - f["failed"])
             print(f"| {setting} | {method} | {f['loops']}/{n_actions} | {100 * f['loops'] / n_actions:.0f}% | "
@@ -104,9 +109,10 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, default=SHARED)
     ap.add_argument("--per-individual", type=int, default=2)
-    ap.add_argument("--settings", type=lambda s: [float(x) for x in s.split(",")], default=[1.0, 1.1, 1.15, 1.3])
+    ap.add_argument("--settings", type=lambda s: [float(x) for x in s.split(",")], default=[1.0, 1.15, 1.3])
     ap.add_argument("--demo", type=lambda s: [float(x) for x in s.split(",")], default=[])
     ap.add_argument("--skip-real", action="store_true")
+    ap.add_argument("--threads", type=int, default=None, help="llama.cpp threads (default: every core)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-repetition-"))
     if not args.skip_real:

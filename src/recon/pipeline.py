@@ -233,8 +233,7 @@ class Pipeline:
         self.evaluate(preds, {m: p for m, p in traces.items() if p is not None and m in preds}, test_path)
         from recon.evaluation.winrate import Comparison
         results = json.loads((self.out / "results.json").read_text(encoding="utf-8"))
-        self.result.comparisons = [Comparison(**{**c, "ci": tuple(c["ci"]) if c["ci"] else None})
-                                   for c in results["comparisons"]]
+        self.result.comparisons = [Comparison.from_json(c) for c in results["comparisons"]]
         self.result.seconds = time.perf_counter() - t0
         return self.result
 

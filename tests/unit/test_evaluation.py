@@ -127,7 +127,11 @@ def test_kappa_on_a_known_table():
     human = ["a"] * 5 + ["b"] * 5
     judge = ["a"] * 4 + ["b"] + ["a"] + ["b"] * 4
     r = agreement_and_kappa(human, judge)
-    assert r["agreement"] == 0.8 and r["kappa"] == pytest.approx(0.6)
+    assert r["agreement"] == 0.8 and r["kappa"] == pytest.approx(0.6) and r["n"] == 10
+    lo, hi = r["kappa_ci"]
+    assert lo < 0.6 < hi and hi - lo > 0.3                     # 10 items say little
+    lo, hi = r["agreement_ci"]
+    assert lo < 0.8 <= hi
 
 
 def judged(ps, len_diffs):
@@ -199,9 +203,9 @@ def evaluated(tmp_path):
     good = write_preds(tmp_path / "good.jsonl", "backward", [e.action for e in TEST])
     bad = write_preds(tmp_path / "bad.jsonl", "none", ["Let us adjourn." if i != 5 else None for i in range(40)])
     preds = {"backward": good, "none": bad}
+    (tmp_path / "t.jsonl").write_text("".join(json.dumps(e.to_json()) + "\n" for e in TEST))
     result = run_evaluate(TEST, preds, compare=[("backward", "none")], judge_cfg=PairJudgeConfig(),
                           embedder=HashEmbedder(), out=tmp_path / "eval", test_paths=[str(tmp_path / "t.jsonl")])
-    (tmp_path / "t.jsonl").write_text("".join(json.dumps(e.to_json()) + "\n" for e in TEST))
     return result, preds, tmp_path
 
 
@@ -238,6 +242,55 @@ def test_report_html_embeds_non_empty_plots_and_examples(evaluated):
     assert (tmp / "eval/plots/winrates_overall.png").stat().st_size > 2000
 
 
+def test_the_report_opens_with_the_setup_and_shows_failures_loops_and_intervals(evaluated):
+    result, preds, tmp = evaluated
+    md, page = write_report(result, TEST, preds, n_examples=2)
+    text = md.read_text()
+    setup = text[text.index("## Setup"):text.index("## Win rates")]
+    assert text.index("## Setup") < text.index("## Win rates")
+    assert "MiniLM" in setup and "not a preference judgment" in setup and "LLM judge" in setup
+    assert "40 test pairs from 40 conversations" in setup and "loses" in setup
+    header = next(line for line in text.splitlines() if line.startswith("| comparison"))
+    for column in ("failed A", "failed B", "judge invalid", "win rate (valid only)", "conversations"):
+        assert column in header
+    overall = next(line for line in text.splitlines() if line.startswith("| backward vs none | overall"))
+    assert "| 1 |" in overall                                         # none failed once
+    individual = next(line for line in text.splitlines() if "individual:Person 0" in line)
+    assert "optimistic" not in individual                            # 13 conversations: a real interval
+    mhead = next(line for line in text.splitlines() if line.startswith("| method"))
+    for column in ("failed", "loops", "leakage (kept)", "leakage (candidates)"):
+        assert column in mhead
+    assert "not a preference judgment" in page.read_text()
+
+
+def test_the_report_labels_pair_intervals_optimistic_below_five_conversations(tmp_path):
+    few = [Example(id=f"q{i}", domain="court", individual="Ann", conversation_id=f"c{i % 3}", turn_index=i,
+                   context=(Turn("Bob", "Why?"),), action=f"Because of reason {i}.") for i in range(12)]
+    good = tmp_path / "good.jsonl"
+    good.write_text("".join(json.dumps({"id": e.id, "action": e.action}) + "\n" for e in few))
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("".join(json.dumps({"id": e.id, "action": "Let us adjourn."}) + "\n" for e in few))
+    result = run_evaluate(few, {"good": good, "bad": bad}, compare=[("good", "bad")], judge_cfg=PairJudgeConfig(),
+                          embedder=HashEmbedder(), out=tmp_path / "eval")
+    md, _ = write_report(result, few, {"good": good, "bad": bad}, n_examples=1)
+    overall = next(line for line in md.read_text().splitlines() if line.startswith("| good vs bad | overall"))
+    assert "optimistic" in overall
+
+
+def test_an_lm_judged_report_says_both_orders_and_the_order_consistency(tmp_path):
+    good = write_preds(tmp_path / "good.jsonl", "backward", [e.action for e in TEST])
+    bad = write_preds(tmp_path / "bad.jsonl", "none", ["Let us adjourn." for _ in TEST])
+    judge = FakeBackend(responder=lambda r: '{"winner": "A"}')           # pure position bias: never consistent
+    result = run_evaluate(TEST, {"backward": good, "none": bad}, compare=[("backward", "none")],
+                          judge_cfg=PairJudgeConfig(kind="lm"), judge_backend=judge, embedder=HashEmbedder(),
+                          out=tmp_path / "eval")
+    [overall] = [c for c in result.comparisons if c.scope == "overall"]
+    assert overall.order_consistency == 0.0 and overall.win_rate == 0.5
+    md, _ = write_report(result, TEST, {"backward": good, "none": bad}, n_examples=1)
+    setup = md.read_text().split("## Win rates")[0]
+    assert "both presentation orders" in setup and "order consistency 0.0%" in setup
+
+
 def test_human_export_then_import_gives_agreement_and_kappa(tmp_path):
     # the true action wins for "good" on even pairs and for "bad" on odd ones: the judge says a, b, a, b …
     good = write_preds(tmp_path / "good.jsonl", "g", [e.action if i % 2 == 0 else "Let us adjourn."
@@ -247,8 +300,8 @@ def test_human_export_then_import_gives_agreement_and_kappa(tmp_path):
     (tmp_path / "t.jsonl").write_text("".join(json.dumps(e.to_json()) + "\n" for e in TEST))
     run_evaluate(TEST, {"good": good, "bad": bad}, compare=[("good", "bad")], judge_cfg=PairJudgeConfig(),
                  embedder=HashEmbedder(), out=tmp_path / "eval", test_paths=[str(tmp_path / "t.jsonl")])
-    items, form, n = export_items(tmp_path / "eval", n=12, out=tmp_path / "items.csv", seed=1)
-    assert n == 12 and "Download labelled CSV" in form.read_text()
+    items, form, n, identical, failed = export_items(tmp_path / "eval", n=12, out=tmp_path / "items.csv", seed=1)
+    assert (n, identical, failed) == (12, 0, 0) and "Download labelled CSV" in form.read_text()
     key = json.loads((tmp_path / "eval/human_key.json").read_text())["items"]
     assert {v["judge"] for v in key.values()} == {"a", "b"}
     rows = list(csv.DictReader(items.open()))

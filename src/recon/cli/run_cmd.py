@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from recon.cli.output import console, err_console, print_table, progress_bar
@@ -20,14 +21,36 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def print_winrates(comparisons, title: str = "win rates (%)") -> None:
-    rows = [[f"{c.a} vs {c.b}", c.scope, None if c.win_rate is None else round(100 * c.win_rate, 1),
-             f"{100 * c.ci[0]:.1f}–{100 * c.ci[1]:.1f}" if c.ci else None,
-             None if c.lc_win_rate is None else round(100 * c.lc_win_rate, 1), c.n, c.ties, c.invalid]
+    """Overall and per-domain rows: the rate over every test pair with its interval (conversations; pairs,
+    marked optimistic, below 5 conversations), failures, judge failures, the valid-only and LC rates."""
+    def pct(x):
+        return None if x is None else round(100 * x, 1)
+
+    def ci(c):
+        if c.ci:
+            return f"{100 * c.ci[0]:.1f}–{100 * c.ci[1]:.1f}"
+        return f"{100 * c.ci_pairs[0]:.1f}–{100 * c.ci_pairs[1]:.1f} (pairs, optimistic)" if c.ci_pairs else None
+    rows = [[f"{c.a} vs {c.b}", c.scope, pct(c.win_rate), ci(c), c.n_conversations, c.n, c.failed_a, c.failed_b,
+             c.judge_invalid, pct(c.win_rate_valid_only), pct(c.lc_win_rate)]
             for c in comparisons if c.scope == "overall" or c.scope.startswith("domain:")]
-    print_table(title, ["comparison", "scope", "win rate", "95% CI", "LC", "n", "ties", "invalid"], rows)
+    print_table(title, ["comparison", "scope", "win rate", "95% CI", "conv", "n", "failed A", "failed B",
+                        "judge invalid", "valid only", "LC"], rows)
     for c in comparisons:
         if c.warning and c.scope == "overall":
             err_console.print(f"warning: {c.a} vs {c.b}: {c.warning}")
+
+
+def print_methods(methods: dict, title: str = "methods") -> None:
+    """Per method: failed and looping predictions, length ratio, leakage (kept traces and all candidates), cost."""
+    def pct(x):
+        return None if x is None else round(100 * x, 1)
+    print_table(title, ["method", "failed %", "loops %", "length ratio", "mean cosine", "leaking % (kept)",
+                        "leaking % (candidates)", "synthesis calls/pair", "synthesis s/pair"],
+                [[m, pct(v.get("failed_rate")), pct(v.get("loop_rate")),
+                  None if v.get("length_ratio") is None else round(v["length_ratio"], 2),
+                  None if v.get("mean_cosine") is None else round(v["mean_cosine"], 3), pct(v.get("leakage_rate")),
+                  pct(v.get("candidate_leakage_rate")), v.get("calls_per_pair"), v.get("seconds_per_pair")]
+                 for m, v in methods.items()])
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -37,6 +60,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     result = run_pipeline(cfg, root, force=args.force, progress=progress_bar,
                           log=lambda msg: err_console.print(msg))
     print_winrates(result.comparisons)
+    print_methods(json.loads((result.out / "results.json").read_text(encoding="utf-8"))["methods"])
     console.print(f"ran {len(result.ran)} stage(s), skipped {len(result.skipped)} unchanged; "
                   f"{result.seconds:.0f} s. results → {result.out / 'results.json'}; report → {result.report}")
     return 0
