@@ -214,3 +214,12 @@ def test_a_split_run_records_its_split_rule_and_how_its_limits_sample(tmp_path):
     assert setup["data"]["split"]["test_fraction"] == 0.5 and setup["data"]["split"]["seed"] == 4
     assert setup["data"]["limits"]["test_per_individual"] == 2
     assert "round-robin" in setup["data"]["sample"]["rule"] and setup["data"]["test_pairs"] == 4
+
+
+def test_the_setup_block_never_holds_server_credentials(tmp_path):
+    from recon.config import RunConfig
+    from recon.evaluation.setup_block import run_setup
+    cfg = RunConfig.model_validate({**CONFIG, "models": {**CONFIG["models"],
+                                                         "judge": "openai:m@https://ann:pw-1234@host:8443/v1"}})
+    text = json.dumps(run_setup(cfg, tmp_path))
+    assert "pw-1234" not in text and "ann:" not in text and "openai:m@<url>" in text

@@ -2,7 +2,8 @@
 
 `generate(list[GenRequest]) -> list[Generation]` and `logprob(list[ScoreRequest]) -> list[Score]`
 return lists of the same length and order as their input. `fingerprint` names what produced a result
-(backend kind, model id, quantisation) and is part of every cache key; it never holds URLs or keys.
+(backend kind, model id, quantisation; a server backend adds its address) and is part of every cache key;
+it never holds credentials or API keys.
 
     >>> req = GenRequest(messages=(Message("user", "Hi"),), temperature=0.7, max_tokens=8)
     >>> [r.sample_index for r in req.samples(3)]
