@@ -5,7 +5,17 @@ A stage whose inputs (file contents and the config parts it reads) are unchanged
 is skipped. Every LM call goes through the cache, so a broken run resumes where it stopped when run again
 (`--resume` says so explicitly), and a finished run re-run makes no backend calls at all.
 
-    >>> # see tests/integration/test_pipeline.py for complete runs on the fake backend
+The data stage on a generated corpus (tests/integration/test_pipeline.py runs whole experiments)::
+
+    >>> from recon.cli.bench_cmd import write_corpus
+    >>> tmp = Path(getfixture("tmp_path"))
+    >>> _ = write_corpus(tmp, individuals=2, pairs=6, seed=0, test_fraction=1 / 3)
+    >>> cfg = RunConfig.model_validate({"name": "t", "data": {"train": ["train.jsonl"], "test": ["test.jsonl"],
+    ...                                 "limit_test_per_individual": 1}, "methods": ["none"], "out": str(tmp / "run")})
+    >>> pipeline = Pipeline(cfg, tmp, db=Database(tmp / "db.sqlite3"))
+    >>> train, test = pipeline.data()
+    >>> len(load_examples([test])), pipeline.result.ran
+    (2, ['data'])
 """
 
 from __future__ import annotations

@@ -1,7 +1,18 @@
 """`recon evaluate`: judge every comparison on every test pair, then win rates, reference metrics, and a
 report (results.json, report.md, report.html, judgments.jsonl) in one folder.
 
-    >>> # see tests/unit/test_evaluation.py for a complete run on the fake backend
+    >>> import json
+    >>> from recon.method.embeddings import HashEmbedder
+    >>> from recon.types import Example, Turn
+    >>> tmp = Path(getfixture("tmp_path"))
+    >>> test = [Example(id=f"p{i}", domain="d", individual="Ann", conversation_id=f"c{i}", turn_index=1,
+    ...                 context=(Turn("Bob", "Why?"),), action="We fund the library.") for i in range(3)]
+    >>> _ = (tmp / "a.jsonl").write_text("".join(json.dumps({"id": e.id, "action": e.action}) + "\\n" for e in test))
+    >>> _ = (tmp / "b.jsonl").write_text('{"id": "p0", "action": "No."}\\n{"id": "p1", "action": null}\\n')
+    >>> r = run_evaluate(test, {"a": tmp / "a.jsonl", "b": tmp / "b.jsonl"}, compare=[("a", "b")],
+    ...                  judge_cfg=PairJudgeConfig(), embedder=HashEmbedder(), out=tmp / "eval")
+    >>> [(c.win_rate, c.n, c.failed_b) for c in r.comparisons if c.scope == "overall"]   # b failed twice: 2 losses
+    [(1.0, 3, 2)]
 """
 
 from __future__ import annotations
