@@ -1,9 +1,9 @@
 """How often ICL predictions of the embedded model loop, at a few repetition penalties (the measurement
 behind the embedded model's default `repetition_penalty`, docs/user-models.md).
 
-Part 1, real pairs: for each development file (8 individuals, 4 domains) the pairs are split by
-conversation (test fraction 0.3, seed 0); `--per-individual` test pairs and 6 training pairs per individual
-are drawn round-robin over conversations. Backward traces are synthesized for the training pairs once;
+Part 1, real pairs: the development files (8 individuals, 4 domains) are split by conversation (test
+fraction 0.3, seed 0); `--per-individual` test pairs and 6 training pairs per individual are drawn
+round-robin over conversations. Backward traces are synthesized for the training pairs once;
 then, per setting, ICL user models (k = 3, greedy) predict every test pair for methods `none` and
 `backward`. Prints, per setting and method, the loop rate (distinct-4-gram ratio below 0.7), the mean
 length ratio (predicted / true words) and the failed predictions.
@@ -54,11 +54,10 @@ def real_pairs(args, tmp: Path) -> None:
     if not all(f.is_file() for f in files):
         print(f"skipped: the shared development data is not under {args.data} (pass --data DIR)")
         return
-    train, test = [], []
-    for f in files:
-        tr, te = split_examples(load_examples([f]), test_fraction=0.3, seed=0)
-        train += sample_per_individual(tr, 6, seed=0)
-        test += sample_per_individual(te, args.per_individual, seed=0)
+    # one split over every file: the two debaters share debates, which must not straddle train and test
+    train, test = split_examples(load_examples(files), test_fraction=0.3, seed=0)
+    train = sample_per_individual(train, 6, seed=0)
+    test = sample_per_individual(test, args.per_individual, seed=0)
     db, embedded = Database(), BackendConfig(spec="embedded")
     model = LlamaCppBackend(n_threads=args.threads)             # one instance for every call below
     factory = lambda config: model                               # noqa: E731

@@ -102,6 +102,7 @@ def test_recon_select_dry_run_for_every_scorer_prints_the_cost_table(tmp_path, c
     header = next(row_cells(line) for line in table.splitlines() if "calls/pair" in line)
     row = dict(zip(header, next(row_cells(line) for line in table.splitlines() if "recon-select" in line), strict=True))
     assert row["scorer"] == scorer
+    assert row["cand. leaking %"] == "0"           # every candidate's leakage, beside the kept traces' "leaking %"
     # N candidates, then N+1 scoring passes | N reconstructions + 1 judge call | N reconstructions
     assert row["calls/pair"] == {"likelihood": "7", "judge": "7", "embedding": "6"}[scorer]
 

@@ -126,7 +126,9 @@ def run_recon_select(examples: Sequence[Example], cfg: ReconSelectConfig, *, syn
                          written=sum(r["reasoning"] is not None for r in records),
                          invalid=sum(r["invalid"] is not None for r in records),
                          leaking=sum(bool(r["leakage"] and r["leakage"]["leaking"]) for r in records),
-                         cost=total, out=out, run=run)
+                         cost=total, out=out, run=run, candidates=sum(len(r["candidates"]) for r in records),
+                         candidates_leaking=sum(bool(c["leakage"]["leaking"]) for r in records
+                                                for c in r["candidates"]))
     write_manifest(summary, stage, {"recon_select": cfg.model_dump(), "synthesizer": backend_json(synthesizer),
                                     "reconstructor": backend_json(reconstructor),
                                     "judge": backend_json(judge) if (judge and cfg.scorer == "judge") else None},
