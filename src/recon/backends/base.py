@@ -112,6 +112,24 @@ class Score:
         return self.logprob / self.n_tokens
 
 
+# request fields added after results were first cached: left out of a request's identity while None, so
+# every existing cache key (and everything else derived from a request) stays what it was
+OPTIONAL_FIELDS = ("repetition_penalty",)
+
+
+def request_payload(request: GenRequest | ScoreRequest) -> dict[str, Any]:
+    """A request as the data that identifies it (cache keys, seeds): every field, except optional ones unset.
+
+    >>> "repetition_penalty" in request_payload(GenRequest(messages=(Message("user", "Hi"),)))
+    False
+    """
+    payload = dataclasses.asdict(request)
+    for name in OPTIONAL_FIELDS:
+        if name in payload and payload[name] is None:
+            del payload[name]
+    return payload
+
+
 def messages_hash(messages: tuple[Message, ...]) -> str:
     """Content hash of a chat prompt (what output records call `prompt_hash`)."""
     return content_hash([dataclasses.asdict(m) for m in messages], tag="messages", length=16)

@@ -3,10 +3,13 @@
 (HF_HUB_OFFLINE=1).
 
 Prompts are rendered with the tokenizer's chat template; tokens are encoded without extra special tokens
-(the template carries them). Scoring and greedy generation run in left-padded batches of `batch_size`
-(padding changes results only by float rounding, ~1e-5 nats); scores keep only the logits rows they need
-(`logits_to_keep`). Sampled generation runs one request at a time with torch seeded from the request, so a
-sample does not depend on what else was in the batch.
+(the template carries them). Scoring and generation run in left-padded batches of `batch_size` (padding
+changes results only by float rounding, ~1e-5 nats); scores keep only the logits rows they need
+(`logits_to_keep`). Sampled requests are batched too: generation runs greedy and a logits processor samples
+each row with noise seeded by that row's request hash (seeded_sampling.py), so a sample is a function of its
+request, not of its batch. `dtype="auto"` is bfloat16 on a CUDA device that supports it, float32 otherwise;
+attention uses SDPA. In bfloat16 batched logits differ more between batch shapes, and only the cache
+guarantees that a re-run reproduces a sample.
 
 Example (not run here: loads the model; the contract tests do)::
 
@@ -20,10 +23,21 @@ import importlib.metadata
 import os
 from pathlib import Path
 
-from recon.backends.base import Backend, Fingerprint, Generation, GenRequest, Message, Score, ScoreRequest
+from recon.backends.base import (
+    Backend,
+    Fingerprint,
+    Generation,
+    GenRequest,
+    Message,
+    Score,
+    ScoreRequest,
+    request_payload,
+)
 from recon.backends.dequantize import directory_identity, gguf_identity
+from recon.backends.seeded_sampling import SAMPLER_VERSION, RowSampling, SeededSampling
 from recon.backends.tokenize import encode_pair, target_logprob, truncate_left
 from recon.errors import BackendError, ConfigError
+from recon.hashing import derive_seed
 
 
 def resolve_model_source(path: str) -> tuple[Path, str | None]:
@@ -42,29 +56,41 @@ def resolve_model_source(path: str) -> tuple[Path, str | None]:
 
 
 def generation_kwargs(req: GenRequest) -> dict:
-    """transformers `generate` settings of one request (greedy at temperature 0; `repetition_penalty` only when on).
+    """transformers `generate` settings shared by a batch: always greedy (sampled rows are sampled by
+    SeededSampling, row by row), and `repetition_penalty` only when the request turns it on.
 
     >>> generation_kwargs(GenRequest(messages=(Message("user", "hi"),), max_tokens=4))["do_sample"]
     False
     """
-    kwargs: dict = {"max_new_tokens": req.max_tokens}
-    if req.temperature > 0:
-        kwargs.update(do_sample=True, temperature=req.temperature, top_p=req.top_p, top_k=0)
-    else:
-        kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+    kwargs: dict = {"max_new_tokens": req.max_tokens, "do_sample": False, "temperature": None, "top_p": None,
+                    "top_k": None}
     if req.repetition_penalty is not None:
         kwargs["repetition_penalty"] = req.repetition_penalty
     return kwargs
 
 
-class HFBackend(Backend):
-    preferred_batch = 4
+def resolve_dtype(dtype: str, device: str | None = None) -> str:
+    """`auto` → bfloat16 on a CUDA device that supports it, else float32; other names pass through."""
+    if dtype != "auto":
+        return dtype
+    import torch
+    on_cuda = (device or ("cuda" if torch.cuda.is_available() else "cpu")).startswith("cuda")
+    return "bfloat16" if on_cuda and torch.cuda.is_bf16_supported() else "float32"
 
-    def __init__(self, path: str, *, n_ctx: int = 4096, dtype: str = "float32", device: str | None = None,
+
+def row_sampling(req: GenRequest) -> RowSampling:
+    """How one request samples: its temperature and top-p, and noise seeded by the whole request."""
+    return RowSampling(temperature=req.temperature, top_p=req.top_p,
+                       seed=derive_seed("hf-sample", request_payload(req)))
+
+
+class HFBackend(Backend):
+    def __init__(self, path: str, *, n_ctx: int = 4096, dtype: str = "auto", device: str | None = None,
                  batch_size: int = 8):
         self.source, self.gguf_file = resolve_model_source(path)
         self.batch_size = self.preferred_batch = batch_size
-        self.n_ctx, self.dtype_name, self.device = n_ctx, dtype, device
+        self.n_ctx, self.device = n_ctx, device
+        self.dtype_name = resolve_dtype(dtype, device)
         name = (self.gguf_file.removesuffix(".gguf") if self.gguf_file else self.source.name)
         quant = ""
         if self.gguf_file and "." in name:
@@ -73,7 +99,8 @@ class HFBackend(Backend):
         identity = (gguf_identity(self.source / self.gguf_file) if self.gguf_file
                     else directory_identity(self.source))
         self.fingerprint = Fingerprint(kind="hf", model=name, quantization=quant,
-                                       extra={"identity": identity, "dtype": dtype, "n_ctx": n_ctx,
+                                       extra={"identity": identity, "dtype": self.dtype_name, "n_ctx": n_ctx,
+                                              "sampler": SAMPLER_VERSION,
                                               "transformers": importlib.metadata.version("transformers")})
         self._model = self._tok = None
 
@@ -82,12 +109,15 @@ class HFBackend(Backend):
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             import torch
             from transformers import AutoModelForCausalLM, AutoTokenizer
+            from transformers.utils import logging as hf_logging
+            hf_logging.disable_progress_bar()          # our own progress bars only
             directory = self.source
             if self.gguf_file:
                 from recon.backends.dequantize import dequantized_dir
                 directory = dequantized_dir(self.source / self.gguf_file)
             self._tok = AutoTokenizer.from_pretrained(str(directory))
-            self._model = AutoModelForCausalLM.from_pretrained(str(directory), dtype=getattr(torch, self.dtype_name))
+            self._model = AutoModelForCausalLM.from_pretrained(str(directory), dtype=getattr(torch, self.dtype_name),
+                                                               attn_implementation="sdpa")
             self.device = self.device or ("cuda" if torch.cuda.is_available() else "cpu")
             self._model.to(self.device).eval()
             if self._tok.pad_token_id is None:
@@ -125,10 +155,12 @@ class HFBackend(Backend):
         for ids in prompts:
             if len(ids) + 1 >= self.n_ctx:
                 raise BackendError(f"prompt of {len(ids)} tokens does not fit the {self.n_ctx}-token window")
+        from transformers import LogitsProcessorList
         first = reqs[0]
         kwargs = {**generation_kwargs(first), "pad_token_id": tok.pad_token_id}
-        if first.temperature > 0:
-            torch.manual_seed(first.effective_seed)
+        if any(r.temperature > 0 for r in reqs):
+            kwargs["logits_processor"] = LogitsProcessorList([SeededSampling([row_sampling(r) for r in reqs],
+                                                                             device=self.device)])
         if first.stop:
             kwargs.update(stop_strings=list(first.stop), tokenizer=tok)
         ids, mask, _ = self._pad_left(prompts)
@@ -155,12 +187,12 @@ class HFBackend(Backend):
         return results
 
     def _generate(self, requests: list[GenRequest], on_result=None) -> list[Generation]:
-        """Greedy requests with equal settings share a batch; sampled ones run alone (seeded per request)."""
+        """Requests with the same length limit, stop strings and repetition penalty share a batch, greedy and
+        sampled alike."""
         out: list[Generation | None] = [None] * len(requests)
         groups: dict[tuple, list[int]] = {}
         for i, r in enumerate(requests):
-            key = (r.max_tokens, r.stop, r.repetition_penalty) if r.temperature == 0 else ("sampled", i)
-            groups.setdefault(key, []).append(i)
+            groups.setdefault((r.max_tokens, r.stop, r.repetition_penalty), []).append(i)
         for members in groups.values():
             for start in range(0, len(members), self.batch_size):
                 chunk = members[start:start + self.batch_size]

@@ -62,7 +62,7 @@ def build_backend(config: BackendConfig | str) -> Backend:
     if kind == "llamacpp":
         return cls(arg, **local)
     if kind == "hf":
-        return cls(arg, **local)
+        return cls(arg, dtype=config.dtype, **local, **({"batch_size": config.batch_size} if config.batch_size else {}))
     match = re.match(r"^(?P<model>[^@]+)@(?P<url>https?://.+)$", arg)
     if not match:
         raise ConfigError(f"openai backend spec must be openai:MODEL@BASE_URL, got {redacted_spec(config.spec)!r}")

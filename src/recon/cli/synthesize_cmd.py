@@ -29,11 +29,16 @@ def add_backend_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--chat-template", help="openai logprob: 'chatml' or a Jinja template file")
     parser.add_argument("--concurrency", type=int, help="openai: requests in flight (default 8)")
     parser.add_argument("--n-ctx", type=int, help="local backends: context window in tokens (default 4096)")
+    parser.add_argument("--dtype", choices=["auto", "float32", "bfloat16", "float16"],
+                        help="hf: weights' dtype (default auto: bfloat16 on a capable GPU, float32 otherwise)")
+    parser.add_argument("--batch-size", dest="backend_batch_size", type=int,
+                        help="hf: sequences per forward pass (default 8)")
 
 
 def backend_config_from_args(args: argparse.Namespace, spec: str) -> BackendConfig:
     return validated(BackendConfig, spec=spec, api_key_env=args.api_key_env, chat_template=args.chat_template,
-                     concurrency=args.concurrency, n_ctx=args.n_ctx)
+                     concurrency=args.concurrency, n_ctx=args.n_ctx, dtype=args.dtype,
+                     batch_size=args.backend_batch_size)
 
 
 def add_scoring_args(parser: argparse.ArgumentParser, *, required_scorer: bool = False) -> None:

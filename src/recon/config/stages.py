@@ -24,6 +24,8 @@ class BackendConfig(Strict):
     max_retries: int = Field(4, ge=0, le=20)
     chat_template: str | None = None                 # openai logprob: 'chatml' or a Jinja file
     n_ctx: int | None = Field(None, ge=256)          # local backends' context window
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"   # hf: auto = bfloat16 on a capable GPU
+    batch_size: int | None = Field(None, ge=1, le=1024)                # hf: sequences per forward pass (default 8)
     # openai: names the served weights in cache keys instead of the server's address (change it with the weights)
     revision: str | None = Field(None, min_length=1)
 

@@ -23,27 +23,21 @@ import json
 import time
 from pathlib import Path  # noqa: F401  (doctest)
 
-from recon.backends.base import Backend, Generation, GenRequest, Score, ScoreRequest
+from recon.backends.base import Backend, Generation, GenRequest, Score, ScoreRequest, request_payload
 from recon.errors import BackendError
 from recon.hashing import canonical_json, content_hash
 from recon.store.calls import CallLog, CallRecord, Meter
 from recon.store.db import Database
-
-OPTIONAL_FIELDS = ("repetition_penalty",)
 
 
 def op_of(result: object) -> str:
     return "generate" if isinstance(result, Generation) else "logprob"
 
 
-def cache_key(fingerprint: dict, op: str, request: object) -> str:
+def cache_key(fingerprint: dict, op: str, request: GenRequest | ScoreRequest) -> str:
     """Request fields added after keys were first written stay out of the hash while they hold their default
     (None), so existing caches keep their keys."""
-    payload = dataclasses.asdict(request)
-    for name in OPTIONAL_FIELDS:
-        if payload.get(name, 0) is None:
-            del payload[name]
-    return content_hash({"fingerprint": fingerprint, "op": op, "request": payload}, tag="cache")
+    return content_hash({"fingerprint": fingerprint, "op": op, "request": request_payload(request)}, tag="cache")
 
 
 class CachedBackend(Backend):
