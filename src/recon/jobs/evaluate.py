@@ -94,6 +94,43 @@ def trace_figures(path: str | Path) -> dict:
     return figures
 
 
+def judge_every_pair(test: Sequence[Example], preds: dict[str, dict[str, dict]], compare: list[tuple[str, str]],
+                     judge, on_progress: Callable[[int], None] | None = None) -> tuple[list[dict], list[JudgedPair]]:
+    """Every comparison on every test pair: a failed prediction loses without a judge call, both failing tie."""
+    judgments, judged = [], []
+    for ex in test:
+        for a, b in compare:
+            act_a, act_b = usable_action(preds[a].get(ex.id)), usable_action(preds[b].get(ex.id))
+            failed = [m for m, act in ((a, act_a), (b, act_b)) if act is None]
+            if failed:
+                p = 0.5 if len(failed) == 2 else (0.0 if failed == [a] else 1.0)
+                detail: dict = {"no_usable_prediction": failed}
+                consistent = None
+            else:
+                j = judge.judge(ex, act_a, act_b)
+                p, detail, consistent = j.p_a, j.detail, j.detail.get("consistent")
+            judged.append(JudgedPair(a, b, ex.id, ex.domain, ex.individual, p, len((act_a or "").split()),
+                                     len((act_b or "").split()), conversation=ex.conversation_id,
+                                     failed_a=act_a is None, failed_b=act_b is None, consistent=consistent))
+            judgments.append({"id": ex.id, "a": a, "b": b, "p_a": p, "verdict": verdict_of(p), "failed": failed,
+                              "judge": judge.name, "detail": detail})
+        if on_progress is not None:
+            on_progress(1)
+    return judgments, judged
+
+
+def method_figures(records: dict[str, dict], test: Sequence[Example], embedder, traces: str | Path | None) -> dict:
+    """One method's row: pairs, failures, reference metrics (loops included), leakage and cost of its traces."""
+    pairs = [(usable_action(records.get(e.id)), e.action) for e in test]
+    pairs = [(p, t) for p, t in pairs if p is not None]
+    return {"n": sum(1 for e in test if e.id in records), "predicted": len(pairs),
+            "failed_rate": round(1 - len(pairs) / len(test), 4) if test else None,
+            **reference_metrics([p for p, _ in pairs], [t for _, t in pairs], embedder),
+            **(trace_figures(traces) if traces is not None else
+               {"leakage_rate": None, "candidate_leakage_rate": None, "calls_per_pair": None,
+                "tokens_per_pair": None, "seconds_per_pair": None})}
+
+
 def run_evaluate(test: Sequence[Example], predictions: dict[str, str | Path], *, compare: list[tuple[str, str]],
                  judge_cfg: PairJudgeConfig, judge_backend=None, embedder=None, out: str | Path,
                  traces: dict[str, str | Path] | None = None, seed: int = 0, test_paths: Sequence[str] = (),
@@ -124,36 +161,10 @@ def run_evaluate(test: Sequence[Example], predictions: dict[str, str | Path], *,
             raise ConfigError("an LM judge needs a backend (--judge SPEC)")
         judge = LMPairJudge(judge_backend, judge_cfg)
 
-    judgments, judged = [], []
-    for ex in test:
-        for a, b in compare:
-            act_a, act_b = usable_action(preds[a].get(ex.id)), usable_action(preds[b].get(ex.id))
-            failed = [m for m, act in ((a, act_a), (b, act_b)) if act is None]
-            if failed:                          # no judge call: a failed prediction loses, both failing ties
-                p = 0.5 if len(failed) == 2 else (0.0 if failed == [a] else 1.0)
-                detail: dict = {"no_usable_prediction": failed}
-                consistent = None
-            else:
-                j = judge.judge(ex, act_a, act_b)
-                p, detail, consistent = j.p_a, j.detail, j.detail.get("consistent")
-            judged.append(JudgedPair(a, b, ex.id, ex.domain, ex.individual, p, len((act_a or "").split()),
-                                     len((act_b or "").split()), conversation=ex.conversation_id,
-                                     failed_a=act_a is None, failed_b=act_b is None, consistent=consistent))
-            judgments.append({"id": ex.id, "a": a, "b": b, "p_a": p, "verdict": verdict_of(p), "failed": failed,
-                              "judge": judge.name, "detail": detail})
-        if on_progress is not None:
-            on_progress(1)
+    judgments, judged = judge_every_pair(test, preds, compare, judge, on_progress)
     comparisons = summarize(judged, seed=seed)
-    methods = {}
-    for name, records in preds.items():
-        pairs = [(usable_action(records.get(e.id)), e.action) for e in test]
-        pairs = [(p, t) for p, t in pairs if p is not None]
-        methods[name] = {"n": sum(1 for e in test if e.id in records), "predicted": len(pairs),
-                         "failed_rate": round(1 - len(pairs) / len(test), 4) if test else None,
-                         **reference_metrics([p for p, _ in pairs], [t for _, t in pairs], embedder),
-                         **(trace_figures(traces[name]) if traces and name in traces else
-                            {"leakage_rate": None, "candidate_leakage_rate": None, "calls_per_pair": None,
-                             "tokens_per_pair": None, "seconds_per_pair": None})}
+    methods = {name: method_figures(records, test, embedder, traces[name] if traces and name in traces else None)
+               for name, records in preds.items()}
     judge_model = (judge_backend.fingerprint.to_json() if judge_backend is not None and judge_cfg.kind == "lm"
                    else getattr(embedder, "fingerprint", None))
     block = build_setup(judge=judge_setup(judge_cfg, model=judge_model), test=test, test_paths=test_paths,
