@@ -23,14 +23,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def print_winrates(comparisons, title: str = "win rates (%)") -> None:
     """Overall and per-domain rows: the rate over every test pair with its interval (conversations; pairs,
     marked optimistic, below 5 conversations), failures, judge failures, the valid-only and LC rates."""
+    from recon.evaluation.report import ci_text
+
     def pct(x):
         return None if x is None else round(100 * x, 1)
-
-    def ci(c):
-        if c.ci:
-            return f"{100 * c.ci[0]:.1f}–{100 * c.ci[1]:.1f}"
-        return f"{100 * c.ci_pairs[0]:.1f}–{100 * c.ci_pairs[1]:.1f} (pairs, optimistic)" if c.ci_pairs else None
-    rows = [[f"{c.a} vs {c.b}", c.scope, pct(c.win_rate), ci(c), c.n_conversations, c.n, c.failed_a, c.failed_b,
+    rows = [[f"{c.a} vs {c.b}", c.scope, pct(c.win_rate), ci_text(c), c.n_conversations, c.n, c.failed_a, c.failed_b,
              c.judge_invalid, pct(c.win_rate_valid_only), pct(c.lc_win_rate)]
             for c in comparisons if c.scope == "overall" or c.scope.startswith("domain:")]
     print_table(title, ["comparison", "scope", "win rate", "95% CI", "conv", "n", "failed A", "failed B",

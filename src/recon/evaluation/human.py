@@ -68,11 +68,16 @@ def export_items(eval_dir: str | Path, *, n: int, out: str | Path, seed: int = 0
              for name, path in zip(results["predictions"], _existing(list(results["predictions"].values()),
                                                                       "prediction file"), strict=True)}
     judged = [j for _, j in iter_json_lines(eval_dir / "judgments.jsonl") if j["verdict"] != "invalid"]
-    failed = [j for j in judged if j.get("failed") or not usable_action(preds[j["a"]].get(j["id"]))
-              or not usable_action(preds[j["b"]].get(j["id"]))]
-    judged = [j for j in judged if j not in failed]
-    identical = [j for j in judged if same_text(preds[j["a"]][j["id"]]["action"], preds[j["b"]][j["id"]]["action"])]
-    judged = [j for j in judged if j not in identical]
+    shown, failed, identical = [], 0, 0
+    for j in judged:
+        a, b = usable_action(preds[j["a"]].get(j["id"])), usable_action(preds[j["b"]].get(j["id"]))
+        if j.get("failed") or a is None or b is None:
+            failed += 1
+        elif same_text(a, b):
+            identical += 1
+        else:
+            shown.append(j)
+    judged = shown
     rng = random.Random(seed)
     chosen = rng.sample(judged, min(n, len(judged)))
     key, rows = {}, []
@@ -96,7 +101,7 @@ def export_items(eval_dir: str | Path, *, n: int, out: str | Path, seed: int = 0
     form = out.with_suffix(".html")
     with atomic_writer(form) as f:
         f.write(_form_html(rows))
-    return Export(out, form, len(rows), len(identical), len(failed))
+    return Export(out, form, len(rows), identical, failed)
 
 
 def _form_html(rows: list[dict]) -> str:
