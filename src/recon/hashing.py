@@ -58,3 +58,12 @@ def file_hash(path) -> str:
 def derive_seed(*parts: Any) -> int:
     """A 31-bit seed derived from any JSON-able parts, e.g. (base_seed, sample_index)."""
     return int(content_hash(list(parts), tag="seed", length=8), 16) & 0x7FFFFFFF
+
+
+def file_sha256(path) -> str:
+    """SHA-256 hex of a file's bytes (what `sha256sum` prints)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

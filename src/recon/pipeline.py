@@ -7,7 +7,17 @@ is skipped; a stage with transient failures is incomplete and runs again, its fi
 the cache. So re-running is resuming: a broken run continues where it stopped, an incomplete one pays only
 for the calls that failed, and a finished run re-run makes no backend calls at all.
 
-    >>> # see tests/integration/test_pipeline.py for complete runs on the fake backend
+The data stage on a generated corpus (tests/integration/test_pipeline.py runs whole experiments)::
+
+    >>> from recon.cli.bench_cmd import write_corpus
+    >>> tmp = Path(getfixture("tmp_path"))
+    >>> _ = write_corpus(tmp, individuals=2, pairs=6, seed=0, test_fraction=1 / 3)
+    >>> cfg = RunConfig.model_validate({"name": "t", "data": {"train": ["train.jsonl"], "test": ["test.jsonl"],
+    ...                                 "limit_test_per_individual": 1}, "methods": ["none"], "out": str(tmp / "run")})
+    >>> pipeline = Pipeline(cfg, tmp, db=Database(tmp / "db.sqlite3"))
+    >>> train, test = pipeline.data()
+    >>> len(load_examples([test])), pipeline.result.ran
+    (2, ['data'])
 """
 
 from __future__ import annotations
@@ -24,6 +34,7 @@ from recon.atomicio import write_json_atomic, write_jsonl_atomic
 from recon.backends.registry import build_backend, redact_secrets
 from recon.config import BackendConfig, RunConfig
 from recon.data.corpus import load_examples
+from recon.data.sample import SAMPLE_RULE, sample_per_individual
 from recon.data.splits import split_examples
 from recon.errors import BackendError
 from recon.hashing import content_hash, file_hash
@@ -34,9 +45,8 @@ from recon.prompts import prompt_versions
 from recon.run_checks import check_run, run_folder
 from recon.stage_records import finished_with, read_record, write_run_results
 from recon.store.cache import CachedBackend
-from recon.store.calls import new_run_id, run_cost
+from recon.store.calls import last_call_id, new_run_id, run_cost
 from recon.store.db import Database
-from recon.types import Example
 
 Progress = Callable[[str, int], object]     # (description, total) -> context manager yielding advance(n)
 
@@ -56,18 +66,6 @@ class PipelineResult:
     def incomplete(self) -> dict[str, CallFailures]:
         """Stages with LM calls that failed transiently: the next run re-runs them."""
         return {name: f for name, f in self.stages.items() if f is not None and not f.complete}
-
-
-def limit_per_individual(examples: list[Example], limit: int | None) -> list[Example]:
-    if limit is None:
-        return examples
-    seen: dict[str, int] = {}
-    out = []
-    for ex in examples:
-        if seen.get(ex.individual, 0) < limit:
-            seen[ex.individual] = seen.get(ex.individual, 0) + 1
-            out.append(ex)
-    return out
 
 
 @contextmanager
@@ -103,8 +101,9 @@ class Pipeline:
             self.log(f"{name}: {last.get('failed_calls')} LM call(s) failed last time; running it again "
                      "(finished calls come from the cache)")
         t0 = time.perf_counter()
+        before = last_call_id(self.db)
         failures = work() or CallFailures()
-        cost = run_cost(self.db, self.result.run, name, prefix=True)
+        cost = run_cost(self.db, self.result.run, after_id=before)     # exactly this stage's calls
         write_json_atomic(record, {"stage": name, "key": key, "inputs": inputs, "git_sha": git_sha(),
                                    "run": self.result.run, "seconds": round(time.perf_counter() - t0, 2),
                                    "outputs": [str(p) for p in outputs], "cost_this_time": cost.__dict__,
@@ -131,10 +130,12 @@ class Pipeline:
             else:
                 train, test = split_examples(train, test_fraction=d.split.test_fraction, seed=d.split.seed,
                                              by=d.split.by)
-            train = limit_per_individual(train, d.limit_train_per_individual)
+            train = sample_per_individual(train, d.limit_train_per_individual, seed=self.cfg.seed)
+            test = sample_per_individual(test, d.limit_test_per_individual, seed=self.cfg.seed)
             write_jsonl_atomic(train_out, (e.to_json() for e in train))
-            write_jsonl_atomic(test_out, (e.to_json() for e in limit_per_individual(test, d.limit_test_per_individual)))
-        self._stage("data", {"files": files, "data": d.model_dump()}, [train_out, test_out], work)
+            write_jsonl_atomic(test_out, (e.to_json() for e in test))
+        self._stage("data", {"files": files, "data": d.model_dump(), "sample": [SAMPLE_RULE, self.cfg.seed]},
+                    [train_out, test_out], work)
         return train_out, test_out
 
     def synthesize(self, method: str, train_path: Path) -> Path | None:
@@ -221,6 +222,7 @@ class Pipeline:
     def evaluate(self, preds: dict[str, Path], traces: dict[str, Path], test_path: Path, parity: Parity) -> None:
         from recon.config import PairJudgeConfig
         from recon.evaluation.report import write_report
+        from recon.evaluation.setup_block import run_setup
         from recon.jobs.evaluate import run_evaluate
         eval_dir = self.out / "eval"
         names = self.cfg.predicted_methods
@@ -243,7 +245,8 @@ class Pipeline:
             with self.progress("evaluate", len(test)) as advance:
                 result = run_evaluate(test, preds, compare=compare, judge_cfg=judge_cfg, judge_backend=judge_backend,
                                       embedder=self.embedder, out=eval_dir, traces=traces, seed=self.cfg.seed,
-                                      test_paths=[str(test_path)], on_progress=advance, parity=parity.summary())
+                                      test_paths=[str(test_path)], on_progress=advance, parity=parity.summary(),
+                                      setup=run_setup(self.cfg, self.root))
             _, page = write_report(result, test, preds, seed=self.cfg.seed)
             self.result.report = page
             return result.failures
@@ -268,8 +271,7 @@ class Pipeline:
         write_run_results(self.out, self.out / "eval" / "results.json", self.result.incomplete)
         from recon.evaluation.winrate import Comparison
         results = json.loads((self.out / "results.json").read_text(encoding="utf-8"))
-        self.result.comparisons = [Comparison(**{**c, "ci": tuple(c["ci"]) if c["ci"] else None})
-                                   for c in results["comparisons"]]
+        self.result.comparisons = [Comparison.from_json(c) for c in results["comparisons"]]
         self.result.seconds = time.perf_counter() - t0
         return self.result
 

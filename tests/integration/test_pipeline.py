@@ -35,7 +35,7 @@ def setup_run(tmp_path: Path, **changes) -> Path:
     data = tmp_path / "data"
     if not data.exists():
         write_corpus(data, individuals=2, pairs=6, seed=0, test_fraction=1 / 3)
-    cfg = {**CONFIG, **changes, "out": str(tmp_path / "run")}
+    cfg = {k: v for k, v in {**CONFIG, **changes}.items() if v is not None} | {"out": str(tmp_path / "run")}
     path = data / "run.yaml"
     path.write_text(yaml.safe_dump(cfg))
     return path
@@ -67,6 +67,11 @@ def test_the_whole_pipeline_writes_every_artifact_and_a_rerun_pays_nothing(tmp_p
     for m in ("forward", "backward", "recon-select"):
         assert set(results["methods"][m]) >= {"leakage_rate", "calls_per_pair", "tokens_per_pair", "seconds_per_pair"}
         assert results["methods"][m]["calls_per_pair"] is not None
+    setup = results["setup"]
+    assert setup["methods"]["recon-select"]["traces"]["recon_select"] == {"scorer": "likelihood", "n": 3}
+    assert setup["methods"]["none"]["predictions"]["user_model"] == "icl" and setup["methods"]["none"]["traces"] is None
+    assert [f["sha256"] for f in setup["data"]["files"]["train"]][0] and setup["data"]["split"] is None
+    assert setup["run_config"]["name"] == "t" and setup["data"]["sample"] is None
     assert len(first.ran) == 1 + 3 + 4 + 1 and first.skipped == []
     db = recon_home / "recon.sqlite3"
     assert calls(db, first.run)
@@ -93,13 +98,31 @@ def test_a_changed_input_reruns_only_what_depends_on_it(tmp_path):
     ({"data": {"train": ["train.jsonl"]}}, "data"),
     ({"recon_select": {"n": 3, "scorer": "likelihood", "nope": 1}}, "recon_select.nope"),
     ({"compare": [["backward", "none"], ["backward", "none"]]}, "compare"),
+    # settings that would be silently overridden or ignored
+    ({"judge": {"kind": "lm"}}, "judge.kind"),
+    ({"judge": {"kind": "embedding"}, "models": {**CONFIG["models"], "judge": "fake"}}, "judge.kind"),
+    ({"judge": {"both_orders": True}}, "judge.both_orders"),
+    ({"judge": {"margin": 0.1}, "models": {**CONFIG["models"], "judge": "fake"}}, "judge.margin"),
+    ({"synthesis": {"method": "forward", "temperature": 0.5}}, "synthesis.method"),
+    ({"user_model": {"kind": "icl", "sft": {"max_steps": 3}}}, "user_model.sft"),
+    ({"user_model": {"kind": "sft", "k": 2}}, "user_model.k"),
+    ({"methods": ["none", "backward"], "compare": [["backward", "none"]]}, "recon_select"),
+    ({"methods": ["none", "backward"], "compare": [["backward", "none"]], "recon_select": None,
+      "models": {**CONFIG["models"], "reconstructor": "fake"}}, "models.reconstructor"),
 ])
-def test_bad_configs_fail_before_any_lm_call_naming_the_field(tmp_path, recon_home, change, field):
+def test_bad_configs_fail_before_any_lm_call_naming_the_field(tmp_path, recon_home, capsys, change, field):
     path = setup_run(tmp_path, **change)
     with pytest.raises(ConfigError) as info:
         load_run_config(path)
     assert field in str(info.value) and str(path) in str(info.value)
-    assert not (recon_home / "recon.sqlite3").exists() or calls(recon_home / "recon.sqlite3") == []
+    from recon.cli.main import main
+    assert main(["run", str(path)]) == 2 and field in capsys.readouterr().err
+    assert not (recon_home / "recon.sqlite3").exists()            # refused before the run opened its database
+
+
+def test_the_synthesis_section_needs_no_method(tmp_path):
+    cfg, _ = load_run_config(setup_run(tmp_path, synthesis={"temperature": 0.5}))
+    assert cfg.synthesis.temperature == 0.5
 
 
 def test_demo_yaml_is_the_demo_run(tmp_path):
@@ -214,7 +237,7 @@ def test_sft_user_models_train_on_the_same_pairs_and_steps(tmp_path, monkeypatch
         (Path(out) / sft.SFT_META).write_text(json.dumps({"method": method, "train_pair_ids": effective}))
     monkeypatch.setattr(sft, "train_sft", fake_train_sft)
     cfg, root = load_run_config(setup_run(tmp_path, methods=["none", "backward"], compare=[["backward", "none"]],
-                                          user_model={"kind": "sft", "sft": {"max_steps": 2}}))
+                                          user_model={"kind": "sft", "sft": {"max_steps": 2}}, recon_select=None))
     factory, gaps = gappy_factory(root)
     run_pipeline(cfg, root, embedder=HashEmbedder(), backend_factory=factory)
     assert trained["none"] == trained["backward"] and trained["none"][1] == 2
@@ -234,3 +257,41 @@ def test_the_controls_run_in_the_grid_on_recon_selects_cached_candidates(tmp_pat
     results = json.loads((tmp_path / "run" / "results.json").read_text())
     assert {"random-of-n", "longest-of-n"} <= set(results["methods"])
     assert {(c["a"], c["b"]) for c in results["comparisons"]} >= {("recon-select", "random-of-n")}
+
+
+def test_a_stage_record_counts_exactly_its_own_calls(tmp_path, recon_home):
+    """`predict:recon-select` must not also count `predict:recon-select:judge:*` (a prefix of it) that ran
+    earlier in the same run."""
+    cfg, root = load_run_config(setup_run(tmp_path, methods=["none", "recon-select:judge", "recon-select"],
+                                          compare=[["recon-select", "none"]]))
+    result = run_pipeline(cfg, root, embedder=HashEmbedder())
+    with sqlite3.connect(recon_home / "recon.sqlite3") as conn:
+        per_stage = dict(conn.execute("SELECT stage, COUNT(*) FROM calls WHERE run = ? GROUP BY stage",
+                                      (result.run,)).fetchall())
+    assert per_stage["predict:recon-select:judge:icl"] > 0
+    for stage, own in [("predict_recon-select", ["predict:recon-select:icl"]),
+                       ("synthesize_recon-select", [s for s in per_stage
+                                                    if s.startswith("synthesize:recon-select:likelihood:")])]:
+        record = json.loads((tmp_path / "run" / "stages" / f"{stage}.json").read_text())
+        assert record["cost_this_time"]["calls"] == sum(per_stage[s] for s in own), stage
+
+
+def test_a_split_run_records_its_split_rule_and_how_its_limits_sample(tmp_path):
+    data = {"train": ["train.jsonl", "test.jsonl"], "split": {"test_fraction": 0.5, "seed": 4},
+            "limit_test_per_individual": 2}
+    cfg, root = load_run_config(setup_run(tmp_path, data=data, methods=["none", "backward"], recon_select=None,
+                                          compare=[["backward", "none"]]))
+    run_pipeline(cfg, root, embedder=HashEmbedder())
+    setup = json.loads((tmp_path / "run" / "results.json").read_text())["setup"]
+    assert setup["data"]["split"]["test_fraction"] == 0.5 and setup["data"]["split"]["seed"] == 4
+    assert setup["data"]["limits"]["test_per_individual"] == 2
+    assert "round-robin" in setup["data"]["sample"]["rule"] and setup["data"]["test_pairs"] == 4
+
+
+def test_the_setup_block_never_holds_server_credentials(tmp_path):
+    from recon.config import RunConfig
+    from recon.evaluation.setup_block import run_setup
+    cfg = RunConfig.model_validate({**CONFIG, "models": {**CONFIG["models"],
+                                                         "judge": "openai:m@https://ann:pw-1234@host:8443/v1"}})
+    text = json.dumps(run_setup(cfg, tmp_path))
+    assert "pw-1234" not in text and "ann:" not in text and "openai:m@<url>" in text

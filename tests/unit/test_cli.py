@@ -102,6 +102,7 @@ def test_recon_select_dry_run_for_every_scorer_prints_the_cost_table(tmp_path, c
     header = next(row_cells(line) for line in table.splitlines() if "calls/pair" in line)
     row = dict(zip(header, next(row_cells(line) for line in table.splitlines() if "recon-select" in line), strict=True))
     assert row["scorer"] == scorer
+    assert row["cand. leaking %"] == "0"           # every candidate's leakage, beside the kept traces' "leaking %"
     # N candidates, then N+1 scoring passes | N reconstructions + 1 judge call | N reconstructions
     assert row["calls/pair"] == {"likelihood": "7", "judge": "7", "embedding": "6"}[scorer]
 
@@ -175,3 +176,46 @@ def test_the_lcs_threshold_is_a_flag_and_bad_values_are_named(tmp_path, capsys):
     assert main(base + ["--leak-max-lcs", "0.9"]) == 0
     manifest = json.loads((tmp_path / "o.manifest.json").read_text())
     assert manifest["config"]["recon_select"]["leakage"]["max_lcs_fraction"] == 0.9
+
+
+def test_evaluate_and_human_validation_print_what_was_measured(tmp_path, capsys, monkeypatch):
+    import csv
+
+    import recon.method.embeddings
+    from recon.method.embeddings import HashEmbedder
+    monkeypatch.setattr(recon.method.embeddings, "Embedder", HashEmbedder)
+    rows = [PAIR | {"id": f"t:{i}", "conversation_id": f"te{i}", "action": f"Answer {i} about the budget."}
+            for i in range(12)]
+    test = write_lines(tmp_path / "test.jsonl", [json.dumps(r) for r in rows])
+
+    def preds(name, action_of):
+        return write_lines(tmp_path / f"{name}.jsonl", [json.dumps({"id": r["id"], "action": action_of(i, r)})
+                                                        for i, r in enumerate(rows)])
+    good = preds("good", lambda i, r: r["action"] if i % 3 else "Let us adjourn.")
+    same = preds("same", lambda i, r: "Let us adjourn." if i % 2 else None)      # fails half the time
+    base = ["evaluate", "--test", str(test), "--pred", f"good={good}", "--pred", f"same={same}"]
+    assert main(base + ["--both-orders", "--out", str(tmp_path / "e0")]) == 2
+    assert "--both-orders applies to an LM judge" in capsys.readouterr().err
+    assert main(base + ["--out", str(tmp_path / "eval")]) == 0
+    out = capsys.readouterr().out
+    for column in ("failed A", "failed B", "valid only", "conv", "loops %", "failed %"):
+        assert column in out, column
+    assert main(base + ["--judge", "fake", "--no-both-orders", "--out", str(tmp_path / "lm")]) == 0
+    results = json.loads((tmp_path / "lm" / "results.json").read_text())
+    assert results["setup"]["judge"]["both_orders"] is False
+    capsys.readouterr()
+
+    # identical predictions (good and same both say "Let us adjourn." on pairs 3 and 9) are not exported
+    assert main(["human", "export", str(tmp_path / "eval"), "--n", "50", "--out", str(tmp_path / "items.csv")]) == 0
+    assert "2 pairs with identical predictions left out" in capsys.readouterr().out
+    items = list(csv.DictReader((tmp_path / "items.csv").open()))
+    assert items and all(r["response_1"].split() != r["response_2"].split() for r in items)
+    with (tmp_path / "labelled.csv").open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(items[0]))
+        w.writeheader()
+        w.writerows([{**r, "label": "1"} for r in items])
+    assert main(["human", "import", str(tmp_path / "labelled.csv"), "--eval", str(tmp_path / "eval")]) == 0
+    out = capsys.readouterr().out
+    assert "95% CI" in out and "items" in out
+    reference = [line for line in out.splitlines() if "77%" in line]
+    assert len(reference) == 1 and reference[0].startswith("reference only") and "not comparable" in reference[0]

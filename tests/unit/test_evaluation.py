@@ -33,9 +33,25 @@ TEST = [ex(i) for i in range(40)]
 
 
 def test_a_judge_that_always_says_a_wins_half_not_all():
-    judge = LMPairJudge(FakeBackend(responder=lambda r: '{"winner": "A"}'), PairJudgeConfig(kind="lm"))
+    judge = LMPairJudge(FakeBackend(responder=lambda r: '{"winner": "A"}'),
+                        PairJudgeConfig(kind="lm", both_orders=False))
     ps = [judge.judge(e, f"reply one {e.id}", f"reply two {e.id}").p_a for e in TEST]
     assert 0.3 < sum(ps) / len(ps) < 0.7 and set(ps) == {0.0, 1.0}
+
+
+def test_the_lm_judge_judges_both_orders_by_default_and_a_flipping_verdict_is_a_tie():
+    assert PairJudgeConfig().both_orders is True
+    # "A" whenever the reply mentioning the tram is shown first, "tie" when it is shown second: the verdict
+    # changes with the order, so it is a tie (averaging the two orders would give 0.75)
+    fake = FakeBackend(responder=lambda r: '{"winner": "A"}' if r.messages[-1].content.index("tram") <
+                       r.messages[-1].content.index("bridge") else '{"winner": "tie"}')
+    judge = LMPairJudge(fake, PairJudgeConfig(kind="lm"))
+    j = judge.judge(TEST[0], "We fund the tram.", "We fund the bridge.")
+    assert len(fake.history) == 2 and j.p_a == 0.5 and j.detail["consistent"] is False
+    steady = LMPairJudge(FakeBackend(responder=lambda r: '{"winner": "A"}' if r.messages[-1].content.index(
+        "tram") < r.messages[-1].content.index("bridge") else '{"winner": "B"}'), PairJudgeConfig(kind="lm"))
+    j = steady.judge(TEST[0], "We fund the tram.", "We fund the bridge.")
+    assert j.p_a == 1.0 and j.detail["consistent"] is True
 
 
 def test_both_orders_turn_a_position_biased_judge_into_ties():
@@ -46,12 +62,17 @@ def test_both_orders_turn_a_position_biased_judge_into_ties():
 
 def test_the_presentation_depends_on_content_not_on_which_method_is_a():
     fake = FakeBackend(responder=lambda r: '{"winner": "B"}')
-    judge = LMPairJudge(fake, PairJudgeConfig(kind="lm"))
+    judge = LMPairJudge(fake, PairJudgeConfig(kind="lm", both_orders=False))
     p_ab = judge.judge(TEST[0], "alpha reply", "beta reply").p_a
     p_ba = judge.judge(TEST[0], "beta reply", "alpha reply").p_a
     assert p_ab == 1 - p_ba
     assert fake.history[0].messages == fake.history[1].messages
-    assert presented_first("p", "x", "y") in ("x", "y")
+
+
+def test_which_text_is_shown_first_is_symmetric_in_the_roles_and_varies_over_pairs():
+    firsts = [presented_first(f"p{i}", "alpha", "beta") for i in range(40)]
+    assert firsts == [presented_first(f"p{i}", "beta", "alpha") for i in range(40)]
+    assert 10 < firsts.count("alpha") < 30                       # both texts are shown first, about half each
 
 
 @pytest.mark.parametrize("text,winner", [('{"winner": "A"}', "A"), ("Winner: B", "B"), ("Winner: a tie", "tie"),
@@ -106,7 +127,11 @@ def test_kappa_on_a_known_table():
     human = ["a"] * 5 + ["b"] * 5
     judge = ["a"] * 4 + ["b"] + ["a"] + ["b"] * 4
     r = agreement_and_kappa(human, judge)
-    assert r["agreement"] == 0.8 and r["kappa"] == pytest.approx(0.6)
+    assert r["agreement"] == 0.8 and r["kappa"] == pytest.approx(0.6) and r["n"] == 10
+    lo, hi = r["kappa_ci"]
+    assert lo < 0.6 < hi and hi - lo > 0.3                     # 10 items say little
+    lo, hi = r["agreement_ci"]
+    assert lo < 0.8 <= hi
 
 
 def judged(ps, len_diffs):
@@ -130,7 +155,41 @@ def test_length_controlled_win_rate_flags_a_judge_that_rewards_length():
 def test_invalid_judgments_are_counted_apart_never_as_wins():
     rows = judged([1.0, None, 0.5, 0.0, None], [0] * 5)
     [c] = [c for c in summarize(rows) if c.scope == "overall"]
-    assert (c.win_rate, c.n, c.ties, c.invalid) == (0.5, 3, 1, 2)
+    assert (c.win_rate, c.n, c.ties, c.judge_invalid) == (0.5, 3, 1, 2)
+
+
+def test_a_failed_prediction_is_a_loss_and_both_failing_is_a_tie():
+    def row(i, p, fa=False, fb=False):
+        return JudgedPair("x", "y", f"p{i}", "d", "I", p, 10, 10, conversation=f"c{i}", failed_a=fa, failed_b=fb)
+    rows = [row(0, 1.0), row(1, 1.0), row(2, 0.0, fa=True), row(3, 0.0, fa=True), row(4, 0.5, fa=True, fb=True),
+            row(5, 1.0, fb=True), row(6, None)]
+    [c] = [c for c in summarize(rows) if c.scope == "overall"]
+    assert (c.n, c.failed_a, c.failed_b, c.judge_invalid) == (6, 3, 2, 1)
+    assert c.win_rate == pytest.approx((1 + 1 + 0 + 0 + 0.5 + 1) / 6)
+    assert c.win_rate_valid_only == 1.0                              # pairs 0 and 1: both predicted, judged
+
+
+def test_cluster_bootstrap_is_wider_when_a_conversations_pairs_agree_and_keeps_the_point_estimate():
+    from recon.evaluation.winrate import cluster_bootstrap_ci
+    # 12 conversations of 10 pairs; every pair of a conversation has the same outcome
+    ps = [1.0 if c % 2 else 0.0 for c in range(12) for _ in range(10)]
+    convs = [f"c{c}" for c in range(12) for _ in range(10)]
+    lo_c, hi_c = cluster_bootstrap_ci(ps, convs, seed=0)
+    lo_p, hi_p = bootstrap_ci(ps, seed=0)
+    assert (hi_c - lo_c) > 2 * (hi_p - lo_p)
+    rows = [JudgedPair("x", "y", f"p{i}", "d", "I", p, 10, 10, conversation=cv)
+            for i, (p, cv) in enumerate(zip(ps, convs, strict=True))]
+    [c] = [c for c in summarize(rows) if c.scope == "overall"]
+    assert c.win_rate == 0.5 and c.n_conversations == 12
+    assert c.ci == (lo_c, hi_c) and c.ci_pairs == (lo_p, hi_p)
+
+
+def test_a_scope_with_fewer_than_five_conversations_gets_no_interval_only_an_optimistic_pair_one():
+    rows = [JudgedPair("x", "y", f"p{i}", "d", "I", float(i % 2), 10, 10, conversation=f"c{i % 4}")
+            for i in range(40)]
+    [c] = [c for c in summarize(rows) if c.scope == "overall"]
+    assert c.n_conversations == 4 and c.ci is None and c.ci_pairs is not None
+    assert c.to_json()["ci"] is None and "optimistic" in c.note
 
 
 def write_preds(path, method, texts):
@@ -144,9 +203,9 @@ def evaluated(tmp_path):
     good = write_preds(tmp_path / "good.jsonl", "backward", [e.action for e in TEST])
     bad = write_preds(tmp_path / "bad.jsonl", "none", ["Let us adjourn." if i != 5 else None for i in range(40)])
     preds = {"backward": good, "none": bad}
+    (tmp_path / "t.jsonl").write_text("".join(json.dumps(e.to_json()) + "\n" for e in TEST))
     result = run_evaluate(TEST, preds, compare=[("backward", "none")], judge_cfg=PairJudgeConfig(),
                           embedder=HashEmbedder(), out=tmp_path / "eval", test_paths=[str(tmp_path / "t.jsonl")])
-    (tmp_path / "t.jsonl").write_text("".join(json.dumps(e.to_json()) + "\n" for e in TEST))
     return result, preds, tmp_path
 
 
@@ -154,9 +213,13 @@ def test_results_json_has_the_documented_schema(evaluated):
     result, _, tmp = evaluated
     results = json.loads((tmp / "eval/results.json").read_text())
     overall = next(c for c in results["comparisons"] if c["scope"] == "overall")
-    assert set(overall) >= {"a", "b", "scope", "win_rate", "ci", "n", "ties", "invalid", "lc_win_rate"}
-    # pair 5 of "none" has no action (an outcome, not a failed call): a loss, not an invalid judgment
-    assert overall["win_rate"] == 1.0 and overall["n"] == 40 and overall["invalid"] == 0
+    assert set(overall) >= {"a", "b", "scope", "win_rate", "ci", "n", "ties", "invalid", "lc_win_rate",
+                            "judge_invalid", "failed_a", "failed_b", "win_rate_valid_only", "n_conversations",
+                            "ci_pairs", "order_consistency"}
+    # none's failed prediction (pair 5) is a loss for none, not a dropped row
+    assert overall["win_rate"] == 1.0 and overall["n"] == 40 and overall["judge_invalid"] == 0
+    assert (overall["failed_a"], overall["failed_b"], overall["n_valid_only"]) == (0, 1, 39)
+    assert results["methods"]["none"]["failed_rate"] == 0.025 and results["methods"]["backward"]["failed_rate"] == 0
     assert {c["scope"] for c in results["comparisons"]} >= {"overall", "domain:court", "domain:press",
                                                             "individual:Person 0"}
     m = results["methods"]["backward"]
@@ -179,6 +242,55 @@ def test_report_html_embeds_non_empty_plots_and_examples(evaluated):
     assert (tmp / "eval/plots/winrates_overall.png").stat().st_size > 2000
 
 
+def test_the_report_opens_with_the_setup_and_shows_failures_loops_and_intervals(evaluated):
+    result, preds, tmp = evaluated
+    md, page = write_report(result, TEST, preds, n_examples=2)
+    text = md.read_text()
+    setup = text[text.index("## Setup"):text.index("## Win rates")]
+    assert text.index("## Setup") < text.index("## Win rates")
+    assert "MiniLM" in setup and "not a preference judgment" in setup and "LLM judge" in setup
+    assert "40 test pairs from 40 conversations" in setup and "loses" in setup
+    header = next(line for line in text.splitlines() if line.startswith("| comparison"))
+    for column in ("failed A", "failed B", "judge invalid", "win rate (valid only)", "conversations"):
+        assert column in header
+    overall = next(line for line in text.splitlines() if line.startswith("| backward vs none | overall"))
+    assert "| 1 |" in overall                                         # none failed once
+    individual = next(line for line in text.splitlines() if "individual:Person 0" in line)
+    assert "optimistic" not in individual                            # 13 conversations: a real interval
+    mhead = next(line for line in text.splitlines() if line.startswith("| method"))
+    for column in ("failed", "loops", "leakage (kept)", "leakage (candidates)"):
+        assert column in mhead
+    assert "not a preference judgment" in page.read_text()
+
+
+def test_the_report_labels_pair_intervals_optimistic_below_five_conversations(tmp_path):
+    few = [Example(id=f"q{i}", domain="court", individual="Ann", conversation_id=f"c{i % 3}", turn_index=i,
+                   context=(Turn("Bob", "Why?"),), action=f"Because of reason {i}.") for i in range(12)]
+    good = tmp_path / "good.jsonl"
+    good.write_text("".join(json.dumps({"id": e.id, "action": e.action}) + "\n" for e in few))
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("".join(json.dumps({"id": e.id, "action": "Let us adjourn."}) + "\n" for e in few))
+    result = run_evaluate(few, {"good": good, "bad": bad}, compare=[("good", "bad")], judge_cfg=PairJudgeConfig(),
+                          embedder=HashEmbedder(), out=tmp_path / "eval")
+    md, _ = write_report(result, few, {"good": good, "bad": bad}, n_examples=1)
+    overall = next(line for line in md.read_text().splitlines() if line.startswith("| good vs bad | overall"))
+    assert "optimistic" in overall
+
+
+def test_an_lm_judged_report_says_both_orders_and_the_order_consistency(tmp_path):
+    good = write_preds(tmp_path / "good.jsonl", "backward", [e.action for e in TEST])
+    bad = write_preds(tmp_path / "bad.jsonl", "none", ["Let us adjourn." for _ in TEST])
+    judge = FakeBackend(responder=lambda r: '{"winner": "A"}')           # pure position bias: never consistent
+    result = run_evaluate(TEST, {"backward": good, "none": bad}, compare=[("backward", "none")],
+                          judge_cfg=PairJudgeConfig(kind="lm"), judge_backend=judge, embedder=HashEmbedder(),
+                          out=tmp_path / "eval")
+    [overall] = [c for c in result.comparisons if c.scope == "overall"]
+    assert overall.order_consistency == 0.0 and overall.win_rate == 0.5
+    md, _ = write_report(result, TEST, {"backward": good, "none": bad}, n_examples=1)
+    setup = md.read_text().split("## Win rates")[0]
+    assert "both presentation orders" in setup and "order consistency 0.0%" in setup
+
+
 def test_human_export_then_import_gives_agreement_and_kappa(tmp_path):
     # the true action wins for "good" on even pairs and for "bad" on odd ones: the judge says a, b, a, b …
     good = write_preds(tmp_path / "good.jsonl", "g", [e.action if i % 2 == 0 else "Let us adjourn."
@@ -188,8 +300,8 @@ def test_human_export_then_import_gives_agreement_and_kappa(tmp_path):
     (tmp_path / "t.jsonl").write_text("".join(json.dumps(e.to_json()) + "\n" for e in TEST))
     run_evaluate(TEST, {"good": good, "bad": bad}, compare=[("good", "bad")], judge_cfg=PairJudgeConfig(),
                  embedder=HashEmbedder(), out=tmp_path / "eval", test_paths=[str(tmp_path / "t.jsonl")])
-    items, form, n = export_items(tmp_path / "eval", n=12, out=tmp_path / "items.csv", seed=1)
-    assert n == 12 and "Download labelled CSV" in form.read_text()
+    items, form, n, identical, failed = export_items(tmp_path / "eval", n=12, out=tmp_path / "items.csv", seed=1)
+    assert (n, identical, failed) == (12, 0, 0) and "Download labelled CSV" in form.read_text()
     key = json.loads((tmp_path / "eval/human_key.json").read_text())["items"]
     assert {v["judge"] for v in key.values()} == {"a", "b"}
     rows = list(csv.DictReader(items.open()))
@@ -213,3 +325,104 @@ def test_human_export_then_import_gives_agreement_and_kappa(tmp_path):
     from recon.errors import DataError
     with pytest.raises(DataError, match=r"bad.csv:\d+: label 'maybe'"):
         import_labels(write("bad.csv", lambda r: "maybe"), tmp_path / "eval")
+
+
+def test_a_looping_prediction_is_detected_and_counted_per_method(tmp_path):
+    from recon.evaluation.metrics import LOOP_THRESHOLD, distinct_ngram_ratio, is_loop
+    loop = "I'm glad to be here. " * 12
+    assert distinct_ngram_ratio(loop) < LOOP_THRESHOLD and is_loop(loop)
+    assert not is_loop("We fund the library first, then the stadium if money remains.")
+    assert not is_loop("yes yes")                          # too short to tell
+    looping = write_preds(tmp_path / "loop.jsonl", "none", [loop if i % 4 == 0 else e.action
+                                                              for i, e in enumerate(TEST)])
+    good = write_preds(tmp_path / "good.jsonl", "backward", [e.action for e in TEST])
+    run_evaluate(TEST, {"backward": good, "none": looping}, compare=[("backward", "none")],
+                 judge_cfg=PairJudgeConfig(), embedder=HashEmbedder(), out=tmp_path / "eval")
+    methods = json.loads((tmp_path / "eval/results.json").read_text())["methods"]
+    assert methods["none"]["loop_rate"] == 0.25 and methods["backward"]["loop_rate"] == 0.0
+
+
+def test_every_comparison_covers_every_test_pair_and_failures_lose(tmp_path):
+    """x fails on pairs 0-9 (a terse user model out of budget), y on 30-39; z always predicts."""
+    x = write_preds(tmp_path / "x.jsonl", "x", [None if i < 10 else e.action for i, e in enumerate(TEST)])
+    y = write_preds(tmp_path / "y.jsonl", "y", [None if i >= 30 else e.action for i, e in enumerate(TEST)])
+    z = write_preds(tmp_path / "z.jsonl", "z", ["Let us adjourn." for _ in TEST])
+    result = run_evaluate(TEST, {"x": x, "y": y, "z": z}, compare=[("x", "y"), ("x", "z"), ("y", "z")],
+                          judge_cfg=PairJudgeConfig(), embedder=HashEmbedder(), out=tmp_path / "eval")
+    overall = {(c.a, c.b): c for c in result.comparisons if c.scope == "overall"}
+    assert {c.n + c.judge_invalid for c in overall.values()} == {len(TEST)}
+    xy = overall[("x", "y")]
+    assert (xy.failed_a, xy.failed_b) == (10, 10)
+    assert xy.win_rate == 0.5 and xy.win_rate_valid_only == 0.5          # 10 losses, 10 wins, 20 identical ties
+    xz = overall[("x", "z")]
+    assert xz.win_rate == 0.75 and xz.win_rate_valid_only == 1.0         # the 10 failures are losses to z
+    lines = [json.loads(line) for line in (tmp_path / "eval/judgments.jsonl").read_text().splitlines()]
+    failed = [j for j in lines if j["a"] == "x" and j["b"] == "z" and j["failed"]]
+    assert len(failed) == 10 and {j["verdict"] for j in failed} == {"b"} and {j["failed"][0] for j in failed} == {"x"}
+
+
+def test_recon_select_reports_the_leakage_of_its_candidates_beside_that_of_its_kept_traces(tmp_path):
+    from recon.jobs.evaluate import trace_figures
+
+    def leak(flag):
+        return {"leaking": flag, "overlap": 0.6 if flag else 0.1}
+    rs = tmp_path / "rs.jsonl"
+    rs.write_text("".join(json.dumps({"id": e.id, "method": "recon-select", "reasoning": "kept",
+                                      "leakage": leak(False),
+                                      "candidates": [{"sample_index": k, "reasoning": "c", "leakage": leak(k < 2)}
+                                                     for k in range(4)]}) + "\n" for e in TEST[:10]))
+    bw = tmp_path / "bw.jsonl"
+    bw.write_text("".join(json.dumps({"id": e.id, "method": "backward", "reasoning": "r",
+                                      "leakage": leak(i < 3)}) + "\n" for i, e in enumerate(TEST[:10])))
+    f_rs, f_bw = trace_figures(rs), trace_figures(bw)
+    assert f_rs["leakage_rate"] == 0.0 and f_rs["candidate_leakage_rate"] == 0.5
+    assert f_bw["leakage_rate"] == 0.3 and f_bw["candidate_leakage_rate"] is None
+
+
+def test_results_say_what_was_measured_read_from_the_trace_and_prediction_manifests(tmp_path):
+    from recon.config import BackendConfig, ReconSelectConfig, SynthesisConfig, UserModelConfig
+    from recon.jobs.predict import run_predict
+    from recon.jobs.synthesize import run_recon_select, run_synthesis
+    from recon.store.db import Database
+    db, fake = Database(tmp_path / "db.sqlite3"), BackendConfig(spec="fake")
+    train = [Example(id=f"t{i}", domain=DOMAINS[i % 2], individual=f"Person {i % 3}", conversation_id=f"tc{i}",
+                     turn_index=1, context=(Turn("Bob", f"Train question {i}?"),), action=f"Train answer {i}.")
+             for i in range(9)]
+    run_synthesis(train, fake, SynthesisConfig(method="backward"), out=tmp_path / "bw.jsonl", db=db)
+    run_recon_select(train, ReconSelectConfig(n=3, scorer="likelihood"), synthesizer=fake, reconstructor=fake,
+                     judge=None, out=tmp_path / "rs.jsonl", db=db)
+    traces = {"backward": tmp_path / "bw.jsonl", "recon-select": tmp_path / "rs.jsonl"}
+    for m, t in traces.items():
+        trace_map = {json.loads(x)["id"]: json.loads(x)["reasoning"] for x in t.read_text().splitlines()}
+        run_predict(TEST, train=train, traces=trace_map, method=m, user_model="icl", backend_config=fake,
+                    cfg=UserModelConfig(k=2), out=tmp_path / f"pred_{m}.jsonl", db=db)
+    hand = write_preds(tmp_path / "hand.jsonl", "none", [e.action for e in TEST])     # no manifest
+    test_file = tmp_path / "t.jsonl"
+    test_file.write_text("".join(json.dumps(e.to_json()) + "\n" for e in TEST))
+    preds = {"backward": tmp_path / "pred_backward.jsonl", "recon-select": tmp_path / "pred_recon-select.jsonl",
+             "none": hand}
+    run_evaluate(TEST, preds, compare=[("recon-select", "backward"), ("backward", "none")],
+                 judge_cfg=PairJudgeConfig(), embedder=HashEmbedder(), out=tmp_path / "eval", traces=traces,
+                 test_paths=[str(test_file)], seed=3)
+    setup = json.loads((tmp_path / "eval/results.json").read_text())["setup"]
+    assert setup["judge"]["kind"] == "embedding" and "not a preference judgment" in setup["judge"]["description"]
+    assert setup["judge"]["model"] == HashEmbedder.fingerprint and setup["judge"]["both_orders"] is None
+    rs = setup["methods"]["recon-select"]
+    assert rs["traces"]["recon_select"] == {"scorer": "likelihood", "n": 3}
+    assert rs["traces"]["leakage"]["policy"] == "reject" and "max_shared_run" in rs["traces"]["leakage"]
+    assert rs["traces"]["models"]["synthesizer"]["kind"] == "fake"
+    assert rs["traces"]["models"]["reconstructor"]["kind"] == "fake"
+    assert setup["methods"]["backward"]["traces"]["recon_select"] is None
+    assert setup["methods"]["backward"]["traces"]["models"]["synthesizer"]["kind"] == "fake"
+    bw = setup["methods"]["backward"]["predictions"]
+    assert (bw["user_model"], bw["k"], bw["sft_steps"], bw["model"]["kind"]) == ("icl", 2, None, "fake")
+    none = setup["methods"]["none"]
+    assert none["traces"] is None and none["predictions"]["user_model"] is None        # null where absent
+    assert len(none["predictions"]["sha256"]) == 64
+    [test_entry] = setup["data"]["test"]
+    import hashlib
+    assert test_entry["sha256"] == hashlib.sha256(test_file.read_bytes()).hexdigest()
+    assert setup["data"]["test_pairs"] == 40 and setup["data"]["test_conversations"] == 40
+    assert setup["data"]["split"] is None and setup["seed"] == 3
+    assert setup["recon_version"] and "numpy" in setup["libraries"] and setup["device"]["cpus"] >= 1
+    assert "git_commit" in setup

@@ -135,7 +135,8 @@ def test_api_key_comes_from_the_environment_and_is_stored_nowhere(tmp_path, monk
     db.close()
     blob = b"".join(f.read_bytes() for f in tmp_path.glob("db.sqlite3*"))
     assert blob.count(b"generate") >= 1                         # the database does hold the call
-    assert secret.encode() not in blob and b"127.0.0.1" not in blob
+    assert secret.encode() not in blob
+    assert b"http://127.0.0.1" in blob                          # the fingerprint names the server (no credentials)
 
 
 def score_req():
@@ -177,3 +178,49 @@ def test_trusted_server_scores_the_rendered_chat_prompt():
         [s] = backend(stub, chat_template="chatml").logprob([score_req()])
         assert s == Score(logprob=-2.25, n_tokens=3, prompt_tokens=1)
         assert stub.requests[-1][2] == P.build_echo_payload("m", prompt + "an answer")
+
+
+def test_repetition_penalty_is_sent_as_the_servers_extension_only_when_on():
+    import dataclasses
+    on = dataclasses.replace(REQ, repetition_penalty=1.15)
+    assert P.build_chat_payload("m", on)["repetition_penalty"] == 1.15
+    assert "frequency_penalty" not in P.build_chat_payload("m", on)
+    assert "repetition_penalty" not in P.build_chat_payload("m", dataclasses.replace(REQ, repetition_penalty=1.0))
+
+
+def test_the_cache_fingerprint_names_the_server_without_credentials():
+    from recon.store.cache import cache_key
+    fp = OpenAIBackend("m", "https://user:secret@Models.Example.org:8443/v1/?api-key=k2", api_key_env=None) \
+        .fingerprint.to_json()
+    assert fp["extra"]["server"] == "https://models.example.org:8443/v1"
+    assert "secret" not in str(fp) and "user" not in str(fp) and "k2" not in str(fp)
+    here = OpenAIBackend("m", "http://127.0.0.1:8000/v1").fingerprint.to_json()
+    there = OpenAIBackend("m", "http://10.0.0.2:8000/v1").fingerprint.to_json()
+    assert cache_key(here, "generate", REQ) != cache_key(there, "generate", REQ)       # another server's answers
+
+
+def test_an_explicit_revision_replaces_the_address_so_a_moved_server_keeps_its_cache():
+    from recon.backends.registry import build_backend
+    from recon.config import BackendConfig
+    a = build_backend(BackendConfig(spec="openai:m@http://127.0.0.1:8000/v1", revision="qwen3-8b-awq-2026-05"))
+    b = build_backend(BackendConfig(spec="openai:m@http://gpu-box:9000/v1", revision="qwen3-8b-awq-2026-05"))
+    assert a.fingerprint == b.fingerprint and a.fingerprint.extra["revision"] == "qwen3-8b-awq-2026-05"
+    assert "server" not in a.fingerprint.extra
+    retrained = build_backend(BackendConfig(spec="openai:m@http://gpu-box:9000/v1", revision="qwen3-8b-awq-2026-06"))
+    assert retrained.fingerprint != b.fingerprint
+    with pytest.raises(ConfigError, match="revision"):
+        build_backend(BackendConfig(spec="fake", revision="x"))
+
+
+def test_building_a_server_backend_makes_no_network_call(monkeypatch, tmp_path):
+    """A cached run replays offline: the fingerprint (hence every cache key) is known without the server."""
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a network connection was attempted")
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    backend = OpenAIBackend("m", "http://gpu-box.invalid:9/v1", max_retries=0)
+    assert backend.fingerprint.extra["server"] == "http://gpu-box.invalid:9/v1"
+    cached = CachedBackend(backend, Database(tmp_path / "db.sqlite3"), run="r", stage="s")
+    assert cached.fingerprint.extra["server"] == "http://gpu-box.invalid:9/v1"

@@ -81,3 +81,12 @@ def test_sampled_requests_run_in_one_batch(tiny, monkeypatch):
                         lambda self, reqs: calls.append(len(reqs)) or original(self, reqs))
     tiny.generate([request(f"p{i}", sample_index=i) for i in range(6)] + [request("g", temperature=0.0)])
     assert calls == [7]
+
+
+def test_the_repetition_penalty_changes_greedy_text_and_batches_apart(tiny):
+    plain = request("say it again and again and again", temperature=0.0)
+    import dataclasses
+    penalised = dataclasses.replace(plain, repetition_penalty=2.0)
+    both = tiny.generate([plain, penalised])
+    assert both[0].text != both[1].text                            # the penalty reached transformers
+    assert [g.text for g in both] == [tiny.generate([r])[0].text for r in (plain, penalised)]

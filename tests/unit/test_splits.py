@@ -71,3 +71,39 @@ def test_shared_conversations_never_cross_and_nobody_loses_all_training_pairs():
         for who in "ABCD":
             if len({e.conversation_id for e in exs if e.individual == who}) >= 2:
                 assert any(e.individual == who for e in train), (seed, who)
+
+
+def three_conversations(individuals=("A",)):
+    """10 pairs in each of 3 conversations per individual, in file order conversation by conversation."""
+    return [Example(id=f"{who}{c}:{i}", domain="d", individual=who, conversation_id=f"{who}-c{c}", turn_index=i,
+                    context=(), action="x") for who in individuals for c in range(3) for i in range(10)]
+
+
+def test_a_limit_draws_a_seeded_sample_spread_over_conversations():
+    from recon.data.sample import sample_per_individual
+    exs = three_conversations(("A", "B"))
+    six = sample_per_individual(exs, 6, seed=0)
+    for who in ("A", "B"):
+        mine = [e for e in six if e.individual == who]
+        assert len(mine) == 6
+        assert sorted(sum(e.conversation_id == c for e in mine) for c in {e.conversation_id for e in mine}) == [2, 2, 2]
+    assert {e.id for e in six} == {e.id for e in sample_per_individual(list(reversed(exs)), 6, seed=0)}
+    assert {e.id for e in six} != {e.id for e in sample_per_individual(exs, 6, seed=1)}      # seeded
+    assert [e.id for e in six] == [e.id for e in exs if e in set(six)]                       # file order kept
+    assert sample_per_individual(exs, None, seed=0) == exs
+    assert len(sample_per_individual(exs, 4, seed=0)) == 8           # 4 per individual, over 3 conversations
+
+
+def test_the_pipeline_limits_test_pairs_by_conversation_not_by_file_order(tmp_path):
+    import json
+
+    from recon.config import RunConfig
+    from recon.pipeline import Pipeline
+    exs = three_conversations()
+    (tmp_path / "train.jsonl").write_text("".join(json.dumps(e.to_json()) + "\n" for e in exs))
+    cfg = RunConfig.model_validate({"name": "t", "data": {"train": ["train.jsonl"], "test": ["train.jsonl"],
+                                                          "limit_test_per_individual": 6},
+                                    "methods": ["none"], "out": str(tmp_path / "run")})
+    _, test_path = Pipeline(cfg, tmp_path).data()
+    test = load_examples([test_path])
+    assert len(test) == 6 and len({e.conversation_id for e in test}) == 3

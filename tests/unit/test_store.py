@@ -122,14 +122,21 @@ def test_two_processes_write_one_database_at_the_same_time(tmp_path):
     assert counts == {"child": 200, "parent": 200}
 
 
-def test_a_cache_hit_reports_what_the_result_originally_cost(db):
-    slow = FakeBackend(delay=0.05)
-    CachedBackend(slow, db, run="first", stage="s").generate(REQ.samples(2))
-    CachedBackend(FakeBackend(), db, run="again", stage="s").generate(REQ.samples(2))
+def test_a_cache_hit_reports_what_the_result_originally_cost(db, monkeypatch):
+    """On a fake clock: each generation takes 5 s of it and a cache lookup none, so the figures are exact."""
+    import recon.store.cache
+    clock = [1000.0]
+    monkeypatch.setattr(recon.store.cache.time, "perf_counter", lambda: clock[0])
+
+    def five_seconds(req):
+        clock[0] += 5.0
+        return "an answer"
+    CachedBackend(FakeBackend(responder=five_seconds), db, run="first", stage="s").generate(REQ.samples(2))
+    CachedBackend(FakeBackend(responder=five_seconds), db, run="again", stage="s").generate(REQ.samples(2))
     first, again = run_cost(db, "first"), run_cost(db, "again")
-    assert again.cache_hits == 2 and again.backend_calls == 0
-    assert first.seconds >= 0.1 and again.seconds == pytest.approx(first.seconds, rel=0.01)
-    assert all(c.latency_s < 0.05 for c in recent_calls(db, run="again"))   # the lookup itself was fast
+    assert (first.backend_calls, first.seconds) == (2, 10.0)
+    assert (again.cache_hits, again.backend_calls, again.seconds) == (2, 0, 10.0)   # what the results cost
+    assert [c.latency_s for c in recent_calls(db, run="again")] == [0.0, 0.0]       # not what the lookup took
 
 
 def test_cache_keys_are_stable_across_releases():
@@ -146,3 +153,18 @@ def test_cache_keys_are_stable_across_releases():
     score = ScoreRequest(messages=(Message("user", "Context"),), continuation="The action.")
     assert cache_key(fp, "generate", gen) == "3207186f13ac53798bb57c5b20625a3aba65b7610d12a4ca303ecb30c0534488"
     assert cache_key(fp, "logprob", score) == "9365089122b32ae7a0996caa67fb428a18164cf460d9ac763c5da894ff53d2b5"
+
+
+def test_repetition_penalty_enters_the_key_only_when_it_is_on():
+    """A new request field keeps every existing key while it holds its default (off: None or 1.0)."""
+    from recon.backends.base import Fingerprint
+    from recon.store.cache import cache_key
+    fp = Fingerprint(kind="llamacpp", model="SmolLM2-135M-Instruct", quantization="Q4_1",
+                     extra={"identity": "abc"}).to_json()
+    base = dict(messages=(Message("system", "You write reasoning."), Message("user", "Why did she say that?")),
+                temperature=0.7, top_p=0.95, max_tokens=128, seed=0, sample_index=2)
+    pinned = "3207186f13ac53798bb57c5b20625a3aba65b7610d12a4ca303ecb30c0534488"
+    assert cache_key(fp, "generate", GenRequest(**base, repetition_penalty=None)) == pinned
+    assert cache_key(fp, "generate", GenRequest(**base, repetition_penalty=1.0)) == pinned
+    on = cache_key(fp, "generate", GenRequest(**base, repetition_penalty=1.15))
+    assert on != pinned and on != cache_key(fp, "generate", GenRequest(**base, repetition_penalty=1.3))

@@ -103,3 +103,31 @@ def test_a_prediction_without_an_action_is_recorded_as_unusable():
     [pred] = ICLUserModel(fake, DemonstrationPool(TRAIN, TRACES), UserModelConfig(k=1), method="backward",
                           answer_format="tags").predict([ex(9, "t")])
     assert pred.action is None and pred.error == "the user model wrote no action" and not pred.well_formed
+
+
+def test_the_repetition_penalty_reaches_the_request_and_defaults_to_the_backends_own(tmp_path):
+    class Embeddedish(FakeBackend):
+        default_repetition_penalty = 1.2
+    pool = DemonstrationPool(TRAIN, TRACES)
+    test = ex(50, "c50")
+    req, _ = ICLUserModel(FakeBackend(), pool, UserModelConfig(k=2), method="backward").request(test)
+    assert req.repetition_penalty is None                           # a backend without a default: off
+    req, _ = ICLUserModel(Embeddedish(), pool, UserModelConfig(k=2), method="backward").request(test)
+    assert req.repetition_penalty == 1.2                            # the backend's measured default
+    cfg = UserModelConfig(k=2, repetition_penalty=1.0)
+    req, _ = ICLUserModel(Embeddedish(), pool, cfg, method="backward").request(test)
+    assert req.repetition_penalty is None                           # 1.0 said explicitly: off
+    from recon.store.cache import CachedBackend
+    cached = CachedBackend(Embeddedish(), Database(tmp_path / "db.sqlite3"), run="r", stage="s")
+    assert cached.default_repetition_penalty == 1.2
+
+
+def test_llamacpp_and_transformers_map_the_repetition_penalty():
+    from recon.backends.base import GenRequest, Message
+    from recon.backends.hf import generation_kwargs
+    from recon.backends.llamacpp import sampling_kwargs
+    req = GenRequest(messages=(Message("user", "hi"),), max_tokens=9, repetition_penalty=1.15)
+    assert sampling_kwargs(req)["repeat_penalty"] == 1.15
+    assert sampling_kwargs(GenRequest(messages=req.messages))["repeat_penalty"] == 1.0
+    assert generation_kwargs(req)["repetition_penalty"] == 1.15
+    assert "repetition_penalty" not in generation_kwargs(GenRequest(messages=req.messages))

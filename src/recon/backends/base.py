@@ -2,7 +2,8 @@
 
 `generate(list[GenRequest]) -> list[Generation]` and `logprob(list[ScoreRequest]) -> list[Score]`
 return lists of the same length and order as their input. `fingerprint` names what produced a result
-(backend kind, model id, quantisation) and is part of every cache key; it never holds URLs or keys.
+(backend kind, model id, quantisation; a server backend adds its address) and is part of every cache key;
+it never holds credentials or API keys.
 
     >>> req = GenRequest(messages=(Message("user", "Hi"),), temperature=0.7, max_tokens=8)
     >>> [r.sample_index for r in req.samples(3)]
@@ -44,8 +45,14 @@ class GenRequest:
     seed: int = 0
     sample_index: int = 0
     json_schema: str | None = None     # constrain the output to this JSON schema (canonical JSON text)
+    # > 1 discourages repeating recent tokens (1.0 or None: off, kept as None so cache keys stay unchanged)
+    repetition_penalty: float | None = None
 
     def __post_init__(self) -> None:
+        if self.repetition_penalty == 1.0:
+            object.__setattr__(self, "repetition_penalty", None)
+        if self.repetition_penalty is not None and self.repetition_penalty <= 0:
+            raise ConfigError(f"repetition_penalty must be > 0, got {self.repetition_penalty}")
         if not self.messages:
             raise ConfigError("a GenRequest needs at least one message")
         if self.temperature < 0:
@@ -105,6 +112,24 @@ class Score:
         return self.logprob / self.n_tokens
 
 
+# request fields added after results were first cached: left out of a request's identity while None, so
+# every existing cache key (and everything else derived from a request) stays what it was
+OPTIONAL_FIELDS = ("repetition_penalty",)
+
+
+def request_payload(request: GenRequest | ScoreRequest) -> dict[str, Any]:
+    """A request as the data that identifies it (cache keys, seeds): every field, except optional ones unset.
+
+    >>> "repetition_penalty" in request_payload(GenRequest(messages=(Message("user", "Hi"),)))
+    False
+    """
+    payload = dataclasses.asdict(request)
+    for name in OPTIONAL_FIELDS:
+        if name in payload and payload[name] is None:
+            del payload[name]
+    return payload
+
+
 def messages_hash(messages: tuple[Message, ...]) -> str:
     """Content hash of a chat prompt (what output records call `prompt_hash`)."""
     return content_hash([dataclasses.asdict(m) for m in messages], tag="messages", length=16)
@@ -139,6 +164,8 @@ class Backend(abc.ABC):
     """Subclasses implement `_generate` / `_logprob`; the public methods check the batch contract."""
 
     fingerprint: Fingerprint
+    # the repetition penalty a user model decodes with when its config leaves it unset (None: off)
+    default_repetition_penalty: float | None = None
 
     @property
     def counters(self) -> TokenCounters:

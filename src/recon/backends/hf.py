@@ -19,12 +19,20 @@ Example (not run here: loads the model; the contract tests do)::
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.metadata
 import os
 from pathlib import Path
 
-from recon.backends.base import Backend, Fingerprint, Generation, GenRequest, Message, Score, ScoreRequest
+from recon.backends.base import (
+    Backend,
+    Fingerprint,
+    Generation,
+    GenRequest,
+    Message,
+    Score,
+    ScoreRequest,
+    request_payload,
+)
 from recon.backends.dequantize import directory_identity, gguf_identity
 from recon.backends.seeded_sampling import SAMPLER_VERSION, RowSampling, SeededSampling
 from recon.backends.tokenize import encode_pair, target_logprob, truncate_left
@@ -47,6 +55,20 @@ def resolve_model_source(path: str) -> tuple[Path, str | None]:
                       "(models are never downloaded at run time)")
 
 
+def generation_kwargs(req: GenRequest) -> dict:
+    """transformers `generate` settings shared by a batch: always greedy (sampled rows are sampled by
+    SeededSampling, row by row), and `repetition_penalty` only when the request turns it on.
+
+    >>> generation_kwargs(GenRequest(messages=(Message("user", "hi"),), max_tokens=4))["do_sample"]
+    False
+    """
+    kwargs: dict = {"max_new_tokens": req.max_tokens, "do_sample": False, "temperature": None, "top_p": None,
+                    "top_k": None}
+    if req.repetition_penalty is not None:
+        kwargs["repetition_penalty"] = req.repetition_penalty
+    return kwargs
+
+
 def resolve_dtype(dtype: str, device: str | None = None) -> str:
     """`auto` → bfloat16 on a CUDA device that supports it, else float32; other names pass through."""
     if dtype != "auto":
@@ -59,7 +81,7 @@ def resolve_dtype(dtype: str, device: str | None = None) -> str:
 def row_sampling(req: GenRequest) -> RowSampling:
     """How one request samples: its temperature and top-p, and noise seeded by the whole request."""
     return RowSampling(temperature=req.temperature, top_p=req.top_p,
-                       seed=derive_seed("hf-sample", dataclasses.asdict(req)))
+                       seed=derive_seed("hf-sample", request_payload(req)))
 
 
 class HFBackend(Backend):
@@ -135,9 +157,7 @@ class HFBackend(Backend):
                 raise BackendError(f"prompt of {len(ids)} tokens does not fit the {self.n_ctx}-token window")
         from transformers import LogitsProcessorList
         first = reqs[0]
-        # always greedy: sampled rows are sampled by SeededSampling (Gumbel-max), row by row
-        kwargs = {"max_new_tokens": first.max_tokens, "pad_token_id": tok.pad_token_id, "do_sample": False,
-                  "temperature": None, "top_p": None, "top_k": None}
+        kwargs = {**generation_kwargs(first), "pad_token_id": tok.pad_token_id}
         if any(r.temperature > 0 for r in reqs):
             kwargs["logits_processor"] = LogitsProcessorList([SeededSampling([row_sampling(r) for r in reqs],
                                                                              device=self.device)])
@@ -167,11 +187,12 @@ class HFBackend(Backend):
         return results
 
     def _generate(self, requests: list[GenRequest], on_result=None) -> list[Generation]:
-        """Requests with the same length limit and stop strings share a batch, greedy and sampled alike."""
+        """Requests with the same length limit, stop strings and repetition penalty share a batch, greedy and
+        sampled alike."""
         out: list[Generation | None] = [None] * len(requests)
         groups: dict[tuple, list[int]] = {}
         for i, r in enumerate(requests):
-            groups.setdefault((r.max_tokens, r.stop), []).append(i)
+            groups.setdefault((r.max_tokens, r.stop, r.repetition_penalty), []).append(i)
         for members in groups.values():
             for start in range(0, len(members), self.batch_size):
                 chunk = members[start:start + self.batch_size]

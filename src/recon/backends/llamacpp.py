@@ -12,8 +12,9 @@ only up to the last chunk boundary it shares with the previous sequence (or whol
 Generation then decodes the last prompt token on its own, as llama.cpp does. Thread count did not change
 logits (1–4 threads). Other builds (GPU offload) may differ; the cache makes re-runs identical anyway.
 
-Sampling uses only temperature and top_p (top_k, min_p, typical_p and repeat penalties are disabled);
-temperature 0 is greedy.
+Sampling uses temperature and top_p, and a repetition penalty only when the request sets one (top_k, min_p
+and typical_p are disabled); temperature 0 is greedy. The embedded model's user-model default penalty is
+`EMBEDDED_REPETITION_PENALTY`, measured in docs/user-models.md (greedy decoding without it loops).
 
 Example (not run here: loads the model; the contract tests do)::
 
@@ -36,6 +37,7 @@ from recon.backends.tokenize import encode_pair, target_logprob, truncate_left
 from recon.errors import BackendError, ConfigError
 
 EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+EMBEDDED_REPETITION_PENALTY = 1.15       # measured: benchmarks/bench_repetition.py, docs/user-models.md
 
 
 def embedded_gguf_path() -> Path:
@@ -71,6 +73,19 @@ def _decode_chunk(llm, tokens: list[int], n_past: int, first_output: int) -> lis
             for i in wanted]
 
 
+def sampling_kwargs(req: GenRequest) -> dict:
+    """llama.cpp sampling settings of one request: temperature and top_p, the repetition penalty when the
+    request asks for one (llama.cpp's `repeat_penalty`, over the last 64 tokens); top_k, min_p and
+    typical_p stay disabled.
+
+    >>> sampling_kwargs(GenRequest(messages=(Message("user", "hi"),)))["repeat_penalty"]
+    1.0
+    """
+    return {"max_tokens": req.max_tokens, "temperature": req.temperature, "top_p": req.top_p, "top_k": 0,
+            "min_p": 0.0, "typical_p": 1.0, "repeat_penalty": req.repetition_penalty or 1.0,
+            "seed": req.effective_seed}
+
+
 def _quantization(path: Path) -> str:
     stem = path.name.removesuffix(".gguf")
     return stem.rsplit(".", 1)[-1] if "." in stem else ""
@@ -93,6 +108,8 @@ class LlamaCppBackend(Backend):
             extra={"file": self.model_path.name, "identity": gguf_identity(self.model_path), "n_ctx": n_ctx,
                    "score_chunk": score_chunk,
                    "llama_cpp_python": importlib.metadata.version("llama_cpp_python")})
+        # the embedded model loops under greedy decoding without a penalty; other GGUFs keep theirs off
+        self.default_repetition_penalty = EMBEDDED_REPETITION_PENALTY if model_path is None else None
         self._gen = None
         self._scorer = None
         self._formatter = None
@@ -183,10 +200,8 @@ class LlamaCppBackend(Backend):
                                f"of {self.model_path.name}; shorten the context or raise n_ctx")
         self._eval_like_fresh(llm, tokens[:-1])
         try:
-            out = llm.create_completion(
-                prompt=tokens, max_tokens=req.max_tokens, temperature=req.temperature, top_p=req.top_p,
-                top_k=0, min_p=0.0, typical_p=1.0, repeat_penalty=1.0, seed=req.effective_seed,
-                stop=list(req.stop) + stops, grammar=self._grammar(req.json_schema))
+            out = llm.create_completion(prompt=tokens, stop=list(req.stop) + stops,
+                                        grammar=self._grammar(req.json_schema), **sampling_kwargs(req))
         except (RuntimeError, ValueError) as exc:
             raise BackendError(f"llama.cpp generation failed: {exc}") from exc
         choice, usage = out["choices"][0], out["usage"]

@@ -13,8 +13,13 @@ Requests run concurrently (bounded); 429, 5xx, timeouts and connection errors ar
 exponential backoff and jitter; everything else fails at once. The API key comes from the environment
 variable named by `api_key_env` and never enters fingerprints, cache keys, logs or errors.
 
+The cache fingerprint is the model name plus the server's address (scheme, host, port, path; never
+credentials), so another server, checkpoint or quantisation under the same name never returns this one's
+cached answers; an explicit `revision` string replaces the address (move the server freely, change the
+revision when the weights change). Building a backend makes no network call: a cached run replays offline.
+
     >>> OpenAIBackend("my-model", "http://127.0.0.1:8000/v1").fingerprint.to_json()
-    {'kind': 'openai', 'model': 'my-model'}
+    {'kind': 'openai', 'model': 'my-model', 'extra': {'server': 'http://127.0.0.1:8000/v1'}}
 """
 
 from __future__ import annotations
@@ -36,6 +41,19 @@ RETRY_STATUS = {408, 429, 500, 502, 503, 504}
 PROBE_TEXT = "The court heard the case because the law"
 
 
+def server_address(base_url: str) -> str:
+    """scheme://host[:port]/path of a URL: never user:password, query or fragment (they may hold secrets).
+
+    >>> server_address("https://user:pw@Host.example:8443/v1/?key=x")
+    'https://host.example:8443/v1'
+    """
+    parts = urlsplit(base_url)
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path.rstrip('/')}"
+
+
 def server_label(base_url: str) -> str:
     """host:port of a URL (no credentials, path or query): how errors name a server."""
     parts = urlsplit(base_url)
@@ -46,7 +64,7 @@ class OpenAIBackend(Backend):
     def __init__(self, model: str, base_url: str, *, api_key_env: str | None = "OPENAI_API_KEY",
                  concurrency: int = 8, timeout_s: float = 120.0, max_retries: int = 4,
                  backoff_s: float = 0.5, chat_template: str | None = None, trust_tolerance: float = 0.1,
-                 sleep: Callable[[float], Any] | None = None):
+                 sleep: Callable[[float], Any] | None = None, revision: str | None = None):
         if not base_url.startswith(("http://", "https://")):
             raise ConfigError(f"base URL must start with http:// or https://, got {base_url!r}")
         if concurrency < 1 or max_retries < 0:
@@ -58,8 +76,11 @@ class OpenAIBackend(Backend):
         self.chat_template = chat_template
         self.trust_tolerance = trust_tolerance
         self.server = server_label(base_url)
-        # the chat template decides the exact text scored, so it is part of what produced a score
-        extra = {"chat_template": template_identity(chat_template)} if chat_template else {}
+        # what produced a result: the server (a model name alone does not say which weights answer), or the
+        # user's explicit `revision` of them; and the chat template, which decides the exact text scored
+        extra: dict[str, Any] = {"revision": revision} if revision else {"server": server_address(base_url)}
+        if chat_template:
+            extra["chat_template"] = template_identity(chat_template)
         self.fingerprint = Fingerprint(kind="openai", model=model, extra=extra)
         self.preferred_batch = concurrency * 2
         self._sleep = sleep or asyncio.sleep

@@ -29,6 +29,10 @@ def build_chat_payload(model: str, req: GenRequest) -> dict[str, Any]:
     }
     if req.stop:
         payload["stop"] = list(req.stop)
+    if req.repetition_penalty is not None:
+        # the multiplicative penalty of vLLM, SGLang and llama.cpp's server (the same number means the same
+        # thing as in the llama.cpp and transformers backends); OpenAI's additive frequency_penalty does not
+        payload["repetition_penalty"] = req.repetition_penalty
     if req.json_schema:
         payload["response_format"] = {"type": "json_schema",
                                       "json_schema": {"name": "response", "schema": json.loads(req.json_schema)}}

@@ -50,6 +50,9 @@ def build_backend(config: BackendConfig | str) -> Backend:
     if isinstance(config, str):
         config = BackendConfig(spec=config)
     kind, arg = parse_spec(config.spec)
+    if config.revision is not None and kind != "openai":
+        raise ConfigError(f"revision names a server's weights (openai backends); {kind!r} backends are "
+                          "fingerprinted by their model files already: remove revision")
     cls = _load_class(kind)
     local = {"n_ctx": config.n_ctx} if config.n_ctx else {}
     if kind == "fake":
@@ -64,7 +67,8 @@ def build_backend(config: BackendConfig | str) -> Backend:
     if not match:
         raise ConfigError(f"openai backend spec must be openai:MODEL@BASE_URL, got {redacted_spec(config.spec)!r}")
     return cls(match["model"], match["url"], api_key_env=config.api_key_env, concurrency=config.concurrency,
-               timeout_s=config.timeout_s, max_retries=config.max_retries, chat_template=config.chat_template)
+               timeout_s=config.timeout_s, max_retries=config.max_retries, chat_template=config.chat_template,
+               revision=config.revision)
 
 
 def redacted_spec(spec: str) -> str:

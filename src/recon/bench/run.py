@@ -64,6 +64,7 @@ def _cell(row: dict, key: str) -> str:
 
 
 def bench_markdown(rows: list[dict], result: PipelineResult) -> str:
+    from recon.evaluation.report import ci_text
     lines = ["# Known-latent benchmark", "",
              "Latent recovery of each method's traces on the training pairs (share of traces, 95% bootstrap CI):",
              "", "| method | traces | names the true factor | names a distractor | true only | leaking |",
@@ -76,7 +77,6 @@ def bench_markdown(rows: list[dict], result: PipelineResult) -> str:
               "| comparison | win rate | 95% CI | n |", "|---|---|---|---|"]
     for c in result.comparisons:
         if c.scope == "overall" and c.win_rate is not None:
-            lines.append(f"| {c.a} vs {c.b} | {100 * c.win_rate:.1f}% | {100 * c.ci[0]:.1f}–{100 * c.ci[1]:.1f}% | "
-                         f"{c.n} |")
+            lines.append(f"| {c.a} vs {c.b} | {100 * c.win_rate:.1f}% | {ci_text(c)} | {c.n} |")
     lines += ["", f"Full evaluation report: {result.report}", ""]
     return "\n".join(lines)

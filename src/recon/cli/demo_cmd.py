@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from recon.cli.output import console, err_console, print_table, progress_bar
+from recon.cli.output import console, err_console, progress_bar
 
 DEMO_SIZE = {"individuals": 4, "pairs": 9, "seed": 0, "test_fraction": 1 / 3}
 
@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     from recon.bench.recovery import recovery_table
     from recon.cli.bench_cmd import ensure_corpus, recovery_rows_table
-    from recon.cli.run_cmd import print_stages, print_winrates
+    from recon.cli.run_cmd import print_methods, print_stages, print_winrates
     from recon.data.corpus import load_examples
     from recon.jobs.common import read_traces
     from recon.pipeline import run_pipeline
@@ -49,13 +49,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                           log=lambda msg: err_console.print(msg, markup=False))
     print_winrates(result.comparisons)
     import json
-    methods = json.loads((result.out / "results.json").read_text(encoding="utf-8"))["methods"]
-    print_table("methods", ["method", "predicted", "mean cosine", "leaking %", "ties %", "synthesis calls/pair",
-                            "synthesis s/pair"],
-                [[m, v["predicted"], None if v["mean_cosine"] is None else round(v["mean_cosine"], 3),
-                  None if v["leakage_rate"] is None else round(100 * v["leakage_rate"], 1),
-                  None if v.get("tie_rate") is None else round(100 * v["tie_rate"], 1), v["calls_per_pair"],
-                  v["seconds_per_pair"]] for m, v in methods.items()])
+    print_methods(json.loads((result.out / "results.json").read_text(encoding="utf-8"))["methods"])
     train = load_examples([args.data / "train.jsonl"])
     traces = {m: {r.id: r.reasoning for r in read_traces(result.out / "traces" / f"{m}.jsonl")}
               for m in cfg.methods if m != "none"}

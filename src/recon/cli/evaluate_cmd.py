@@ -9,7 +9,7 @@ from pathlib import Path
 from recon.backends.registry import SPEC_HELP, build_backend
 from recon.cli.exit_codes import finished
 from recon.cli.output import console, print_table, progress_bar
-from recon.cli.run_cmd import print_winrates
+from recon.cli.run_cmd import print_methods, print_winrates
 from recon.config import BackendConfig, PairJudgeConfig, validated
 from recon.data.corpus import load_examples
 from recon.errors import ConfigError
@@ -30,6 +30,10 @@ def named_paths(values: list[str] | None, flag: str) -> dict[str, Path]:
     return out
 
 
+PAPER_REFERENCE = ("reference only, not comparable (another judge, other data, other people): the paper's LLM judge "
+                   "agreed with its annotators 77% of the time (kappa 0.623)")
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("evaluate", help="pairwise judged win rates with intervals, and a report")
     p.add_argument("--test", required=True, action="append", type=Path)
@@ -37,7 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="predictions of one method (repeatable, at least two)")
     p.add_argument("--compare", action="append", metavar="A:B", help="comparisons (default: every pair, in order)")
     p.add_argument("--judge", default="embedding", help=f"embedding (default) or an LM: {SPEC_HELP}")
-    p.add_argument("--both-orders", action="store_true", help="LM judge: judge A/B and B/A and average")
+    p.add_argument("--both-orders", action=argparse.BooleanOptionalAction, default=None,
+                   help="LM judge: judge A/B and B/A, a verdict that flips is a tie (default: on)")
     p.add_argument("--traces", action="append", metavar="METHOD=FILE", help="traces, for leakage and cost columns")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, type=Path, help="output folder")
@@ -70,6 +75,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     test = load_examples(args.test)
     judge_backend = None
     if args.judge == "embedding":
+        if args.both_orders is not None:
+            raise ConfigError("--both-orders applies to an LM judge only (--judge SPEC), not to --judge embedding")
         judge_cfg = PairJudgeConfig(kind="embedding")
     else:
         judge_cfg = validated(PairJudgeConfig, kind="lm", both_orders=args.both_orders)
@@ -81,22 +88,29 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                               test_paths=[str(p) for p in args.test], on_progress=advance)
     md, page = write_report(result, test, preds, seed=args.seed)
     print_winrates(result.comparisons)
+    print_methods(result.methods)
     console.print(f"results → {args.out / 'results.json'}; report → {page} and {md}")
     return finished(result.failures, "judging")
 
 
 def cmd_human_export(args: argparse.Namespace) -> int:
     from recon.evaluation.human import export_items
-    csv_path, form, n = export_items(args.eval_dir, n=args.n, out=args.out, seed=args.seed)
-    console.print(f"{n} blinded items → {csv_path} (form: {form}); the key stays in {args.eval_dir}")
+    done = export_items(args.eval_dir, n=args.n, out=args.out, seed=args.seed)
+    console.print(f"{done.n} blinded items → {done.csv} (form: {done.form}); the key stays in {args.eval_dir}. "
+                  f"{done.identical} pairs with identical predictions left out (they agree trivially), "
+                  f"{done.failed} with a failed prediction")
     return 0
 
 
 def cmd_human_import(args: argparse.Namespace) -> int:
     from recon.evaluation.human import import_labels
     r = import_labels(args.labelled, args.eval_dir)
-    print_table("human vs judge", ["labelled", "agreement", "Cohen's kappa", "unlabelled"],
-                [[r["n"], None if r["agreement"] is None else round(r["agreement"], 3),
-                  None if r["kappa"] is None else round(r["kappa"], 3), r["unlabelled"]]])
-    console.print(f"saved → {args.eval_dir / 'human_agreement.json'} (paper: 77% agreement, kappa 0.623)")
+
+    def ci(key):
+        return None if r.get(key) is None else f"{r[key][0]:.3f}–{r[key][1]:.3f}"
+    print_table("human vs judge", ["items", "agreement", "95% CI", "Cohen's kappa", "95% CI", "unlabelled"],
+                [[r["n"], None if r["agreement"] is None else round(r["agreement"], 3), ci("agreement_ci"),
+                  None if r["kappa"] is None else round(r["kappa"], 3), ci("kappa_ci"), r["unlabelled"]]])
+    console.print(f"saved → {args.eval_dir / 'human_agreement.json'}")
+    console.print(PAPER_REFERENCE)
     return 0

@@ -16,7 +16,7 @@ from rich.table import Table
 
 console = Console(highlight=False)
 if not console.is_terminal:
-    console = Console(highlight=False, width=160)    # tables in logs and pipes are not cut to 80 columns
+    console = Console(highlight=False, width=200)    # tables in logs and pipes are not cut to 80 columns
 err_console = Console(stderr=True, highlight=False)
 
 

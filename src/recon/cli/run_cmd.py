@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from recon.cli.exit_codes import DONE, FAILED_CALLS
@@ -21,11 +22,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def print_winrates(comparisons, title: str = "win rates (%)") -> None:
-    rows = [[f"{c.a} vs {c.b}", c.scope, None if c.win_rate is None else round(100 * c.win_rate, 1),
-             f"{100 * c.ci[0]:.1f}–{100 * c.ci[1]:.1f}" if c.ci else None,
-             None if c.lc_win_rate is None else round(100 * c.lc_win_rate, 1), c.n, c.ties, c.invalid]
+    """Overall and per-domain rows: the rate over every test pair with its interval (conversations; pairs,
+    marked optimistic, below 5 conversations), failures, judge failures, the valid-only and LC rates."""
+    from recon.evaluation.report import ci_text
+
+    def pct(x):
+        return None if x is None else round(100 * x, 1)
+    rows = [[f"{c.a} vs {c.b}", c.scope, pct(c.win_rate), ci_text(c), c.n_conversations, c.n, c.failed_a, c.failed_b,
+             c.judge_invalid, pct(c.win_rate_valid_only), pct(c.lc_win_rate)]
             for c in comparisons if c.scope == "overall" or c.scope.startswith("domain:")]
-    print_table(title, ["comparison", "scope", "win rate", "95% CI", "LC", "n", "ties", "invalid"], rows)
+    print_table(title, ["comparison", "scope", "win rate", "95% CI", "conv", "n", "failed A", "failed B",
+                        "judge invalid", "valid only", "LC"], rows)
     for c in comparisons:
         if c.warning and c.scope == "overall":
             err_console.print(f"warning: {c.a} vs {c.b}: {c.warning}")
@@ -42,6 +49,21 @@ def print_stages(result) -> int:
     return FAILED_CALLS if result.incomplete else DONE
 
 
+def print_methods(methods: dict, title: str = "methods") -> None:
+    """Per method: failed and looping predictions, length ratio, leakage (kept traces and all candidates), ties,
+    cost."""
+    def pct(x):
+        return None if x is None else round(100 * x, 1)
+    print_table(title, ["method", "failed %", "loops %", "length ratio", "mean cosine", "leaking % (kept)",
+                        "leaking % (candidates)", "ties %", "synthesis calls/pair", "synthesis s/pair"],
+                [[m, pct(v.get("failed_rate")), pct(v.get("loop_rate")),
+                  None if v.get("length_ratio") is None else round(v["length_ratio"], 2),
+                  None if v.get("mean_cosine") is None else round(v["mean_cosine"], 3), pct(v.get("leakage_rate")),
+                  pct(v.get("candidate_leakage_rate")), pct(v.get("tie_rate")), v.get("calls_per_pair"),
+                  v.get("seconds_per_pair")]
+                 for m, v in methods.items()])
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from recon.config import load_run_config
     from recon.pipeline import run_pipeline
@@ -49,6 +71,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     result = run_pipeline(cfg, root, force=args.force, progress=progress_bar,
                           log=lambda msg: err_console.print(msg, markup=False))
     print_winrates(result.comparisons)
+    print_methods(json.loads((result.out / "results.json").read_text(encoding="utf-8"))["methods"])
     code = print_stages(result)
     console.print(f"ran {len(result.ran)} stage(s), skipped {len(result.skipped)} unchanged; "
                   f"{result.seconds:.0f} s. results → {result.out / 'results.json'}; report → {result.report}")

@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import Field, StrictInt, ValidationError, field_validator, model_validator
 
 from recon.config.base import Number, Strict
+from recon.config.ignored import ignored_settings
 from recon.config.stages import (
     BackendConfig,
     PairJudgeConfig,
@@ -110,6 +111,13 @@ class RunConfig(Strict):
         if len(set(methods)) != len(methods):
             raise ValueError("a method is listed twice")
         return methods
+
+    @model_validator(mode="after")
+    def _nothing_ignored(self):
+        problems = ignored_settings(self)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
     @property
     def predicted_methods(self) -> list[str]:

@@ -26,6 +26,8 @@ class BackendConfig(Strict):
     n_ctx: StrictInt | None = Field(None, ge=256)    # local backends' context window
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"   # hf: auto = bfloat16 on a capable GPU
     batch_size: StrictInt | None = Field(None, ge=1, le=1024)          # hf: sequences per forward pass (default 8)
+    # openai: names the served weights in cache keys instead of the server's address (change it with the weights)
+    revision: str | None = Field(None, min_length=1)
 
 
 class SynthesisConfig(Strict):
@@ -37,6 +39,7 @@ class SynthesisConfig(Strict):
     top_p: Number = Field(0.95, gt=0.0, le=1.0)
     max_tokens: StrictInt = Field(128, ge=8, le=4096)
     seed: StrictInt = 0
+    repetition_penalty: Number | None = Field(None, ge=1.0, le=2.0)   # None or 1.0: off
     # prompt budget: sized for the embedded 135M model (shorter prompts gave it more coherent traces)
     max_context_turns: StrictInt = Field(4, ge=1, le=64)
     max_turn_chars: StrictInt = Field(400, ge=50)
@@ -96,6 +99,8 @@ class UserModelConfig(Strict):
     draw: Literal["random", "nearest"] = "random"    # nearest: by MiniLM similarity of the contexts
     seed: StrictInt = 0
     temperature: Number = Field(0.0, ge=0.0, le=2.0)
+    # None: the model's own default (the embedded model: 1.15, measured in docs/user-models.md; others off)
+    repetition_penalty: Number | None = Field(None, ge=1.0, le=2.0)
     max_tokens: StrictInt = Field(320, ge=8, le=4096)  # room for both bounded JSON fields below
     max_reasoning_chars: StrictInt = Field(400, ge=20)       # bounds of the JSON answer (enforced by a schema)
     max_reply_chars: StrictInt = Field(600, ge=20)
@@ -112,7 +117,7 @@ class PairJudgeConfig(Strict):
 
     kind: Literal["embedding", "lm"] = "embedding"
     margin: Number = Field(0.02, ge=0.0, le=1.0)     # embedding: |cos_a − cos_b| below this is a tie
-    both_orders: StrictBool = False                  # lm: judge A/B and B/A and average
+    both_orders: StrictBool = True                   # lm: judge A/B and B/A; a verdict that flips is a tie
     retries: StrictInt = Field(2, ge=0, le=10)       # lm: extra attempts when the answer does not parse
     max_tokens: StrictInt = Field(24, ge=4, le=512)
     max_context_turns: StrictInt = Field(4, ge=1, le=64)

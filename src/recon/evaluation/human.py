@@ -2,8 +2,10 @@
 
 `export` picks N judged items (seeded), shows each pair's two predictions in a random order as
 "response 1/2" (which method is which stays in `human_key.json`, out of the labeller's sight), and writes
-a CSV plus a static HTML form that downloads the same CSV. `import_labels` reads the labelled CSV (label:
-1, 2 or tie), maps labels back, and compares them with the judge's verdicts.
+a CSV plus a static HTML form that downloads the same CSV. Pairs with identical predictions (after
+whitespace normalisation) are left out and counted: they agree with any judge trivially and would inflate
+agreement. `import_labels` reads the labelled CSV (label: 1, 2 or tie), maps labels back, and reports
+agreement and Cohen's κ with the judge, each with a bootstrap 95% interval over the items.
 
     >>> agreement_and_kappa(["a", "b", "a", "tie"], ["a", "b", "b", "tie"])["agreement"]
     0.75
@@ -16,11 +18,14 @@ import html
 import json
 import random
 from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
 
 from recon.atomicio import atomic_writer, write_json_atomic
 from recon.data.corpus import iter_json_lines, load_examples
 from recon.errors import DataError
-from recon.jobs.evaluate import load_results, read_predictions
+from recon.jobs.evaluate import load_results, read_predictions, usable_action
 from recon.render import render_context
 
 COLUMNS = ["item", "context", "true_action", "response_1", "response_2", "label"]
@@ -35,9 +40,27 @@ def _existing(paths: list[str], what: str) -> list[str]:
     return paths
 
 
-def export_items(eval_dir: str | Path, *, n: int, out: str | Path, seed: int = 0) -> tuple[Path, Path, int]:
+class Export(NamedTuple):
+    csv: Path
+    form: Path
+    n: int                  # items written
+    identical: int          # judged pairs left out: the two predictions are the same text
+    failed: int             # judged pairs left out: a method had no prediction to show
+
+
+def same_text(a: str, b: str) -> bool:
+    """Equal after whitespace normalisation.
+
+    >>> same_text("Let us  adjourn. ", " Let us adjourn.")
+    True
+    """
+    return a.split() == b.split()
+
+
+def export_items(eval_dir: str | Path, *, n: int, out: str | Path, seed: int = 0) -> Export:
     """Items are named by the export's seed (`s0-0001`), so exports with different seeds never collide and
-    the same seed rebuilds exactly the same items; every export's mapping is kept in the key file."""
+    the same seed rebuilds exactly the same items; every export's mapping is kept in the key file. Pairs
+    whose predictions are identical (they agree with any judge trivially) or missing are left out, counted."""
     eval_dir, out = Path(eval_dir), Path(out)
     results = load_results(eval_dir)
     test = {e.id: e for e in load_examples(_existing(results["test"], "test data"))}
@@ -45,6 +68,16 @@ def export_items(eval_dir: str | Path, *, n: int, out: str | Path, seed: int = 0
              for name, path in zip(results["predictions"], _existing(list(results["predictions"].values()),
                                                                       "prediction file"), strict=True)}
     judged = [j for _, j in iter_json_lines(eval_dir / "judgments.jsonl") if j["verdict"] != "invalid"]
+    shown, failed, identical = [], 0, 0
+    for j in judged:
+        a, b = usable_action(preds[j["a"]].get(j["id"])), usable_action(preds[j["b"]].get(j["id"]))
+        if j.get("failed") or a is None or b is None:
+            failed += 1
+        elif same_text(a, b):
+            identical += 1
+        else:
+            shown.append(j)
+    judged = shown
     rng = random.Random(seed)
     chosen = rng.sample(judged, min(n, len(judged)))
     key, rows = {}, []
@@ -68,7 +101,7 @@ def export_items(eval_dir: str | Path, *, n: int, out: str | Path, seed: int = 0
     form = out.with_suffix(".html")
     with atomic_writer(form) as f:
         f.write(_form_html(rows))
-    return out, form, len(rows)
+    return Export(out, form, len(rows), identical, failed)
 
 
 def _form_html(rows: list[dict]) -> str:
@@ -105,16 +138,41 @@ document.getElementById('save').onclick = () => {{
 </script></body></html>"""
 
 
-def agreement_and_kappa(human: list[str], judge: list[str]) -> dict:
-    """Agreement, Cohen's κ (None when it is undefined: everyone used one and the same label) and counts."""
+def _kappa(human: list[str], judge: list[str]) -> float | None:
+    """Cohen's κ over three labels (None when undefined: everyone used one and the same label)."""
     from sklearn.metrics import cohen_kappa_score
+    if len(set(human) | set(judge)) < 2:
+        return None
+    return float(cohen_kappa_score(human, judge, labels=["a", "b", "tie"]))
+
+
+def _bootstrap(human: list[str], judge: list[str], *, n_boot: int, seed: int) -> dict:
+    """Percentile 95% intervals of agreement and κ, resampling items (κ: over resamples where it is defined)."""
+    if len(human) < 2:
+        return {"agreement_ci": None, "kappa_ci": None}
+    rng = np.random.default_rng(seed)
+    h, j = np.asarray(human), np.asarray(judge)
+    agree, kappas = [], []
+    for idx in rng.integers(0, len(h), size=(n_boot, len(h))):
+        agree.append(float((h[idx] == j[idx]).mean()))
+        k = _kappa(list(h[idx]), list(j[idx]))
+        if k is not None and not np.isnan(k):
+            kappas.append(k)
+
+    def interval(xs):
+        return [round(float(x), 4) for x in np.quantile(xs, [0.025, 0.975])] if xs else None
+    return {"agreement_ci": interval(agree), "kappa_ci": interval(kappas)}
+
+
+def agreement_and_kappa(human: list[str], judge: list[str], *, n_boot: int = 1000, seed: int = 0) -> dict:
+    """Agreement and Cohen's κ with bootstrap 95% intervals over the items, the number of items, and counts."""
     agree = sum(h == j for h, j in zip(human, judge, strict=True))
-    kappa = cohen_kappa_score(human, judge, labels=["a", "b", "tie"]) if len(set(human) | set(judge)) > 1 else None
+    kappa = _kappa(human, judge)
     confusion = {h: {j: sum(1 for x, y in zip(human, judge, strict=True) if x == h and y == j)
                      for j in ("a", "b", "tie")}
                  for h in ("a", "b", "tie")}
-    return {"n": len(human), "agreement": agree / len(human) if human else None,
-            "kappa": None if kappa is None else float(kappa), "confusion_human_by_judge": confusion}
+    return {"n": len(human), "agreement": agree / len(human) if human else None, "kappa": kappa,
+            **_bootstrap(human, judge, n_boot=n_boot, seed=seed), "confusion_human_by_judge": confusion}
 
 
 def import_labels(labelled: str | Path, eval_dir: str | Path) -> dict:

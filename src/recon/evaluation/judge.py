@@ -1,8 +1,9 @@
 """Pairwise judges: which of two predictions is closer to what the person really said.
 
-A judgment is a probability `p_a` that prediction A is the closer one: 1, 0 or ½ (a tie) per decision,
-averaged over both presentation orders when asked. An unusable judgment is `invalid` (p_a None): reported
-separately, never counted as a win.
+A judgment is a probability `p_a` that prediction A is the closer one: 1, 0 or ½ (a tie). The LM judge
+sees both presentation orders by default; a verdict that changes with the order is a tie (as in
+Arena-Hard-Auto), and `detail["consistent"]` says whether it held. An unusable judgment is `invalid` (p_a
+None): reported separately, never counted as a win.
 
 - `embedding` (offline default): cosine of each prediction to the true action under MiniLM; the closer one
   wins, and |Δ| below `margin` is a tie. Identical predictions tie.
@@ -146,4 +147,7 @@ class LMPairJudge:
             if p_first is None:
                 return Judgment(None, {"orders": details})
             ps.append(1.0 - p_first if swap else p_first)
-        return Judgment(sum(ps) / len(ps), {"orders": details})
+        if len(ps) == 1:
+            return Judgment(ps[0], {"orders": details})
+        consistent = ps[0] == ps[1]          # a verdict that changes with the order is a tie (Arena-Hard-Auto)
+        return Judgment(ps[0] if consistent else 0.5, {"orders": details, "consistent": consistent})

@@ -1,11 +1,15 @@
 """The evaluation report: report.md and report.html (plots embedded as PNG) beside results.json.
 
-Sections: overall win rates with 95% intervals and length-controlled rates; per domain (plot) and per
-individual (table); reference metrics, leakage and cost per method; warnings; and 20 seeded random test
-pairs with the context, the true action, each method's reasoning and action, and the verdicts — because
+Sections: the setup in words (judge, counting rules, data, each method's traces and user model, software);
+win rates over every test pair with conversation-level 95% intervals, failures, the valid-only and
+length-controlled rates; per domain (plot) and per individual (table); failures, loops, reference metrics,
+leakage (kept traces and all candidates) and cost per method; warnings; and 20 seeded random test pairs
+with the context, the true action, each method's reasoning and action, and the verdicts — because
 researchers trust what they can read.
 
-    >>> # see tests/unit/test_evaluation.py, which opens the HTML and checks its images
+    >>> from recon.evaluation.winrate import Comparison
+    >>> ci_text(Comparison("a", "b", "overall", 0.5, None, 8, 0, 0, None, ci_pairs=(0.25, 0.75)))
+    '25.0% – 75.0% (pairs, optimistic)'
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from recon.atomicio import atomic_writer
+from recon.evaluation.report_setup import setup_sentences
 from recon.jobs.evaluate import EvaluationResult, read_predictions
 from recon.render import render_context
 from recon.types import Example
@@ -29,6 +34,11 @@ def _pct(x: float | None) -> str:
 
 def _num(x: float | None, digits: int = 3) -> str:
     return "–" if x is None else f"{x:.{digits}f}"
+
+
+def _interval(c) -> tuple[float, float]:
+    """The conversation-level interval, else the (optimistic) pair-level one."""
+    return c.ci or c.ci_pairs or (c.win_rate, c.win_rate)
 
 
 def _plots(result: EvaluationResult) -> dict[str, bytes]:
@@ -48,7 +58,8 @@ def _plots(result: EvaluationResult) -> dict[str, bytes]:
         fig, ax = plt.subplots(figsize=(7, 0.6 * len(overall) + 1.2))
         labels = [f"{c.a} vs {c.b}" for c in overall]
         rates = [100 * c.win_rate for c in overall]
-        errs = [[100 * (c.win_rate - c.ci[0]) for c in overall], [100 * (c.ci[1] - c.win_rate) for c in overall]]
+        errs = [[100 * (c.win_rate - _interval(c)[0]) for c in overall],
+                [100 * (_interval(c)[1] - c.win_rate) for c in overall]]
         ax.barh(labels, rates, xerr=errs, color="#4c72b0", capsize=4, label="win rate (95% CI)")
         lcs = [(i, 100 * c.lc_win_rate) for i, c in enumerate(overall) if c.lc_win_rate is not None]
         if lcs:
@@ -72,8 +83,8 @@ def _plots(result: EvaluationResult) -> dict[str, bytes]:
                     continue
                 xs.append(i + k * width)
                 ys.append(100 * c.win_rate)
-                lo.append(100 * (c.win_rate - c.ci[0]))
-                hi.append(100 * (c.ci[1] - c.win_rate))
+                lo.append(100 * (c.win_rate - _interval(c)[0]))
+                hi.append(100 * (_interval(c)[1] - c.win_rate))
             ax.bar(xs, ys, width, yerr=[lo, hi], capsize=3, label=f"{a} vs {b}")
         ax.set_xticks([i + width * (len(pairs) - 1) / 2 for i in range(len(domains))])
         ax.set_xticklabels([d.split(":", 1)[1] for d in domains], rotation=15)
@@ -84,7 +95,9 @@ def _plots(result: EvaluationResult) -> dict[str, bytes]:
         plots["winrates_by_domain.png"] = png(fig)
     names = list(result.methods)
     if names:
-        cols = [("length_ratio", "length ratio (pred / true words)"), ("leakage_rate", "leakage rate"),
+        cols = [("length_ratio", "length ratio (pred / true words)"), ("loop_rate", "loop rate"),
+                ("leakage_rate", "leakage rate (kept traces)"),
+                ("candidate_leakage_rate", "leakage rate (all candidates)"),
                 ("seconds_per_pair", "synthesis seconds per pair")]
         cols = [(k, t) for k, t in cols if any(result.methods[m].get(k) is not None for m in names)]
         fig, axes = plt.subplots(1, len(cols), figsize=(3.6 * len(cols), 3), squeeze=False)
@@ -107,16 +120,27 @@ def _examples(result: EvaluationResult, test: Sequence[Example], predictions: di
              "methods": {m: preds[m].get(ex.id) or {} for m in preds}} for ex in chosen]
 
 
+def ci_text(c) -> str:
+    """The conversation-level interval, or the pair-level one marked optimistic (fewer than 5 conversations)."""
+    if c.ci:
+        return f"{_pct(c.ci[0])} – {_pct(c.ci[1])}"
+    if c.ci_pairs:
+        return f"{_pct(c.ci_pairs[0])} – {_pct(c.ci_pairs[1])} (pairs, optimistic)"
+    return "–"
+
+
 def _tables(result: EvaluationResult) -> tuple[list[list[str]], list[list[str]], list[list[str]]]:
-    head = ["comparison", "scope", "win rate", "95% CI", "LC win rate", "n", "ties", "invalid"]
-    rows = [[f"{c.a} vs {c.b}", c.scope, _pct(c.win_rate),
-             "–" if c.ci is None else f"{_pct(c.ci[0])} – {_pct(c.ci[1])}", _pct(c.lc_win_rate), str(c.n),
-             str(c.ties), str(c.invalid)] for c in result.comparisons]
-    mhead = ["method", "pairs", "predicted", "mean cosine", "ROUGE-L", "length ratio", "leakage", "ties",
-             "calls/pair", "s/pair"]
-    mrows = [[m, str(v["n"]), str(v["predicted"]), _num(v.get("mean_cosine")), _num(v.get("rouge_l")),
-              _num(v.get("length_ratio"), 2), _pct(v.get("leakage_rate")), _pct(v.get("tie_rate")),
-              _num(v.get("calls_per_pair"), 1), _num(v.get("seconds_per_pair"), 2)] for m, v in result.methods.items()]
+    head = ["comparison", "scope", "win rate", "95% CI", "conversations", "n", "failed A", "failed B",
+            "judge invalid", "pending", "ties", "win rate (valid only)", "LC (valid only)", "order consistency"]
+    rows = [[f"{c.a} vs {c.b}", c.scope, _pct(c.win_rate), ci_text(c), str(c.n_conversations), str(c.n),
+             str(c.failed_a), str(c.failed_b), str(c.judge_invalid), str(c.pending), str(c.ties),
+             _pct(c.win_rate_valid_only), _pct(c.lc_win_rate), _pct(c.order_consistency)] for c in result.comparisons]
+    mhead = ["method", "pairs", "failed", "loops", "length ratio", "mean cosine", "ROUGE-L", "leakage (kept)",
+             "leakage (candidates)", "ties", "calls/pair", "s/pair"]
+    mrows = [[m, str(v["n"]), _pct(v.get("failed_rate")), _pct(v.get("loop_rate")), _num(v.get("length_ratio"), 2),
+              _num(v.get("mean_cosine")), _num(v.get("rouge_l")), _pct(v.get("leakage_rate")),
+              _pct(v.get("candidate_leakage_rate")), _pct(v.get("tie_rate")), _num(v.get("calls_per_pair"), 1),
+              _num(v.get("seconds_per_pair"), 2)] for m, v in result.methods.items()]
     return [head] + rows, [mhead] + mrows, [[c.a, c.b, c.scope, c.warning] for c in result.comparisons if c.warning]
 
 
@@ -160,8 +184,9 @@ def write_report(result: EvaluationResult, test: Sequence[Example], predictions:
     comp, meth, warns = _tables(result)
     examples = _examples(result, test, predictions, seed=seed, n=n_examples)
 
-    md = ["# Evaluation report", "", f"{len(test)} test pairs; judge: see results.json.", "",
-          "## Win rates", "", _md_table(comp), ""]
+    setup = setup_sentences(result.setup, result.comparisons)
+    md = ["# Evaluation report", "", "## Setup", ""] + [f"- {line}" for line in setup] + [
+          "", "## Win rates", "", _md_table(comp), ""]
     md += [f"![{n}](plots/{n})" for n in plots] + ["", "## Methods", "", _md_table(meth), ""]
     if result.parity:
         md += [parity_line(result.parity), ""]
@@ -197,7 +222,8 @@ def write_report(result: EvaluationResult, test: Sequence[Example], predictions:
 td,th{{border:1px solid #ccc;padding:4px 8px;font-size:13px;vertical-align:top}}
 pre{{white-space:pre-wrap;background:#f6f6f6;padding:8px}}
 figure img{{max-width:100%}}</style></head><body>
-<h1>Evaluation report</h1><p>{len(test)} test pairs.</p>
+<h1>Evaluation report</h1>
+<h2>Setup</h2><ul>{"".join(f"<li>{html.escape(line)}</li>" for line in setup)}</ul>
 <h2>Win rates</h2>{_html_table(comp)}{imgs}
 <h2>Methods</h2>{_html_table(meth)}{f"<p>{html.escape(parity_line(result.parity))}</p>" if result.parity else ""}
 {f"<h2>Warnings</h2><ul>{warn_html}</ul>" if warns else ""}

@@ -55,6 +55,8 @@ class JobSummary:
     run: str = ""
     failures: CallFailures = CallFailures()      # transient: a re-run retries them
     ties: int = 0           # selected traces whose top score was shared (the tie was broken by content)
+    candidates: int = 0          # methods that keep one of several traces: every candidate generated
+    candidates_leaking: int = 0
 
     def figures(self) -> dict[str, float | int | str | None]:
         n = max(1, self.pairs)
@@ -64,6 +66,8 @@ class JobSummary:
             "invalid_pct": round(100.0 * self.invalid / n, 2),
             "leaking_pct": round(100.0 * self.leaking / max(1, self.written), 2),
             "tie_pct": round(100.0 * self.ties / max(1, self.written), 2),
+            "candidate_leaking_pct": (round(100.0 * self.candidates_leaking / self.candidates, 2)
+                                      if self.candidates else None),
             "calls_per_pair": round(c.calls / n, 3),
             "tokens_per_pair": round((c.prompt_tokens + c.completion_tokens) / n, 1),
             "seconds_per_pair": round(c.seconds / n, 3),
@@ -71,15 +75,15 @@ class JobSummary:
         }
 
 
-TABLE_COLUMNS = ["method", "scorer", "pairs", "written", "invalid %", "leaking %", "ties %", "calls/pair",
-                 "tokens/pair", "s/pair", "cache hits %", "failed calls"]
+TABLE_COLUMNS = ["method", "scorer", "pairs", "written", "invalid %", "leaking %", "cand. leaking %", "ties %",
+                 "calls/pair", "tokens/pair", "s/pair", "cache hits %", "failed calls"]
 
 
 def table_row(s: JobSummary) -> list:
     f = s.figures()
-    return [s.method, s.scorer or "-", s.pairs, s.written, f["invalid_pct"], f["leaking_pct"], f["tie_pct"],
-            f["calls_per_pair"], f["tokens_per_pair"], f["seconds_per_pair"],
-            round(100 * float(f["cache_hit_rate"]), 1), s.failures.failed]
+    return [s.method, s.scorer or "-", s.pairs, s.written, f["invalid_pct"], f["leaking_pct"],
+            f["candidate_leaking_pct"], f["tie_pct"], f["calls_per_pair"], f["tokens_per_pair"],
+            f["seconds_per_pair"], round(100 * float(f["cache_hit_rate"]), 1), s.failures.failed]
 
 
 def git_sha() -> str | None:

@@ -1,7 +1,18 @@
 """`recon evaluate`: judge every comparison on every test pair, then win rates, reference metrics, and a
 report (results.json, report.md, report.html, judgments.jsonl) in one folder.
 
-    >>> # see tests/unit/test_evaluation.py for a complete run on the fake backend
+    >>> import json
+    >>> from recon.method.embeddings import HashEmbedder
+    >>> from recon.types import Example, Turn
+    >>> tmp = Path(getfixture("tmp_path"))
+    >>> test = [Example(id=f"p{i}", domain="d", individual="Ann", conversation_id=f"c{i}", turn_index=1,
+    ...                 context=(Turn("Bob", "Why?"),), action="We fund the library.") for i in range(3)]
+    >>> _ = (tmp / "a.jsonl").write_text("".join(json.dumps({"id": e.id, "action": e.action}) + "\\n" for e in test))
+    >>> _ = (tmp / "b.jsonl").write_text('{"id": "p0", "action": "No."}\\n{"id": "p1", "action": null}\\n')
+    >>> r = run_evaluate(test, {"a": tmp / "a.jsonl", "b": tmp / "b.jsonl"}, compare=[("a", "b")],
+    ...                  judge_cfg=PairJudgeConfig(), embedder=HashEmbedder(), out=tmp / "eval")
+    >>> [(c.win_rate, c.n, c.failed_b) for c in r.comparisons if c.scope == "overall"]   # b failed twice: 2 losses
+    [(1.0, 3, 2)]
 """
 
 from __future__ import annotations
@@ -17,12 +28,13 @@ from recon.data.corpus import iter_json_lines
 from recon.errors import ConfigError, DataError
 from recon.evaluation.judge import EmbeddingPairJudge, LMPairJudge, verdict_of
 from recon.evaluation.metrics import reference_metrics
+from recon.evaluation.setup_block import build_setup, judge_setup
 from recon.evaluation.winrate import Comparison, JudgedPair, summarize
 from recon.jobs.failures import CallFailures, backend_failures
 from recon.paths import manifest_path
 from recon.types import Example
 
-RESULTS_SCHEMA_VERSION = 1
+RESULTS_SCHEMA_VERSION = 2
 
 
 @dataclass
@@ -33,6 +45,7 @@ class EvaluationResult:
     out: Path
     failures: CallFailures = field(default_factory=CallFailures)     # judge calls that failed transiently
     parity: dict | None = None
+    setup: dict = field(default_factory=dict)
 
 
 def read_predictions(path: str | Path) -> dict[str, dict]:
@@ -49,29 +62,26 @@ def read_predictions(path: str | Path) -> dict[str, dict]:
     return out
 
 
-def without_action(a: str, b: str, pa: dict | None, pb: dict | None) -> tuple[float | None, dict]:
-    """(p_a, detail) of a pair where a prediction has no action. A user model that wrote none is a
-    deterministic outcome: a loss (both: a tie). A missing prediction or one whose LM call failed
-    (`transient`) is invalid: not judged, and re-running the prediction fills it."""
-    for name, rec in ((a, pa), (b, pb)):
-        if rec is None or rec.get("transient"):
-            why = "its LM call failed" if rec is not None else "none in the file"
-            return None, {"error": f"no prediction from {name} ({why})"}
-    none_a, none_b = pa.get("action") is None, pb.get("action") is None
-    p = 0.5 if none_a and none_b else 0.0 if none_a else 1.0
-    return p, {"no_action": [name for name, none in ((a, none_a), (b, none_b)) if none]}
+def usable_action(record: dict | None) -> str | None:
+    """The prediction's action, or None when there is none to judge (no record, null, or blank)."""
+    action = record.get("action") if record else None
+    return action if action and action.strip() else None
 
 
 def trace_figures(path: str | Path) -> dict:
-    """Leakage rate, tie rate (selected methods: the share of pairs whose top score was shared) and cost per
-    pair of a traces file: the cost from its manifest when there is one (every `recon synthesize` writes it),
-    else from the records' own `cost` fields."""
+    """Leakage rates, tie rate and cost per pair of a traces file. `leakage_rate`: the kept traces;
+    `candidate_leakage_rate`: every candidate, and `tie_rate`: the share of pairs whose top score was shared,
+    for methods that keep one of several (None for one-trace methods). Costs come from the file's manifest
+    when there is one (every `recon synthesize` writes it), else from the records' `cost`."""
     rows = [rec for _, rec in iter_json_lines(path) if isinstance(rec, dict)]
     leak = [bool((r.get("leakage") or {}).get("leaking")) for r in rows if r.get("reasoning")]
+    cands = [bool((c.get("leakage") or {}).get("leaking")) for r in rows
+             for c in (r.get("candidates") or []) if isinstance(c, dict)]
     costs = [r["cost"] for r in rows if isinstance(r.get("cost"), dict)]
     n = max(1, len(rows))
     ties = [("tie" in r["flags"]) for r in rows if r.get("reasoning") and isinstance(r.get("flags"), list)]
     figures = {"leakage_rate": round(sum(leak) / len(leak), 4) if leak else None,
+               "candidate_leakage_rate": round(sum(cands) / len(cands), 4) if cands else None,
                "tie_rate": round(sum(ties) / len(ties), 4) if ties else None}   # selected methods only
     manifest = manifest_path(path)
     try:
@@ -90,11 +100,61 @@ def trace_figures(path: str | Path) -> dict:
     return figures
 
 
+def judge_every_pair(test: Sequence[Example], preds: dict[str, dict[str, dict]], compare: list[tuple[str, str]],
+                     judge, on_progress: Callable[[int], None] | None = None) -> tuple[list[dict], list[JudgedPair]]:
+    """Every comparison on every test pair: a failed prediction loses without a judge call, both failing tie.
+    A prediction whose LM call failed (`transient`: infrastructure, not the user model) is no outcome yet: the
+    pair is `pending`, in neither rate, and re-running the prediction stage fills it."""
+    judgments, judged = [], []
+    for ex in test:
+        for a, b in compare:
+            rec_a, rec_b = preds[a].get(ex.id), preds[b].get(ex.id)
+            act_a, act_b = usable_action(rec_a), usable_action(rec_b)
+            failed = [m for m, act in ((a, act_a), (b, act_b)) if act is None]
+            pending = [m for m, rec in ((a, rec_a), (b, rec_b)) if rec is not None and rec.get("transient")]
+            if pending:
+                judged.append(JudgedPair(a, b, ex.id, ex.domain, ex.individual, None, 0, 0,
+                                         conversation=ex.conversation_id, pending=True))
+                judgments.append({"id": ex.id, "a": a, "b": b, "p_a": None, "verdict": verdict_of(None),
+                                  "failed": [], "judge": judge.name,
+                                  "detail": {"pending": pending, "error": "the prediction's LM call failed"}})
+                continue
+            if failed:
+                p = 0.5 if len(failed) == 2 else (0.0 if failed == [a] else 1.0)
+                detail: dict = {"no_usable_prediction": failed}
+                consistent = None
+            else:
+                j = judge.judge(ex, act_a, act_b)
+                p, detail, consistent = j.p_a, j.detail, j.detail.get("consistent")
+            judged.append(JudgedPair(a, b, ex.id, ex.domain, ex.individual, p, len((act_a or "").split()),
+                                     len((act_b or "").split()), conversation=ex.conversation_id,
+                                     failed_a=act_a is None, failed_b=act_b is None, consistent=consistent))
+            judgments.append({"id": ex.id, "a": a, "b": b, "p_a": p, "verdict": verdict_of(p), "failed": failed,
+                              "judge": judge.name, "detail": detail})
+        if on_progress is not None:
+            on_progress(1)
+    return judgments, judged
+
+
+def method_figures(records: dict[str, dict], test: Sequence[Example], embedder, traces: str | Path | None) -> dict:
+    """One method's row: pairs, failures, reference metrics (loops included), leakage and cost of its traces."""
+    pairs = [(usable_action(records.get(e.id)), e.action) for e in test]
+    pairs = [(p, t) for p, t in pairs if p is not None]
+    return {"n": sum(1 for e in test if e.id in records), "predicted": len(pairs),
+            "failed_rate": round(1 - len(pairs) / len(test), 4) if test else None,
+            **reference_metrics([p for p, _ in pairs], [t for _, t in pairs], embedder),
+            **(trace_figures(traces) if traces is not None else
+               {"leakage_rate": None, "candidate_leakage_rate": None, "tie_rate": None, "calls_per_pair": None,
+                "tokens_per_pair": None, "seconds_per_pair": None})}
+
+
 def run_evaluate(test: Sequence[Example], predictions: dict[str, str | Path], *, compare: list[tuple[str, str]],
                  judge_cfg: PairJudgeConfig, judge_backend=None, embedder=None, out: str | Path,
                  traces: dict[str, str | Path] | None = None, seed: int = 0, test_paths: Sequence[str] = (),
-                 on_progress: Callable[[int], None] | None = None, parity: dict | None = None) -> EvaluationResult:
-    """`parity`: how the run fixed the user models' training pairs and demonstrations (recon run), reported."""
+                 on_progress: Callable[[int], None] | None = None, parity: dict | None = None,
+                 setup: dict | None = None) -> EvaluationResult:
+    """`parity`: how the run fixed the user models' training pairs and demonstrations (recon run), reported;
+    `setup`: what the caller knows beyond the files (`recon run`: data files, split, limits, run config)."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out} must be a folder")
@@ -120,48 +180,27 @@ def run_evaluate(test: Sequence[Example], predictions: dict[str, str | Path], *,
             raise ConfigError("an LM judge needs a backend (--judge SPEC)")
         judge = LMPairJudge(judge_backend, judge_cfg)
 
-    judgments, judged = [], []
-    for ex in test:
-        for a, b in compare:
-            pa, pb = preds[a].get(ex.id), preds[b].get(ex.id)
-            act_a = pa.get("action") if pa else None
-            act_b = pb.get("action") if pb else None
-            if act_a is None or act_b is None:
-                p, detail = without_action(a, b, pa, pb)
-            else:
-                j = judge.judge(ex, act_a, act_b)
-                p, detail = j.p_a, j.detail
-            judged.append(JudgedPair(a, b, ex.id, ex.domain, ex.individual, p, len((act_a or "").split()),
-                                     len((act_b or "").split())))
-            judgments.append({"id": ex.id, "a": a, "b": b, "p_a": p,
-                              "verdict": verdict_of(p),
-                              "judge": judge.name, "detail": detail})
-        if on_progress is not None:
-            on_progress(1)
+    judgments, judged = judge_every_pair(test, preds, compare, judge, on_progress)
     comparisons = summarize(judged, seed=seed)
     failures = backend_failures(judge_backend) if judge_cfg.kind == "lm" else CallFailures()
-    methods = {}
-    for name, records in preds.items():
-        pairs = [(records[e.id]["action"], e.action) for e in test if e.id in records and records[e.id]["action"]]
-        methods[name] = {"n": sum(1 for e in test if e.id in records), "predicted": len(pairs),
-                         **reference_metrics([p for p, _ in pairs], [t for _, t in pairs], embedder),
-                         **(trace_figures(traces[name]) if traces and name in traces else
-                            {"leakage_rate": None, "tie_rate": None, "calls_per_pair": None,
-                             "tokens_per_pair": None, "seconds_per_pair": None})}
+    methods = {name: method_figures(records, test, embedder, traces[name] if traces and name in traces else None)
+               for name, records in preds.items()}
+    judge_model = (judge_backend.fingerprint.to_json() if judge_backend is not None and judge_cfg.kind == "lm"
+                   else getattr(embedder, "fingerprint", None))
+    block = build_setup(judge=judge_setup(judge_cfg, model=judge_model), test=test, test_paths=test_paths,
+                        predictions=predictions, traces=dict(traces or {}), seed=seed, extra=setup)
     out.mkdir(parents=True, exist_ok=True)
     write_jsonl_atomic(out / "judgments.jsonl", judgments)
     write_json_atomic(out / "results.json", {
-        "schema_version": RESULTS_SCHEMA_VERSION,
+        "schema_version": RESULTS_SCHEMA_VERSION, "setup": block,
         "comparisons": [c.to_json() for c in comparisons], "methods": methods,
-        "judge": {"kind": judge_cfg.kind, "config": judge_cfg.model_dump(),
-                  "model": judge_backend.fingerprint.to_json() if judge_backend is not None and
-                  judge_cfg.kind == "lm" else getattr(embedder, "fingerprint", None)},
+        "judge": {"kind": judge_cfg.kind, "config": judge_cfg.model_dump(), "model": judge_model},
         "test_pairs": len(test), "test": [str(Path(p).resolve()) for p in test_paths],
         "predictions": {k: str(Path(v).resolve()) for k, v in predictions.items()},
         "warnings": [f"{c.a} vs {c.b} ({c.scope}): {c.warning}" for c in comparisons if c.warning]
         + ([f"judge: {failures.describe()}"] if not failures.complete else []),
         "parity": parity})
-    return EvaluationResult(comparisons, methods, judgments, out, failures, parity)
+    return EvaluationResult(comparisons, methods, judgments, out, failures, parity, block)
 
 
 def load_results(folder: str | Path) -> dict:

@@ -124,7 +124,7 @@ def run_predict(test: Sequence[Example], *, train: Sequence[Example], traces: di
                              out=out, run=run, failures=call_failures(db, run, stage))
     write_json_atomic(manifest_path(out), build_manifest(
         stage, {"user_model": user_model, "method": method, "config": cfg.model_dump(),
-                "backend": backend_json(backend_config),
+                "repetition_penalty": model.repetition_penalty, "backend": backend_json(backend_config),
                 "demos": None if demos is None else content_hash(demos, tag="demos", length=16),
                 "allow_train_overlap": allow_train_overlap},
         fingerprints=[backend.fingerprint.to_json()], inputs=inputs,

@@ -153,7 +153,10 @@ def run_recon_select(examples: Sequence[Example], cfg: ReconSelectConfig, *, syn
                          invalid=sum(r["invalid"] is not None for r in records),
                          leaking=sum(bool(r["leakage"] and r["leakage"]["leaking"]) for r in records),
                          cost=total, out=out, run=run, failures=call_failures(db, run, stage + ":", prefix=True),
-                         ties=sum("tie" in r["flags"] for r in records if r["reasoning"] is not None))
+                         ties=sum("tie" in r["flags"] for r in records if r["reasoning"] is not None),
+                         candidates=sum(len(r["candidates"]) for r in records),
+                         candidates_leaking=sum(bool(c["leakage"] and c["leakage"]["leaking"]) for r in records
+                                                for c in r["candidates"]))
     write_manifest(summary, stage, {"recon_select": cfg.model_dump(), "synthesis": synthesis.model_dump(),
                                     "synthesizer": backend_json(synthesizer),
                                     "reconstructor": backend_json(reconstructor) if fingerprints["reconstructor"]

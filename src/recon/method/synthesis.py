@@ -35,7 +35,7 @@ def synthesis_messages(example: Example, cfg: SynthesisConfig) -> tuple[Message,
 
 def synthesis_request(example: Example, cfg: SynthesisConfig) -> GenRequest:
     return GenRequest(messages=synthesis_messages(example, cfg), temperature=cfg.temperature, top_p=cfg.top_p,
-                      max_tokens=cfg.max_tokens, seed=cfg.seed)
+                      max_tokens=cfg.max_tokens, seed=cfg.seed, repetition_penalty=cfg.repetition_penalty)
 
 
 @dataclass(frozen=True)

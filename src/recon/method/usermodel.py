@@ -188,6 +188,9 @@ class ICLUserModel:
         self.backend, self.pool, self.cfg, self.method = backend, pool, cfg, method
         self.with_reasoning = method != "none"
         self.answer_format, self.name = answer_format, name
+        # unset in the config: the backend's own default (the embedded model's measured one)
+        self.repetition_penalty = (cfg.repetition_penalty if cfg.repetition_penalty is not None
+                                   else getattr(backend, "default_repetition_penalty", None))
 
     def request(self, example: Example) -> tuple[GenRequest, list[str]]:
         demos = self.pool.draw(example, self.cfg) if self.pool is not None else []
@@ -195,7 +198,7 @@ class ICLUserModel:
                                        answer_format=self.answer_format)
         schema = answer_schema(self.with_reasoning, self.cfg) if self.answer_format == "json" else None
         req = GenRequest(messages=messages, temperature=self.cfg.temperature, max_tokens=self.cfg.max_tokens,
-                         seed=self.cfg.seed, json_schema=schema)
+                         seed=self.cfg.seed, json_schema=schema, repetition_penalty=self.repetition_penalty)
         return req, [d.id for d, _ in demos]
 
     def predict(self, examples: Sequence[Example]) -> list[Prediction]:

@@ -24,7 +24,7 @@ import json
 import time
 from pathlib import Path  # noqa: F401  (doctest)
 
-from recon.backends.base import Backend, Generation, GenRequest, Score, ScoreRequest
+from recon.backends.base import Backend, Generation, GenRequest, Score, ScoreRequest, request_payload
 from recon.errors import BackendError
 from recon.hashing import canonical_json, content_hash
 from recon.store.calls import CallLog, CallRecord, Meter
@@ -35,9 +35,10 @@ def op_of(result: object) -> str:
     return "generate" if isinstance(result, Generation) else "logprob"
 
 
-def cache_key(fingerprint: dict, op: str, request: object) -> str:
-    return content_hash({"fingerprint": fingerprint, "op": op, "request": dataclasses.asdict(request)},
-                        tag="cache")
+def cache_key(fingerprint: dict, op: str, request: GenRequest | ScoreRequest) -> str:
+    """Request fields added after keys were first written stay out of the hash while they hold their default
+    (None), so existing caches keep their keys."""
+    return content_hash({"fingerprint": fingerprint, "op": op, "request": request_payload(request)}, tag="cache")
 
 
 class CachedBackend(Backend):
@@ -56,6 +57,10 @@ class CachedBackend(Backend):
     @property
     def preferred_batch(self) -> int:
         return getattr(self.inner, "preferred_batch", 1)
+
+    @property
+    def default_repetition_penalty(self) -> float | None:
+        return getattr(self.inner, "default_repetition_penalty", None)
 
     def _lookup(self, keys: list[str]) -> dict[str, tuple[dict, float | None]]:
         if not self.read or not keys:

@@ -117,17 +117,27 @@ class RunCost:
     seconds: float              # compute time of the results (cache hits count what they originally cost)
 
 
-def _where(run: str, stage: str | None, prefix: bool) -> tuple[str, list]:
+def last_call_id(db: Database) -> int:
+    """The newest call-log row id (0 when empty): calls of a run logged after it have larger ids."""
+    return db.execute("SELECT COALESCE(MAX(id), 0) FROM calls").fetchone()[0]
+
+
+def _where(run: str, stage: str | None, prefix: bool, after_id: int | None = None) -> tuple[str, list]:
     where, params = "run = ?", [run]
     if stage is not None:
         where += " AND substr(stage, 1, ?) = ?" if prefix else " AND stage = ?"
         params += [len(stage), stage] if prefix else [stage]
+    if after_id is not None:
+        where += " AND id > ?"
+        params.append(after_id)
     return where, params
 
 
-def run_cost(db: Database, run: str, stage: str | None = None, *, prefix: bool = False) -> RunCost:
-    """Totals of one run, optionally of one stage (or of every stage starting with `stage`)."""
-    where, params = _where(run, stage, prefix)
+def run_cost(db: Database, run: str, stage: str | None = None, *, prefix: bool = False,
+             after_id: int | None = None) -> RunCost:
+    """Totals of one run, optionally of one stage (or of every stage starting with `stage`), optionally only
+    of the calls logged after row `after_id` (what one step of a run cost, whatever its stage names)."""
+    where, params = _where(run, stage, prefix, after_id)
     row = db.execute(
         "SELECT COUNT(*), COALESCE(SUM(cache_hit),0), COALESCE(SUM(1-cache_hit),0),"
         " COALESCE(SUM(error IS NOT NULL),0), COALESCE(SUM(prompt_tokens),0),"

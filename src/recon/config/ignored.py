@@ -1,0 +1,52 @@
+"""Run-config settings that `recon run` would silently override or ignore: each is an error instead.
+
+`judge.kind` follows `models.judge` (an LM backend or `embedding`), so a contradicting kind, LM-only judge
+settings with the embedding judge, or the embedding margin with an LM judge, would not do what they say;
+`user_model.sft` only matters for SFT user models and `k` / `draw` only for ICL ones; `recon_select` and
+`models.reconstructor` only for recon-select methods (`recon_select` also for the controls).
+
+    >>> from recon.config import PairJudgeConfig, RunConfig
+    >>> cfg = RunConfig.model_validate({"name": "t", "data": {"train": ["a.jsonl"], "test": ["b.jsonl"]},
+    ...                                 "methods": ["none", "backward"]})
+    >>> ignored_settings(cfg)
+    []
+    >>> ignored_settings(cfg.model_copy(update={"judge": PairJudgeConfig(both_orders=False)}))
+    ['judge.both_orders applies to an LM judge only, and models.judge is embedding']
+"""
+
+from __future__ import annotations
+
+LM_ONLY_JUDGE_FIELDS = ("both_orders", "retries", "max_tokens", "max_context_turns", "max_turn_chars",
+                        "max_text_chars")
+ICL_ONLY_FIELDS = ("k", "draw")
+SELECTION_CONTROLS = ("random-of-n", "longest-of-n")   # they reuse recon_select.n and its leakage settings
+
+
+def ignored_settings(cfg) -> list[str]:
+    """Problems with a RunConfig, each naming the field and how to fix it (empty: nothing is ignored)."""
+    problems = []
+    lm_judge = cfg.models.judge != "embedding"
+    judge_set = cfg.judge.model_fields_set
+    if "kind" in judge_set and (cfg.judge.kind == "lm") != lm_judge:
+        problems.append(f"judge.kind: {cfg.judge.kind!r} contradicts models.judge "
+                        f"({'an LM backend' if lm_judge else 'embedding'}); the judge's kind follows models.judge, "
+                        "so set models.judge to an LM backend (e.g. embedded) for an LM judge, and drop judge.kind")
+    if not lm_judge:
+        for name in LM_ONLY_JUDGE_FIELDS:
+            if name in judge_set:
+                problems.append(f"judge.{name} applies to an LM judge only, and models.judge is embedding")
+    elif "margin" in judge_set:
+        problems.append("judge.margin applies to the embedding judge only, and models.judge is an LM backend")
+    um = cfg.user_model
+    if um.kind == "icl" and "sft" in um.model_fields_set:
+        problems.append("user_model.sft applies to user_model.kind sft only")
+    if um.kind == "sft":
+        problems += [f"user_model.{name} applies to ICL user models only (kind icl)"
+                     for name in ICL_ONLY_FIELDS if name in um.model_fields_set]
+    if not any(m.startswith("recon-select") or m in SELECTION_CONTROLS for m in cfg.methods):
+        if "recon_select" in cfg.model_fields_set:
+            problems.append("recon_select applies to recon-select methods and the controls only, and methods has "
+                            "none")
+    if not any(m.startswith("recon-select") for m in cfg.methods) and cfg.models.reconstructor is not None:
+        problems.append("models.reconstructor is used by recon-select only, and methods has none")
+    return problems
