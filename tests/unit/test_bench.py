@@ -121,12 +121,18 @@ def test_bench_run_on_the_fake_backend(tmp_path):
     from recon.bench.run import bench_config, run_bench
     from recon.method.embeddings import HashEmbedder
     write_corpus(tmp_path / "data", individuals=2, pairs=6, seed=0, test_fraction=1 / 3)
-    result, rows = run_bench(tmp_path / "data", bench_config(tmp_path / "run", "fake", n=2), embedder=HashEmbedder())
+    result, rows, validity = run_bench(tmp_path / "data", bench_config(tmp_path / "run", "fake", n=2),
+                                       embedder=HashEmbedder())
     assert {r["method"] for r in rows} == {"forward", "backward", "recon-select:likelihood", "recon-select:judge",
                                            "recon-select:embedding"}
     text = (tmp_path / "run/bench.md").read_text()
     assert "names the true factor" in text and re.search(r"recon-select:likelihood vs none", text)
     assert {c.a for c in result.comparisons} <= {"none", "backward", "recon-select:likelihood"}
+    # scorer validity for the benchmark's scorers, on every pair of the corpus, beside the rest
+    assert set(validity.summaries) == {"likelihood", "judge", "embedding"} and validity.pairs == 12
+    assert "cause ranked first" in text and "| judge |" in text.split("cause ranked first")[1]
+    assert json.loads((tmp_path / "run/bench.json").read_text())["validity"]["likelihood"]["pairs"] == 12
+    assert (tmp_path / "run/validity/report.md").is_file()
 
 
 # -- the scorer-validity candidates: templates from the ground truth ---------------------------------------
