@@ -128,10 +128,11 @@ def test_bench_run_on_the_fake_backend(tmp_path):
     text = (tmp_path / "run/bench.md").read_text()
     assert "names the true factor" in text and re.search(r"recon-select:likelihood vs none", text)
     assert {c.a for c in result.comparisons} <= {"none", "backward", "recon-select:likelihood"}
-    # scorer validity for the benchmark's scorers, on every pair of the corpus, beside the rest
-    assert set(validity.summaries) == {"likelihood", "judge", "embedding"} and validity.pairs == 12
+    # scorer validity for the benchmark's scorers on the training pairs, beside the rest
+    n_train = len(load_examples([tmp_path / "data/train.jsonl"]))
+    assert set(validity.summaries) == {"likelihood", "judge", "embedding"} and validity.pairs == n_train
     assert "cause ranked first" in text and "| judge |" in text.split("cause ranked first")[1]
-    assert json.loads((tmp_path / "run/bench.json").read_text())["validity"]["likelihood"]["pairs"] == 12
+    assert json.loads((tmp_path / "run/bench.json").read_text())["validity"]["likelihood"]["pairs"] == n_train
     assert (tmp_path / "run/validity/report.md").is_file()
 
 

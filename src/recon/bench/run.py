@@ -53,7 +53,7 @@ def run_bench(data: Path, cfg: RunConfig, **pipeline_kwargs) -> tuple[PipelineRe
     traces = {m: {r.id: r.reasoning for r in read_traces(pipeline.traces_path(m))}
               for m in cfg.methods if m != "none"}
     rows = recovery_table(traces, train, seed=cfg.seed)
-    validity = bench_validity(pipeline, train + load_examples([data / "test.jsonl"]))
+    validity = bench_validity(pipeline, train)
     write_json_atomic(result.out / "bench.json", {"recovery": rows, "validity": validity.summaries,
                                                   "results": "results.json"})
     with atomic_writer(result.out / "bench.md") as f:
@@ -62,8 +62,8 @@ def run_bench(data: Path, cfg: RunConfig, **pipeline_kwargs) -> tuple[PipelineRe
 
 
 def bench_validity(pipeline: Pipeline, examples: list) -> ValidityResult:
-    """Scorer validity for the scorers of the run's recon-select methods, on every pair of the corpus, with the
-    run's reconstructor (and judge, when it is an LM), cache and call log."""
+    """Scorer validity for the scorers of the run's recon-select methods on `examples` (the training pairs, as
+    for latent recovery), with the run's reconstructor (and judge, when it is an LM), cache and call log."""
     cfg = pipeline.cfg
     scorers = [m.partition(":")[2] or cfg.recon_select.scorer for m in cfg.methods if m.startswith("recon-select")]
     judge = cfg.models.judge if isinstance(cfg.models.judge, BackendConfig) else None
@@ -98,8 +98,8 @@ def bench_markdown(rows: list[dict], result: PipelineResult, validity: ValidityR
             lines.append(f"| {c.a} vs {c.b} | {100 * c.win_rate:.1f}% | {100 * c.ci[0]:.1f}–{100 * c.ci[1]:.1f}% | "
                          f"{c.n} |")
     if validity is not None and validity.summaries:
-        lines += ["", f"Scorer validity on all {validity.pairs} pairs (fixed candidates; does the score rank the true "
-                  "cause above the others? 95% bootstrap CI over pairs):", "", *validity_table(validity.summaries),
-                  "", f"Validity report: {validity.out / 'report.md'}"]
+        lines += ["", f"Scorer validity on the {validity.pairs} training pairs (fixed candidates: does the score rank "
+                  "the true cause above the others? 95% bootstrap CI over pairs):", "",
+                  *validity_table(validity.summaries), "", f"Validity report: {validity.out / 'report.md'}"]
     lines += ["", f"Full evaluation report: {result.report}", ""]
     return "\n".join(lines)
