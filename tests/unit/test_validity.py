@@ -176,3 +176,12 @@ def test_bench_validity_command_on_the_fake_backend(tmp_path, capsys):
     assert (out / "report.md").is_file()
     assert main(["bench", "validity", "--data", str(tmp_path / "data" / "missing.jsonl"), "--dry-run",
                  "--out", str(out)]) == 2
+
+
+def test_credentials_in_a_backend_url_never_reach_the_outputs(tmp_path):
+    secret = BackendConfig(spec="openai:m@https://user:hunter2@llm.example/v1")
+    result = run_validity(examples(2), scorers=["likelihood", "judge"], reconstructor=secret, judge=secret,
+                          db=Database(tmp_path / "db.sqlite3"), out=tmp_path / "v",
+                          backend_factory=lambda cfg: FakeBackend())
+    for name in ("results.json", "report.md", "pairs.jsonl"):
+        assert "hunter2" not in (result.out / name).read_text()
