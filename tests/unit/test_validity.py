@@ -162,6 +162,8 @@ def test_pairs_without_the_benchmark_ground_truth_are_refused(tmp_path):
                     context=(Turn("Bob", "Why?"),), action="Because.")
     with pytest.raises(DataError, match="meta.latent"):
         run(tmp_path, [plain])
+    with pytest.raises(DataError, match="no pairs"):
+        run(tmp_path, [])
 
 
 def test_bench_validity_command_on_the_fake_backend(tmp_path, capsys):
@@ -176,6 +178,14 @@ def test_bench_validity_command_on_the_fake_backend(tmp_path, capsys):
     assert (out / "report.md").is_file()
     assert main(["bench", "validity", "--data", str(tmp_path / "data" / "missing.jsonl"), "--dry-run",
                  "--out", str(out)]) == 2
+    lines = (tmp_path / "data/pairs.jsonl").read_text().splitlines()
+    broken = json.loads(lines[2])
+    del broken["meta"]["latent"]["direction"]
+    lines[2] = json.dumps(broken)
+    (tmp_path / "bad.jsonl").write_text("\n".join(lines) + "\n")
+    capsys.readouterr()
+    assert main(["bench", "validity", "--data", str(tmp_path / "bad.jsonl"), "--dry-run", "--out", str(out)]) == 2
+    assert f"{tmp_path / 'bad.jsonl'}:3: meta.latent lacks 'direction'" in capsys.readouterr().err
 
 
 def test_credentials_in_a_backend_url_never_reach_the_outputs(tmp_path):

@@ -82,6 +82,30 @@ class CandidateTrace:
                 "phrasing": self.phrasing}
 
 
+def ground_truth_problem(meta: object) -> str | None:
+    """Why a pair's `meta` cannot give candidates (None when it can).
+
+    >>> ground_truth_problem({"latent": {"factor": "budget"}})
+    "meta.latent lacks 'direction'"
+    """
+    if not isinstance(meta, dict) or not isinstance(meta.get("latent"), dict):
+        return "no meta.latent: not a pair of the known-latent benchmark (use `recon bench generate`)"
+    latent = meta["latent"]
+    for key in ("factor", "direction", "stance"):
+        if key not in latent:
+            return f"meta.latent lacks {key!r}"
+    if latent["factor"] not in FACTORS or latent["direction"] not in ("for", "against") or \
+            latent["stance"] not in STANCE_WORDS:
+        return f"meta.latent holds an unknown factor, direction or stance: {latent}"
+    for key in ("proposal", "seed", "distractors"):
+        if key not in meta:
+            return f"meta lacks {key!r}"
+    if not meta["distractors"] or not all(isinstance(d, dict) and d.get("factor") in FACTORS and
+                                          d.get("direction") in ("for", "against") for d in meta["distractors"]):
+        return "meta.distractors must list factors with their direction"
+    return None
+
+
 def _opposite(direction: str) -> str:
     return "against" if direction == "for" else "for"
 

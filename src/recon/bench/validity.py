@@ -26,10 +26,11 @@ from pathlib import Path
 
 from recon.atomicio import write_json_atomic, write_jsonl_atomic
 from recon.backends.registry import build_backend
-from recon.bench.candidates import HONEST_KINDS, CandidateTrace, build_candidates
+from recon.bench.candidates import HONEST_KINDS, CandidateTrace, build_candidates, ground_truth_problem
 from recon.bench.validity_metrics import scorer_summary
 from recon.bench.validity_report import write_validity_report
 from recon.config import BackendConfig, LeakageConfig, ReconstructionConfig
+from recon.data.corpus import iter_json_lines, load_examples
 from recon.errors import DataError
 from recon.jobs.common import BackendFactory, backend_json
 from recon.method.leakage import Leakage, measure_leakage
@@ -45,6 +46,16 @@ Progress = Callable[[str, int], object]     # (description, total) -> context ma
 @contextmanager
 def _quiet(description: str, total: int):
     yield lambda n=1: None
+
+
+def load_benchmark_pairs(path: str | Path) -> list[Example]:
+    """The pairs of a generated corpus file; a pair without usable ground truth is an error naming its line."""
+    examples = load_examples([path])
+    for line, record in iter_json_lines(path):
+        problem = ground_truth_problem(record.get("meta"))
+        if problem:
+            raise DataError(problem, path=path, line=line)
+    return examples
 
 
 def candidate_leakage(trace: str, example: Example, cfg: LeakageConfig) -> Leakage:
@@ -78,13 +89,13 @@ def _errors(db: Database, run: str, stage: str) -> int:
 def _score_pair(scorer: Scorer, example: Example, candidates: list[CandidateTrace],
                 leaks: list[Leakage]) -> tuple[dict, dict]:
     """(the row the figures read, the scorer's part of the pair's record)."""
-    honest = [c for c in candidates if c.kind in HONEST_KINDS]
-    leak = next(c for c in candidates if c.kind == "leak")
-    ranked = score_traces(scorer, example, [c.text for c in honest])
-    control = score_traces(scorer, example, [leak.text])
+    by_kind = {c.kind: (c, x) for c, x in zip(candidates, leaks, strict=True)}
+    ranked = score_traces(scorer, example, [by_kind[k][0].text for k in HONEST_KINDS])
+    control = score_traces(scorer, example, [by_kind["leak"][0].text])
     scores = dict(zip(HONEST_KINDS, ranked.scores, strict=True))
-    row = {"scores": scores, "leak_score": control.scores[0], "leak_caught": leaks[-1].leaking,
-           "honest_flagged": sum(x.leaking for x in leaks[:-1]), "invalid": ranked.invalid, "incomplete": False}
+    row = {"scores": scores, "leak_score": control.scores[0], "leak_caught": by_kind["leak"][1].leaking,
+           "honest_flagged": sum(by_kind[k][1].leaking for k in HONEST_KINDS), "invalid": ranked.invalid,
+           "incomplete": False}
     record = {"scores": {**scores, "leak": control.scores[0]}, "invalid": ranked.invalid,
               "reconstructions": {**dict(zip(HONEST_KINDS, ranked.reconstructions, strict=True)),
                                   "leak": control.reconstructions[0]}}
@@ -97,10 +108,12 @@ def run_validity(examples: Sequence[Example], *, scorers: list[str], reconstruct
                  embedder=None, backend_factory: BackendFactory = build_backend, run: str | None = None,
                  progress: Progress | None = None) -> ValidityResult:
     """Score the fixed candidates of every pair with each scorer; write results.json, pairs.jsonl, report.md."""
-    missing = [e.id for e in examples if "latent" not in e.meta]
-    if missing or not examples:
-        raise DataError(f"{len(missing) or 'no'} pair(s) without the benchmark's ground truth (meta.latent), e.g. "
-                        f"{missing[:3]}: use a corpus written by `recon bench generate`")
+    if not examples:
+        raise DataError("no pairs to test")
+    for e in examples:
+        problem = ground_truth_problem(e.meta)
+        if problem:
+            raise DataError(f"pair {e.id!r}: {problem}")
     out, run, t0 = Path(out), run or new_run_id(), time.perf_counter()
     reconstruction, leakage = reconstruction or ReconstructionConfig(), leakage or LeakageConfig()
     progress = progress or _quiet

@@ -125,12 +125,12 @@ def validity_rows_table(summaries: dict[str, dict]) -> None:
 
 
 def cmd_validity(args: argparse.Namespace) -> int:
-    from recon.bench.validity import run_validity
+    from recon.bench.validity import load_benchmark_pairs, run_validity
     from recon.cli.output import progress_bar
     from recon.cli.synthesize_cmd import backend_config_from_args
     from recon.errors import ConfigError
     from recon.store.db import Database
-    examples = load_examples([args.data / "pairs.jsonl" if args.data.is_dir() else args.data])
+    examples = load_benchmark_pairs(args.data / "pairs.jsonl" if args.data.is_dir() else args.data)
     if args.limit is not None:
         if args.limit < 1:
             raise ConfigError("--limit must be >= 1")
