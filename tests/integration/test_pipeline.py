@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from recon.cli.bench_cmd import write_corpus
+from recon.bench.corpus_files import write_corpus
 from recon.config import load_run_config
 from recon.errors import ConfigError
 from recon.method.embeddings import HashEmbedder

@@ -8,11 +8,11 @@ import re
 
 import pytest
 
+from recon.bench.corpus_files import write_corpus
 from recon.bench.factors import FACTORS
 from recon.bench.generator import generate_corpus, render_action, traits_json
 from recon.bench.matcher import match_trace, named_factors
 from recon.bench.recovery import recovery_table
-from recon.cli.bench_cmd import write_corpus
 from recon.data.corpus import load_examples
 
 
@@ -99,7 +99,7 @@ def test_ids_are_unique_for_any_seed_and_sizes_are_checked():
 
 
 def test_an_existing_corpus_with_other_settings_is_not_reused(tmp_path):
-    from recon.cli.bench_cmd import ensure_corpus
+    from recon.bench.corpus_files import ensure_corpus
     from recon.errors import ConfigError
     assert ensure_corpus(tmp_path / "c", individuals=2, pairs=6, seed=0, test_fraction=0.5)
     assert ensure_corpus(tmp_path / "c", individuals=2, pairs=6, seed=0, test_fraction=0.5) is None
@@ -121,9 +121,101 @@ def test_bench_run_on_the_fake_backend(tmp_path):
     from recon.bench.run import bench_config, run_bench
     from recon.method.embeddings import HashEmbedder
     write_corpus(tmp_path / "data", individuals=2, pairs=6, seed=0, test_fraction=1 / 3)
-    result, rows = run_bench(tmp_path / "data", bench_config(tmp_path / "run", "fake", n=2), embedder=HashEmbedder())
+    result, rows, validity = run_bench(tmp_path / "data", bench_config(tmp_path / "run", "fake", n=2),
+                                       embedder=HashEmbedder())
     assert {r["method"] for r in rows} == {"forward", "backward", "recon-select:likelihood", "recon-select:judge",
                                            "recon-select:embedding"}
     text = (tmp_path / "run/bench.md").read_text()
     assert "names the true factor" in text and re.search(r"recon-select:likelihood vs none", text)
     assert {c.a for c in result.comparisons} <= {"none", "backward", "recon-select:likelihood"}
+    # scorer validity for the benchmark's scorers on the training pairs, beside the rest
+    n_train = len(load_examples([tmp_path / "data/train.jsonl"]))
+    assert set(validity.summaries) == {"likelihood", "judge", "embedding"} and validity.pairs == n_train
+    assert "cause ranked first" in text and "| judge |" in text.split("cause ranked first")[1]
+    assert json.loads((tmp_path / "run/bench.json").read_text())["validity"]["likelihood"]["pairs"] == n_train
+    assert (tmp_path / "run/validity/report.md").is_file()
+
+
+# -- the scorer-validity candidates: templates from the ground truth ---------------------------------------
+
+def validity_corpora():
+    for seed in range(3):
+        yield generate_corpus(individuals=6, pairs=40, seed=seed)
+
+
+def test_every_candidate_names_exactly_the_factor_it_should():
+    from recon.bench.candidates import build_candidates
+    for corpus in validity_corpora():
+        for e in corpus.examples:
+            c = {x.kind: x for x in build_candidates(e)}
+            true = e.meta["latent"]["factor"]
+            assert named_factors(c["cause"].text) == {true}, c["cause"].text
+            assert named_factors(c["wrong_direction"].text) == {true}, c["wrong_direction"].text
+            assert c["distractor"].factor in {d["factor"] for d in e.meta["distractors"]}
+            assert named_factors(c["distractor"].text) == {c["distractor"].factor}, c["distractor"].text
+            assert named_factors(c["generic"].text) == set(), c["generic"].text
+            assert named_factors(c["leak"].text) == set(), c["leak"].text
+
+
+def test_no_honest_candidate_repeats_four_words_of_its_action_and_every_leak_is_caught():
+    from recon.bench.candidates import HONEST_KINDS, build_candidates
+    from recon.method.leakage import longest_shared_run, measure_leakage, words
+    for corpus in validity_corpora():
+        for e in corpus.examples:
+            for c in build_candidates(e):
+                run = longest_shared_run(words(c.text), words(e.action))
+                if c.kind in HONEST_KINDS:
+                    assert run < 4, (c.text, e.action)
+                    assert not measure_leakage(c.text, e.action).leaking
+                else:
+                    assert e.action in c.text and measure_leakage(c.text, e.action).leaking
+
+
+def stated_stance(text: str) -> set[str]:
+    from recon.bench.candidates import STANCE_WORDS
+    found = set(re.findall(r"[a-z]+", text.lower()))
+    return {stance for stance, markers in STANCE_WORDS.items() if found & set(markers)}
+
+
+def test_honest_candidates_state_the_true_stance_except_wrong_direction():
+    from recon.bench.candidates import build_candidates
+    flip = {"support": "oppose", "oppose": "support"}
+    for corpus in validity_corpora():
+        for e in corpus.examples:
+            stance = e.meta["latent"]["stance"]
+            c = {x.kind: x for x in build_candidates(e)}
+            for kind in ("cause", "distractor", "generic"):
+                assert stated_stance(c[kind].text) == {stance}, c[kind].text
+            assert stated_stance(c["wrong_direction"].text) == {flip[stance]}, c["wrong_direction"].text
+            # cause, distractor and wrong direction share one sentence: only the factor or direction differs
+            assert c["cause"].phrasing == c["distractor"].phrasing == c["wrong_direction"].phrasing
+            assert c["cause"].text != c["wrong_direction"].text
+
+
+def test_the_distractor_agrees_with_the_discussion_when_one_can():
+    from recon.bench.candidates import build_candidates
+    for corpus in validity_corpora():
+        for e in corpus.examples:
+            chosen = build_candidates(e)[1].factor
+            agreeing = [d["factor"] for d in e.meta["distractors"] if d["direction"] == e.meta["latent"]["direction"]]
+            if agreeing:
+                assert chosen in agreeing
+
+
+def test_candidates_are_seeded_and_every_kind_has_several_phrasings():
+    from recon.bench.candidates import KINDS, build_candidates
+    corpus = generate_corpus(individuals=4, pairs=30, seed=0)
+    first = [[c.text for c in build_candidates(e, seed=0)] for e in corpus.examples]
+    assert first == [[c.text for c in build_candidates(e, seed=0)] for e in corpus.examples]
+    assert first != [[c.text for c in build_candidates(e, seed=1)] for e in corpus.examples]
+    used = {k: {c.phrasing for e in corpus.examples for c in build_candidates(e) if c.kind == k} for k in KINDS}
+    assert all(len(v) >= 3 for v in used.values()), used
+
+
+def test_the_templates_own_words_name_no_factor():
+    from recon.bench.candidates import FACTOR_FRAMES, GENERIC_FRAMES, LEAK_FRAMES
+    blank = {"name": "Councillor Ann Lee", "proposal": "the thing", "label": "", "action": "", "stance": "",
+             "effect": ""}
+    texts = [f.format(**blank) for f in GENERIC_FRAMES + LEAK_FRAMES] + [f[0].format(**blank) for f in FACTOR_FRAMES]
+    texts += [w for f in FACTOR_FRAMES for part in f[1:] for w in part.values()]
+    assert all(named_factors(t) == set() for t in texts)

@@ -1,15 +1,15 @@
-"""`recon bench`: the known-latent benchmark (generate a corpus, score traces for latent recovery, run)."""
+"""`recon bench`: the known-latent benchmark (generate a corpus, score traces for latent recovery, test scorer
+validity on fixed candidates, run it all)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from recon.atomicio import write_json_atomic, write_jsonl_atomic
+from recon.atomicio import write_json_atomic
+from recon.bench.corpus_files import ensure_corpus, write_corpus
 from recon.cli.output import console, print_table
 from recon.data.corpus import load_examples
-from recon.data.splits import split_examples
-from recon.errors import ConfigError
 from recon.jobs.common import read_traces
 
 
@@ -37,44 +37,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--n", type=int, default=4, help="recon-select candidates per pair")
     run.add_argument("--model", default="embedded")
     run.set_defaults(func=cmd_run)
+    add_validity_parser(bsub)
 
 
-def write_corpus(out: Path, *, individuals: int, pairs: int, seed: int, test_fraction: float) -> tuple[int, int]:
-    from recon.bench.generator import generate_corpus, traits_json
-    if individuals < 1 or pairs < 2:
-        raise ConfigError("need at least 1 individual and 2 pairs per individual")
-    if not 0 < test_fraction < 1:
-        raise ConfigError(f"--test-fraction must be between 0 and 1, got {test_fraction}")
-    corpus = generate_corpus(individuals=individuals, pairs=pairs, seed=seed)
-    train, test = split_examples(corpus.examples, test_fraction=test_fraction, seed=seed)
-    write_jsonl_atomic(out / "pairs.jsonl", (e.to_json() for e in corpus.examples))
-    write_jsonl_atomic(out / "train.jsonl", (e.to_json() for e in train))
-    write_jsonl_atomic(out / "test.jsonl", (e.to_json() for e in test))
-    write_json_atomic(out / "individuals.json", {"seed": seed, "individuals": traits_json(corpus.traits)})
-    write_json_atomic(out / CORPUS_FILE, {"individuals": individuals, "pairs": pairs, "seed": seed,
-                                          "test_fraction": test_fraction})
-    return len(train), len(test)
-
-
-CORPUS_FILE = "corpus.json"
-
-
-def ensure_corpus(folder: Path, **params) -> str | None:
-    """Generate the corpus into `folder` unless the same one is already there; a different one is an error
-    (a larger run must not silently reuse a smaller corpus). Returns a message when it generated one."""
-    import json
-    recorded = folder / CORPUS_FILE
-    if recorded.is_file():
-        have = json.loads(recorded.read_text(encoding="utf-8"))
-        if have != params:
-            raise ConfigError(f"{folder} holds a corpus generated with {have}, not {params}: pass another "
-                              "folder (--data) or remove it")
-        return None
-    if folder.exists() and any(folder.iterdir()):
-        raise ConfigError(f"{folder} exists but holds no generated corpus; remove it or pass another folder")
-    n_train, n_test = write_corpus(folder, **params)
-    return (f"generated {n_train} training and {n_test} test pairs of {params['individuals']} synthetic "
-            f"council members → {folder}")
+def add_validity_parser(bsub: argparse._SubParsersAction) -> None:
+    from recon.cli.synthesize_cmd import add_backend_args
+    from recon.method.scoring import SCORERS
+    p = bsub.add_parser("validity", help="does the reconstruction score prefer the true cause? (fixed candidates)")
+    p.add_argument("--data", required=True, type=Path, help="a generated corpus folder (or a pairs JSONL of one)")
+    p.add_argument("--scorer", action="append", choices=SCORERS, help="repeatable (default: all three)")
+    add_backend_args(p)
+    p.add_argument("--reconstructor", help="reconstruction LM spec (default: the --model spec)")
+    p.add_argument("--judge", help="listwise judge LM spec for --scorer judge (default: the reconstructor)")
+    p.add_argument("--limit", type=int, help="the first N pairs")
+    p.add_argument("--seed", type=int, default=0, help="template choice and bootstrap seed")
+    p.add_argument("--out", type=Path, default=Path("bench-validity"))
+    p.add_argument("--dry-run", action="store_true", help="fake backend and embedder: check inputs, no model")
+    p.set_defaults(func=cmd_validity)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -122,9 +101,50 @@ def cmd_run(args: argparse.Namespace) -> int:
                             test_fraction=1 / 3)
     if message:
         console.print(message)
-    result, rows = run_bench(data, cfg, progress=progress_bar,
-                             log=lambda msg: err_console.print(msg))
+    result, rows, validity = run_bench(data, cfg, progress=progress_bar, log=lambda msg: err_console.print(msg))
     recovery_rows_table(rows)
+    validity_rows_table(validity.summaries)
     print_winrates(result.comparisons)
     console.print(f"{result.seconds:.0f} s. benchmark → {result.out / 'bench.md'}; evaluation → {result.report}")
-    return 0
+    return _incomplete(validity.incomplete)
+
+
+def _incomplete(pairs: int) -> int:
+    """Exit status 1 (with the reason) when backend errors left pairs out of the validity figures."""
+    if not pairs:
+        return 0
+    from recon.cli.output import err_console
+    err_console.print(f"{pairs} pair(s) met a backend error and are left out of the validity figures; "
+                      "re-running the same command retries only the LM calls that failed")
+    return 1
+
+
+def validity_rows_table(summaries: dict[str, dict]) -> None:
+    from recon.bench.validity_report import COLUMNS, table_rows
+    print_table("scorer validity (95% CI over pairs)", COLUMNS, table_rows(summaries))
+
+
+def cmd_validity(args: argparse.Namespace) -> int:
+    from recon.bench.validity import load_benchmark_pairs, run_validity
+    from recon.cli.output import progress_bar
+    from recon.cli.synthesize_cmd import backend_config_from_args
+    from recon.errors import ConfigError
+    from recon.store.db import Database
+    examples = load_benchmark_pairs(args.data / "pairs.jsonl" if args.data.is_dir() else args.data)
+    if args.limit is not None:
+        if args.limit < 1:
+            raise ConfigError("--limit must be >= 1")
+        examples = examples[:args.limit]
+    recon_spec = "fake" if args.dry_run else (args.reconstructor or args.model)
+    judge_spec = "fake" if args.dry_run else (args.judge or recon_spec)
+    embedder = None
+    if args.dry_run:
+        from recon.method.embeddings import HashEmbedder
+        embedder = HashEmbedder()
+    result = run_validity(examples, scorers=args.scorer or ["likelihood", "judge", "embedding"],
+                          reconstructor=backend_config_from_args(args, recon_spec),
+                          judge=backend_config_from_args(args, judge_spec), db=Database(), out=args.out,
+                          seed=args.seed, embedder=embedder, progress=progress_bar)
+    validity_rows_table(result.summaries)
+    console.print(f"{result.seconds:.0f} s. report → {result.out / 'report.md'} (run {result.run})")
+    return _incomplete(result.incomplete)

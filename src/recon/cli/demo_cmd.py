@@ -35,8 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from recon.bench.corpus_files import ensure_corpus
     from recon.bench.recovery import recovery_table
-    from recon.cli.bench_cmd import ensure_corpus, recovery_rows_table
+    from recon.cli.bench_cmd import recovery_rows_table
     from recon.cli.run_cmd import print_methods, print_stages, print_winrates
     from recon.data.corpus import load_examples
     from recon.jobs.common import read_traces

@@ -1,0 +1,171 @@
+"""`recon bench validity`: does the reconstruction score prefer the true cause?
+
+Every benchmark pair gets the fixed candidates of `bench/candidates.py`; the four honest ones are scored
+together by the chosen scorer — the same `Scorer` Recon-Select uses, through the same cache — and the leak
+control is passed through the leakage guard and scored on its own (it never joins the ranking). The
+figures per scorer come from `bench/validity_metrics.py`; outputs: results.json, pairs.jsonl (every
+candidate with its leakage figures, scores and reconstructions), report.md with a plot.
+
+    >>> from recon.bench.generator import generate_corpus
+    >>> from recon.method.embeddings import HashEmbedder
+    >>> tmp = Path(getfixture("tmp_path"))
+    >>> r = run_validity(generate_corpus(individuals=1, pairs=3, seed=0).examples, scorers=["likelihood"],
+    ...                  reconstructor=BackendConfig(spec="fake"), judge=None, db=Database(tmp / "db.sqlite3"),
+    ...                  out=tmp / "validity", embedder=HashEmbedder())
+    >>> r.pairs, r.summaries["likelihood"]["leak"]["all_caught"], (r.out / "report.md").is_file()
+    (3, True, True)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from recon.atomicio import write_json_atomic, write_jsonl_atomic
+from recon.backends.registry import build_backend
+from recon.bench.candidates import HONEST_KINDS, CandidateTrace, build_candidates, ground_truth_problem
+from recon.bench.validity_metrics import scorer_summary
+from recon.bench.validity_report import write_validity_report
+from recon.config import BackendConfig, LeakageConfig, ReconstructionConfig
+from recon.data.corpus import iter_json_lines, load_examples
+from recon.errors import DataError
+from recon.jobs.common import BackendFactory, backend_json
+from recon.method.leakage import Leakage, measure_leakage
+from recon.method.scoring import PairScores, Scorer, build_scorer
+from recon.store.cache import CachedBackend
+from recon.store.calls import new_run_id, run_cost
+from recon.store.db import Database
+from recon.types import Example
+
+Progress = Callable[[str, int], object]     # (description, total) -> context manager yielding advance(n)
+
+
+@contextmanager
+def _quiet(description: str, total: int):
+    yield lambda n=1: None
+
+
+def load_benchmark_pairs(path: str | Path) -> list[Example]:
+    """The pairs of a generated corpus file; a pair without usable ground truth is an error naming its line."""
+    examples = load_examples([path])
+    for line, record in iter_json_lines(path):
+        problem = ground_truth_problem(record.get("meta"))
+        if problem:
+            raise DataError(problem, path=path, line=line)
+    return examples
+
+
+def candidate_leakage(trace: str, example: Example, cfg: LeakageConfig) -> Leakage:
+    """The leakage guard on one candidate, as Recon-Select applies it."""
+    return measure_leakage(trace, example.action, cfg)
+
+
+def score_traces(scorer: Scorer, example: Example, traces: list[str]) -> PairScores:
+    """One pair's traces through the Recon-Select scorer."""
+    return scorer.score(example, traces)
+
+
+@dataclass
+class ValidityResult:
+    out: Path
+    run: str
+    pairs: int
+    summaries: dict[str, dict] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def incomplete(self) -> int:
+        """Pairs left out of some scorer's figures by a backend error; a re-run retries them."""
+        return max((s["incomplete"] for s in self.summaries.values()), default=0)
+
+
+def _errors(db: Database, run: str, stage: str) -> int:
+    return run_cost(db, run, stage, prefix=True).errors
+
+
+def _score_pair(scorer: Scorer, example: Example, candidates: list[CandidateTrace],
+                leaks: list[Leakage]) -> tuple[dict, dict]:
+    """(the row the figures read, the scorer's part of the pair's record)."""
+    by_kind = {c.kind: (c, x) for c, x in zip(candidates, leaks, strict=True)}
+    ranked = score_traces(scorer, example, [by_kind[k][0].text for k in HONEST_KINDS])
+    control = score_traces(scorer, example, [by_kind["leak"][0].text])
+    scores = dict(zip(HONEST_KINDS, ranked.scores, strict=True))
+    row = {"scores": scores, "leak_score": control.scores[0], "leak_caught": by_kind["leak"][1].leaking,
+           "honest_flagged": sum(by_kind[k][1].leaking for k in HONEST_KINDS), "invalid": ranked.invalid,
+           "incomplete": False}
+    record = {"scores": {**scores, "leak": control.scores[0]}, "invalid": ranked.invalid,
+              "reconstructions": {**dict(zip(HONEST_KINDS, ranked.reconstructions, strict=True)),
+                                  "leak": control.reconstructions[0]}}
+    return row, record
+
+
+def run_validity(examples: Sequence[Example], *, scorers: list[str], reconstructor: BackendConfig,
+                 judge: BackendConfig | None, db: Database, out: str | Path, seed: int = 0,
+                 reconstruction: ReconstructionConfig | None = None, leakage: LeakageConfig | None = None,
+                 embedder=None, backend_factory: BackendFactory = build_backend, run: str | None = None,
+                 progress: Progress | None = None) -> ValidityResult:
+    """Score the fixed candidates of every pair with each scorer; write results.json, pairs.jsonl, report.md."""
+    if not examples:
+        raise DataError("no pairs to test")
+    for e in examples:
+        problem = ground_truth_problem(e.meta)
+        if problem:
+            raise DataError(f"pair {e.id!r}: {problem}")
+    out, run, t0 = Path(out), run or new_run_id(), time.perf_counter()
+    reconstruction, leakage = reconstruction or ReconstructionConfig(), leakage or LeakageConfig()
+    progress = progress or _quiet
+    candidates = {e.id: build_candidates(e, seed) for e in examples}
+    leaks = {e.id: [candidate_leakage(c.text, e, leakage) for c in candidates[e.id]] for e in examples}
+    records = {e.id: {"id": e.id, "candidates": [{**c.to_json(), "leakage": x.to_json()} for c, x in
+                                                 zip(candidates[e.id], leaks[e.id], strict=True)],
+                      "scores": {}, "reconstructions": {}, "invalid": {}, "incomplete": {}} for e in examples}
+    built: dict[BackendConfig, object] = {}            # one model instance per distinct backend config
+
+    def cached(config: BackendConfig, stage: str) -> CachedBackend:
+        if config not in built:
+            built[config] = backend_factory(config)
+        return CachedBackend(built[config], db, run=run, stage=stage)
+
+    result = ValidityResult(out=out, run=run, pairs=len(examples))
+    try:
+        for name in scorers:
+            stage = f"validity:{name}:"
+            recon = cached(reconstructor, stage + "reconstruct")
+            judge_backend = cached(judge or reconstructor, stage + "judge") if name == "judge" else None
+            if name == "likelihood":
+                recon.preflight("logprob")
+            scorer = build_scorer(name, reconstructor=recon, cfg=reconstruction, judge=judge_backend,
+                                  embedder=embedder)
+            rows = []
+            with progress(f"validity ({name})", len(examples)) as advance:
+                for e in examples:
+                    before = _errors(db, run, stage)
+                    row, part = _score_pair(scorer, e, candidates[e.id], leaks[e.id])
+                    row["incomplete"] = _errors(db, run, stage) > before
+                    rows.append(row)
+                    for key, value in part.items():
+                        records[e.id][key][name] = value
+                    records[e.id]["incomplete"][name] = row["incomplete"]
+                    advance(1)
+            summary = scorer_summary(rows, seed=seed)
+            cost = run_cost(db, run, stage, prefix=True)
+            summary["cost"] = {"calls": cost.calls, "backend_calls": cost.backend_calls,
+                               "cache_hits": cost.cache_hits, "seconds": round(cost.seconds, 2),
+                               "seconds_per_pair": round(cost.seconds / len(examples), 3)}
+            result.summaries[name] = summary
+    finally:
+        for backend in built.values():
+            backend.close()
+    result.seconds = time.perf_counter() - t0
+    info = {"pairs": len(examples), "seed": seed, "run": run, "reconstructor": backend_json(reconstructor),
+            "judge": backend_json(judge or reconstructor) if "judge" in scorers else None,
+            "fingerprints": [b.fingerprint.to_json() for b in built.values()],
+            "reconstruction": reconstruction.model_dump(), "leakage": leakage.model_dump(),
+            "seconds": round(result.seconds, 1)}
+    write_jsonl_atomic(out / "pairs.jsonl", (records[e.id] for e in examples))
+    write_json_atomic(out / "results.json", {**info, "scorers": result.summaries})
+    write_validity_report(out, result.summaries, info)
+    return result
