@@ -10,7 +10,7 @@ import pytest
 
 from recon.backends.base import GenRequest, ScoreRequest
 from recon.backends.fake import FakeBackend
-from recon.config import ReconstructionConfig
+from recon.config import ListwiseJudgeConfig, ReconstructionConfig
 from recon.errors import BackendError, ConfigError
 from recon.method.embeddings import HashEmbedder
 from recon.method.listwise_judge import label_order
@@ -93,7 +93,7 @@ def test_label_order_follows_content_not_position():
 def test_unparsable_judge_is_retried_a_bounded_number_of_times_then_invalid():
     recon = FakeBackend(responder=judge_grading_by_content)
     judge = FakeBackend(responder=lambda r: "I think they are all fine.")
-    cfg = ReconstructionConfig(judge_retries=2)
+    cfg = ReconstructionConfig(judge=ListwiseJudgeConfig(retries=2))
     result = build_scorer("judge", reconstructor=recon, judge=judge, cfg=cfg).score(EX, TRACES)
     assert result.scores == [None] * 3 and "after 3 attempts" in result.invalid
     assert [r.sample_index for r in judge.history] == [0, 1, 2]             # retries are distinct samples
@@ -112,7 +112,7 @@ def test_a_later_judge_attempt_can_succeed():
 def test_out_of_range_grades_are_not_accepted():
     judge = FakeBackend(responder=lambda r: '{"A": 0, "B": 11, "C": 5}')
     result = build_scorer("judge", reconstructor=FakeBackend(responder=judge_grading_by_content), judge=judge,
-                          cfg=ReconstructionConfig(judge_retries=0)).score(EX, TRACES)
+                          cfg=ReconstructionConfig(judge=ListwiseJudgeConfig(retries=0))).score(EX, TRACES)
     assert result.invalid and "outside 1-10" in result.invalid
 
 

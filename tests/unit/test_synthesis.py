@@ -76,16 +76,16 @@ def test_job_writes_traces_and_a_manifest(tmp_path):
 
 
 class Interrupting(FakeBackend):
-    """Raises KeyboardInterrupt on the k-th call, like Ctrl-C in the middle of a run."""
+    """Raises KeyboardInterrupt on the k-th request, like Ctrl-C in the middle of a run (and of a window)."""
 
     def __init__(self, after):
         super().__init__()
         self.after = after
 
-    def _generate(self, requests, on_result=None):
-        if len(self.history) >= self.after:
+    def _text_for(self, req):
+        if len(self.history) > self.after:
             raise KeyboardInterrupt
-        return super()._generate(requests, on_result)
+        return super()._text_for(req)
 
 
 def test_interrupted_run_leaves_no_output_and_resumes_without_paying_twice(tmp_path):

@@ -52,22 +52,31 @@ def _words(text: str) -> int:
 class FakeBackend(Backend):
     def __init__(self, script: Iterable[str] = (), *, responder: Callable[[GenRequest], str] | None = None,
                  scorer: Callable[[ScoreRequest], float] | None = None,
-                 fail: Callable[[object], bool] | None = None, name: str = "fake", delay: float | None = None):
+                 fail: Callable[[object], bool] | None = None, name: str = "fake", delay: float | None = None,
+                 window_pairs: int = 4):
         self.script = deque(script)
         self.responder = responder
         self.scorer = scorer
         self.fail = fail
         self.history: list[GenRequest | ScoreRequest] = []
         self.fingerprint = Fingerprint(kind="fake", model=name)
+        self.window_pairs = window_pairs         # several pairs per call, so tests run the windowed path
         self._lock = threading.Lock()
         # seconds per request, so tests can interrupt a run mid-stage (RECON_FAKE_DELAY for subprocesses)
         self.delay = delay if delay is not None else float(os.environ.get("RECON_FAKE_DELAY") or 0)
 
-    def _check(self, request: object) -> None:
+    def _check(self, request: object) -> bool:
+        """Whether the request succeeds (a scripted failure does not stop the rest of its batch)."""
         if self.delay:
             time.sleep(self.delay)
-        if self.fail is not None and self.fail(request):
-            raise BackendError("fake backend: scripted failure", retryable=False)
+        return self.fail is None or not self.fail(request)
+
+    @staticmethod
+    def _finish(out: list) -> list:
+        """A batch with scripted failures raises, with every result that exists in `partial` (as a server)."""
+        if any(r is None for r in out):
+            raise BackendError("fake backend: scripted failure", retryable=False, partial=out)
+        return out
 
     def _text_for(self, req: GenRequest) -> str:
         if self.script:
@@ -84,7 +93,9 @@ class FakeBackend(Backend):
         with self._lock:
             for i, req in enumerate(requests):
                 self.history.append(req)
-                self._check(req)
+                if not self._check(req):
+                    out.append(None)
+                    continue
                 text = self._text_for(req)
                 words = text.split()
                 finish = "stop"
@@ -95,14 +106,16 @@ class FakeBackend(Backend):
                                       completion_tokens=min(len(words), req.max_tokens), finish_reason=finish))
                 if on_result is not None:
                     on_result(i, out[-1])
-        return out
+        return self._finish(out)
 
     def _logprob(self, requests: list[ScoreRequest], on_result=None) -> list[Score]:
         out = []
         with self._lock:
             for i, req in enumerate(requests):
                 self.history.append(req)
-                self._check(req)
+                if not self._check(req):
+                    out.append(None)
+                    continue
                 n = max(1, _words(req.continuation))
                 if self.scorer is not None:
                     total = float(self.scorer(req))
@@ -115,4 +128,4 @@ class FakeBackend(Backend):
                 out.append(Score(logprob=total, n_tokens=n, prompt_tokens=prompt))
                 if on_result is not None:
                     on_result(i, out[-1])
-        return out
+        return self._finish(out)

@@ -88,7 +88,7 @@ class HFBackend(Backend):
     def __init__(self, path: str, *, n_ctx: int = 4096, dtype: str = "auto", device: str | None = None,
                  batch_size: int = 8):
         self.source, self.gguf_file = resolve_model_source(path)
-        self.batch_size = self.preferred_batch = batch_size
+        self.batch_size = self.preferred_batch = self.window_pairs = batch_size
         self.n_ctx, self.device = n_ctx, device
         self.dtype_name = resolve_dtype(dtype, device)
         name = (self.gguf_file.removesuffix(".gguf") if self.gguf_file else self.source.name)

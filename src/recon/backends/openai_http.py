@@ -83,6 +83,7 @@ class OpenAIBackend(Backend):
             extra["chat_template"] = template_identity(chat_template)
         self.fingerprint = Fingerprint(kind="openai", model=model, extra=extra)
         self.preferred_batch = concurrency * 2
+        self.window_pairs = concurrency            # even a phase of one request per pair fills `concurrency`
         self._sleep = sleep or asyncio.sleep
         self._trusted: bool | None = None
 

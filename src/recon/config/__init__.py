@@ -17,6 +17,7 @@ from recon.config.run import (
 from recon.config.stages import (
                               BackendConfig,
                               LeakageConfig,
+                              ListwiseJudgeConfig,
                               PairJudgeConfig,
                               ReconSelectConfig,
                               ReconstructionConfig,
@@ -25,6 +26,6 @@ from recon.config.stages import (
 )
 from recon.config.training import GRPOTrainConfig, SFTTrainConfig
 
-__all__ = ["BackendConfig", "DataConfig", "GRPOTrainConfig", "LeakageConfig", "ModelsConfig", "PairJudgeConfig",
+__all__ = ["BackendConfig", "DataConfig", "GRPOTrainConfig", "LeakageConfig", "ListwiseJudgeConfig", "ModelsConfig", "PairJudgeConfig",
            "ReconSelectConfig", "ReconstructionConfig", "RunConfig", "RunUserModelConfig",
            "SFTTrainConfig", "SplitConfig", "SynthesisConfig", "UserModelConfig", "load_run_config", "validated"]

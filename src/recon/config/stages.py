@@ -60,6 +60,17 @@ class LeakageConfig(Strict):
     penalty: Number = Field(1.0, ge=0.0)             # λ in score − λ·overlap (policy "penalize")
 
 
+class ListwiseJudgeConfig(Strict):
+    """The listwise judge (the `judge` scorer and the E2E judge reward): its answer length, bounded retries of an
+    unparsable answer (each a new sample at `retry_temperature`), and how long a graded text may be. The field
+    names are those of `PairJudgeConfig`."""
+
+    retries: StrictInt = Field(2, ge=0, le=10)           # extra attempts when its output does not parse
+    max_tokens: StrictInt = Field(64, ge=8, le=1024)
+    retry_temperature: Number = Field(0.7, gt=0.0, le=2.0)
+    max_text_chars: StrictInt = Field(600, ge=50)         # each graded text is clipped to this
+
+
 class ReconstructionConfig(Strict):
     """How the reconstruction model sees a pair: the context and a trace, never the action."""
 
@@ -67,8 +78,7 @@ class ReconstructionConfig(Strict):
     max_turn_chars: StrictInt = Field(600, ge=50)
     max_action_chars: StrictInt = Field(1500, ge=50)       # the action scored by `likelihood` is clipped to this
     max_tokens: StrictInt = Field(96, ge=8, le=2048)       # reconstruction length (judge, embedding)
-    judge_retries: StrictInt = Field(2, ge=0, le=10)       # extra judge attempts when its output does not parse
-    judge_max_tokens: StrictInt = Field(64, ge=8, le=1024)
+    judge: ListwiseJudgeConfig = ListwiseJudgeConfig()     # the `judge` scorer's listwise judge
 
 
 JUDGE_LABELS = 26      # the listwise judge labels candidates A-Z
@@ -120,6 +130,7 @@ class PairJudgeConfig(Strict):
     both_orders: StrictBool = True                   # lm: judge A/B and B/A; a verdict that flips is a tie
     retries: StrictInt = Field(2, ge=0, le=10)       # lm: extra attempts when the answer does not parse
     max_tokens: StrictInt = Field(24, ge=4, le=512)
+    retry_temperature: Number = Field(0.7, gt=0.0, le=2.0)   # lm: retries are new samples at this temperature
     max_context_turns: StrictInt = Field(4, ge=1, le=64)
     max_turn_chars: StrictInt = Field(400, ge=50)
     max_text_chars: StrictInt = Field(800, ge=50)

@@ -31,6 +31,7 @@ from recon.jobs.common import BackendFactory, backend_json, build_manifest
 from recon.jobs.failures import CallFailures, call_failures
 from recon.jobs.parity import similarity_for
 from recon.method.usermodel import DemonstrationPool, ICLUserModel
+from recon.method.windows import window_pairs, windows
 from recon.paths import manifest_path
 from recon.store.cache import CachedBackend
 from recon.store.calls import RunCost, new_run_id, run_cost
@@ -82,10 +83,11 @@ def run_predict(test: Sequence[Example], *, train: Sequence[Example], traces: di
                 inputs: list[str] | None = None, embedder=None,
                 backend_factory: BackendFactory = build_backend,
                 demos: dict[str, list[str]] | None = None, train_conversations: Collection[str] | None = None,
-                allow_train_overlap: bool = False) -> PredictSummary:
+                allow_train_overlap: bool = False, window_size: int | None = None) -> PredictSummary:
     """`demos` ({test id: training ids}) fixes the ICL demonstrations, the same for every method of a run.
     `train_conversations`: those a checkpoint was trained on; predicting one of them is refused unless
-    `allow_train_overlap` (then recorded in every record and the manifest)."""
+    `allow_train_overlap` (then recorded in every record and the manifest). Test pairs go to the backend in
+    windows (`window_size`, default the backend's; 1 is one pair at a time)."""
     out, run = Path(out), run or new_run_id()
     check_output_path(out)
     check_train_overlap(test, train_conversations, user_model, allow=allow_train_overlap)
@@ -104,13 +106,11 @@ def run_predict(test: Sequence[Example], *, train: Sequence[Example], traces: di
     model = build_user_model(user_model, method=method, train=train, traces=traces, backend=backend, cfg=cfg,
                              embedder=embedder, demos=demos)
     predictions = []
-    batch = backend.preferred_batch
     try:
-        for start in range(0, len(test), batch):
-            chunk = test[start:start + batch]
-            predictions.extend(model.predict(chunk))
+        for window in windows(test, window_pairs(backend, window_size)):
+            predictions.extend(model.predict(window))
             if on_progress is not None:
-                on_progress(len(chunk))
+                on_progress(len(window))
     finally:
         backend.close()
     flag = {"allow_train_overlap": True} if allow_train_overlap else {}

@@ -23,7 +23,8 @@ from recon.errors import DataError
 from recon.jobs.common import BackendFactory, JobSummary, TraceRecord, backend_json, read_traces, write_manifest
 from recon.jobs.failures import call_failures
 from recon.method.leakage import measure_leakage
-from recon.method.scoring import build_scorer
+from recon.method.scoring import PairScores, build_scorer
+from recon.method.windows import metered, window_pairs, windows
 from recon.store.cache import CachedBackend
 from recon.store.calls import Meter, new_run_id, run_cost
 from recon.store.db import Database
@@ -34,8 +35,10 @@ def run_scoring(traces: str | Path | list[TraceRecord], examples: Sequence[Examp
                 reconstructor: BackendConfig, judge: BackendConfig | None, cfg: ReconstructionConfig,
                 out: str | Path, db: Database, leakage: LeakageConfig | None = None, run: str | None = None,
                 on_progress: Callable[[int], None] | None = None, embedder=None,
-                traces_path: str | Path | None = None, backend_factory: BackendFactory = build_backend) -> JobSummary:
-    """Score `traces` (a traces file, or records already read from `traces_path`)."""
+                traces_path: str | Path | None = None, backend_factory: BackendFactory = build_backend,
+                window_size: int | None = None) -> JobSummary:
+    """Score `traces` (a traces file, or records already read from `traces_path`), in windows of traces sized
+    from the reconstructor (`window_size` overrides: 1 is one trace at a time)."""
     if not isinstance(traces, list):
         traces_path, traces = traces, read_traces(traces)
     by_id = {e.id: e for e in examples}
@@ -56,25 +59,18 @@ def run_scoring(traces: str | Path | list[TraceRecord], examples: Sequence[Examp
         recon.preflight("logprob")
     scorer = build_scorer(scorer_name, reconstructor=recon, cfg=cfg, judge=judge_backend, embedder=embedder)
     records = []
+    backends = [b for b in (recon, judge_backend) if b is not None]
     try:
-        for t in traces:
-            meter = Meter()
-            recon.meter = meter
-            if judge_backend is not None:
-                judge_backend.meter = meter
-            rec = {"id": t.id, "method": t.method, "scorer": scorer_name, "reasoning": t.reasoning}
-            if t.reasoning is None:
-                rec |= {"score": None, "reconstruction": None, "leakage": None, "invalid": "no trace"}
-            else:
-                example = by_id[t.id]
-                result = scorer.score(example, [t.reasoning])
-                rec |= {"score": result.scores[0], "reconstruction": result.reconstructions[0],
-                        "leakage": measure_leakage(t.reasoning, example.action, leakage).to_json(),
-                        "invalid": result.invalid, "transient": result.transient, "scoring": result.extra}
-            rec["cost"] = meter.to_json()
-            records.append(rec)
+        for window in windows(traces, window_pairs(recon, window_size)):
+            meters = [Meter() for _ in window]
+            scored = [k for k, t in enumerate(window) if t.reasoning is not None]
+            with metered(backends, [meters[k] for k in scored]):
+                results = dict(zip(scored, scorer.score_window([(by_id[window[k].id], [window[k].reasoning])
+                                                                for k in scored]), strict=True))
+            records += [score_record(t, results.get(k), by_id[t.id], scorer_name, leakage, meter)
+                        for k, (t, meter) in enumerate(zip(window, meters, strict=True))]
             if on_progress is not None:
-                on_progress(1)
+                on_progress(len(window))
     finally:
         recon.close()
         if judge_backend is not None:
@@ -92,3 +88,16 @@ def run_scoring(traces: str | Path | list[TraceRecord], examples: Sequence[Examp
             [recon.fingerprint.to_json()] + ([judge_backend.fingerprint.to_json()] if judge_backend else []),
             [str(traces_path)] if traces_path else [])
     return summary
+
+
+def score_record(t: TraceRecord, result: PairScores | None, example: Example, scorer_name: str,
+                 leakage: LeakageConfig | None, meter: Meter) -> dict:
+    """One scored trace (`result` None: the record has no trace)."""
+    rec = {"id": t.id, "method": t.method, "scorer": scorer_name, "reasoning": t.reasoning}
+    if result is None:
+        rec |= {"score": None, "reconstruction": None, "leakage": None, "invalid": "no trace"}
+    else:
+        rec |= {"score": result.scores[0], "reconstruction": result.reconstructions[0],
+                "leakage": measure_leakage(t.reasoning, example.action, leakage).to_json(),
+                "invalid": result.invalid, "transient": result.transient, "scoring": result.extra}
+    return rec | {"cost": meter.to_json()}

@@ -30,8 +30,9 @@ from recon.jobs.common import BackendFactory, JobSummary, backend_json, write_ma
 from recon.jobs.failures import call_failures
 from recon.method.controls import CONTROLS, control_scorer
 from recon.method.scoring import build_scorer
-from recon.method.selection import Selection, select_pair
+from recon.method.selection import Selection, select_window
 from recon.method.synthesis import Failure, synthesize
+from recon.method.windows import metered, window_pairs, windows
 from recon.store.cache import CachedBackend
 from recon.store.calls import Meter, new_run_id, run_cost
 from recon.store.db import Database
@@ -41,16 +42,18 @@ from recon.types import Example
 def run_synthesis(examples: Sequence[Example], backend_config: BackendConfig, cfg: SynthesisConfig, *,
                   out: str | Path, db: Database, run: str | None = None,
                   on_progress: Callable[[int], None] | None = None, inputs: list[str] | None = None,
-                  backend_factory: BackendFactory = build_backend, label: str | None = None
-                  ) -> tuple[JobSummary, list[Failure]]:
-    """`label` names the method in records and stages (e.g. recon-grpo: backward prompts, a trained model)."""
+                  backend_factory: BackendFactory = build_backend, label: str | None = None,
+                  window_size: int | None = None) -> tuple[JobSummary, list[Failure]]:
+    """`label` names the method in records and stages (e.g. recon-grpo: backward prompts, a trained model).
+    `window_size`: pairs per backend call (default: the backend's window; 1 is one pair at a time)."""
     out, run = Path(out), run or new_run_id()
     check_output_path(out)
     label = label or cfg.method
     stage = f"synthesize:{label}"
     backend = CachedBackend(backend_factory(backend_config), db, run=run, stage=stage)
     try:
-        result = synthesize(examples, backend, cfg, on_progress=on_progress)
+        result = synthesize(examples, backend, cfg, on_progress=on_progress,
+                            batch_size=window_pairs(backend, window_size))
     finally:
         backend.close()
     failed = {f.id: f for f in result.failures}
@@ -121,9 +124,10 @@ def run_recon_select(examples: Sequence[Example], cfg: ReconSelectConfig, *, syn
                      synthesis: SynthesisConfig | None = None, run: str | None = None,
                      on_progress: Callable[[int], None] | None = None, inputs: list[str] | None = None,
                      embedder=None, backend_factory: BackendFactory = build_backend,
-                     label: str = "recon-select") -> JobSummary:
+                     label: str = "recon-select", window_size: int | None = None) -> JobSummary:
     """`synthesis` (default: SynthesisConfig()) samples the candidates, exactly as it samples backward traces.
-    `label` random-of-n / longest-of-n: the controls, which replace the reconstruction score (no LM calls)."""
+    `label` random-of-n / longest-of-n: the controls, which replace the reconstruction score (no LM calls).
+    Pairs go in windows sized from the synthesizer (`window_size` overrides: 1 is one pair at a time)."""
     synthesis = synthesis or SynthesisConfig()
     out, run = Path(out), run or new_run_id()
     check_output_path(out)
@@ -134,15 +138,14 @@ def run_recon_select(examples: Sequence[Example], cfg: ReconSelectConfig, *, syn
         stage=stage, embedder=embedder, backend_factory=backend_factory)
     records = []
     try:
-        for example in examples:
-            meter = Meter()
-            for b in backends:
-                b.meter = meter
-            sel = select_pair(example, synth, scorer, cfg, synthesis)
-            records.append(selection_record(example.id, sel, scorer=scorer_name, fingerprints=fingerprints,
-                                            cost=meter, label=label))
+        for window in windows(examples, window_pairs(synth, window_size)):
+            meters = [Meter() for _ in window]
+            with metered(backends, meters):
+                selections = select_window(window, synth, scorer, cfg, synthesis)
+            records += [selection_record(ex.id, sel, scorer=scorer_name, fingerprints=fingerprints, cost=meter,
+                                         label=label) for ex, sel, meter in zip(window, selections, meters, strict=True)]
             if on_progress is not None:
-                on_progress(1)
+                on_progress(len(window))
     finally:
         for b in backends:
             b.close()

@@ -24,21 +24,31 @@ from recon.method.scoring import PairScores, Scorer
 from recon.types import Example
 
 
-class RandomScorer(Scorer):
+class LocalScorer(Scorer):
+    """A scorer without LM calls: each pair of a window on its own."""
+
+    def score_window(self, items: list[tuple[Example, list[str]]]) -> list[PairScores]:
+        return [self.score_pair(example, traces) for example, traces in items]
+
+    def score_pair(self, example: Example, traces: list[str]) -> PairScores:
+        raise NotImplementedError
+
+
+class RandomScorer(LocalScorer):
     name = "random"
 
     def __init__(self, seed: int = 0):
         self.seed = seed
 
-    def score(self, example: Example, traces: list[str]) -> PairScores:
+    def score_pair(self, example: Example, traces: list[str]) -> PairScores:
         return PairScores([hash_fraction([self.seed, example.id, t], tag="random-of-n") if t.strip() else None
                            for t in traces], [None] * len(traces))
 
 
-class LengthScorer(Scorer):
+class LengthScorer(LocalScorer):
     name = "length"
 
-    def score(self, example: Example, traces: list[str]) -> PairScores:
+    def score_pair(self, example: Example, traces: list[str]) -> PairScores:
         return PairScores([float(len(t.split())) if t.strip() else None for t in traces], [None] * len(traces))
 
 

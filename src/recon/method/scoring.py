@@ -1,6 +1,7 @@
-"""Reconstruction scorers, one interface, used by Recon-Select now and GRPO rewards later.
+"""Reconstruction scorers, one interface, used by Recon-Select, `recon score` and the GRPO rewards.
 
-Each scorer takes one pair (the example) and its candidate traces and returns a score per trace
+Each scorer takes a window of pairs (each example with its candidate traces; method/windows.py) and returns
+for each pair a score per trace
 (higher = the trace lets the reconstruction model recover the action better), the reconstructions it
 generated (judge, embedding), and `invalid` when no trustworthy score exists for the pair.
 
@@ -36,9 +37,10 @@ from typing import Any
 
 from recon.backends.base import Backend
 from recon.config import ReconstructionConfig
-from recon.errors import BackendError, ConfigError, JudgeParseError
-from recon.method.listwise_judge import LABELS, grades_in_input_order, judge_request, parse_grades
+from recon.errors import BackendError, ConfigError
+from recon.method.listwise_judge import judge_window
 from recon.method.reconstruction import reconstruction_gen_request, reconstruction_score_request
+from recon.method.windows import call_window
 from recon.types import Example
 
 
@@ -58,10 +60,16 @@ def backend_failure(n: int, exc: BackendError, what: str = "", **kw) -> PairScor
 
 
 class Scorer(abc.ABC):
+    """`score_window` scores a window of pairs, each with its traces, in one backend call per phase (retries as
+    rounds over the window); `score` is the window of one pair."""
+
     name: str
 
     @abc.abstractmethod
-    def score(self, example: Example, traces: list[str]) -> PairScores: ...
+    def score_window(self, items: list[tuple[Example, list[str]]]) -> list[PairScores]: ...
+
+    def score(self, example: Example, traces: list[str]) -> PairScores:
+        return self.score_window([(example, traces)])[0]
 
 
 class LikelihoodScorer(Scorer):
@@ -70,41 +78,52 @@ class LikelihoodScorer(Scorer):
     def __init__(self, reconstructor: Backend, cfg: ReconstructionConfig):
         self.reconstructor, self.cfg = reconstructor, cfg
 
-    def score(self, example: Example, traces: list[str]) -> PairScores:
-        present = [i for i, t in enumerate(traces) if t.strip()]       # a blank trace is not "no trace"
-        # baseline first, then the traces: one batch whose prompts share the context prefix, in order
-        requests = [reconstruction_score_request(example, None, self.cfg)]
-        requests += [reconstruction_score_request(example, traces[i], self.cfg) for i in present]
-        try:
-            baseline, *with_trace = self.reconstructor.logprob(requests)
-        except BackendError as exc:
-            return backend_failure(len(traces), exc)
-        scores: list[float | None] = [None] * len(traces)
-        logprobs: list[float | None] = [None] * len(traces)
-        for i, s in zip(present, with_trace, strict=True):
-            scores[i] = (s.logprob - baseline.logprob) / s.n_tokens
-            logprobs[i] = s.logprob
-        return PairScores(scores, [None] * len(traces),
-                          invalid=None if present else "every trace is empty",
-                          extra={"baseline_logprob": baseline.logprob, "action_tokens": baseline.n_tokens,
-                                 "logprobs": logprobs})
+    def score_window(self, items: list[tuple[Example, list[str]]]) -> list[PairScores]:
+        presents = [[i for i, t in enumerate(traces) if t.strip()] for _, traces in items]  # blank is not "no trace"
+        # per pair the baseline first, then its traces: requests that share the context prefix, in order
+        groups = [[reconstruction_score_request(ex, None, self.cfg)]
+                  + [reconstruction_score_request(ex, traces[i], self.cfg) for i in present]
+                  for (ex, traces), present in zip(items, presents, strict=True)]
+        results, errors = call_window(self.reconstructor, "logprob", groups)
+        return [likelihood_scores(len(traces), present, scores, error)
+                for (_, traces), present, scores, error in zip(items, presents, results, errors, strict=True)]
+
+
+def likelihood_scores(n: int, present: list[int], results: list, error: BackendError | None) -> PairScores:
+    if error is not None:
+        return backend_failure(n, error)
+    baseline, *with_trace = results
+    scores: list[float | None] = [None] * n
+    logprobs: list[float | None] = [None] * n
+    for i, s in zip(present, with_trace, strict=True):
+        scores[i] = (s.logprob - baseline.logprob) / s.n_tokens
+        logprobs[i] = s.logprob
+    return PairScores(scores, [None] * n, invalid=None if present else "every trace is empty",
+                      extra={"baseline_logprob": baseline.logprob, "action_tokens": baseline.n_tokens,
+                             "logprobs": logprobs})
+
+
+def reconstruct_window(backend: Backend, items: list[tuple[Example, list[str]]], cfg: ReconstructionConfig
+                       ) -> list[tuple[list[str | None], BackendError | None]]:
+    """One greedy reconstruction per non-blank trace of every pair: (texts, the error if a call of the pair
+    failed). A blank trace or a failed call gives None; an empty reconstruction gives ""."""
+    presents = [[i for i, t in enumerate(traces) if t.strip()] for _, traces in items]
+    groups = [[reconstruction_gen_request(ex, traces[i], cfg) for i in present]
+              for (ex, traces), present in zip(items, presents, strict=True)]
+    results, errors = call_window(backend, "generate", groups)
+    out = []
+    for (_, traces), present, gens, error in zip(items, presents, results, errors, strict=True):
+        texts: list[str | None] = [None] * len(traces)
+        for i, g in zip(present, gens, strict=True):
+            texts[i] = g.text.strip() if g is not None else None
+        out.append((texts, error))
+    return out
 
 
 def reconstruct(backend: Backend, example: Example, traces: list[str], cfg: ReconstructionConfig
                 ) -> tuple[list[str | None], BackendError | None]:
-    """One greedy reconstruction per non-blank trace: (texts, the error if any call failed). A blank trace or a
-    failed call gives None; an empty reconstruction gives ""."""
-    present = [i for i, t in enumerate(traces) if t.strip()]
-    error = None
-    try:
-        gens = backend.generate([reconstruction_gen_request(example, traces[i], cfg) for i in present])
-    except BackendError as exc:
-        gens = exc.partial if exc.partial and len(exc.partial) == len(present) else [None] * len(present)
-        error = exc
-    out: list[str | None] = [None] * len(traces)
-    for i, g in zip(present, gens, strict=True):
-        out[i] = g.text.strip() if g is not None else None
-    return out, error
+    """`reconstruct_window` for one pair."""
+    return reconstruct_window(backend, [(example, traces)], cfg)[0]
 
 
 class ReconstructingScorer(Scorer):
@@ -117,31 +136,44 @@ class ReconstructingScorer(Scorer):
         self.reconstructor, self.cfg = reconstructor, cfg
 
     @abc.abstractmethod
-    def grade(self, example: Example, reconstructions: list[str]) -> PairScores:
-        """Scores for non-empty reconstructions (all of them, in order), or an invalid PairScores."""
+    def grade_window(self, items: list[tuple[Example, list[str]]]) -> list[PairScores]:
+        """Scores for the non-empty reconstructions of each pair (all of them, in order), or an invalid PairScores."""
 
-    def score(self, example: Example, traces: list[str]) -> PairScores:
-        recon, error = reconstruct(self.reconstructor, example, traces, self.cfg)
-        if error is not None:
-            return backend_failure(len(traces), error, reconstructions=recon)
-        written = [i for i, t in enumerate(traces) if t.strip()]
-        if not written:
-            return PairScores([None] * len(traces), recon, invalid="every trace is empty")
-        present = [i for i in written if recon[i]]
-        empty = [i for i in written if not recon[i]]
-        scores: list[float | None] = [None] * len(traces)
-        extra: dict[str, Any] = {"empty_reconstructions": empty} if empty else {}
-        if present:
-            graded = self.grade(example, [recon[i] for i in present])
-            if graded.invalid is not None:
-                return replace(graded, scores=[None] * len(traces), reconstructions=recon,
-                               extra={**extra, **graded.extra})
-            for i, s in zip(present, graded.scores, strict=True):
-                scores[i] = s
-            extra |= graded.extra
-        for i in empty:
-            scores[i] = self.lowest
-        return PairScores(scores, recon, extra=extra)
+    def score_window(self, items: list[tuple[Example, list[str]]]) -> list[PairScores]:
+        out: list[PairScores | None] = [None] * len(items)
+        graded: list[tuple[int, list[int], list[int], list[str | None]]] = []
+        for k, ((ex, traces), (recon, error)) in enumerate(
+                zip(items, reconstruct_window(self.reconstructor, items, self.cfg), strict=True)):
+            written = [i for i, t in enumerate(traces) if t.strip()]
+            if error is not None:
+                out[k] = backend_failure(len(traces), error, reconstructions=recon)
+            elif not written:
+                out[k] = PairScores([None] * len(traces), recon, invalid="every trace is empty")
+            else:
+                graded.append((k, [i for i in written if recon[i]], [i for i in written if not recon[i]], recon))
+        asked = [(k, present, recon) for k, present, _, recon in graded if present]
+        grades = dict(zip([k for k, _, _ in asked],
+                          self.grade_window([(items[k][0], [recon[i] for i in present]) for k, present, recon in asked]),
+                          strict=True))
+        for k, present, empty, recon in graded:
+            out[k] = merged_scores(len(items[k][1]), present, empty, recon, grades.get(k), self.lowest)
+        return out
+
+
+def merged_scores(n: int, present: list[int], empty: list[int], recon: list[str | None], graded: PairScores | None,
+                  lowest: float) -> PairScores:
+    """A pair's scores: its graded reconstructions, and the lowest score for each empty one."""
+    scores: list[float | None] = [None] * n
+    extra: dict[str, Any] = {"empty_reconstructions": empty} if empty else {}
+    if graded is not None:
+        if graded.invalid is not None:
+            return replace(graded, scores=[None] * n, reconstructions=recon, extra={**extra, **graded.extra})
+        for i, s in zip(present, graded.scores, strict=True):
+            scores[i] = s
+        extra |= graded.extra
+    for i in empty:
+        scores[i] = lowest
+    return PairScores(scores, recon, extra=extra)
 
 
 class JudgeScorer(ReconstructingScorer):
@@ -152,25 +184,19 @@ class JudgeScorer(ReconstructingScorer):
         super().__init__(reconstructor, cfg)
         self.judge = judge
 
-    def grade(self, example: Example, reconstructions: list[str]) -> PairScores:
-        n, problems = len(reconstructions), []
-        for attempt in range(self.cfg.judge_retries + 1):
-            req, order = judge_request(example, reconstructions, self.cfg, attempt)
-            try:
-                [gen] = self.judge.generate([req])
-            except BackendError as exc:
+    def grade_window(self, items: list[tuple[Example, list[str]]]) -> list[PairScores]:
+        out = []
+        for (_, texts), g in zip(items, judge_window(self.judge, items, self.cfg), strict=True):
+            n, extra = len(texts), {"judge_attempts": g.attempts}
+            if g.error is not None:
                 # a failed call is not a bad answer: no sampled retry (attempt 0 stays greedy); re-run later
-                return backend_failure(n, exc, "judge call failed: ", extra={"judge_attempts": attempt + 1})
-            try:
-                grades = grades_in_input_order(parse_grades(gen.text, list(LABELS[:n])), order)
-            except JudgeParseError as exc:
-                problems.append(str(exc))
-                continue
-            return PairScores([(g - 1.0) / 9.0 for g in grades], [None] * n,
-                              extra={"judge_attempts": attempt + 1, "grades": grades})
-        return PairScores([None] * n, [None] * n,
-                          invalid=f"judge output unusable after {len(problems)} attempts: {problems[-1]}",
-                          extra={"judge_attempts": len(problems)})
+                out.append(backend_failure(n, g.error, "judge call failed: ", extra=extra))
+            elif g.grades is None:
+                out.append(PairScores([None] * n, [None] * n, invalid=g.invalid, extra=extra))
+            else:
+                out.append(PairScores([(x - 1.0) / 9.0 for x in g.grades], [None] * n,
+                                      extra=extra | {"grades": g.grades}))
+        return out
 
 
 class EmbeddingScorer(ReconstructingScorer):
@@ -181,9 +207,12 @@ class EmbeddingScorer(ReconstructingScorer):
         super().__init__(reconstructor, cfg)
         self.embedder = embedder
 
-    def grade(self, example: Example, reconstructions: list[str]) -> PairScores:
-        sims = self.embedder.cosine(reconstructions, [example.action] * len(reconstructions))
-        return PairScores([float(s) for s in sims], [None] * len(reconstructions))
+    def grade_window(self, items: list[tuple[Example, list[str]]]) -> list[PairScores]:
+        out = []
+        for example, texts in items:              # per pair, as MiniLM batches them (same numbers on any window)
+            sims = self.embedder.cosine(texts, [example.action] * len(texts))
+            out.append(PairScores([float(s) for s in sims], [None] * len(texts)))
+        return out
 
 
 SCORERS = ("likelihood", "judge", "embedding")

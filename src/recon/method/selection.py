@@ -23,11 +23,11 @@ from dataclasses import dataclass, replace
 
 from recon.backends.base import Backend
 from recon.config import LeakageConfig, ReconSelectConfig, SynthesisConfig
-from recon.errors import BackendError
 from recon.hashing import content_hash
 from recon.method.leakage import Leakage, measure_leakage
-from recon.method.scoring import Scorer
+from recon.method.scoring import PairScores, Scorer
 from recon.method.synthesis import synthesis_request
+from recon.method.windows import call_window
 from recon.types import Example
 
 
@@ -101,16 +101,10 @@ class Selection:
         return next((c for c in self.candidates if c.sample_index == self.selected), None)
 
 
-def generate_candidates(example: Example, synthesizer: Backend, requests, cfg: LeakageConfig,
-                        max_action_chars: int) -> tuple[list[Candidate], BackendError | None]:
+def candidates_of(example: Example, requests, gens: list, cfg: LeakageConfig, max_action_chars: int
+                  ) -> list[Candidate]:
     """All N candidates, in sample order: an empty one keeps its place (flag `empty`), and so does one whose
-    call failed (flag `failed`, with the error returned)."""
-    error = None
-    try:
-        gens = synthesizer.generate(requests)
-    except BackendError as exc:
-        gens = exc.partial if exc.partial and len(exc.partial) == len(requests) else [None] * len(requests)
-        error = exc
+    call failed (flag `failed`)."""
     out = []
     for r, g in zip(requests, gens, strict=True):
         text = g.text.strip() if g is not None else ""
@@ -119,22 +113,38 @@ def generate_candidates(example: Example, synthesizer: Backend, requests, cfg: L
                              score=None, prompt_tokens=g.prompt_tokens if g else 0,
                              completion_tokens=g.completion_tokens if g else 0,
                              flags=("failed",) if g is None else () if text else ("empty",)))
-    return out, error
+    return out
 
 
-def select_pair(example: Example, synthesizer: Backend, scorer: Scorer, cfg: ReconSelectConfig,
-                synthesis: SynthesisConfig | None = None) -> Selection:
+def select_window(examples: list[Example], synthesizer: Backend, scorer: Scorer, cfg: ReconSelectConfig,
+                  synthesis: SynthesisConfig | None = None) -> list[Selection]:
+    """Recon-Select on a window of pairs: every pair's N candidates in one call, then one scoring of all the
+    pairs that have candidates (method/windows.py); the same selections as one pair at a time."""
     synthesis = synthesis or SynthesisConfig()
-    requests = candidate_requests(example, cfg, synthesis)
-    prompt_hash = requests[0].prompt_hash()
-    candidates, error = generate_candidates(example, synthesizer, requests, cfg.leakage,
-                                            synthesis.max_action_chars)
-    if error is not None:                    # never select among the candidates that happened to come back
-        return Selection(example.id, candidates, None, ["invalid"], f"backend error: {error}", prompt_hash, {},
-                         transient=True)
-    if all("empty" in c.flags for c in candidates):
-        return Selection(example.id, candidates, None, ["invalid"], "every candidate is empty", prompt_hash, {})
-    result = scorer.score(example, [c.reasoning for c in candidates])
+    requests = [candidate_requests(ex, cfg, synthesis) for ex in examples]
+    gens, errors = call_window(synthesizer, "generate", requests)
+    out: list[Selection | None] = [None] * len(examples)
+    to_score: list[tuple[int, list[Candidate]]] = []
+    for k, (ex, reqs, pair_gens, error) in enumerate(zip(examples, requests, gens, errors, strict=True)):
+        candidates = candidates_of(ex, reqs, pair_gens, cfg.leakage, synthesis.max_action_chars)
+        prompt_hash = reqs[0].prompt_hash()
+        if error is not None:                # never select among the candidates that happened to come back
+            out[k] = Selection(ex.id, candidates, None, ["invalid"], f"backend error: {error}", prompt_hash, {},
+                               transient=True)
+        elif all("empty" in c.flags for c in candidates):
+            out[k] = Selection(ex.id, candidates, None, ["invalid"], "every candidate is empty", prompt_hash, {})
+        else:
+            to_score.append((k, candidates))
+    scored = scorer.score_window([(examples[k], [c.reasoning for c in cands]) for k, cands in to_score]) \
+        if to_score else []
+    for (k, candidates), result in zip(to_score, scored, strict=True):
+        out[k] = selection_of(examples[k], candidates, result, requests[k][0].prompt_hash(), cfg, synthesis)
+    return out
+
+
+def selection_of(example: Example, candidates: list[Candidate], result: PairScores, prompt_hash: str,
+                 cfg: ReconSelectConfig, synthesis: SynthesisConfig) -> Selection:
+    """The kept candidate of a pair, given its scores."""
     penalize = cfg.leakage.policy == "penalize"
     candidates = [replace(c, score=s, reconstruction=r,
                           adjusted=s - cfg.leakage.penalty * c.leakage.overlap if (penalize and s is not None)
@@ -146,3 +156,9 @@ def select_pair(example: Example, synthesizer: Backend, scorer: Scorer, cfg: Rec
     selected, flags = choose(candidates, cfg.leakage, seed=synthesis.seed)
     invalid = result.invalid or ("no candidate could be scored" if selected is None else None)
     return Selection(example.id, candidates, selected, flags, invalid, prompt_hash, result.extra)
+
+
+def select_pair(example: Example, synthesizer: Backend, scorer: Scorer, cfg: ReconSelectConfig,
+                synthesis: SynthesisConfig | None = None) -> Selection:
+    """`select_window` for one pair."""
+    return select_window([example], synthesizer, scorer, cfg, synthesis)[0]

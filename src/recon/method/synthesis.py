@@ -20,6 +20,7 @@ from recon.backends.base import Backend, GenRequest, Message
 from recon.config import LeakageConfig, SynthesisConfig
 from recon.errors import BackendError
 from recon.method.leakage import measure_leakage
+from recon.method.windows import salvage, window_pairs
 from recon.prompts import load_prompt
 from recon.render import clip_text, render_context
 from recon.types import Example, Trace
@@ -54,9 +55,10 @@ class SynthesisResult:
 def synthesize(examples: Sequence[Example], backend: Backend, cfg: SynthesisConfig, *,
                batch_size: int | None = None, on_progress: Callable[[int], None] | None = None,
                leakage: LeakageConfig | None = None) -> SynthesisResult:
-    """One trace per example, in input order. A failed or empty generation is a `Failure`, never an empty trace.
-    Every trace carries its leakage figures against the true action (forward traces too)."""
-    batch_size = batch_size or getattr(backend, "preferred_batch", 1)
+    """One trace per example, in input order, `batch_size` pairs per call (default: the backend's window). A
+    failed or empty generation is a `Failure`, never an empty trace. Every trace carries its leakage figures
+    against the true action (forward traces too)."""
+    batch_size = window_pairs(backend, batch_size)
     result = SynthesisResult()
     fingerprint = backend.fingerprint.to_json()
     for start in range(0, len(examples), batch_size):
@@ -65,9 +67,7 @@ def synthesize(examples: Sequence[Example], backend: Backend, cfg: SynthesisConf
         try:
             generations = backend.generate(requests)
         except BackendError as exc:
-            partial = exc.partial if exc.partial and len(exc.partial) == len(chunk) else [None] * len(chunk)
-            generations = partial
-            error = str(exc)
+            generations, error = salvage(exc, len(chunk)), str(exc)
         else:
             error = ""
         for ex, req, gen in zip(chunk, requests, generations, strict=True):

@@ -29,6 +29,7 @@ from recon.backends.base import Backend, GenRequest, Message
 from recon.config import UserModelConfig
 from recon.errors import BackendError, ConfigError
 from recon.hashing import canonical_json, content_hash
+from recon.method.windows import salvage
 from recon.prompts import load_prompt
 from recon.render import clip_text, render_context
 from recon.types import Example
@@ -207,8 +208,7 @@ class ICLUserModel:
             gens = self.backend.generate([req for req, _ in prepared])
             error = None
         except BackendError as exc:
-            gens = exc.partial if exc.partial and len(exc.partial) == len(examples) else [None] * len(examples)
-            error = str(exc)
+            gens, error = salvage(exc, len(examples)), str(exc)
         return [prediction_from(ex, gen, method=self.method, user_model=self.name,
                                 model=self.backend.fingerprint.to_json(),
                                 demos=demo_ids, error=error)

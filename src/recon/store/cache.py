@@ -22,6 +22,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path  # noqa: F401  (doctest)
 
 from recon.backends.base import Backend, Generation, GenRequest, Score, ScoreRequest, request_payload
@@ -51,12 +53,29 @@ class CachedBackend(Backend):
         self.fingerprint = inner.fingerprint
         self.log = CallLog(db, run=run, stage=stage)
         self.meter: Meter | None = None          # optional running totals (e.g. per pair), besides the log
+        # a window of pairs: one meter per pair, each call charged to its pair (see `charging`)
+        self.pair_meters: list[Meter] | None = None
+        self._owners: list[int] | None = None
+        self._route: dict[str, list[int]] = {}
         self._fp = self.fingerprint.to_json()
         self._fp_json = canonical_json(self._fp)
 
     @property
     def preferred_batch(self) -> int:
         return getattr(self.inner, "preferred_batch", 1)
+
+    @property
+    def window_pairs(self) -> int:
+        return getattr(self.inner, "window_pairs", 1)
+
+    @contextmanager
+    def charging(self, owners: list[int]) -> Iterator[None]:
+        """The next call's request i is made for pair `owners[i]`: its log rows go to `pair_meters[owners[i]]`."""
+        self._owners = owners
+        try:
+            yield
+        finally:
+            self._owners = None
 
     @property
     def default_repetition_penalty(self) -> float | None:
@@ -76,6 +95,10 @@ class CachedBackend(Backend):
 
     def _run(self, op: str, requests: list, call, result_type):
         keys = [cache_key(self._fp, op, r) for r in requests]
+        self._route = {}
+        if self.pair_meters is not None and self._owners is not None:
+            for key, owner in zip(keys, self._owners, strict=True):
+                self._route.setdefault(key, []).append(owner)
         t0 = time.perf_counter()
         hits = self._lookup(keys)
         lookup_s = (time.perf_counter() - t0) / max(1, len(keys))
@@ -134,8 +157,17 @@ class CachedBackend(Backend):
     def _log(self, records: list[CallRecord]) -> None:
         if records:
             self.log.record(records)
+        self._charge(records)
+
+    def _charge(self, records: list[CallRecord]) -> None:
         if self.meter is not None:
             self.meter.add(records)
+        if self.pair_meters is None or not self._route:
+            return
+        for r in records:              # the same request for two pairs: one row each (a fresh one, then a hit)
+            owners = self._route.get(r.key or "")
+            if owners:
+                self.pair_meters[owners.pop(0) if len(owners) > 1 else owners[0]].add([r])
 
     def _store(self, op: str, done: list[tuple[str, object, float | None]]) -> None:
         """Cache fresh results and log their calls in one transaction: a result in the cache always has its
@@ -149,8 +181,7 @@ class CachedBackend(Backend):
              [(key, op_of(res), self._fp_json, canonical_json(dataclasses.asdict(res)), now, seconds)
               for key, res, seconds in done]),
             (CallLog.INSERT, self.log.rows(records))])
-        if self.meter is not None:
-            self.meter.add(records)
+        self._charge(records)
 
     def _record(self, op: str, result, hit: bool, latency: float | None, key: str,
                 error: str | None = None, compute_s: float | None = None) -> CallRecord:
