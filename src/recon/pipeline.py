@@ -189,16 +189,13 @@ class Pipeline:
             train_inputs = {k: v for k, v in inputs.items() if k != "test"}   # training never sees the test pairs
 
             def train_work():
+                from recon.training.progress import StepProgress
                 from recon.training.sft import train_sft
                 with self.progress(f"train sft {method}", um.sft.max_steps) as advance:
-                    done = [0]
-
-                    def step(current, total):
-                        advance(current - done[0])
-                        done[0] = current
                     same_pairs = [e for e in load_examples([train_path]) if e.id in parity.eligible]
                     train_sft(same_pairs, traces_of, method=method.split(":")[0], cfg=um.sft, out=ckpt,
-                              user_cfg=um, on_step=step, data_files={str(train_path): file_hash(train_path)})
+                              user_cfg=um, on_step=StepProgress(advance),
+                              data_files={str(train_path): file_hash(train_path)})
             self._stage(f"train:{method}", train_inputs, [ckpt / "recon_sft.json"], train_work)
             user_model, backend_cfg = f"sft:{ckpt}", BackendConfig(spec=f"hf:{ckpt}")
             inputs["checkpoint"] = file_hash(ckpt / "recon_sft.json")

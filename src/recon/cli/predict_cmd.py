@@ -15,6 +15,7 @@ from recon.hashing import file_hash
 from recon.jobs.common import read_traces
 from recon.jobs.predict import run_predict
 from recon.store.db import Database
+from recon.training.progress import StepProgress
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -128,12 +129,7 @@ def cmd_train_sft(args: argparse.Namespace) -> int:
     cfg = validated(SFTTrainConfig, base=args.model[3:], lora=args.lora, max_steps=args.max_steps,
                     batch_size=args.batch_size, learning_rate=args.learning_rate)
     with progress_bar(f"sft ({method})", cfg.max_steps) as advance:
-        done = [0]
-
-        def step(current: int, total: int) -> None:
-            advance(current - done[0])
-            done[0] = current
-        result = train_sft(train, traces, method=method, cfg=cfg, out=args.out, on_step=step,
+        result = train_sft(train, traces, method=method, cfg=cfg, out=args.out, on_step=StepProgress(advance),
                            data_files={str(p): file_hash(p) for p in args.train})
     losses = result.losses
     print_table("sft", ["method", "examples", "steps", "first loss", "last loss", "s/step"],
@@ -159,12 +155,7 @@ def cmd_train_grpo(args: argparse.Namespace) -> int:
     if args.limit:
         pairs = pairs[:args.limit]
     with progress_bar(f"grpo ({cfg.reward})", cfg.max_steps) as advance:
-        done = [0]
-
-        def step(current: int, total: int) -> None:
-            advance(current - done[0])
-            done[0] = current
-        result = train_grpo(pairs, cfg, out=args.out, resume=args.resume, on_step=step,
+        result = train_grpo(pairs, cfg, out=args.out, resume=args.resume, on_step=StepProgress(advance),
                             data_files={str(p): file_hash(p) for p in args.data})
     head, tail = result.log[:5], result.log[-5:]
 

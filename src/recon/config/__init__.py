@@ -26,6 +26,6 @@ from recon.config.stages import (
 )
 from recon.config.training import GRPOTrainConfig, SFTTrainConfig
 
-__all__ = ["BackendConfig", "DataConfig", "GRPOTrainConfig", "LeakageConfig", "ListwiseJudgeConfig", "ModelsConfig", "PairJudgeConfig",
-           "ReconSelectConfig", "ReconstructionConfig", "RunConfig", "RunUserModelConfig",
+__all__ = ["BackendConfig", "DataConfig", "GRPOTrainConfig", "LeakageConfig", "ListwiseJudgeConfig", "ModelsConfig",
+           "PairJudgeConfig", "ReconSelectConfig", "ReconstructionConfig", "RunConfig", "RunUserModelConfig",
            "SFTTrainConfig", "SplitConfig", "SynthesisConfig", "UserModelConfig", "load_run_config", "validated"]

@@ -9,8 +9,9 @@ None): reported separately, never counted as a win.
   wins, and |Δ| below `margin` is a tie. Identical predictions tie.
 - `lm`: any backend sees the context, the true action and the two predictions, in an order swapped by a
   content hash (not by which method is A), and answers JSON {"winner": "A" | "B" | "tie"} (schema-
-  constrained where the backend supports it); unparsable answers are retried as new samples a bounded
-  number of times.
+  constrained where the backend supports it); unparsable answers are retried as new samples (at
+  `retry_temperature`) a bounded number of times. `judge_window` judges a window of pairs: each presentation
+  order is one call for the whole window, retries are rounds over it (method/windows.py).
 
     >>> from recon.method.embeddings import HashEmbedder
     >>> from recon.types import Example, Turn
@@ -28,8 +29,9 @@ from dataclasses import dataclass
 
 from recon.backends.base import Backend, GenRequest
 from recon.config import PairJudgeConfig
-from recon.errors import BackendError
+from recon.errors import JudgeParseError
 from recon.hashing import canonical_json, hash_fraction
+from recon.method.windows import retry_rounds
 from recon.prompts import load_prompt
 from recon.render import clip_text, render_context
 from recon.types import Example
@@ -57,6 +59,9 @@ class EmbeddingPairJudge:
 
     def __init__(self, embedder, cfg: PairJudgeConfig):
         self.embedder, self.cfg = embedder, cfg
+
+    def judge_window(self, items: list[tuple[Example, str, str]]) -> list[Judgment]:
+        return [self.judge(example, a, b) for example, a, b in items]
 
     def judge(self, example: Example, a: str, b: str) -> Judgment:
         if a.strip() == b.strip():
@@ -117,37 +122,68 @@ class LMPairJudge:
             context=render_context(example, max_turns=c.max_context_turns, max_turn_chars=c.max_turn_chars),
             individual=example.individual, action=clip_text(example.action, c.max_text_chars),
             first=clip_text(first, c.max_text_chars), second=clip_text(second, c.max_text_chars))
-        return GenRequest(messages=messages, temperature=0.0 if attempt == 0 else 0.7, max_tokens=c.max_tokens,
-                          sample_index=attempt, json_schema=WINNER_SCHEMA)
+        return GenRequest(messages=messages, temperature=0.0 if attempt == 0 else c.retry_temperature,
+                          max_tokens=c.max_tokens, sample_index=attempt, json_schema=WINNER_SCHEMA)
 
-    def _decide(self, example: Example, first: str, second: str) -> tuple[float | None, dict]:
-        """p(first is closer), from one presentation order, with bounded retries on unparsable answers."""
-        answers = []
-        for attempt in range(self.cfg.retries + 1):
-            try:
-                [gen] = self.backend.generate([self._request(example, first, second, attempt)])
-            except BackendError as exc:
-                return None, {"error": f"judge call failed: {exc}", "answers": answers}
-            answers.append(gen.text[:200])
-            winner = parse_winner(gen.text)
-            if winner is not None:
-                return {"A": 1.0, "B": 0.0, "tie": 0.5}[winner], {"answers": answers}
-        return None, {"error": f"unparsable after {len(answers)} attempts", "answers": answers}
+    def _decide(self, shown: list[tuple[Example, str, str]]) -> list[tuple[float | None, dict]]:
+        """p(first is closer) for each (example, first, second), from that presentation order, with bounded
+        retries on unparsable answers (rounds over the window)."""
+        def parse(i: int, text: str) -> float:
+            winner = parse_winner(text)
+            if winner is None:
+                raise JudgeParseError("unparsable")
+            return {"A": 1.0, "B": 0.0, "tie": 0.5}[winner]
+
+        out = []
+        for a in retry_rounds(self.backend, len(shown), lambda i, k: self._request(*shown[i], k), parse,
+                              self.cfg.retries):
+            answers = [text[:200] for text in a.answers]
+            if a.error is not None:
+                out.append((None, {"error": f"judge call failed: {a.error}", "answers": answers}))
+            elif a.value is None:
+                out.append((None, {"error": f"unparsable after {len(answers)} attempts", "answers": answers}))
+            else:
+                out.append((a.value, {"answers": answers}))
+        return out
+
+    def judge_window(self, items: list[tuple[Example, str, str]]) -> list[Judgment]:
+        """Judge every (example, a, b) of a window: the first presentation order of all of them in rounds of one
+        call, then the second order of those the first one decided."""
+        out: list[Judgment | None] = [None] * len(items)
+        orders: dict[int, list[bool]] = {}
+        for k, (example, a, b) in enumerate(items):
+            if a.strip() == b.strip():
+                out[k] = Judgment(0.5, {"identical": True})
+                continue
+            swapped = presented_first(example.id, a, b) != a
+            orders[k] = [swapped, not swapped] if self.cfg.both_orders else [swapped]
+        ps: dict[int, list[float]] = {k: [] for k in orders}
+        details: dict[int, list[dict]] = {k: [] for k in orders}
+        for turn in range(2):
+            todo = [k for k in orders if len(orders[k]) > turn and out[k] is None]
+            shown = []
+            for k in todo:
+                example, a, b = items[k]
+                shown.append((example, b, a) if orders[k][turn] else (example, a, b))
+            for k, (p_first, detail) in zip(todo, self._decide(shown) if todo else [], strict=True):
+                swap = orders[k][turn]
+                details[k].append({"swapped": swap, **detail})
+                if p_first is None:
+                    out[k] = Judgment(None, {"orders": details[k]})
+                else:
+                    ps[k].append(1.0 - p_first if swap else p_first)
+        for k in orders:
+            if out[k] is None:
+                out[k] = combined(ps[k], details[k])
+        return out
 
     def judge(self, example: Example, a: str, b: str) -> Judgment:
-        if a.strip() == b.strip():
-            return Judgment(0.5, {"identical": True})
-        swapped = presented_first(example.id, a, b) != a
-        orders = [swapped, not swapped] if self.cfg.both_orders else [swapped]
-        ps, details = [], []
-        for swap in orders:
-            first, second = (b, a) if swap else (a, b)
-            p_first, detail = self._decide(example, first, second)
-            details.append({"swapped": swap, **detail})
-            if p_first is None:
-                return Judgment(None, {"orders": details})
-            ps.append(1.0 - p_first if swap else p_first)
-        if len(ps) == 1:
-            return Judgment(ps[0], {"orders": details})
-        consistent = ps[0] == ps[1]          # a verdict that changes with the order is a tie (Arena-Hard-Auto)
-        return Judgment(ps[0] if consistent else 0.5, {"orders": details, "consistent": consistent})
+        return self.judge_window([(example, a, b)])[0]
+
+
+def combined(ps: list[float], details: list[dict]) -> Judgment:
+    """One judgment from the verdicts of one or both presentation orders."""
+    if len(ps) == 1:
+        return Judgment(ps[0], {"orders": details})
+    consistent = ps[0] == ps[1]          # a verdict that changes with the order is a tie (Arena-Hard-Auto)
+    return Judgment(ps[0] if consistent else 0.5, {"orders": details, "consistent": consistent})

@@ -31,6 +31,7 @@ from recon.evaluation.metrics import reference_metrics
 from recon.evaluation.setup_block import build_setup, judge_setup
 from recon.evaluation.winrate import Comparison, JudgedPair, summarize
 from recon.jobs.failures import CallFailures, backend_failures
+from recon.method.windows import window_pairs, windows
 from recon.paths import manifest_path
 from recon.types import Example
 
@@ -101,39 +102,60 @@ def trace_figures(path: str | Path) -> dict:
 
 
 def judge_every_pair(test: Sequence[Example], preds: dict[str, dict[str, dict]], compare: list[tuple[str, str]],
-                     judge, on_progress: Callable[[int], None] | None = None) -> tuple[list[dict], list[JudgedPair]]:
+                     judge, on_progress: Callable[[int], None] | None = None, window_size: int | None = None
+                     ) -> tuple[list[dict], list[JudgedPair]]:
     """Every comparison on every test pair: a failed prediction loses without a judge call, both failing tie.
     A prediction whose LM call failed (`transient`: infrastructure, not the user model) is no outcome yet: the
-    pair is `pending`, in neither rate, and re-running the prediction stage fills it."""
+    pair is `pending`, in neither rate, and re-running the prediction stage fills it. Test pairs are judged in
+    windows (`window_size`, default the judge backend's; 1 is one pair at a time), in input order."""
     judgments, judged = [], []
-    for ex in test:
-        for a, b in compare:
-            rec_a, rec_b = preds[a].get(ex.id), preds[b].get(ex.id)
-            act_a, act_b = usable_action(rec_a), usable_action(rec_b)
-            failed = [m for m, act in ((a, act_a), (b, act_b)) if act is None]
-            pending = [m for m, rec in ((a, rec_a), (b, rec_b)) if rec is not None and rec.get("transient")]
-            if pending:
-                judged.append(JudgedPair(a, b, ex.id, ex.domain, ex.individual, None, 0, 0,
-                                         conversation=ex.conversation_id, pending=True))
-                judgments.append({"id": ex.id, "a": a, "b": b, "p_a": None, "verdict": verdict_of(None),
-                                  "failed": [], "judge": judge.name,
-                                  "detail": {"pending": pending, "error": "the prediction's LM call failed"}})
-                continue
-            if failed:
-                p = 0.5 if len(failed) == 2 else (0.0 if failed == [a] else 1.0)
-                detail: dict = {"no_usable_prediction": failed}
-                consistent = None
-            else:
-                j = judge.judge(ex, act_a, act_b)
-                p, detail, consistent = j.p_a, j.detail, j.detail.get("consistent")
-            judged.append(JudgedPair(a, b, ex.id, ex.domain, ex.individual, p, len((act_a or "").split()),
-                                     len((act_b or "").split()), conversation=ex.conversation_id,
-                                     failed_a=act_a is None, failed_b=act_b is None, consistent=consistent))
-            judgments.append({"id": ex.id, "a": a, "b": b, "p_a": p, "verdict": verdict_of(p), "failed": failed,
-                              "judge": judge.name, "detail": detail})
+    backend = getattr(judge, "backend", None)             # the embedding judge has none: it runs locally
+    size = window_pairs(backend, window_size) if backend is not None else (window_size or 64)
+    for window in windows(test, size):
+        rows = [comparison_row(ex, a, b, preds) for ex in window for a, b in compare]
+        asked = [k for k, row in enumerate(rows) if row["judge"]]
+        verdicts = dict(zip(asked, judge.judge_window([(rows[k]["ex"], rows[k]["act_a"], rows[k]["act_b"])
+                                                       for k in asked]) if asked else [], strict=True))
+        for k, row in enumerate(rows):
+            judgment, pair = judged_row(row, verdicts.get(k), judge.name)
+            judgments.append(judgment)
+            judged.append(pair)
         if on_progress is not None:
-            on_progress(1)
+            on_progress(len(window))
     return judgments, judged
+
+
+def comparison_row(ex: Example, a: str, b: str, preds: dict[str, dict[str, dict]]) -> dict:
+    """What one comparison on one test pair needs: the two actions, and whether a judge must decide it."""
+    rec_a, rec_b = preds[a].get(ex.id), preds[b].get(ex.id)
+    act_a, act_b = usable_action(rec_a), usable_action(rec_b)
+    pending = [m for m, rec in ((a, rec_a), (b, rec_b)) if rec is not None and rec.get("transient")]
+    failed = [m for m, act in ((a, act_a), (b, act_b)) if act is None]
+    return {"ex": ex, "a": a, "b": b, "act_a": act_a, "act_b": act_b, "pending": pending, "failed": failed,
+            "judge": not pending and not failed}
+
+
+def judged_row(row: dict, judgment, judge_name: str) -> tuple[dict, JudgedPair]:
+    """The judgments.jsonl record and the win-rate input of one comparison on one test pair."""
+    ex, a, b, act_a, act_b = row["ex"], row["a"], row["b"], row["act_a"], row["act_b"]
+    if row["pending"]:
+        detail = {"pending": row["pending"], "error": "the prediction's LM call failed"}
+        return ({"id": ex.id, "a": a, "b": b, "p_a": None, "verdict": verdict_of(None), "failed": [],
+                 "judge": judge_name, "detail": detail},
+                JudgedPair(a, b, ex.id, ex.domain, ex.individual, None, 0, 0, conversation=ex.conversation_id,
+                           pending=True))
+    failed = row["failed"]
+    if failed:
+        p = 0.5 if len(failed) == 2 else (0.0 if failed == [a] else 1.0)
+        detail = {"no_usable_prediction": failed}
+        consistent = None
+    else:
+        p, detail, consistent = judgment.p_a, judgment.detail, judgment.detail.get("consistent")
+    pair = JudgedPair(a, b, ex.id, ex.domain, ex.individual, p, len((act_a or "").split()), len((act_b or "").split()),
+                      conversation=ex.conversation_id, failed_a=act_a is None, failed_b=act_b is None,
+                      consistent=consistent)
+    return ({"id": ex.id, "a": a, "b": b, "p_a": p, "verdict": verdict_of(p), "failed": failed, "judge": judge_name,
+             "detail": detail}, pair)
 
 
 def method_figures(records: dict[str, dict], test: Sequence[Example], embedder, traces: str | Path | None) -> dict:
@@ -152,7 +174,7 @@ def run_evaluate(test: Sequence[Example], predictions: dict[str, str | Path], *,
                  judge_cfg: PairJudgeConfig, judge_backend=None, embedder=None, out: str | Path,
                  traces: dict[str, str | Path] | None = None, seed: int = 0, test_paths: Sequence[str] = (),
                  on_progress: Callable[[int], None] | None = None, parity: dict | None = None,
-                 setup: dict | None = None) -> EvaluationResult:
+                 setup: dict | None = None, window_size: int | None = None) -> EvaluationResult:
     """`parity`: how the run fixed the user models' training pairs and demonstrations (recon run), reported;
     `setup`: what the caller knows beyond the files (`recon run`: data files, split, limits, run config)."""
     out = Path(out)
@@ -180,7 +202,7 @@ def run_evaluate(test: Sequence[Example], predictions: dict[str, str | Path], *,
             raise ConfigError("an LM judge needs a backend (--judge SPEC)")
         judge = LMPairJudge(judge_backend, judge_cfg)
 
-    judgments, judged = judge_every_pair(test, preds, compare, judge, on_progress)
+    judgments, judged = judge_every_pair(test, preds, compare, judge, on_progress, window_size)
     comparisons = summarize(judged, seed=seed)
     failures = backend_failures(judge_backend) if judge_cfg.kind == "lm" else CallFailures()
     methods = {name: method_figures(records, test, embedder, traces[name] if traces and name in traces else None)

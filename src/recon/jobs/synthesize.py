@@ -143,7 +143,8 @@ def run_recon_select(examples: Sequence[Example], cfg: ReconSelectConfig, *, syn
             with metered(backends, meters):
                 selections = select_window(window, synth, scorer, cfg, synthesis)
             records += [selection_record(ex.id, sel, scorer=scorer_name, fingerprints=fingerprints, cost=meter,
-                                         label=label) for ex, sel, meter in zip(window, selections, meters, strict=True)]
+                                         label=label)
+                        for ex, sel, meter in zip(window, selections, meters, strict=True)]
             if on_progress is not None:
                 on_progress(len(window))
     finally:

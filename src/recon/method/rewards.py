@@ -2,7 +2,8 @@
 
 Both are picklable callable classes: `reward(prompts, completions, **columns) -> list[float | None]`.
 Every dataset column arrives as a keyword argument; ours carry the pair as JSON in `example`. A group of
-`num_generations` completions of one prompt is scored together (one baseline, one listwise judge call).
+`num_generations` completions of one prompt is scored together (one baseline, one listwise judge call), and
+the groups of a batch are one window (method/windows.py): one backend call per phase for all of them.
 
 Two outcomes are kept apart. A completion whose scoring *call* failed (a backend error) gets `None`: TRL
 gives it advantage 0 and leaves it out of the group baseline, which is right for infrastructure noise. An
@@ -154,18 +155,22 @@ class ReconReward(_LazyBackends):
     def __call__(self, prompts, completions, example, **kwargs) -> list[float | None]:
         texts = [completion_text(c).strip() for c in completions]
         rewards: list[float | None] = [None] * len(texts)
-        leaking = 0
+        parts = []                      # per group: its members, pair, written completions and their leakage
         for members in groups(list(example)):
             ex = example_from_json(example[members[0]])
             written = [i for i in members if texts[i]]
             leaks = [measure_leakage(texts[i], ex.action, self.leakage,
                                      max_action_chars=self.synthesis.max_action_chars) for i in written]
-            leaking += sum(lk.leaking for lk in leaks)
-            scores = self.scorer().score(ex, [texts[i] for i in written]).scores if written else []
+            parts.append((members, ex, written, leaks))
+        asked = [(ex, [texts[i] for i in written]) for _, ex, written, _ in parts if written]
+        scored = iter(self.scorer().score_window(asked) if asked else [])   # every group of the batch at once
+        for members, _, written, leaks in parts:
+            scores = next(scored).scores if written else []
             adjusted = dict(zip(written, leak_adjusted(scores, leaks, self.leakage.penalty), strict=True))
             group = with_empty_floor([adjusted.get(i) for i in members], [not texts[i] for i in members])
             for i, r in zip(members, group, strict=True):
                 rewards[i] = r
+        leaking = sum(lk.leaking for *_, leaks in parts for lk in leaks)
         n = max(1, len(texts))
         log_rates(kwargs, leakage_rate=leaking / n, empty_rate=sum(not t for t in texts) / n,
                   failed_rate=sum(r is None for r in rewards) / n)
@@ -188,36 +193,31 @@ class E2EReward(_LazyBackends):
             self.embedder = Embedder()
         return self.embedder
 
-    def _judge_scores(self, ex: Example, actions: list[str]) -> list[float | None]:
-        from recon.errors import BackendError, JudgeParseError
-        from recon.method.listwise_judge import LABELS, grades_in_input_order, judge_request, parse_grades
+    def _judge_scores(self, items: list[tuple[Example, list[str]]]) -> list[list[float | None]]:
+        """The listwise judge's grades → (g − 1) / 9 for every group's actions; None where it gave none."""
+        from recon.method.listwise_judge import judge_window
         backend = self._backend(self.judge, "grpo:reward:judge")
-        for attempt in range(self.reconstruction.judge_retries + 1):
-            req, order = judge_request(ex, actions, self.reconstruction, attempt)
-            try:
-                [gen] = backend.generate([req])
-            except BackendError:
-                return [None] * len(actions)
-            try:
-                grades = grades_in_input_order(parse_grades(gen.text, list(LABELS[:len(actions)])), order)
-            except JudgeParseError:
-                continue
-            return [(g - 1.0) / 9.0 for g in grades]
-        return [None] * len(actions)
+        return [[(g - 1.0) / 9.0 for g in result.grades] if result.grades is not None else [None] * len(actions)
+                for (_, actions), result in zip(items, judge_window(backend, items, self.reconstruction), strict=True)]
 
     def __call__(self, prompts, completions, example, **kwargs) -> list[float | None]:
         from recon.method.usermodel import parse_prediction
         actions = [parse_prediction(completion_text(c))[1] for c in completions]
         rewards: list[float | None] = [None] * len(actions)
-        for members in groups(list(example)):
-            ex = example_from_json(example[members[0]])
-            present = [i for i in members if actions[i]]
+        parts = [(members, example_from_json(example[members[0]])) for members in groups(list(example))]
+        presents = [[i for i in members if actions[i]] for members, _ in parts]
+        judged: dict[int, list[float | None]] = {}
+        if self.judge is not None:                  # one listwise judge call per group, all groups at once
+            asked = [k for k, present in enumerate(presents) if present]
+            judged = dict(zip(asked, self._judge_scores([(parts[k][1], [actions[i] for i in presents[k]])
+                                                         for k in asked]) if asked else [], strict=True))
+        for k, ((members, ex), present) in enumerate(zip(parts, presents, strict=True)):
             scores: dict[int, float | None] = {}
             if present and self.judge is None:
                 sims = self._embedder().cosine([actions[i] for i in present], [ex.action] * len(present))
                 scores = {i: float(s) for i, s in zip(present, sims, strict=True)}
             elif present:
-                scores = dict(zip(present, self._judge_scores(ex, [actions[i] for i in present]), strict=True))
+                scores = dict(zip(present, judged[k], strict=True))
             group = with_empty_floor([scores.get(i) for i in members], [not actions[i] for i in members])
             for i, r in zip(members, group, strict=True):
                 rewards[i] = r

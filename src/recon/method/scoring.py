@@ -142,7 +142,7 @@ class ReconstructingScorer(Scorer):
     def score_window(self, items: list[tuple[Example, list[str]]]) -> list[PairScores]:
         out: list[PairScores | None] = [None] * len(items)
         graded: list[tuple[int, list[int], list[int], list[str | None]]] = []
-        for k, ((ex, traces), (recon, error)) in enumerate(
+        for k, ((_, traces), (recon, error)) in enumerate(
                 zip(items, reconstruct_window(self.reconstructor, items, self.cfg), strict=True)):
             written = [i for i, t in enumerate(traces) if t.strip()]
             if error is not None:
@@ -152,9 +152,8 @@ class ReconstructingScorer(Scorer):
             else:
                 graded.append((k, [i for i in written if recon[i]], [i for i in written if not recon[i]], recon))
         asked = [(k, present, recon) for k, present, _, recon in graded if present]
-        grades = dict(zip([k for k, _, _ in asked],
-                          self.grade_window([(items[k][0], [recon[i] for i in present]) for k, present, recon in asked]),
-                          strict=True))
+        texts = [(items[k][0], [recon[i] for i in present]) for k, present, recon in asked]
+        grades = dict(zip([k for k, _, _ in asked], self.grade_window(texts) if texts else [], strict=True))
         for k, present, empty, recon in graded:
             out[k] = merged_scores(len(items[k][1]), present, empty, recon, grades.get(k), self.lowest)
         return out
