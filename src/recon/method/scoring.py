@@ -40,7 +40,7 @@ from recon.config import ReconstructionConfig
 from recon.errors import BackendError, ConfigError
 from recon.method.listwise_judge import judge_window
 from recon.method.reconstruction import reconstruction_gen_request, reconstruction_score_request
-from recon.method.windows import call_window
+from recon.method.windows import call_window, narrowed
 from recon.types import Example
 
 
@@ -64,6 +64,11 @@ class Scorer(abc.ABC):
     rounds over the window); `score` is the window of one pair."""
 
     name: str
+
+    @property
+    def backends(self) -> list[Backend]:
+        """The backends it calls (a phase on part of a window charges them through `narrowed`)."""
+        return [b for b in (getattr(self, "reconstructor", None), getattr(self, "judge", None)) if b is not None]
 
     @abc.abstractmethod
     def score_window(self, items: list[tuple[Example, list[str]]]) -> list[PairScores]: ...
@@ -153,7 +158,8 @@ class ReconstructingScorer(Scorer):
                 graded.append((k, [i for i in written if recon[i]], [i for i in written if not recon[i]], recon))
         asked = [(k, present, recon) for k, present, _, recon in graded if present]
         texts = [(items[k][0], [recon[i] for i in present]) for k, present, recon in asked]
-        grades = dict(zip([k for k, _, _ in asked], self.grade_window(texts) if texts else [], strict=True))
+        with narrowed(self.backends, [k for k, _, _ in asked]):
+            grades = dict(zip([k for k, _, _ in asked], self.grade_window(texts) if texts else [], strict=True))
         for k, present, empty, recon in graded:
             out[k] = merged_scores(len(items[k][1]), present, empty, recon, grades.get(k), self.lowest)
         return out

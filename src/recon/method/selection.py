@@ -27,7 +27,7 @@ from recon.hashing import content_hash
 from recon.method.leakage import Leakage, measure_leakage
 from recon.method.scoring import PairScores, Scorer
 from recon.method.synthesis import synthesis_request
-from recon.method.windows import call_window
+from recon.method.windows import call_window, narrowed
 from recon.types import Example
 
 
@@ -135,8 +135,9 @@ def select_window(examples: list[Example], synthesizer: Backend, scorer: Scorer,
             out[k] = Selection(ex.id, candidates, None, ["invalid"], "every candidate is empty", prompt_hash, {})
         else:
             to_score.append((k, candidates))
-    scored = scorer.score_window([(examples[k], [c.reasoning for c in cands]) for k, cands in to_score]) \
-        if to_score else []
+    with narrowed(scorer.backends, [k for k, _ in to_score]):
+        scored = scorer.score_window([(examples[k], [c.reasoning for c in cands]) for k, cands in to_score]) \
+            if to_score else []
     for (k, candidates), result in zip(to_score, scored, strict=True):
         out[k] = selection_of(examples[k], candidates, result, requests[k][0].prompt_hash(), cfg, synthesis)
     return out

@@ -69,6 +69,20 @@ def metered(backends: Sequence[Any], meters: list) -> Iterator[None]:
             b.pair_meters = None
 
 
+@contextmanager
+def narrowed(backends: Sequence[Any], positions: list[int]) -> Iterator[None]:
+    """Within: pair i of a call is the pair at `positions[i]` of the window being metered (a phase that works
+    on part of the window keeps charging each call to its own pair)."""
+    saved = [(b, b.pair_meters) for b in backends if getattr(b, "pair_meters", None) is not None]
+    for b, meters in saved:
+        b.pair_meters = [meters[p] for p in positions]
+    try:
+        yield
+    finally:
+        for b, meters in saved:
+            b.pair_meters = meters
+
+
 def call_window(backend: Backend, op: Literal["generate", "logprob"], groups: list[list]
                 ) -> tuple[list[list], list[BackendError | None]]:
     """One call with every group's requests (group i: pair i of the window, maybe none): each group's results
@@ -131,9 +145,12 @@ def retry_rounds(backend: Backend, n: int, request: Callable[[int, int], GenRequ
     for attempt in range(retries + 1):
         if not pending:
             break
-        results, errors = call_window(backend, "generate", [[request(i, attempt)] for i in pending])
+        asked = set(pending)                  # groups stay aligned with the items: item i is pair i's meter
+        results, errors = call_window(backend, "generate", [[request(i, attempt)] if i in asked else []
+                                                             for i in range(n)])
         still = []
-        for i, [gen], error in zip(pending, results, errors, strict=True):
+        for i in pending:
+            [gen], error = results[i], errors[i]
             if gen is None:
                 out[i].error = error
                 continue
