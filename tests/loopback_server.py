@@ -43,8 +43,19 @@ class LoopbackServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            disable_nagle_algorithm = True           # no 40 ms delayed-ACK stalls between headers and body
+            protocol_version = "HTTP/1.1"            # keep-alive: a client reuses its connections
+
             def log_message(self, *args):
                 pass
+
+            def do_GET(self):                    # /stats: what it has served so far
+                data = json.dumps({"requests": server.requests, "max_in_flight": server.max_in_flight}).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def do_POST(self):
                 payload = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)) or b"{}")
@@ -88,3 +99,37 @@ class LoopbackServer:
     def __exit__(self, *exc):
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class LoopbackProcess:
+    """The server in a process of its own (so its threads do not compete with the client for the GIL);
+    `stats()` reads its counters."""
+
+    def __init__(self, latency: float = 0.2):
+        self.latency = latency
+
+    def __enter__(self):
+        import subprocess
+        import sys
+        from pathlib import Path
+        root = Path(__file__).resolve().parents[1]
+        self.proc = subprocess.Popen([sys.executable, "-m", "tests.loopback_server", str(self.latency)], cwd=root,
+                                     stdout=subprocess.PIPE, text=True)
+        self.url = self.proc.stdout.readline().strip()
+        return self
+
+    def stats(self) -> dict:
+        import urllib.request
+        with urllib.request.urlopen(self.url.removesuffix("/v1") + "/stats") as resp:
+            return json.loads(resp.read())
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        self.proc.wait()
+
+
+if __name__ == "__main__":
+    import sys
+    with LoopbackServer(latency=float(sys.argv[1])) as running:
+        print(running.url, flush=True)
+        running.thread.join()

@@ -25,6 +25,7 @@ revision when the weights change). Building a backend makes no network call: a c
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import random
 from collections.abc import Callable
@@ -58,6 +59,14 @@ def server_label(base_url: str) -> str:
     """host:port of a URL (no credentials, path or query): how errors name a server."""
     parts = urlsplit(base_url)
     return f"server {parts.hostname}:{parts.port}" if parts.port else f"server {parts.hostname}"
+
+
+@functools.cache
+def tls_context():
+    """httpx's default TLS context, built once per process: building it costs ~50 ms, once per batch call
+    otherwise (a window's phase is one call)."""
+    import httpx
+    return httpx.create_ssl_context()
 
 
 class OpenAIBackend(Backend):
@@ -136,7 +145,9 @@ class OpenAIBackend(Backend):
         async def main():
             import httpx
             sem = asyncio.Semaphore(self.concurrency)
-            async with httpx.AsyncClient(timeout=self.timeout_s, headers=self._headers()) as client:
+            limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
+            async with httpx.AsyncClient(timeout=self.timeout_s, headers=self._headers(), verify=tls_context(),
+                                         limits=limits) as client:
                 async def one(i, job):
                     async with sem:
                         result = await job(client)
