@@ -18,7 +18,7 @@ Every run starts on a cold cache (its own database). Pairs come from the shared 
 there (`--data`), else from the known-latent generator.
 
     RECON_HOME=/tmp/h RECON_MODELS=/tmp/models PYTHONPATH=src .venv/bin/python benchmarks/bench_throughput.py \
-        [--parts server,hf,llamacpp] [--pairs 100] [--hf-pairs 16]
+        [--parts server,judge,hf,llamacpp] [--pairs 100] [--hf-pairs 16]
 """
 
 from __future__ import annotations
@@ -34,8 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))        # tests.loop
 
 from bench_throughput_gpu import LoneSamples, pairs, timed_select  # noqa: E402
 
-from recon.config import PairJudgeConfig  # noqa: E402
-from recon.jobs.evaluate import run_evaluate  # noqa: E402
+from recon.config import PairJudgeConfig, SynthesisConfig  # noqa: E402
+from recon.evaluation.judge import LMPairJudge  # noqa: E402
+from recon.jobs.evaluate import judge_every_pair  # noqa: E402
 from recon.method.embeddings import HashEmbedder  # noqa: E402
 from recon.store.cache import CachedBackend  # noqa: E402
 from recon.store.db import Database  # noqa: E402
@@ -53,7 +54,7 @@ def row(label: str, seconds: float, pairs_n: int, ref: float | None = None, extr
     print(f"  {label:<44} {seconds:8.2f} s  {seconds / pairs_n:7.3f} s/pair  {ratio} {extra}")
 
 
-def bench_server(n_pairs: int, concurrency: int, tmp: Path) -> None:
+def bench_server(n_pairs: int, concurrency: int, tmp: Path, parts: set[str]) -> None:
     import httpx  # noqa: F401  (imported before the timings)
 
     from recon.backends.openai_http import OpenAIBackend
@@ -66,6 +67,13 @@ def bench_server(n_pairs: int, concurrency: int, tmp: Path) -> None:
     def select(name: str, window: int | None) -> float:
         return timed_select(examples, factory, tmp, name, scorer="judge", window=window, embedder=HashEmbedder())[0]
 
+    if "server" in parts:
+        select_on_server(select, n_pairs, concurrency, servers)
+    if "judge" in parts:
+        judge_on_server(factory, n_pairs, concurrency, servers, tmp)
+
+
+def select_on_server(select, n_pairs: int, concurrency: int, servers: list) -> None:
     with LoopbackProcess(latency=0.0) as server:     # what the client and server cost on this machine's CPU
         servers.append(server)
         floor = select("srv-floor", None)
@@ -85,70 +93,82 @@ def bench_server(n_pairs: int, concurrency: int, tmp: Path) -> None:
         print(f"  windowed / bound = {windowed / limit:.2f} (goal <= 1.5: {verdict}); "
               f"speed-up {serial / windowed:.1f}x (goal >= 6x: {'met' if serial / windowed >= 6 else 'NOT met'})")
 
-        test = pairs(n_pairs)
-        for name in ("a", "b"):
-            (tmp / f"pred-{name}.jsonl").write_text("".join(
-                f'{{"id": "{e.id}", "action": "{name} would say something about {e.id}"}}\n' for e in test))
-        seconds = {}
-        for label, window in (("serial", 1), ("windowed", None)):
-            judge = CachedBackend(factory(None), Database(tmp / f"judge-{label}.sqlite3"), run="r",
-                                  stage="evaluate:judge")
-            t0 = time.perf_counter()
-            run_evaluate(test, {"a": tmp / "pred-a.jsonl", "b": tmp / "pred-b.jsonl"}, compare=[("a", "b")],
-                         judge_cfg=PairJudgeConfig(kind="lm"), judge_backend=judge, embedder=HashEmbedder(),
-                         out=tmp / f"eval-{label}", window_size=window)
-            seconds[label] = time.perf_counter() - t0
-        limit = bound([2 * n_pairs], concurrency)
-        print(f"\nPairwise LM judge, both orders, {n_pairs} test pairs, same server")
-        row("one pair at a time (window 1)", seconds["serial"], n_pairs)
-        row(f"windows of {concurrency} pairs", seconds["windowed"], n_pairs, seconds["serial"])
-        row("dependency bound (both orders at once)", limit, n_pairs)
-        print(f"  windowed / bound = {seconds['windowed'] / limit:.2f} "
-              f"(goal <= 1.5: {'met' if seconds['windowed'] <= 1.5 * limit else 'NOT met'})")
 
 
-def bench_hf(n_pairs: int, batch_size: int, tmp: Path) -> None:
+def judge_on_server(factory, n_pairs: int, concurrency: int, servers: list, tmp: Path) -> None:
+    test = pairs(n_pairs)
+    preds = {name: {e.id: {"id": e.id, "action": f"{name} would say something about {e.id}"} for e in test}
+             for name in ("a", "b")}
+
+    def judge_all(name: str, window: int | None) -> float:
+        judge = LMPairJudge(CachedBackend(factory(None), Database(tmp / f"judge-{name}.sqlite3"), run="r",
+                                          stage="evaluate:judge"), PairJudgeConfig(kind="lm"))
+        t0 = time.perf_counter()
+        judge_every_pair(test, preds, [("a", "b")], judge, window_size=window)
+        return time.perf_counter() - t0
+
+    with LoopbackProcess(latency=0.0) as server:
+        servers.append(server)
+        floor = judge_all("floor", None)
+    with LoopbackProcess(latency=LATENCY) as server:
+        servers.append(server)
+        windowed = judge_all("windowed", None)
+        serial = judge_all("serial", 1)
+    limit, phased = bound([2 * n_pairs], concurrency), 2 * bound([n_pairs], concurrency)
+    print(f"\nPairwise LM judge, both orders, {n_pairs} test pairs, same server (the judging alone)")
+    row("one pair at a time (window 1)", serial, n_pairs)
+    row(f"windows of {concurrency} pairs", windowed, n_pairs, serial)
+    row("dependency bound (both orders at once)", limit, n_pairs)
+    row("bound with the second order after the first", phased, n_pairs)
+    row("windows, 0 ms latency (client + server CPU)", floor, n_pairs)
+    print(f"  windowed / bound = {windowed / limit:.2f} "
+          f"(goal <= 1.5: {'met' if windowed <= 1.5 * limit else 'NOT met'})")
+
+
+def bench_hf(n_pairs: int, batch_size: int, tmp: Path, synthesis: SynthesisConfig) -> None:
     from recon.backends.hf import HFBackend
     examples = pairs(n_pairs)
     backend = HFBackend("embedded", dtype="float32", batch_size=batch_size)
     assert backend.model is not None                      # load once, outside the timings
-    old, old_chosen = timed_select(examples, lambda cfg: LoneSamples(backend), tmp, "hf-old", scorer="likelihood",
-                                   window=1)
-    new, new_chosen = timed_select(examples, lambda cfg: backend, tmp, "hf-new", scorer="likelihood", window=None)
-    print(f"\nRecon-Select, likelihood scorer, N = 4, {n_pairs} pairs, hf backend (embedded SmolLM2-135M, float32, "
-          f"CPU, batch {batch_size})")
+    old, old_chosen = timed_select(examples, lambda cfg: LoneSamples(backend), tmp, "hf-old", window=1,
+                                   synthesis=synthesis)
+    new, new_chosen = timed_select(examples, lambda cfg: backend, tmp, "hf-new", window=None, synthesis=synthesis)
+    print(f"\nRecon-Select, likelihood scorer, N = 4, {n_pairs} pairs, {synthesis.max_tokens}-token candidates, hf "
+          f"backend (embedded SmolLM2-135M, float32, CPU, batch {batch_size})")
     row("one pair at a time, sampled requests alone", old, n_pairs)
     row(f"windows of {backend.window_pairs} pairs, batched seeded sampling", new, n_pairs, old)
     print(f"  speed-up {old / new:.2f}x (goal >= 2.5x: {'met' if old / new >= 2.5 else 'NOT met'}); "
           f"same selections: {'yes' if old_chosen == new_chosen else 'NO'}")
 
 
-def bench_llamacpp(n_pairs: int, tmp: Path) -> None:
+def bench_llamacpp(n_pairs: int, tmp: Path, synthesis: SynthesisConfig) -> None:
     from recon.backends.llamacpp import LlamaCppBackend, embedded_gguf_path
     examples = pairs(n_pairs)
     backend = LlamaCppBackend(str(embedded_gguf_path()))
-    seconds, _ = timed_select(examples, lambda cfg: backend, tmp, "llama", scorer="likelihood", window=None)
-    print(f"\nRecon-Select, likelihood scorer, N = 4, {n_pairs} pairs, llama.cpp (embedded GGUF Q4_1, CPU, window 1)")
+    seconds, _ = timed_select(examples, lambda cfg: backend, tmp, "llama", window=None, synthesis=synthesis)
+    print(f"\nRecon-Select, likelihood scorer, N = 4, {n_pairs} pairs, {synthesis.max_tokens}-token candidates, "
+          "llama.cpp (embedded GGUF Q4_1, CPU, window 1)")
     row("llama.cpp", seconds, n_pairs)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--parts", default="server,hf,llamacpp")
+    ap.add_argument("--parts", default="server,judge,hf,llamacpp")
     ap.add_argument("--pairs", type=int, default=100)
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--hf-pairs", type=int, default=16)
     ap.add_argument("--hf-batch", type=int, default=8)
+    ap.add_argument("--max-tokens", type=int, default=128, help="candidate length (the synthesis default)")
     args = ap.parse_args()
     parts = set(args.parts.split(","))
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
-        if "server" in parts:
-            bench_server(args.pairs, args.concurrency, tmp)
+        if parts & {"server", "judge"}:
+            bench_server(args.pairs, args.concurrency, tmp, parts)
         if "hf" in parts:
-            bench_hf(args.hf_pairs, args.hf_batch, tmp)
+            bench_hf(args.hf_pairs, args.hf_batch, tmp, SynthesisConfig(max_tokens=args.max_tokens))
         if "llamacpp" in parts:
-            bench_llamacpp(args.hf_pairs, tmp)
+            bench_llamacpp(args.hf_pairs, tmp, SynthesisConfig(max_tokens=args.max_tokens))
     return 0
 
 
