@@ -180,3 +180,22 @@ def test_the_listwise_judge_prompt_shows_placeholders_not_grades():
     prompt = req.messages[-1].content
     assert not re.search(r'"[A-Z]"\s*:\s*\d', prompt)                  # no example grade to anchor on
     assert all(f'"{label}"' in prompt for label in "ABC")
+
+
+def test_the_listwise_judge_takes_its_retry_temperature_and_clip_from_its_config():
+    judge = FakeBackend(responder=lambda r: "no grades here")
+    cfg = ReconstructionConfig(judge=ListwiseJudgeConfig(retries=1, retry_temperature=0.3, max_text_chars=60,
+                                                         max_tokens=20))
+    long_recon = FakeBackend(responder=lambda r: "word " * 100)
+    build_scorer("judge", reconstructor=long_recon, judge=judge, cfg=cfg).score(EX, TRACES)
+    assert [r.temperature for r in judge.history] == [0.0, 0.3] and {r.max_tokens for r in judge.history} == {20}
+    shown = re.findall(r'^[A-Z]: "(.*)"$', judge.history[0].messages[-1].content, flags=re.M)
+    assert len(shown) == 3 and all(len(text) <= 60 for text in shown)
+
+
+def test_the_pairwise_judge_retries_at_its_configured_temperature():
+    from recon.config import PairJudgeConfig
+    from recon.evaluation.judge import LMPairJudge
+    judge = FakeBackend(responder=lambda r: "hmm")
+    j = LMPairJudge(judge, PairJudgeConfig(kind="lm", retries=2, retry_temperature=0.4)).judge(EX, "yes", "no")
+    assert j.p_a is None and [r.temperature for r in judge.history] == [0.0, 0.4, 0.4]
