@@ -6,7 +6,9 @@ is kept and the pair is flagged `all_leaking`. Policy `penalize` ranks all score
 score − λ·overlap. Ties for the top place — under every scorer, and in the all-leaking fallback — are broken
 by a content hash of the candidates' text, seeded by the synthesis seed (never by `sample_index`, which
 would hand every tie to candidate 0, the backward trace) and flagged `tie`. A pair without any score is
-`invalid`: kept, never scored.
+`invalid`: kept, never scored. `select_window` selects for a window of pairs: every pair's candidates in
+one backend call, then one scoring of the window (method/windows.py), with the selections of one pair at a
+time.
 
     >>> from recon.method.leakage import Leakage
     >>> ok, leak = Leakage(2, 0.0, 0.1, False), Leakage(12, 0.5, 0.5, True)
