@@ -4,8 +4,8 @@
    fixed 200 ms latency per request and unlimited parallelism. Recon-Select (judge scorer, N = 4) on 100
    pairs at concurrency 32, and the pairwise LM judge (both orders) on 100 test pairs: wall time in windows
    vs one pair at a time (`window_size=1`, the old loop), and vs the dependency bound: the sum over the
-   stage's phases of ⌈requests ÷ concurrency⌉ × 200 ms. Goal: ≤ 1.5× the bound (≥ 6× faster than serial for Recon-Select).
-   The same windowed run at 0 ms latency shows what client and server cost in CPU on this machine.
+   stage's phases of ⌈requests ÷ concurrency⌉ × 200 ms. Goal: ≤ 1.5× the bound (≥ 6× faster than serial
+   for Recon-Select). The same windowed run at 0 ms latency shows what client and server cost in CPU on this machine.
 2. `hf`: the hf backend on this machine's CPU with the embedded model (SmolLM2-135M, dequantised, float32):
    Recon-Select (likelihood, N = 4) on 16 pairs, windows with batched seeded sampling vs the pre-batching
    behaviour (one pair at a time, and every sampled request alone). Goal: ≥ 2.5×. Both paths must select
