@@ -9,7 +9,7 @@ for the calls that failed, and a finished run re-run makes no backend calls at a
 
 The data stage on a generated corpus (tests/integration/test_pipeline.py runs whole experiments)::
 
-    >>> from recon.cli.bench_cmd import write_corpus
+    >>> from recon.bench.corpus_files import write_corpus
     >>> tmp = Path(getfixture("tmp_path"))
     >>> _ = write_corpus(tmp, individuals=2, pairs=6, seed=0, test_fraction=1 / 3)
     >>> cfg = RunConfig.model_validate({"name": "t", "data": {"train": ["train.jsonl"], "test": ["test.jsonl"],

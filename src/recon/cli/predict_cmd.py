@@ -5,46 +5,38 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from recon.cli.args import add_backend_args, add_out, add_pairs, backend_config_from_args, renamed
 from recon.cli.exit_codes import finished
+from recon.cli.inputs import traces_and_method
 from recon.cli.output import console, err_console, print_table, progress_bar
-from recon.cli.synthesize_cmd import add_backend_args, backend_config_from_args
 from recon.config import UserModelConfig, validated
 from recon.data.corpus import load_examples
 from recon.errors import ConfigError
-from recon.jobs.common import read_traces
 from recon.jobs.predict import run_predict
 from recon.store.db import Database
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("predict", help="a user model predicts the action of each test pair")
-    p.add_argument("--test", required=True, action="append", type=Path, help="test pairs JSONL (repeatable)")
-    p.add_argument("--train", action="append", type=Path, help="training pairs JSONL (icl demonstrations)")
+    add_pairs(p, "--test", "test pairs JSONL (repeatable): the pairs to predict")
+    add_pairs(p, "--data", "training pairs JSONL (repeatable): icl draws its demonstrations from them",
+              required=False)
+    renamed(p, "--train", "--data")
     p.add_argument("--traces", type=Path, help="the method's traces on the training pairs (omit for method none)")
     p.add_argument("--user-model", default="icl", help="icl (default) or sft:CHECKPOINT_DIR")
-    add_backend_args(p)
+    add_backend_args(p, "icl: the user model's LM")
     p.add_argument("--k", type=int, help="icl: demonstrations per prediction (default 3)")
     p.add_argument("--draw", choices=["random", "nearest"], help="icl: how demonstrations are chosen")
     p.add_argument("--seed", type=int)
     p.add_argument("--allow-train-overlap", action="store_true", help="sft/e2e checkpoints: predict conversations "
                    "the checkpoint was trained on anyway (recorded in every output record and the manifest)")
-    p.add_argument("--out", required=True, type=Path)
+    add_out(p, "file", "the predictions JSONL (its manifest beside it)")
     p.set_defaults(func=cmd_predict)
-
-
-def traces_and_method(path: Path | None) -> tuple[dict[str, str] | None, str]:
-    if path is None:
-        return None, "none"
-    records = read_traces(path)
-    methods = {r.method for r in records}
-    if len(methods) != 1:
-        raise ConfigError(f"{path} mixes methods {sorted(methods)}; give one method's traces")
-    return {r.id: r.reasoning for r in records if r.reasoning}, methods.pop()
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
     test = load_examples(args.test)
-    train = load_examples(args.train or [])
+    train = load_examples(args.data or [])
     traces, method = traces_and_method(args.traces)
     spec = args.model
     trained_on = None
@@ -60,7 +52,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
                               "train-overlap guard cannot check it")
         check_train_overlap(test, trained_on, args.user_model, allow=args.allow_train_overlap)   # before loading
     elif args.user_model == "icl" and not train:
-        raise ConfigError("an icl user model needs --train pairs to draw demonstrations from")
+        raise ConfigError("an icl user model needs --data training pairs to draw demonstrations from")
     cfg = validated(UserModelConfig, k=args.k, draw=args.draw, seed=args.seed)
     with progress_bar(f"predict ({method}, {args.user_model})", len(test)) as advance:
         summary = run_predict(test, train=train, traces=traces, method=method, user_model=args.user_model,

@@ -91,14 +91,14 @@ def run_predict(test: Sequence[Example], *, train: Sequence[Example], traces: di
     check_train_overlap(test, train_conversations, user_model, allow=allow_train_overlap)
     leaked = {e.conversation_id for e in train} & {e.conversation_id for e in test}
     if leaked:
-        raise ConfigError(f"{len(leaked)} conversation(s) are in both --train and --test (e.g. {sorted(leaked)[0]!r});"
+        raise ConfigError(f"{len(leaked)} conversation(s) are in both --data and --test (e.g. {sorted(leaked)[0]!r});"
                           " split by conversation (recon data split)")
     if user_model == "icl" and traces is not None and not traces:
         raise ConfigError(f"the {method} traces hold no usable trace (every record has reasoning null; see its "
                           "'invalid' field): the user model would see no demonstrations")
     if user_model == "icl" and traces is not None and not set(traces) & {e.id for e in train}:
         raise ConfigError(f"none of the {method} traces belongs to a training pair (do the trace ids match "
-                          "--train?): the user model would see no demonstrations")
+                          "--data?): the user model would see no demonstrations")
     stage = f"predict:{method}:{user_model.split(':')[0]}"
     backend = CachedBackend(backend_factory(backend_config), db, run=run, stage=stage)
     model = build_user_model(user_model, method=method, train=train, traces=traces, backend=backend, cfg=cfg,
