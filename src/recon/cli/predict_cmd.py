@@ -59,18 +59,17 @@ def cmd_predict(args: argparse.Namespace) -> int:
                               backend_config=backend_config_from_args(args, spec), cfg=cfg, out=args.out,
                               db=Database(), on_progress=advance, inputs=[str(p) for p in args.test],
                               train_conversations=trained_on, allow_train_overlap=args.allow_train_overlap)
-    c = summary.cost
+    f = summary.figures()
     print_table("predictions", ["method", "user model", "pairs", "predicted", "well-formed", "calls/pair",
-                                "tokens/pair", "s/pair", "cache hits %"],
-                [[summary.method, summary.user_model, summary.pairs, summary.predicted, summary.well_formed,
-                  round(c.calls / max(1, summary.pairs), 2),
-                  round((c.prompt_tokens + c.completion_tokens) / max(1, summary.pairs), 1),
-                  round(c.seconds / max(1, summary.pairs), 2), round(100 * c.cache_hits / max(1, c.calls), 1)]])
+                                "tokens/pair", "s/pair", "cache hits %", "failed calls"],
+                [[summary.method, summary.user_model, summary.pairs, summary.written, summary.well_formed,
+                  f["calls_per_pair"], f["tokens_per_pair"], f["seconds_per_pair"],
+                  round(100 * float(f["cache_hit_rate"] or 0), 1), summary.failures.failed]])
     console.print(f"wrote {summary.pairs} predictions → {summary.out} (run {summary.run})")
     if summary.short_of_demos:
         err_console.print(f"{summary.short_of_demos} predictions saw fewer than {cfg.k} demonstrations (the individual "
                           "has too few training pairs with a trace of this method)")
-    if summary.predicted < summary.pairs:
-        err_console.print(f"{summary.pairs - summary.predicted} predictions have no usable action (field 'error'; "
+    if summary.invalid:
+        err_console.print(f"{summary.invalid} predictions have no usable action (field 'error'; "
                           "'transient': true marks those a re-run retries)")
     return finished(summary.failures, "prediction")
