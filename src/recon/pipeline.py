@@ -199,9 +199,10 @@ class Pipeline:
                     same_pairs = [e for e in load_examples([train_path]) if e.id in parity.eligible]
                     train_sft(same_pairs, traces_of, method=method.split(":")[0], cfg=um.sft, out=ckpt,
                               user_cfg=um, on_step=step, data_files={str(train_path): file_hash(train_path)})
-            self._stage(f"train:{method}", train_inputs, [ckpt / "recon_sft.json"], train_work)
+            from recon.training.sft import SFT_META
+            self._stage(f"train:{method}", train_inputs, [ckpt / SFT_META], train_work)
             user_model, backend_cfg = f"sft:{ckpt}", BackendConfig(spec=f"hf:{ckpt}")
-            inputs["checkpoint"] = file_hash(ckpt / "recon_sft.json")
+            inputs["checkpoint"] = file_hash(ckpt / SFT_META)
 
         def work():
             train = load_examples([train_path])
@@ -247,8 +248,7 @@ class Pipeline:
                                       embedder=self.embedder, out=eval_dir, traces=traces, seed=self.cfg.seed,
                                       test_paths=[str(test_path)], on_progress=advance, parity=parity.summary(),
                                       setup=run_setup(self.cfg, self.root))
-            _, page = write_report(result, test, preds, seed=self.cfg.seed)
-            self.result.report = page
+            write_report(result, test, preds, seed=self.cfg.seed)
             return result.failures
         self._stage("evaluate", inputs, [eval_dir / "results.json", eval_dir / "report.html"], work)
         self.result.report = eval_dir / "report.html"

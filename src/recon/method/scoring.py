@@ -1,4 +1,4 @@
-"""Reconstruction scorers, one interface, used by Recon-Select now and GRPO rewards later.
+"""Reconstruction scorers, one interface, used by Recon-Select and by the Recon-GRPO reward (method/rewards.py).
 
 Each scorer takes one pair (the example) and its candidate traces and returns a score per trace
 (higher = the trace lets the reconstruction model recover the action better), the reconstructions it
