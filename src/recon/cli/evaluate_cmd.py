@@ -19,8 +19,8 @@ from recon.store.calls import new_run_id
 from recon.store.db import Database
 
 
-def named_paths(values: list[str] | None, flag: str) -> dict[str, Path]:
-    out: dict[str, Path] = {}
+def named_paths(values: list[str] | None, flag: str) -> dict[str, str | Path]:
+    out: dict[str, str | Path] = {}
     for v in values or []:
         name, sep, path = v.partition("=")
         if not sep or not name or not path:

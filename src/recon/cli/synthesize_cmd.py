@@ -23,6 +23,7 @@ from recon.errors import ConfigError
 from recon.jobs.common import TABLE_COLUMNS, JobSummary, table_row
 from recon.jobs.synthesize import run_recon_select, run_synthesis
 from recon.method.controls import CONTROLS
+from recon.method.synthesis import Failure
 from recon.store.db import Database
 
 
@@ -74,21 +75,21 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
     if args.method in ("recon-select", *CONTROLS):
         synth = validated(SynthesisConfig, method="backward", temperature=args.temperature, top_p=args.top_p,
                           max_tokens=args.max_tokens, seed=args.seed)
-        cfg = validated(ReconSelectConfig, n=args.n, scorer=args.scorer, reconstruction=ReconstructionConfig(),
-                        leakage=leakage_config_from_args(args))
+        select = validated(ReconSelectConfig, n=args.n, scorer=args.scorer, reconstruction=ReconstructionConfig(),
+                           leakage=leakage_config_from_args(args))
         recon_spec = "fake" if args.dry_run else (args.reconstructor or spec)
         judge_spec = "fake" if args.dry_run else (args.listwise_judge or recon_spec)
         embedder = None
-        if args.dry_run and cfg.scorer == "embedding":
+        if args.dry_run and select.scorer == "embedding":
             from recon.method.embeddings import HashEmbedder
             embedder = HashEmbedder()
-        with progress_bar(f"{label} ({CONTROLS.get(label, cfg.scorer)}, n={cfg.n})", len(examples)) as advance:
-            summary = run_recon_select(examples, cfg, synthesis=synth, synthesizer=synth_backend,
+        with progress_bar(f"{label} ({CONTROLS.get(label, select.scorer)}, n={select.n})", len(examples)) as advance:
+            summary = run_recon_select(examples, select, synthesis=synth, synthesizer=synth_backend,
                                        reconstructor=backend_config_from_args(args, recon_spec),
                                        judge=backend_config_from_args(args, judge_spec), out=args.out,
                                        db=Database(), on_progress=advance, inputs=inputs, embedder=embedder,
                                        label=label)
-        failures = []
+        failures: list[Failure] = []
     else:
         if args.scorer or args.n:
             err_console.print("note: --scorer and --n apply to recon-select and the controls only; ignored")

@@ -28,6 +28,7 @@ from typing import Any
 
 import recon
 from recon.atomicio import write_json_atomic
+from recon.backends.base import Backend
 from recon.backends.registry import build_backend, redacted_spec
 from recon.config import BackendConfig
 from recon.data.corpus import iter_json_lines
@@ -39,7 +40,7 @@ from recon.store.cache import CachedBackend
 from recon.store.calls import RunCost
 from recon.store.db import Database
 
-BackendFactory = Callable[[BackendConfig], object]
+BackendFactory = Callable[[BackendConfig], Backend]
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from recon.atomicio import check_output_path, write_jsonl_atomic
 from recon.backends.registry import build_backend
@@ -55,14 +56,14 @@ def run_scoring(traces: str | Path | list[TraceRecord], examples: Sequence[Examp
     if scorer_name == "likelihood":
         recon.preflight("logprob")
     scorer = build_scorer(scorer_name, reconstructor=recon, cfg=cfg, judge=judge_backend, embedder=embedder)
-    records = []
+    records: list[dict[str, Any]] = []
     try:
         for t in traces:
             meter = Meter()
             recon.meter = meter
             if judge_backend is not None:
                 judge_backend.meter = meter
-            rec = {"id": t.id, "method": t.method, "scorer": scorer_name, "reasoning": t.reasoning}
+            rec: dict[str, Any] = {"id": t.id, "method": t.method, "scorer": scorer_name, "reasoning": t.reasoning}
             if t.reasoning is None:
                 rec |= {"score": None, "reconstruction": None, "leakage": None, "invalid": "no trace"}
             else:
