@@ -110,13 +110,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _incomplete(pairs: int) -> int:
-    """Exit status 1 (with the reason) when backend errors left pairs out of the validity figures."""
+    """FAILED_CALLS (with the reason) when backend errors left pairs out of the validity figures, else DONE."""
+    from recon.cli.exit_codes import DONE, FAILED_CALLS
     if not pairs:
-        return 0
+        return DONE
     from recon.cli.output import err_console
     err_console.print(f"{pairs} pair(s) met a backend error and are left out of the validity figures; "
                       "re-running the same command retries only the LM calls that failed")
-    return 1
+    return FAILED_CALLS
 
 
 def validity_rows_table(summaries: dict[str, dict]) -> None:
