@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.recon-installed
 EXTRAS := hf,embeddings,train,data,server,dev
 
-.PHONY: venv demo test test-fast test-slow lint bench clean
+.PHONY: venv demo test test-fast test-slow lint typecheck bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# mypy over src/recon (settings in pyproject.toml); reports, outside `make test` (docs/design.md §5)
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -85,7 +85,7 @@ def real_pairs(args, tmp: Path) -> None:
 
 
 def demo_runs(args, tmp: Path) -> None:
-    from recon.cli.bench_cmd import ensure_corpus
+    from recon.bench.corpus_files import ensure_corpus
     from recon.cli.demo_cmd import DEMO_SIZE, demo_config
     from recon.pipeline import run_pipeline
     data = tmp / "demo-data"

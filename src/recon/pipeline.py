@@ -9,7 +9,7 @@ for the calls that failed, and a finished run re-run makes no backend calls at a
 
 The data stage on a generated corpus (tests/integration/test_pipeline.py runs whole experiments)::
 
-    >>> from recon.cli.bench_cmd import write_corpus
+    >>> from recon.bench.corpus_files import write_corpus
     >>> tmp = Path(getfixture("tmp_path"))
     >>> _ = write_corpus(tmp, individuals=2, pairs=6, seed=0, test_fraction=1 / 3)
     >>> cfg = RunConfig.model_validate({"name": "t", "data": {"train": ["train.jsonl"], "test": ["test.jsonl"],
@@ -196,9 +196,10 @@ class Pipeline:
                     train_sft(same_pairs, traces_of, method=method.split(":")[0], cfg=um.sft, out=ckpt,
                               user_cfg=um, on_step=StepProgress(advance),
                               data_files={str(train_path): file_hash(train_path)})
-            self._stage(f"train:{method}", train_inputs, [ckpt / "recon_sft.json"], train_work)
+            from recon.training.sft import SFT_META
+            self._stage(f"train:{method}", train_inputs, [ckpt / SFT_META], train_work)
             user_model, backend_cfg = f"sft:{ckpt}", BackendConfig(spec=f"hf:{ckpt}")
-            inputs["checkpoint"] = file_hash(ckpt / "recon_sft.json")
+            inputs["checkpoint"] = file_hash(ckpt / SFT_META)
 
         def work():
             train = load_examples([train_path])
@@ -244,8 +245,7 @@ class Pipeline:
                                       embedder=self.embedder, out=eval_dir, traces=traces, seed=self.cfg.seed,
                                       test_paths=[str(test_path)], on_progress=advance, parity=parity.summary(),
                                       setup=run_setup(self.cfg, self.root))
-            _, page = write_report(result, test, preds, seed=self.cfg.seed)
-            self.result.report = page
+            write_report(result, test, preds, seed=self.cfg.seed)
             return result.failures
         self._stage("evaluate", inputs, [eval_dir / "results.json", eval_dir / "report.html"], work)
         self.result.report = eval_dir / "report.html"

@@ -256,7 +256,8 @@ def test_openai_logprob_is_trusted_only_when_correct(llama_server, openai_backen
 
 @pytest.mark.slow
 def test_llama_server_0_3_36_echo_values_disagree_with_a_direct_log_softmax(llama_server, embedded):
-    """The measurement from the foundation issue, kept as a regression check of our refusal's premise."""
+    """The measurement behind the trust probe (docs/design.md §4), kept as a regression check of the refusal's
+    premise."""
     server_court = raw_echo_logprob(llama_server, "The court", 3)
     import numpy as np
     from llama_cpp import Llama
@@ -265,6 +266,6 @@ def test_llama_server_0_3_36_echo_values_disagree_with_a_direct_log_softmax(llam
     llm.eval(ids[:-1])
     row = np.array(llm._ctx.get_logits_ith(-1)[:llm.n_vocab()], dtype=np.float64)
     direct = row[ids[-1]] - row.max() - np.log(np.exp(row - row.max()).sum())
-    assert direct == pytest.approx(-15.56, abs=0.01)            # the figure measured in the foundation issue
+    assert direct == pytest.approx(-15.56, abs=0.01)            # the direct log-softmax of "court" after "The"
     assert abs(server_court - direct) > 1.0
     llm.close()

@@ -64,5 +64,5 @@ def test_icl_predictions_with_the_embedded_model(tmp_path, split):
                           out=out, db=Database(tmp_path / "db.sqlite3"))
     print(f"\nICL: {(time.perf_counter() - t0) / len(test):.2f} s per prediction (k=2, embedded, CPU)")
     preds = [json.loads(x) for x in out.read_text().splitlines()]
-    assert summary.predicted == 4 and summary.well_formed == 4           # the schema keeps the 135M model in line
+    assert summary.written == 4 and summary.well_formed == 4           # the schema keeps the 135M model in line
     assert all(p["action"] and len(p["demos"]) == 2 for p in preds)

@@ -1,4 +1,4 @@
-"""The command line, in-process: what users type in the README and the issue."""
+"""The command line, in-process: what users type in the README."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ def test_limit_and_individual_filters(tmp_path):
 
 def test_split_and_convert(tmp_path, shared_data, capsys):
     assert main(["data", "split", str(pairs_file(tmp_path, 6)), "--test-fraction", "0.5",
-                 "--out-dir", str(tmp_path / "split")]) == 0
+                 "--out", str(tmp_path / "split")]) == 0
     train = load_examples([tmp_path / "split/train.jsonl"])
     test = load_examples([tmp_path / "split/test.jsonl"])
     assert len(train) + len(test) == 6
@@ -139,7 +139,7 @@ def test_predict_evaluate_and_human_from_the_command_line(tmp_path, capsys, monk
     traces = tmp_path / "bw.jsonl"
     assert main(["synthesize", "--data", str(train), "--method", "backward", "--dry-run", "--out", str(traces)]) == 0
     for method, extra in (("backward", ["--traces", str(traces)]), ("none", [])):
-        assert main(["predict", "--train", str(train), "--test", str(test), *extra, "--model", "fake",
+        assert main(["predict", "--data", str(train), "--test", str(test), *extra, "--model", "fake",
                      "--out", str(tmp_path / f"pred_{method}.jsonl")]) == 0
     capsys.readouterr()
     eval_dir = tmp_path / "eval"
@@ -150,7 +150,7 @@ def test_predict_evaluate_and_human_from_the_command_line(tmp_path, capsys, monk
     assert main(["human", "export", str(eval_dir), "--n", "5", "--out", str(tmp_path / "items.csv")]) == 0
     assert len((tmp_path / "items.csv").read_text().strip().splitlines()) >= 2
     assert main(["predict", "--test", str(test), "--model", "fake", "--out", str(tmp_path / "x.jsonl")]) == 2
-    assert "needs --train" in capsys.readouterr().err
+    assert "needs --data" in capsys.readouterr().err
 
 
 def test_synthesize_with_a_grpo_synthesizer(tmp_path, capsys):
@@ -159,12 +159,12 @@ def test_synthesize_with_a_grpo_synthesizer(tmp_path, capsys):
     ckpt.mkdir()
     out = tmp_path / "g.jsonl"
     base = ["synthesize", "--data", str(data), "--method", "recon-grpo", "--dry-run", "--out", str(out)]
-    assert main(base) == 2 and "needs --synthesizer" in capsys.readouterr().err
-    assert main(base + ["--synthesizer", str(ckpt)]) == 2 and "not a recon GRPO checkpoint" in capsys.readouterr().err
+    assert main(base) == 2 and "needs --model hf:CHECKPOINT" in capsys.readouterr().err
+    assert main(base + ["--model", f"hf:{ckpt}"]) == 2 and "not a recon GRPO checkpoint" in capsys.readouterr().err
     (ckpt / "recon_grpo.json").write_text('{"reward": "recon"}')
-    assert main(base + ["--synthesizer", str(ckpt)]) == 0
+    assert main(base + ["--model", f"hf:{ckpt}"]) == 0
     assert {json.loads(x)["method"] for x in out.read_text().splitlines()} == {"recon-grpo"}
-    assert main(base + ["--synthesizer", str(ckpt), "--n", "2"]) == 0          # several samples + selection
+    assert main(base + ["--model", f"hf:{ckpt}", "--n", "2"]) == 0          # several samples + selection
     records = [json.loads(x) for x in out.read_text().splitlines()]
     assert {r["method"] for r in records} == {"recon-grpo"} and all(len(r["candidates"]) == 2 for r in records)
 

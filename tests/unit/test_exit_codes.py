@@ -46,7 +46,7 @@ def fake_inputs(tmp: Path) -> dict[str, Path]:
                  "--out", str(files["traces"])]) == 0
     for method, extra in (("backward", ["--traces", str(files["traces"])]), ("none", [])):
         files[method] = tmp / f"pred_{method}.jsonl"
-        assert main(["predict", "--train", str(files["train"]), "--test", str(files["test"]), *extra,
+        assert main(["predict", "--data", str(files["train"]), "--test", str(files["test"]), *extra,
                      "--model", "fake", "--out", str(files[method])]) == 0
     return files
 
@@ -59,7 +59,7 @@ def argv(command: str, tmp: Path, url: str) -> list[str]:
                        "--out", str(tmp / "out.jsonl")],
         "score": ["score", "--traces", str(f["traces"]), "--data", str(f["train"]), "--scorer", "judge",
                   "--model", model, "--out", str(tmp / "out.jsonl")],
-        "predict": ["predict", "--train", str(f["train"]), "--test", str(f["test"]), "--traces", str(f["traces"]),
+        "predict": ["predict", "--data", str(f["train"]), "--test", str(f["test"]), "--traces", str(f["traces"]),
                     "--model", model, "--out", str(tmp / "out.jsonl")],
         "evaluate": ["evaluate", "--test", str(f["test"]), "--pred", f"backward={f['backward']}",
                      "--pred", f"none={f['none']}", "--judge", model, "--out", str(tmp / "eval")],

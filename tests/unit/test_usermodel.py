@@ -50,7 +50,7 @@ def test_a_test_pair_or_its_conversation_is_never_a_demonstration():
 
 
 def test_predict_refuses_train_and_test_that_share_a_conversation(tmp_path):
-    with pytest.raises(ConfigError, match="in both --train and --test"):
+    with pytest.raises(ConfigError, match="in both --data and --test"):
         run_predict([ex(1, "c1")], train=TRAIN, traces=TRACES, method="backward", user_model="icl",
                     backend_config=BackendConfig(spec="fake"), cfg=UserModelConfig(),
                     out=tmp_path / "p.jsonl", db=Database(tmp_path / "db.sqlite3"))

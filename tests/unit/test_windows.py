@@ -133,7 +133,7 @@ def test_per_pair_records_keep_their_own_calls_and_tokens_in_a_window(tmp_path):
 @pytest.mark.parametrize("scorer", ["judge", "embedding"])
 def test_recon_select_keeps_a_server_busy_across_pairs(tmp_path, scorer):
     n_pairs, concurrency = 8, 16
-    with LoopbackServer(latency=0.05) as server:
+    with LoopbackServer(latency=0.5) as server:     # long enough for a loaded client to fill every slot
         spec = BackendConfig(spec=f"openai:m@{server.url}", api_key_env=None, concurrency=concurrency)
         run_recon_select(pairs(n_pairs), ReconSelectConfig(n=4, scorer=scorer), synthesizer=spec,
                          reconstructor=spec, judge=spec, out=tmp_path / "rs.jsonl", db=Database(tmp_path / "d.sqlite3"),
@@ -146,7 +146,7 @@ def test_the_pairwise_judge_keeps_a_server_busy_across_test_pairs(tmp_path):
     for name in ("a", "b"):
         (tmp_path / f"{name}.jsonl").write_text("".join(json.dumps({"id": e.id, "action": f"{name} says {e.id}"})
                                                         + "\n" for e in test))
-    with LoopbackServer(latency=0.05) as server:
+    with LoopbackServer(latency=0.5) as server:     # long enough for a loaded client to fill every slot
         from recon.backends.openai_http import OpenAIBackend
         judge = CachedBackend(OpenAIBackend("m", server.url, api_key_env=None, concurrency=16),
                               Database(tmp_path / "d.sqlite3"), run="r", stage="evaluate:judge")

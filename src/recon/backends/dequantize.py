@@ -33,7 +33,7 @@ def gguf_identity(gguf: Path) -> str:
 
 def directory_identity(directory: Path) -> str:
     """A cheap content identity of a model directory: every file's name and size, the config, and the first
-    and last MiB of each weight file (two checkpoints named `final` no longer look alike)."""
+    and last MiB of each weight file (two checkpoints both named `final` do not look alike)."""
     parts: list = []
     for f in sorted(p for p in directory.rglob("*") if p.is_file()):
         rel = str(f.relative_to(directory))

@@ -6,12 +6,13 @@ no prompt log-probabilities. Before the first score, a trust probe compares the 
 log-probability of a token with the log-probability it reports when it generates that same token; a
 server that disagrees (llama_cpp.server 0.3.36 shifts echoed values by one position) is refused with a
 ConfigError naming it, instead of returning wrong rewards. Jobs call `preflight("logprob")` first, so a
-misconfigured server stops a run before anything is paid. 401/403/404 are ConfigErrors too (they will not
-get better by retrying); 429, 5xx and timeouts are retried.
+misconfigured server stops a run before anything is paid. 401/403/404 are ConfigErrors too (retrying
+cannot help).
 
-Requests run concurrently (bounded); 429, 5xx, timeouts and connection errors are retried with
-exponential backoff and jitter; everything else fails at once. The API key comes from the environment
-variable named by `api_key_env` and never enters fingerprints, cache keys, logs or errors.
+Requests run concurrently (bounded). The statuses in `RETRY_STATUS` (408, 429, 500, 502, 503, 504),
+timeouts and connection errors are retried with exponential backoff and jitter; everything else fails at
+once. The API key comes from the environment variable named by `api_key_env` and never enters
+fingerprints, cache keys, logs or errors.
 
 The cache fingerprint is the model name plus the server's address (scheme, host, port, path; never
 credentials), so another server, checkpoint or quantisation under the same name never returns this one's

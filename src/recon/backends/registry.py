@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import re
+from typing import Any
 
 from recon.backends.base import Backend
 from recon.config import BackendConfig
@@ -40,7 +41,7 @@ def parse_spec(spec: str) -> tuple[str, str]:
     return kind, arg
 
 
-def _load_class(kind: str) -> type[Backend]:
+def _load_class(kind: str) -> Any:          # a Backend subclass; each takes its own arguments
     module, _, name = BACKENDS[kind].partition(":")
     return getattr(importlib.import_module(module), name)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from recon.atomicio import write_json_atomic
 from recon.bench.corpus_files import ensure_corpus, write_corpus
+from recon.cli.args import add_out
 from recon.cli.output import console, print_table
 from recon.data.corpus import load_examples
 from recon.jobs.common import read_traces
@@ -17,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     bench = sub.add_parser("bench", help="the known-latent benchmark")
     bsub = bench.add_subparsers(dest="bench_command", required=True)
     gen = bsub.add_parser("generate", help="synthetic individuals whose reasons are known")
-    gen.add_argument("--out", required=True, type=Path)
+    add_out(gen, "folder", "the corpus folder (pairs.jsonl, train.jsonl, test.jsonl, individuals.json)")
     gen.add_argument("--individuals", type=int, default=4)
     gen.add_argument("--pairs", type=int, default=60, help="pairs per individual")
     gen.add_argument("--seed", type=int, default=0)
@@ -26,10 +27,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     score = bsub.add_parser("score", help="latent recovery of trace files")
     score.add_argument("--traces", required=True, action="append", type=Path, help="traces JSONL (repeatable)")
     score.add_argument("--data", required=True, type=Path, help="a generated corpus folder (or its pairs.jsonl)")
-    score.add_argument("--out", type=Path, help="write the table as JSON")
+    add_out(score, "file", "write the table as JSON", required=False)
     score.set_defaults(func=cmd_score)
     run = bsub.add_parser("run", help="generate, synthesize with every method, latent recovery, win rates")
-    run.add_argument("--out", type=Path, default=Path("runs/bench"))
+    add_out(run, "folder", "the benchmark's run folder (default runs/bench)", default=Path("runs/bench"))
     run.add_argument("--data", type=Path, default=None, help="corpus folder (default: OUT-data, generated if absent)")
     run.add_argument("--individuals", type=int, default=4)
     run.add_argument("--pairs", type=int, default=9, help="pairs per individual (default 9: about 10 minutes)")
@@ -41,17 +42,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def add_validity_parser(bsub: argparse._SubParsersAction) -> None:
-    from recon.cli.synthesize_cmd import add_backend_args
+    from recon.cli.args import add_backend_args, add_reconstruction_args
     from recon.method.scoring import SCORERS
     p = bsub.add_parser("validity", help="does the reconstruction score prefer the true cause? (fixed candidates)")
     p.add_argument("--data", required=True, type=Path, help="a generated corpus folder (or a pairs JSONL of one)")
     p.add_argument("--scorer", action="append", choices=SCORERS, help="repeatable (default: all three)")
-    add_backend_args(p)
-    p.add_argument("--reconstructor", help="reconstruction LM spec (default: the --model spec)")
-    p.add_argument("--judge", help="listwise judge LM spec for --scorer judge (default: the reconstructor)")
+    add_backend_args(p, "reconstruction LM unless --reconstructor")
+    add_reconstruction_args(p)
     p.add_argument("--limit", type=int, help="the first N pairs")
     p.add_argument("--seed", type=int, default=0, help="template choice and bootstrap seed")
-    p.add_argument("--out", type=Path, default=Path("bench-validity"))
+    add_out(p, "folder", "the report folder (default bench-validity)", default=Path("bench-validity"))
     p.add_argument("--dry-run", action="store_true", help="fake backend and embedder: check inputs, no model")
     p.set_defaults(func=cmd_validity)
 
@@ -110,13 +110,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _incomplete(pairs: int) -> int:
-    """Exit status 1 (with the reason) when backend errors left pairs out of the validity figures."""
+    """FAILED_CALLS (with the reason) when backend errors left pairs out of the validity figures, else DONE."""
+    from recon.cli.exit_codes import DONE, FAILED_CALLS
     if not pairs:
-        return 0
+        return DONE
     from recon.cli.output import err_console
     err_console.print(f"{pairs} pair(s) met a backend error and are left out of the validity figures; "
                       "re-running the same command retries only the LM calls that failed")
-    return 1
+    return FAILED_CALLS
 
 
 def validity_rows_table(summaries: dict[str, dict]) -> None:
@@ -126,8 +127,8 @@ def validity_rows_table(summaries: dict[str, dict]) -> None:
 
 def cmd_validity(args: argparse.Namespace) -> int:
     from recon.bench.validity import load_benchmark_pairs, run_validity
+    from recon.cli.args import backend_config_from_args
     from recon.cli.output import progress_bar
-    from recon.cli.synthesize_cmd import backend_config_from_args
     from recon.errors import ConfigError
     from recon.store.db import Database
     examples = load_benchmark_pairs(args.data / "pairs.jsonl" if args.data.is_dir() else args.data)
@@ -136,7 +137,7 @@ def cmd_validity(args: argparse.Namespace) -> int:
             raise ConfigError("--limit must be >= 1")
         examples = examples[:args.limit]
     recon_spec = "fake" if args.dry_run else (args.reconstructor or args.model)
-    judge_spec = "fake" if args.dry_run else (args.judge or recon_spec)
+    judge_spec = "fake" if args.dry_run else (args.listwise_judge or recon_spec)
     embedder = None
     if args.dry_run:
         from recon.method.embeddings import HashEmbedder

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from recon.atomicio import write_jsonl_atomic
+from recon.cli.args import add_out, renamed
 from recon.cli.inputs import examples_from_args
 from recon.cli.output import console, print_table
 from recon.data.convokit import load_convokit
@@ -32,7 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     split.add_argument("--test-fraction", type=float, default=0.3)
     split.add_argument("--by", default="conversation_id", help="conversation_id (default) or meta.NAME")
     split.add_argument("--seed", type=int, default=0)
-    split.add_argument("--out-dir", required=True, type=Path)
+    add_out(split, "folder", "where train.jsonl and test.jsonl go")
+    renamed(split, "--out-dir", "--out")
     split.set_defaults(func=cmd_split)
 
     convert = dsub.add_parser("convert", help="a table (Parquet, CSV, datasets folder) with a column mapping, "
@@ -45,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                          help="ConvoKit: follow reply-to (thread, default) or the previous turns in time (sequence)")
     convert.add_argument("--domain", help="domain name (default: the file's or folder's name)")
     add_table_args(convert)
-    convert.add_argument("--out", required=True, type=Path)
+    add_out(convert, "file", "the pairs JSONL")
     convert.set_defaults(func=cmd_convert)
 
 
@@ -78,10 +80,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def cmd_split(args: argparse.Namespace) -> int:
     train, test = split_examples(_load(args), test_fraction=args.test_fraction, seed=args.seed, by=args.by)
-    write_jsonl_atomic(args.out_dir / "train.jsonl", (e.to_json() for e in train))
-    write_jsonl_atomic(args.out_dir / "test.jsonl", (e.to_json() for e in test))
+    write_jsonl_atomic(args.out / "train.jsonl", (e.to_json() for e in train))
+    write_jsonl_atomic(args.out / "test.jsonl", (e.to_json() for e in test))
     console.print(f"train: {len(train)} pairs, test: {len(test)} pairs (by {args.by}, seed {args.seed}) "
-                  f"→ {args.out_dir}")
+                  f"→ {args.out}")
     return 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from recon.cli.args import add_out
 from recon.cli.output import console, err_console, progress_bar
 
 DEMO_SIZE = {"individuals": 4, "pairs": 9, "seed": 0, "test_fraction": 1 / 3}
@@ -29,7 +30,7 @@ def demo_config(model: str, out: Path):
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="the main job on the embedded defaults (a generated corpus, a few minutes)")
     p.add_argument("--model", default="embedded", help="LM backend for every role (default: embedded)")
-    p.add_argument("--out", type=Path, default=Path("runs/demo"))
+    add_out(p, "folder", "the run folder (default runs/demo)", default=Path("runs/demo"))
     p.add_argument("--data", type=Path, default=Path("runs/demo-data"), help="where the generated corpus goes")
     p.set_defaults(func=cmd_demo)
 

@@ -7,6 +7,7 @@ import itertools
 from pathlib import Path
 
 from recon.backends.registry import SPEC_HELP, build_backend
+from recon.cli.args import add_out, add_pairs
 from recon.cli.exit_codes import finished
 from recon.cli.output import console, print_table, progress_bar
 from recon.cli.run_cmd import print_methods, print_winrates
@@ -18,8 +19,8 @@ from recon.store.calls import new_run_id
 from recon.store.db import Database
 
 
-def named_paths(values: list[str] | None, flag: str) -> dict[str, Path]:
-    out: dict[str, Path] = {}
+def named_paths(values: list[str] | None, flag: str) -> dict[str, str | Path]:
+    out: dict[str, str | Path] = {}
     for v in values or []:
         name, sep, path = v.partition("=")
         if not sep or not name or not path:
@@ -36,16 +37,17 @@ PAPER_REFERENCE = ("reference only, not comparable (another judge, other data, o
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("evaluate", help="pairwise judged win rates with intervals, and a report")
-    p.add_argument("--test", required=True, action="append", type=Path)
+    add_pairs(p, "--test", "test pairs JSONL (repeatable): the pairs the predictions answer")
     p.add_argument("--pred", required=True, action="append", metavar="METHOD=FILE",
                    help="predictions of one method (repeatable, at least two)")
     p.add_argument("--compare", action="append", metavar="A:B", help="comparisons (default: every pair, in order)")
-    p.add_argument("--judge", default="embedding", help=f"embedding (default) or an LM: {SPEC_HELP}")
+    p.add_argument("--judge", default="embedding", metavar="SPEC",
+                   help=f"the pairwise judge: embedding (default) or an LM: {SPEC_HELP}")
     p.add_argument("--both-orders", action=argparse.BooleanOptionalAction, default=None,
                    help="LM judge: judge A/B and B/A, a verdict that flips is a tie (default: on)")
     p.add_argument("--traces", action="append", metavar="METHOD=FILE", help="traces, for leakage and cost columns")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", required=True, type=Path, help="output folder")
+    add_out(p, "folder", "results.json, report.md, report.html, judgments.jsonl and plots/")
     p.set_defaults(func=cmd_evaluate)
 
     human = sub.add_parser("human", help="human validation of the judge")
@@ -54,7 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ex.add_argument("eval_dir", type=Path)
     ex.add_argument("--n", type=int, default=100)
     ex.add_argument("--seed", type=int, default=0)
-    ex.add_argument("--out", required=True, type=Path)
+    add_out(ex, "file", "the items CSV (the HTML form is written beside it)")
     ex.set_defaults(func=cmd_human_export)
     im = hsub.add_parser("import", help="agreement and Cohen's kappa between people and the judge")
     im.add_argument("labelled", type=Path)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from recon.cli.inputs import add_data_args, examples_from_args
+from recon.cli.args import add_data_args, add_out
+from recon.cli.inputs import examples_from_args
 from recon.cli.output import console, print_table
 from recon.jobs.export import FORMATS, run_export
 
@@ -20,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "default)")
     p.add_argument("--license", dest="license_id", metavar="ID",
                    help="the source corpus's license for the card's header (default: other)")
-    p.add_argument("--out", required=True, type=Path, help="the export folder (replaced whole at the end)")
+    add_out(p, "folder", "the export folder (replaced whole at the end)")
     p.set_defaults(func=cmd_export)
 
 

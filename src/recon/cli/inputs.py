@@ -1,27 +1,20 @@
-"""Loading the examples a command works on: JSONL files or a ConvoKit directory, then filters.
+"""Loading the examples a command works on (`--data`, flags from `cli/args.py`): JSONL files or a ConvoKit
+directory, then filters.
 
-    >>> parser = argparse.ArgumentParser(); add_data_args(parser)
-    >>> parser.parse_args(["--data", "a.jsonl", "--limit", "3"]).limit
-    3
+    >>> examples_from_args(argparse.Namespace(data=[], speaker=None, individual=None, limit=None))
+    []
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from recon.data.convokit import load_convokit
 from recon.data.corpus import is_convokit_dir, load_examples
 from recon.errors import ConfigError, DataError
+from recon.jobs.common import read_traces
 from recon.types import Example
-
-
-def add_data_args(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
-    parser.add_argument("--data", action="append", required=required, metavar="PATH",
-                        help="pairs JSONL file (repeatable) or a ConvoKit corpus directory")
-    parser.add_argument("--speaker", help="ConvoKit speaker id whose turns are the actions")
-    parser.add_argument("--max-context", type=int, default=8, help="ConvoKit: previous turns kept (default 8)")
-    parser.add_argument("--individual", action="append", help="keep only this individual (repeatable)")
-    parser.add_argument("--limit", type=int, help="keep the first N pairs (after --individual)")
 
 
 def examples_from_args(args: argparse.Namespace) -> list[Example]:
@@ -50,3 +43,14 @@ def examples_from_args(args: argparse.Namespace) -> list[Example]:
             raise ConfigError("--limit must be >= 1")
         examples = examples[:args.limit]
     return examples
+
+
+def traces_and_method(path: Path | None) -> tuple[dict[str, str] | None, str]:
+    """{pair id: trace} of one method's traces file and the method's name; (None, "none") without one."""
+    if path is None:
+        return None, "none"
+    records = read_traces(path)
+    methods = {r.method for r in records}
+    if len(methods) != 1:
+        raise ConfigError(f"{path} mixes methods {sorted(methods)}; give one method's traces")
+    return {r.id: r.reasoning for r in records if r.reasoning}, methods.pop()

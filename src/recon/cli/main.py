@@ -22,6 +22,7 @@ from recon.cli import (
     score_cmd,
     store_cmd,
     synthesize_cmd,
+    train_cmd,
 )
 from recon.cli.exit_codes import EPILOG, INTERRUPTED, exit_code, message
 from recon.errors import ReconError
@@ -33,8 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"recon {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (data_cmd, synthesize_cmd, score_cmd, predict_cmd, evaluate_cmd, run_cmd, bench_cmd, store_cmd,
-                   demo_cmd, export_cmd):
+    for module in (data_cmd, synthesize_cmd, score_cmd, predict_cmd, train_cmd, evaluate_cmd, run_cmd, bench_cmd,
+                   store_cmd, demo_cmd, export_cmd):
         module.register(sub)
     return parser
 

@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from recon.cli.args import add_out
 from recon.cli.exit_codes import DONE, FAILED_CALLS
 from recon.cli.output import console, err_console, print_table, progress_bar
 
@@ -17,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("config", type=Path)
     p.add_argument("--force", action="store_true", help="re-run every stage (LM calls still come from the cache)")
     p.add_argument("--data-root", help="folder the config's data paths are relative to")
-    p.add_argument("--out", help="run folder (default: the config's out, or runs/NAME)")
+    add_out(p, "folder", "the run folder (default: the config's out, or runs/NAME)", required=False)
     p.set_defaults(func=cmd_run)
 
 
@@ -67,7 +68,8 @@ def print_methods(methods: dict, title: str = "methods") -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     from recon.config import load_run_config
     from recon.pipeline import run_pipeline
-    cfg, root = load_run_config(args.config, data_root=args.data_root, out=args.out)
+    cfg, root = load_run_config(args.config, data_root=args.data_root,
+                                out=None if args.out is None else str(args.out))
     result = run_pipeline(cfg, root, force=args.force, progress=progress_bar,
                           log=lambda msg: err_console.print(msg, markup=False))
     print_winrates(result.comparisons)

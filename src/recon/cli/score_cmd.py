@@ -5,16 +5,18 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from recon.cli.exit_codes import finished
-from recon.cli.inputs import add_data_args, examples_from_args
-from recon.cli.output import console, progress_bar
-from recon.cli.synthesize_cmd import (
+from recon.cli.args import (
     add_backend_args,
+    add_data_args,
+    add_out,
     add_scoring_args,
     backend_config_from_args,
     leakage_config_from_args,
-    print_summaries,
 )
+from recon.cli.exit_codes import finished
+from recon.cli.inputs import examples_from_args
+from recon.cli.output import console, progress_bar
+from recon.cli.synthesize_cmd import print_summaries
 from recon.config import ReconstructionConfig
 from recon.jobs.common import read_traces
 from recon.jobs.score import run_scoring
@@ -25,9 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("score", help="score existing traces by reconstruction; leakage beside")
     p.add_argument("--traces", required=True, type=Path, help="a traces JSONL written by `recon synthesize`")
     add_data_args(p)
-    add_backend_args(p)
+    add_backend_args(p, "reconstruction LM unless --reconstructor")
     add_scoring_args(p, required_scorer=True)
-    p.add_argument("--out", type=Path, help="scored JSONL (default: TRACES with .scored-SCORER.jsonl)")
+    add_out(p, "file", "the scored JSONL (default: TRACES with .scored-SCORER.jsonl)", required=False)
     p.add_argument("--dry-run", action="store_true", help="fake backend and embedder: check inputs, no model")
     p.set_defaults(func=cmd_score)
 
@@ -36,7 +38,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     examples = examples_from_args(args)
     out = args.out or args.traces.with_name(f"{args.traces.stem}.scored-{args.scorer}.jsonl")
     recon_spec = "fake" if args.dry_run else (args.reconstructor or args.model)
-    judge_spec = "fake" if args.dry_run else (args.judge or recon_spec)
+    judge_spec = "fake" if args.dry_run else (args.listwise_judge or recon_spec)
     embedder = None
     if args.dry_run and args.scorer == "embedding":
         from recon.method.embeddings import HashEmbedder

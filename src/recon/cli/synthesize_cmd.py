@@ -6,61 +6,25 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from recon.backends.registry import SPEC_HELP
-from recon.cli.exit_codes import finished
-from recon.cli.inputs import add_data_args, examples_from_args
-from recon.cli.output import console, err_console, print_table, progress_bar
-from recon.config import (
-    BackendConfig,
-    LeakageConfig,
-    ReconSelectConfig,
-    ReconstructionConfig,
-    SynthesisConfig,
-    validated,
+from recon.cli.args import (
+    add_backend_args,
+    add_data_args,
+    add_out,
+    add_scoring_args,
+    backend_config_from_args,
+    leakage_config_from_args,
+    renamed,
 )
+from recon.cli.exit_codes import finished
+from recon.cli.inputs import examples_from_args
+from recon.cli.output import console, err_console, print_table, progress_bar
+from recon.config import ReconSelectConfig, ReconstructionConfig, SynthesisConfig, validated
 from recon.errors import ConfigError
 from recon.jobs.common import TABLE_COLUMNS, JobSummary, table_row
 from recon.jobs.synthesize import run_recon_select, run_synthesis
 from recon.method.controls import CONTROLS
-from recon.method.scoring import SCORERS
+from recon.method.synthesis import Failure
 from recon.store.db import Database
-
-
-def add_backend_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", default="embedded", help=f"synthesizer LM: {SPEC_HELP} (default: embedded)")
-    parser.add_argument("--api-key-env", help="name of the env var holding the API key (default OPENAI_API_KEY)")
-    parser.add_argument("--chat-template", help="openai logprob: 'chatml' or a Jinja template file")
-    parser.add_argument("--concurrency", type=int, help="openai: requests in flight (default 8)")
-    parser.add_argument("--n-ctx", type=int, help="local backends: context window in tokens (default 4096)")
-    parser.add_argument("--dtype", choices=["auto", "float32", "bfloat16", "float16"],
-                        help="hf: weights' dtype (default auto: bfloat16 on a capable GPU, float32 otherwise)")
-    parser.add_argument("--batch-size", dest="backend_batch_size", type=int,
-                        help="hf: sequences per forward pass (default 8)")
-
-
-def backend_config_from_args(args: argparse.Namespace, spec: str) -> BackendConfig:
-    return validated(BackendConfig, spec=spec, api_key_env=args.api_key_env, chat_template=args.chat_template,
-                     concurrency=args.concurrency, n_ctx=args.n_ctx, dtype=args.dtype,
-                     batch_size=args.backend_batch_size)
-
-
-def add_scoring_args(parser: argparse.ArgumentParser, *, required_scorer: bool = False) -> None:
-    parser.add_argument("--scorer", choices=SCORERS, required=required_scorer,
-                        help="reconstruction scorer (recon-select default: likelihood)")
-    parser.add_argument("--reconstructor", help="reconstruction LM spec (default: the --model spec)")
-    parser.add_argument("--judge", help="listwise judge LM spec for --scorer judge (default: the reconstructor)")
-    parser.add_argument("--leak-policy", choices=["reject", "penalize"], help="what selection does with leaking traces")
-    parser.add_argument("--leak-max-run", type=int, help="longest shared word run allowed (default 7)")
-    parser.add_argument("--leak-max-fraction", type=float, help="share of the action's 4-grams allowed (default 0.3)")
-    parser.add_argument("--leak-max-lcs", type=float, help="longest common word subsequence / the shorter of "
-                        "action and trace allowed (default: calibrated on forward traces, docs/method.md)")
-    parser.add_argument("--leak-penalty", type=float, help="λ of score − λ·overlap under --leak-policy penalize")
-
-
-def leakage_config_from_args(args: argparse.Namespace) -> LeakageConfig:
-    return validated(LeakageConfig, policy=args.leak_policy, max_shared_run=args.leak_max_run,
-                     max_ngram_fraction=args.leak_max_fraction, max_lcs_fraction=args.leak_max_lcs,
-                     penalty=args.leak_penalty)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -69,11 +33,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--method", required=True, choices=["forward", "backward", "recon-select", "recon-grpo",
                                                        "random-of-n", "longest-of-n"],
                    help="random-of-n / longest-of-n: the controls (Recon-Select's candidates, no reconstruction)")
-    p.add_argument("--synthesizer", type=Path, help="recon-grpo: the policy folder written by `recon train grpo`")
-    add_backend_args(p)
+    add_backend_args(p, "synthesizer LM (recon-grpo: hf:DIR, the folder written by `recon train grpo`)")
+    renamed(p, "--synthesizer", "--model hf:DIR")
     add_scoring_args(p)
     p.add_argument("--n", type=int, help="recon-select: candidates per pair (default 4)")
-    p.add_argument("--out", required=True, type=Path, help="traces JSONL (written atomically at the end)")
+    add_out(p, "file", "the traces JSONL (written atomically at the end; its manifest beside it)")
     p.add_argument("--temperature", type=float)
     p.add_argument("--top-p", type=float)
     p.add_argument("--max-tokens", type=int)
@@ -81,6 +45,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dry-run", action="store_true", help="use the fake backend everywhere: check inputs and "
                    "outputs without a model")
     p.set_defaults(func=cmd_synthesize)
+
+
+def grpo_checkpoint(spec: str) -> Path:
+    """The folder of `--model hf:DIR` for --method recon-grpo, checked to be a recon GRPO synthesizer."""
+    from recon.training.grpo import GRPO_META
+    if not spec.startswith("hf:"):
+        raise ConfigError("--method recon-grpo needs --model hf:CHECKPOINT (a folder written by `recon train grpo`)")
+    folder = Path(spec[3:])
+    if not (folder / GRPO_META).is_file():
+        raise ConfigError(f"{folder} is not a recon GRPO checkpoint (no {GRPO_META})")
+    return folder
 
 
 def print_summaries(title: str, summaries: list[JobSummary]) -> None:
@@ -93,33 +68,28 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
     label = args.method
     if args.method == "recon-grpo":
         # a GRPO-trained synthesizer writes backward traces (several + selection with --n)
-        if args.synthesizer is None:
-            raise ConfigError("--method recon-grpo needs --synthesizer CHECKPOINT (from `recon train grpo`)")
-        if not (args.synthesizer / "recon_grpo.json").is_file():
-            raise ConfigError(f"{args.synthesizer} is not a recon GRPO checkpoint (no recon_grpo.json)")
-        if not args.dry_run:
-            spec = f"hf:{args.synthesizer}"
+        grpo_checkpoint(args.model)
         args.method = "recon-select" if (args.n or 1) > 1 else "backward"
     synth_backend = backend_config_from_args(args, spec)
     inputs = [str(p) for p in args.data]
     if args.method in ("recon-select", *CONTROLS):
         synth = validated(SynthesisConfig, method="backward", temperature=args.temperature, top_p=args.top_p,
                           max_tokens=args.max_tokens, seed=args.seed)
-        cfg = validated(ReconSelectConfig, n=args.n, scorer=args.scorer, reconstruction=ReconstructionConfig(),
-                        leakage=leakage_config_from_args(args))
+        select = validated(ReconSelectConfig, n=args.n, scorer=args.scorer, reconstruction=ReconstructionConfig(),
+                           leakage=leakage_config_from_args(args))
         recon_spec = "fake" if args.dry_run else (args.reconstructor or spec)
-        judge_spec = "fake" if args.dry_run else (args.judge or recon_spec)
+        judge_spec = "fake" if args.dry_run else (args.listwise_judge or recon_spec)
         embedder = None
-        if args.dry_run and cfg.scorer == "embedding":
+        if args.dry_run and select.scorer == "embedding":
             from recon.method.embeddings import HashEmbedder
             embedder = HashEmbedder()
-        with progress_bar(f"{label} ({CONTROLS.get(label, cfg.scorer)}, n={cfg.n})", len(examples)) as advance:
-            summary = run_recon_select(examples, cfg, synthesis=synth, synthesizer=synth_backend,
+        with progress_bar(f"{label} ({CONTROLS.get(label, select.scorer)}, n={select.n})", len(examples)) as advance:
+            summary = run_recon_select(examples, select, synthesis=synth, synthesizer=synth_backend,
                                        reconstructor=backend_config_from_args(args, recon_spec),
                                        judge=backend_config_from_args(args, judge_spec), out=args.out,
                                        db=Database(), on_progress=advance, inputs=inputs, embedder=embedder,
                                        label=label)
-        failures = []
+        failures: list[Failure] = []
     else:
         if args.scorer or args.n:
             err_console.print("note: --scorer and --n apply to recon-select and the controls only; ignored")

@@ -8,7 +8,7 @@ another type) and one way to turn pydantic's errors into a ConfigError that name
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
@@ -30,7 +30,10 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def validated(model: type[BaseModel], **values) -> BaseModel:
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def validated(model: type[Model], **values) -> Model:
     """Build a config, turning pydantic's error into a ConfigError that names each bad field."""
     try:
         return model(**{k: v for k, v in values.items() if v is not None})

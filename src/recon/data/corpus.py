@@ -1,4 +1,5 @@
-"""Pair corpus loaders: the project's JSONL format (streaming) and ConvoKit corpus directories.
+"""Pair files in the project's JSONL format (streamed, strictly validated), and telling a ConvoKit corpus directory
+apart (`data/convokit.py` loads one).
 
     >>> from pathlib import Path
     >>> p = Path(getfixture("tmp_path")) / "pairs.jsonl"

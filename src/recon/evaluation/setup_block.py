@@ -73,7 +73,8 @@ def prediction_setup(path: str | Path) -> dict:
     um_cfg = config.get("config") or {}
     sft_steps = None
     if isinstance(kind, str) and kind.startswith("sft:"):
-        meta = Path(kind[4:]) / "recon_sft.json"
+        from recon.training.sft import SFT_META
+        meta = Path(kind[4:]) / SFT_META
         try:
             sft_steps = json.loads(meta.read_text(encoding="utf-8")).get("steps") if meta.is_file() else None
         except (OSError, json.JSONDecodeError):

@@ -28,6 +28,7 @@ from typing import Any
 
 import recon
 from recon.atomicio import write_json_atomic
+from recon.backends.base import Backend
 from recon.backends.registry import build_backend, redacted_spec
 from recon.config import BackendConfig
 from recon.data.corpus import iter_json_lines
@@ -39,16 +40,18 @@ from recon.store.cache import CachedBackend
 from recon.store.calls import RunCost
 from recon.store.db import Database
 
-BackendFactory = Callable[[BackendConfig], object]
+BackendFactory = Callable[[BackendConfig], Backend]
 
 
 @dataclass(frozen=True)
 class JobSummary:
+    """What a synthesize, score or predict job produced and cost: one record per pair, `written` of them
+    usable. (An evaluation compares methods rather than writing records: `jobs/evaluate.EvaluationResult`.)"""
     method: str
     scorer: str | None
     pairs: int
-    written: int            # records with a usable trace
-    invalid: int            # pairs without one (failed generation, unusable judge, …)
+    written: int            # records with a usable output: a trace, a scored trace, a predicted action
+    invalid: int            # pairs without one (failed generation, unusable judge, no action, …)
     leaking: int            # written traces that quote the action
     cost: RunCost
     out: Path | None = None
@@ -57,6 +60,9 @@ class JobSummary:
     ties: int = 0           # selected traces whose top score was shared (the tie was broken by content)
     candidates: int = 0          # methods that keep one of several traces: every candidate generated
     candidates_leaking: int = 0
+    user_model: str | None = None     # predict: icl or sft:DIR
+    well_formed: int = 0              # predict: answers in the format asked for
+    short_of_demos: int = 0           # predict (icl): predictions that saw fewer than k demonstrations
 
     def figures(self) -> dict[str, float | int | str | None]:
         n = max(1, self.pairs)

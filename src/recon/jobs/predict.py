@@ -11,7 +11,7 @@ other, written atomically, with a manifest and the usual cost figures.
     >>> job = run_predict([mk(0, "test")], train=[mk(1, "a"), mk(2, "b")], traces={"p1": "She cares."},
     ...                   method="backward", user_model="icl", backend_config=BackendConfig(spec="fake"),
     ...                   cfg=UserModelConfig(k=2), out=tmp / "pred.jsonl", db=Database(tmp / "db.sqlite3"))
-    >>> job.pairs, job.predicted
+    >>> job.pairs, job.written
     (1, 1)
 """
 
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from recon.atomicio import check_output_path, write_json_atomic, write_jsonl_atomic
@@ -27,30 +26,16 @@ from recon.backends.registry import build_backend
 from recon.config import BackendConfig, UserModelConfig
 from recon.errors import ConfigError
 from recon.hashing import content_hash
-from recon.jobs.common import BackendFactory, backend_json, build_manifest
-from recon.jobs.failures import CallFailures, call_failures
+from recon.jobs.common import BackendFactory, JobSummary, backend_json, build_manifest
+from recon.jobs.failures import call_failures
 from recon.jobs.parity import similarity_for
 from recon.method.usermodel import DemonstrationPool, ICLUserModel
 from recon.method.windows import window_pairs, windows
 from recon.paths import manifest_path
 from recon.store.cache import CachedBackend
-from recon.store.calls import RunCost, new_run_id, run_cost
+from recon.store.calls import new_run_id, run_cost
 from recon.store.db import Database
 from recon.types import Example
-
-
-@dataclass(frozen=True)
-class PredictSummary:
-    method: str
-    user_model: str
-    pairs: int
-    predicted: int           # with a usable action
-    well_formed: int
-    short_of_demos: int      # icl predictions that saw fewer than k demonstrations
-    cost: RunCost
-    out: Path
-    run: str
-    failures: CallFailures = CallFailures()      # transient: a re-run retries them
 
 
 def build_user_model(user_model: str, *, method: str, train: Sequence[Example], traces: dict[str, str] | None,
@@ -83,7 +68,7 @@ def run_predict(test: Sequence[Example], *, train: Sequence[Example], traces: di
                 inputs: list[str] | None = None, embedder=None,
                 backend_factory: BackendFactory = build_backend,
                 demos: dict[str, list[str]] | None = None, train_conversations: Collection[str] | None = None,
-                allow_train_overlap: bool = False, window_size: int | None = None) -> PredictSummary:
+                allow_train_overlap: bool = False, window_size: int | None = None) -> JobSummary:
     """`demos` ({test id: training ids}) fixes the ICL demonstrations, the same for every method of a run.
     `train_conversations`: those a checkpoint was trained on; predicting one of them is refused unless
     `allow_train_overlap` (then recorded in every record and the manifest). Test pairs go to the backend in
@@ -93,14 +78,14 @@ def run_predict(test: Sequence[Example], *, train: Sequence[Example], traces: di
     check_train_overlap(test, train_conversations, user_model, allow=allow_train_overlap)
     leaked = {e.conversation_id for e in train} & {e.conversation_id for e in test}
     if leaked:
-        raise ConfigError(f"{len(leaked)} conversation(s) are in both --train and --test (e.g. {sorted(leaked)[0]!r});"
+        raise ConfigError(f"{len(leaked)} conversation(s) are in both --data and --test (e.g. {sorted(leaked)[0]!r});"
                           " split by conversation (recon data split)")
     if user_model == "icl" and traces is not None and not traces:
         raise ConfigError(f"the {method} traces hold no usable trace (every record has reasoning null; see its "
                           "'invalid' field): the user model would see no demonstrations")
     if user_model == "icl" and traces is not None and not set(traces) & {e.id for e in train}:
         raise ConfigError(f"none of the {method} traces belongs to a training pair (do the trace ids match "
-                          "--train?): the user model would see no demonstrations")
+                          "--data?): the user model would see no demonstrations")
     stage = f"predict:{method}:{user_model.split(':')[0]}"
     backend = CachedBackend(backend_factory(backend_config), db, run=run, stage=stage)
     model = build_user_model(user_model, method=method, train=train, traces=traces, backend=backend, cfg=cfg,
@@ -115,19 +100,18 @@ def run_predict(test: Sequence[Example], *, train: Sequence[Example], traces: di
         backend.close()
     flag = {"allow_train_overlap": True} if allow_train_overlap else {}
     write_jsonl_atomic(out, (p.to_json() | flag for p in predictions))
-    summary = PredictSummary(method=method, user_model=model.name, pairs=len(test),
-                             predicted=sum(p.action is not None for p in predictions),
-                             well_formed=sum(p.well_formed for p in predictions),
-                             short_of_demos=(sum(len(p.demos) < cfg.k for p in predictions)
-                                             if user_model == "icl" else 0),
-                             cost=run_cost(db, run, stage),
-                             out=out, run=run, failures=call_failures(db, run, stage))
+    predicted = sum(p.action is not None for p in predictions)
+    summary = JobSummary(method, None, pairs=len(test), written=predicted, invalid=len(test) - predicted, leaking=0,
+                         cost=run_cost(db, run, stage), out=out, run=run, failures=call_failures(db, run, stage),
+                         user_model=model.name, well_formed=sum(p.well_formed for p in predictions),
+                         short_of_demos=(sum(len(p.demos) < cfg.k for p in predictions)
+                                         if user_model == "icl" else 0))
     write_json_atomic(manifest_path(out), build_manifest(
         stage, {"user_model": user_model, "method": method, "config": cfg.model_dump(),
                 "repetition_penalty": model.repetition_penalty, "backend": backend_json(backend_config),
                 "demos": None if demos is None else content_hash(demos, tag="demos", length=16),
                 "allow_train_overlap": allow_train_overlap},
         fingerprints=[backend.fingerprint.to_json()], inputs=inputs,
-        counts={"pairs": summary.pairs, "predicted": summary.predicted, "well_formed": summary.well_formed},
+        counts={"pairs": summary.pairs, "predicted": summary.written, "well_formed": summary.well_formed},
         cost=dataclasses.asdict(summary.cost), failures=summary.failures))
     return summary

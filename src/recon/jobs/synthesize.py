@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from recon.atomicio import check_output_path, write_jsonl_atomic
+from recon.backends.base import Backend
 from recon.backends.registry import build_backend
 from recon.config import BackendConfig, ReconSelectConfig, SynthesisConfig
 from recon.jobs.common import BackendFactory, JobSummary, backend_json, write_manifest
@@ -94,7 +95,7 @@ def selection_backends(label: str, cfg: ReconSelectConfig, synthesis: SynthesisC
                        embedder, backend_factory: BackendFactory):
     """(the cached synthesizer, the scorer, every backend opened, their fingerprints) of a selection job; the
     controls open no reconstructor or judge."""
-    built: dict[BackendConfig, object] = {}        # one model instance per distinct backend config
+    built: dict[BackendConfig, Backend] = {}        # one model instance per distinct backend config
 
     def cached(config: BackendConfig, part: str) -> CachedBackend:
         if config not in built:

@@ -1,4 +1,4 @@
-"""Reconstruction scorers, one interface, used by Recon-Select, `recon score` and the GRPO rewards.
+"""Reconstruction scorers, one interface, used by Recon-Select, `recon score` and the Recon-GRPO reward.
 
 Each scorer takes a window of pairs (each example with its candidate traces; method/windows.py) and returns
 for each pair a score per trace

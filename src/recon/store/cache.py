@@ -46,10 +46,9 @@ def cache_key(fingerprint: dict, op: str, request: GenRequest | ScoreRequest) ->
 class CachedBackend(Backend):
     """Wraps any backend; the same `fingerprint`, a cache in front, a log row per request."""
 
-    def __init__(self, inner: Backend, db: Database, *, run: str, stage: str, read: bool = True):
+    def __init__(self, inner: Backend, db: Database, *, run: str, stage: str):
         self.inner = inner
         self.db = db
-        self.read = read
         self.fingerprint = inner.fingerprint
         self.log = CallLog(db, run=run, stage=stage)
         self.meter: Meter | None = None          # optional running totals (e.g. per pair), besides the log
@@ -82,7 +81,7 @@ class CachedBackend(Backend):
         return getattr(self.inner, "default_repetition_penalty", None)
 
     def _lookup(self, keys: list[str]) -> dict[str, tuple[dict, float | None]]:
-        if not self.read or not keys:
+        if not keys:
             return {}
         found: dict[str, tuple[dict, float | None]] = {}
         for start in range(0, len(keys), 500):

@@ -134,6 +134,6 @@ def read_sft_meta(path: str | Path) -> dict:
         if meta.get("reward") == "e2e":
             return {**meta, "method": "e2e-grpo"}
         raise ConfigError(f"{path} is a recon-GRPO *synthesizer*; use it with "
-                          "`recon synthesize --method recon-grpo --synthesizer` instead")
+                          "`recon synthesize --method recon-grpo --model hf:DIR` instead")
     raise ConfigError(f"{path} is not a recon user-model checkpoint (no {SFT_META}); train one with "
                       "`recon train sft` or `recon train grpo --reward e2e`")

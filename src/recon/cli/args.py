@@ -1,0 +1,127 @@
+"""The flags several commands share, named one way everywhere:
+
+- `--data`: training pairs (synthesize, score, export, predict's demonstrations, train sft, train grpo);
+- `--test`: test pairs (predict, evaluate);
+- `--model SPEC`: the LM a command runs, as a backend spec (`hf:DIR` for a trained checkpoint);
+- `--listwise-judge SPEC`: the LM of the judge scorer, which ranks a pair's reconstructions; `--judge` is
+  only ever the pairwise judge of `recon evaluate`;
+- `--out FILE` or `--out FOLDER`: each command says which, and refuses the other kind before any work.
+
+A renamed flag is no alias: it stops with a usage error (exit 2) that names the flag replacing it.
+
+    >>> parser = argparse.ArgumentParser(prog="recon x")
+    >>> add_out(parser, "folder", "where the split goes"); renamed(parser, "--out-dir", "--out")
+    >>> parser.parse_args(["--out", "split"]).out
+    PosixPath('split')
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Literal
+
+from recon.backends.registry import SPEC_HELP
+from recon.config import BackendConfig, LeakageConfig, validated
+from recon.method.scoring import SCORERS
+
+
+class _Renamed(argparse.Action):
+    """A flag that was renamed: using it is a usage error naming its replacement (hidden from --help)."""
+
+    def __init__(self, option_strings, dest, *, new: str, why: str = "", **kwargs):
+        super().__init__(option_strings, dest=argparse.SUPPRESS, nargs="?", default=argparse.SUPPRESS,
+                         help=argparse.SUPPRESS)
+        self.new, self.why = new, why
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        parser.error(f"{option_string} is now {self.new}" + (f" ({self.why})" if self.why else ""))
+
+
+def renamed(parser: argparse.ArgumentParser, old: str, new: str, why: str = "") -> None:
+    parser.add_argument(old, action=_Renamed, new=new, why=why)
+
+
+def _out_file(value: str) -> Path:
+    path = Path(value)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{path} is a folder; --out takes a file here")
+    return path
+
+
+def _out_folder(value: str) -> Path:
+    path = Path(value)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{path} is a file; --out takes a folder here")
+    return path
+
+
+def add_out(parser: argparse.ArgumentParser, kind: Literal["file", "folder"], help: str, *,
+            required: bool = True, default: Path | None = None) -> None:
+    """`--out FILE` or `--out FOLDER`; the other kind is refused while the arguments are parsed."""
+    parser.add_argument("--out", required=required and default is None, default=default,
+                        type=_out_file if kind == "file" else _out_folder, metavar=kind.upper(), help=help)
+
+
+def add_pairs(parser: argparse.ArgumentParser, flag: Literal["--data", "--test"], help: str, *,
+              required: bool = True) -> None:
+    """`--data FILE` (training pairs) or `--test FILE` (test pairs), repeatable, JSONL."""
+    parser.add_argument(flag, action="append", required=required, type=Path, metavar="FILE", help=help)
+
+
+def add_data_args(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
+    """`--data` as a file list or a ConvoKit folder, with the filters `cli/inputs.py` applies."""
+    parser.add_argument("--data", action="append", required=required, metavar="PATH",
+                        help="training pairs: a JSONL file (repeatable) or a ConvoKit corpus directory")
+    parser.add_argument("--speaker", help="ConvoKit speaker id whose turns are the actions")
+    parser.add_argument("--max-context", type=int, default=8, help="ConvoKit: previous turns kept (default 8)")
+    parser.add_argument("--individual", action="append", help="keep only this individual (repeatable)")
+    parser.add_argument("--limit", type=int, help="keep the first N pairs (after --individual)")
+
+
+def add_backend_args(parser: argparse.ArgumentParser, model_help: str = "synthesizer LM") -> None:
+    parser.add_argument("--model", default="embedded", metavar="SPEC",
+                        help=f"{model_help}: {SPEC_HELP} (default: embedded)")
+    parser.add_argument("--api-key-env", help="name of the env var holding the API key (default OPENAI_API_KEY)")
+    parser.add_argument("--chat-template", help="openai logprob: 'chatml' or a Jinja template file")
+    parser.add_argument("--concurrency", type=int, help="openai: requests in flight (default 8)")
+    parser.add_argument("--n-ctx", type=int, help="local backends: context window in tokens (default 4096)")
+    parser.add_argument("--dtype", choices=["auto", "float32", "bfloat16", "float16"],
+                        help="hf: weights' dtype (default auto: bfloat16 on a capable GPU, float32 otherwise)")
+    parser.add_argument("--batch-size", dest="backend_batch_size", type=int,
+                        help="hf: sequences per forward pass (default 8)")
+
+
+def backend_config_from_args(args: argparse.Namespace, spec: str) -> BackendConfig:
+    return validated(BackendConfig, spec=spec, api_key_env=args.api_key_env, chat_template=args.chat_template,
+                     concurrency=args.concurrency, n_ctx=args.n_ctx, dtype=args.dtype,
+                     batch_size=args.backend_batch_size)
+
+
+def add_listwise_judge(parser: argparse.ArgumentParser, default_help: str = "the reconstructor") -> None:
+    parser.add_argument("--listwise-judge", metavar="SPEC",
+                        help=f"the judge scorer's LM, which ranks a pair's reconstructions (default: {default_help})")
+    renamed(parser, "--judge", "--listwise-judge", "--judge is the pairwise judge of `recon evaluate`")
+
+
+def add_reconstruction_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--reconstructor", metavar="SPEC", help="reconstruction LM (default: the --model spec)")
+    add_listwise_judge(parser)
+
+
+def add_scoring_args(parser: argparse.ArgumentParser, *, required_scorer: bool = False) -> None:
+    parser.add_argument("--scorer", choices=SCORERS, required=required_scorer,
+                        help="reconstruction scorer (recon-select default: likelihood)")
+    add_reconstruction_args(parser)
+    parser.add_argument("--leak-policy", choices=["reject", "penalize"], help="what selection does with leaking traces")
+    parser.add_argument("--leak-max-run", type=int, help="longest shared word run allowed (default 7)")
+    parser.add_argument("--leak-max-fraction", type=float, help="share of the action's 4-grams allowed (default 0.3)")
+    parser.add_argument("--leak-max-lcs", type=float, help="longest common word subsequence / the shorter of "
+                        "action and trace allowed (default: calibrated on forward traces, docs/method.md)")
+    parser.add_argument("--leak-penalty", type=float, help="λ of score − λ·overlap under --leak-policy penalize")
+
+
+def leakage_config_from_args(args: argparse.Namespace) -> LeakageConfig:
+    return validated(LeakageConfig, policy=args.leak_policy, max_shared_run=args.leak_max_run,
+                     max_ngram_fraction=args.leak_max_fraction, max_lcs_fraction=args.leak_max_lcs,
+                     penalty=args.leak_penalty)

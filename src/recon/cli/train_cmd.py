@@ -1,0 +1,105 @@
+"""`recon train sft` and `recon train grpo`: user models and synthesizers trained with TRL."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from recon.cli.args import add_out, add_pairs, renamed
+from recon.cli.inputs import traces_and_method
+from recon.cli.output import console, print_table, progress_bar
+from recon.config import SFTTrainConfig, validated
+from recon.data.corpus import load_examples
+from recon.errors import ConfigError
+from recon.hashing import file_hash
+from recon.training.progress import StepProgress
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    train = sub.add_parser("train", help="train user models")
+    tsub = train.add_subparsers(dest="train_command", required=True)
+    sft = tsub.add_parser("sft", help="TRL SFTTrainer on context → <reasoning>…</reasoning> action")
+    add_pairs(sft, "--data", "training pairs JSONL (repeatable)")
+    renamed(sft, "--train", "--data")
+    sft.add_argument("--traces", type=Path, help="the method's traces (omit for method none)")
+    sft.add_argument("--model", default="hf:embedded", help="base model: hf:embedded, hf:FILE.gguf or hf:DIR")
+    sft.add_argument("--lora", action=argparse.BooleanOptionalAction, default=True, help="LoRA (PEFT) adapters")
+    sft.add_argument("--max-steps", type=int)
+    sft.add_argument("--batch-size", type=int)
+    sft.add_argument("--learning-rate", type=float)
+    add_out(sft, "folder", "the checkpoint folder (a transformers model and recon_sft.json)")
+    sft.set_defaults(func=cmd_train_sft)
+
+    grpo = tsub.add_parser("grpo", help="TRL GRPOTrainer: the synthesizer (reward recon) or an e2e user model")
+    grpo.add_argument("--reward", required=True, choices=["recon", "e2e"])
+    add_pairs(grpo, "--data", "training pairs JSONL (repeatable)")
+    grpo.add_argument("--policy", default="hf:embedded", help="hf:embedded, hf:FILE.gguf or hf:DIR")
+    grpo.add_argument("--reconstructor", default="embedded", help="frozen reconstruction model (reward recon)")
+    grpo.add_argument("--scorer", choices=["likelihood", "judge", "embedding"], help="reward recon: how to score")
+    grpo.add_argument("--listwise-judge", metavar="SPEC", help="recon: the judge scorer's LM; e2e: a listwise judge "
+                      "of the action instead of MiniLM cosine")
+    renamed(grpo, "--judge", "--listwise-judge", "--judge is the pairwise judge of `recon evaluate`")
+    grpo.add_argument("--num-generations", type=int)
+    grpo.add_argument("--batch-size", type=int, help="completions per device per step")
+    grpo.add_argument("--max-steps", type=int)
+    grpo.add_argument("--max-completion-length", type=int, help="tokens per completion (default 96)")
+    grpo.add_argument("--num-processes", type=int, help="GPUs under accelerate launch (for the batch check)")
+    grpo.add_argument("--learning-rate", type=float)
+    grpo.add_argument("--lora", action=argparse.BooleanOptionalAction, default=None)
+    grpo.add_argument("--use-vllm", action="store_true")
+    grpo.add_argument("--vllm-mode", choices=["server", "colocate"])
+    grpo.add_argument("--limit", type=int, help="use the first N pairs")
+    grpo.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --out")
+    add_out(grpo, "folder", "the run folder (TRL checkpoints, steps.jsonl, the trained model, recon_grpo.json)")
+    grpo.set_defaults(func=cmd_train_grpo)
+
+
+def cmd_train_sft(args: argparse.Namespace) -> int:
+    from recon.training.sft import train_sft
+    if not args.model.startswith("hf:"):
+        raise ConfigError("SFT trains a transformers model: use --model hf:embedded, hf:FILE.gguf or hf:DIR")
+    train = load_examples(args.data)
+    traces, method = traces_and_method(args.traces)
+    cfg = validated(SFTTrainConfig, base=args.model[3:], lora=args.lora, max_steps=args.max_steps,
+                    batch_size=args.batch_size, learning_rate=args.learning_rate)
+    with progress_bar(f"sft ({method})", cfg.max_steps) as advance:
+        result = train_sft(train, traces, method=method, cfg=cfg, out=args.out, on_step=StepProgress(advance),
+                           data_files={str(p): file_hash(p) for p in args.data})
+    losses = result.losses
+    print_table("sft", ["method", "examples", "steps", "first loss", "last loss", "s/step"],
+                [[method, result.examples, result.steps, round(losses[0], 4) if losses else None,
+                  round(losses[-1], 4) if losses else None, round(result.seconds_per_step, 2)]])
+    console.print(f"checkpoint → {result.out} (predict with --user-model sft:{result.out})")
+    return 0
+
+
+def cmd_train_grpo(args: argparse.Namespace) -> int:
+    from recon.config import BackendConfig, GRPOTrainConfig
+    from recon.training.grpo import train_grpo
+    if not args.policy.startswith("hf:"):
+        raise ConfigError("GRPO trains a transformers model: use --policy hf:embedded, hf:FILE.gguf or hf:DIR")
+    cfg = validated(GRPOTrainConfig, reward=args.reward, policy=args.policy[3:],
+                    reconstructor=BackendConfig(spec=args.reconstructor), scorer=args.scorer,
+                    judge=BackendConfig(spec=args.listwise_judge) if args.listwise_judge else None,
+                    num_generations=args.num_generations, per_device_batch_size=args.batch_size,
+                    max_steps=args.max_steps, learning_rate=args.learning_rate, lora=args.lora,
+                    max_completion_length=args.max_completion_length, num_processes=args.num_processes,
+                    use_vllm=args.use_vllm or None, vllm_mode=args.vllm_mode)
+    pairs = load_examples(args.data)
+    if args.limit:
+        pairs = pairs[:args.limit]
+    with progress_bar(f"grpo ({cfg.reward})", cfg.max_steps) as advance:
+        result = train_grpo(pairs, cfg, out=args.out, resume=args.resume, on_step=StepProgress(advance),
+                            data_files={str(p): file_hash(p) for p in args.data})
+    head, tail = result.log[:5], result.log[-5:]
+
+    def mean(rows, key):
+        vals = [r[key] for r in rows if r.get(key) is not None]
+        return round(sum(vals) / len(vals), 4) if vals else None
+    print_table("grpo", ["reward", "steps", "reward (first 5)", "reward (last 5)", "leakage (first 5)",
+                         "leakage (last 5)", "s/step"],
+                [[cfg.reward, result.steps, mean(head, "reward_mean"), mean(tail, "reward_mean"),
+                  mean(head, "leakage_rate"), mean(tail, "leakage_rate"), round(result.seconds_per_step, 2)]])
+    console.print(f"policy → {result.out} (steps in {result.out / 'steps.jsonl'}); "
+                  f"use it with: recon synthesize --method recon-grpo --model hf:{result.out}")
+    return 0
