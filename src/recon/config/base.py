@@ -30,7 +30,7 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def validated(model: type[BaseModel], **values) -> BaseModel:
+def validated(model: type[BaseModel], /, **values) -> BaseModel:
     """Build a config, turning pydantic's error into a ConfigError that names each bad field."""
     try:
         return model(**{k: v for k, v in values.items() if v is not None})
