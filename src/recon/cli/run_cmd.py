@@ -40,10 +40,13 @@ def print_winrates(comparisons, title: str = "win rates (%)") -> None:
 
 def print_stages(result) -> int:
     """One row per stage (ran, unchanged, or incomplete with its failed calls); the exit code of the run."""
+    training = getattr(result, "training", {})
     rows = [[name, "unchanged" if f is None else "ran" if f.complete else "incomplete",
-             None if f is None else f.calls, None if f is None else f.failed]
+             None if f is None else f.calls, None if f is None else f.failed,
+             *[training.get(name, {}).get(k) for k in ("steps", "seconds_per_step", "reward_first", "reward_last")]]
             for name, f in result.stages.items()]
-    print_table("stages", ["stage", "status", "LM calls", "failed calls"], rows)
+    print_table("stages", ["stage", "status", "LM calls", "failed calls", "GRPO steps", "s/step",
+                           "reward (first 5)", "reward (last 5)"], rows)
     for name, f in result.incomplete.items():
         err_console.print(f"{name}: {f.describe()}", markup=False)
     return FAILED_CALLS if result.incomplete else DONE
