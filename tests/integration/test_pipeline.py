@@ -60,7 +60,8 @@ def test_the_whole_pipeline_writes_every_artifact_and_a_rerun_pays_nothing(tmp_p
         assert (out / rel).is_file(), rel
     results = json.loads((out / "results.json").read_text())
     overall = [c for c in results["comparisons"] if c["scope"] == "overall"]
-    assert {(c["a"], c["b"]) for c in overall} == {("recon-select", "backward"), ("backward", "none")}
+    assert {(c["a"], c["b"]) for c in overall} == {("recon-select", "backward"), ("backward", "none"),
+                                                   ("forward", "backward")}    # the report's baseline row
     for c in results["comparisons"]:
         assert set(c) >= {"a", "b", "scope", "win_rate", "ci", "n", "ties", "invalid", "lc_win_rate"}
         assert c["scope"] == "overall" or c["scope"].split(":")[0] in ("domain", "individual")

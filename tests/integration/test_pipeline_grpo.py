@@ -70,7 +70,7 @@ def test_the_grid_runs_grpo_and_sft_branches_and_a_rerun_skips_every_stage(tmp_p
     assert grpo["max_steps"] == 3 and grpo["num_generations"] == 2
     assert grpo["policies"]["recon"]["train_pair_ids_hash"] == grpo["policies"]["e2e"]["train_pair_ids_hash"]
     report = (out / "eval/report.md").read_text()
-    assert "## Methods × domains" in report and "method (vs backward)" in report
+    assert "## Methods × domains" in report and "| vs backward |" in report
     assert (out / "eval/plots/methods_by_domain.png").is_file()
     with __import__("sqlite3").connect(os.environ["RECON_HOME"] + "/recon.sqlite3") as conn:
         reward_calls = conn.execute("SELECT COUNT(*) FROM calls WHERE run = ? AND stage LIKE 'grpo:%'",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, StrictBool, StrictInt, model_validator
+from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
 from recon.config.base import Number, Strict
 from recon.config.stages import BackendConfig
@@ -19,11 +19,18 @@ from recon.config.training import TrainBase
 GRPO_METHODS = ("recon-grpo", "recon-grpo-select", "e2e-grpo")
 
 
+def _spec(value):
+    """A backend given as a spec string (`judge: embedded`) or as a mapping."""
+    return {"spec": value} if isinstance(value, str) else value
+
+
 class GRPOReconRun(Strict):
     """Recon-GRPO's reward: the reconstruction score of the written trace (the scorers of Recon-Select)."""
 
     scorer: Literal["likelihood", "judge", "embedding"] = "likelihood"
     judge: BackendConfig | None = None          # scorer judge: the listwise judge (default: the reconstructor)
+
+    _judge_spec = field_validator("judge", mode="before")(_spec)
 
 
 class GRPOE2ERun(Strict):
@@ -32,6 +39,8 @@ class GRPOE2ERun(Strict):
 
     reward: Literal["judge", "embedding"] = "judge"
     judge: BackendConfig | None = None          # default: the reconstructor (models.reconstructor or synthesizer)
+
+    _judge_spec = field_validator("judge", mode="before")(_spec)
 
 
 class GRPORunConfig(TrainBase):
@@ -87,7 +96,7 @@ def signal_judge_clashes(cfg) -> list[str]:
             clashes.append(f"{method}: its {what} is an LM judge on {lm_judge.spec!r}, the same model that judges the "
                            "evaluation (models.judge)")
 
-    for m in cfg.methods:
+    for m in cfg.predicted_methods:          # a method that is synthesized but never judged measures nothing
         if m.startswith("recon-select") or m == "recon-grpo-select":
             scorer = m.partition(":")[2] or cfg.recon_select.scorer
             check(m, scorer, lm_judge or recon, "selection scorer")

@@ -84,11 +84,11 @@ def grid_tables(comparisons: Sequence, methods: Sequence[str], baseline: str
     scopes = sorted({s for (_, s) in cells})
     domains = [s for s in scopes if s.startswith("domain:")]
     people = [s for s in scopes if s.startswith("individual:")]
-    head = [f"method (vs {baseline})"] + [d.split(":", 1)[1] for d in domains] + ["overall", "macro"]
+    head = [f"vs {baseline}"] + [d.split(":", 1)[1] for d in domains] + ["overall", "macro"]
     by_domain = [head] + [[m] + [cell_text(cells.get((m, d))) for d in domains] + [cell_text(cells.get((m, "overall"))),
                                                                                      _pct(macro(cells, m))]
                           for m in rows]
-    by_person = [[f"method (vs {baseline})"] + [p.split(":", 1)[1] for p in people]] + [
+    by_person = [[f"vs {baseline}"] + [p.split(":", 1)[1] for p in people]] + [
         [m] + [cell_text(cells.get((m, p))) for p in people] for m in rows]
     return by_domain, by_person
 
