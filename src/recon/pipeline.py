@@ -202,11 +202,7 @@ class Pipeline:
             def train_work():
                 from recon.training.sft import train_sft
                 with self.progress(f"train sft {method}", um.sft.max_steps) as advance:
-                    done = [0]
-
-                    def step(current, total):
-                        advance(current - done[0])
-                        done[0] = current
+                    step = steps_to_advance(advance)
                     same_pairs = [e for e in load_examples([train_path]) if e.id in parity.eligible]
                     train_sft(same_pairs, traces_of, method=method.split(":")[0], cfg=um.sft, out=ckpt,
                               user_cfg=um, on_step=step, data_files={str(train_path): file_hash(train_path)})
@@ -244,15 +240,11 @@ class Pipeline:
 
         def work():
             with self.progress(f"train grpo {method}", tcfg.max_steps) as advance:
-                done = [0]
-
-                def step(current, total):
-                    advance(current - done[0])
-                    done[0] = current
                 return run_grpo_training(load_examples([train_path]), tcfg, out=folder, key_inputs=inputs,
                                          db=self.db, run=self.result.run, stage=name,
-                                         backend_factory=self.backend_factory, embedder=self.embedder, on_step=step,
-                                         data_files={str(train_path): file_hash(train_path)}, log=self.log)
+                                         backend_factory=self.backend_factory, embedder=self.embedder,
+                                         on_step=steps_to_advance(advance), log=self.log,
+                                         data_files={str(train_path): file_hash(train_path)})
         self._stage(name, inputs, [folder / "recon_grpo.json"], work)
         self.result.training[name] = step_summary(folder)
         return folder
@@ -321,6 +313,16 @@ def trace_map(path: Path | None) -> dict[str, str] | None:
     """{pair id: trace} of a traces file (pairs without a usable trace left out); None for method `none`."""
     from recon.jobs.common import read_traces
     return {r.id: r.reasoning for r in read_traces(path) if r.reasoning} if path else None
+
+
+def steps_to_advance(advance: Callable[[int], object]) -> Callable[[int, int], None]:
+    """A trainer's on_step(step, max_steps) as a progress bar's advance(n) (a resumed run starts mid-way)."""
+    done = [0]
+
+    def step(current: int, total: int) -> None:
+        advance(current - done[0])
+        done[0] = current
+    return step
 
 
 def run_pipeline(cfg: RunConfig, root: Path, **kwargs) -> PipelineResult:

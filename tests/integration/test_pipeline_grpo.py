@@ -22,7 +22,7 @@ from recon.method.embeddings import HashEmbedder
 from recon.pipeline import run_pipeline
 from tests.tiny_model import make_tiny_model
 
-METHODS = ["none", "backward", "recon-grpo", "e2e-grpo"]
+METHODS = ["none", "backward", "recon-grpo", "recon-grpo-select", "e2e-grpo"]
 
 
 def grid_config(tmp_path: Path, **changes) -> Path:
@@ -39,8 +39,10 @@ def grid_config(tmp_path: Path, **changes) -> Path:
                     "e2e": {"reward": "judge"}},
            "user_model": {"kind": "sft", "max_tokens": 24,
                           "sft": {"model": f"hf:{tiny}", "max_steps": 2, "per_device_train_batch_size": 2}},
+           "recon_select": {"n": 2},
            "compare": [["recon-grpo", "backward"], ["e2e-grpo", "backward"]],
            "out": str(tmp_path / "run"), **changes}
+    cfg = {k: v for k, v in cfg.items() if v is not None}
     path = data / "grid.yaml"
     path.write_text(yaml.safe_dump(cfg))
     return path
@@ -51,8 +53,9 @@ def test_the_grid_runs_grpo_and_sft_branches_and_a_rerun_skips_every_stage(tmp_p
     cfg, root = load_run_config(grid_config(tmp_path))
     first = run_pipeline(cfg, root, embedder=HashEmbedder())
     assert first.ran == ["data", "synthesize:backward", "grpo:recon", "synthesize:recon-grpo",
-                         "train:none", "predict:none", "train:backward", "predict:backward",
-                         "train:recon-grpo", "predict:recon-grpo", "grpo:e2e", "predict:e2e-grpo", "evaluate"]
+                         "synthesize:recon-grpo-select", "train:none", "predict:none", "train:backward",
+                         "predict:backward", "train:recon-grpo", "predict:recon-grpo", "train:recon-grpo-select",
+                         "predict:recon-grpo-select", "grpo:e2e", "predict:e2e-grpo", "evaluate"]
     assert first.incomplete == {}
     out = tmp_path / "run"
     for reward in ("recon", "e2e"):
@@ -65,7 +68,11 @@ def test_the_grid_runs_grpo_and_sft_branches_and_a_rerun_skips_every_stage(tmp_p
         == f"sft:{out / 'grpo' / 'e2e'}"
     results = json.loads((out / "results.json").read_text())
     pairs = {(c["a"], c["b"]) for c in results["comparisons"] if c["scope"] == "overall"}
-    assert pairs == {("recon-grpo", "backward"), ("e2e-grpo", "backward"), ("none", "backward")}
+    assert pairs == {("recon-grpo", "backward"), ("e2e-grpo", "backward"), ("none", "backward"),
+                     ("recon-grpo-select", "backward")}
+    selected = [json.loads(x) for x in (out / "traces/recon-grpo-select.jsonl").read_text().splitlines()]
+    assert all(len(r["candidates"]) == 2 and r["method"] == "recon-grpo-select" for r in selected)
+    assert results["setup"]["methods"]["e2e-grpo"]["predictions"]["user_model"] == "e2e-grpo"
     grpo = results["setup"]["grpo"]
     assert grpo["max_steps"] == 3 and grpo["num_generations"] == 2
     assert grpo["policies"]["recon"]["train_pair_ids_hash"] == grpo["policies"]["e2e"]["train_pair_ids_hash"]
@@ -92,7 +99,7 @@ def run_cli(config: Path, home: Path, *, delay: float = 0.0, wait: bool = True):
 
 @pytest.mark.slow       # two subprocess runs, the first killed after GRPO's first checkpoint
 def test_a_run_killed_during_grpo_training_resumes_from_its_checkpoint(tmp_path):
-    config = grid_config(tmp_path, methods=["none", "recon-grpo"], compare=[["recon-grpo", "none"]],
+    config = grid_config(tmp_path, methods=["none", "recon-grpo"], compare=[["recon-grpo", "none"]], recon_select=None,
                          report={"baseline": "none"}, user_model={"kind": "icl", "k": 1, "max_tokens": 24})
     home = tmp_path / "home"
     policy = tmp_path / "run" / "grpo" / "recon"

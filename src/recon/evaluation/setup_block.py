@@ -74,6 +74,8 @@ def prediction_setup(path: str | Path) -> dict:
     sft_steps = None
     if isinstance(kind, str) and kind.startswith("sft:"):
         meta = Path(kind[4:]) / "recon_sft.json"
+        if not meta.is_file() and (Path(kind[4:]) / "recon_grpo.json").is_file():   # an E2E-GRPO policy
+            meta, kind = Path(kind[4:]) / "recon_grpo.json", "e2e-grpo:" + kind[4:]
         try:
             sft_steps = json.loads(meta.read_text(encoding="utf-8")).get("steps") if meta.is_file() else None
         except (OSError, json.JSONDecodeError):
