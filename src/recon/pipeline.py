@@ -326,6 +326,9 @@ def steps_to_advance(advance: Callable[[int], object]) -> Callable[[int, int], N
 
 
 def run_pipeline(cfg: RunConfig, root: Path, **kwargs) -> PipelineResult:
+    if cfg.seeds:                                          # once per seed, then mean ± sd (seeded_runs.py)
+        from recon.seeded_runs import run_seeds
+        return run_seeds(cfg, root, **kwargs)
     return Pipeline(cfg, root, **kwargs).run()
 
 

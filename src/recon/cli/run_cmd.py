@@ -67,14 +67,26 @@ def print_methods(methods: dict, title: str = "methods") -> None:
                  for m, v in methods.items()])
 
 
+def print_seed_grid(results: dict, methods: list[str]) -> None:
+    from recon.evaluation.seed_grid import seed_tables
+    by_domain, _ = seed_tables(results["grid"], methods, results["baseline"])
+    if by_domain:
+        print_table(f"win rate over {results['baseline']} (%), mean ± sd over seeds {', '.join(results['seeds'])}",
+                    by_domain[0], by_domain[1:])
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from recon.config import load_run_config
     from recon.pipeline import run_pipeline
     cfg, root = load_run_config(args.config, data_root=args.data_root, out=args.out)
     result = run_pipeline(cfg, root, force=args.force, progress=progress_bar,
                           log=lambda msg: err_console.print(msg, markup=False))
-    print_winrates(result.comparisons)
-    print_methods(json.loads((result.out / "results.json").read_text(encoding="utf-8"))["methods"])
+    results = json.loads((result.out / "results.json").read_text(encoding="utf-8"))
+    if "seeds" in results:                                 # seeds: the mean ± sd table (each seed has its own)
+        print_seed_grid(results, cfg.predicted_methods)
+    else:
+        print_winrates(result.comparisons)
+        print_methods(results["methods"])
     code = print_stages(result)
     console.print(f"ran {len(result.ran)} stage(s), skipped {len(result.skipped)} unchanged; "
                   f"{result.seconds:.0f} s. results → {result.out / 'results.json'}; report → {result.report}")

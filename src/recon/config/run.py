@@ -93,6 +93,7 @@ class RunConfig(Strict):
     grpo: GRPORunConfig = GRPORunConfig()      # recon-grpo, recon-grpo-select and e2e-grpo: one shared block
     report: ReportConfig = ReportConfig()
     allow_signal_equals_judge: StrictBool = False   # let a method train or select on the judge's function anyway
+    seeds: list[StrictInt] | None = Field(None, min_length=1)   # repeat synthesis, training, prediction per seed
 
     @field_validator("synthesis", mode="before")
     @classmethod
@@ -101,6 +102,13 @@ class RunConfig(Strict):
             raise ValueError("the run's synthesis block serves every method (forward, backward and the candidates); "
                              "remove synthesis.method and list the methods under `methods:`")
         return value
+
+    @field_validator("seeds")
+    @classmethod
+    def _distinct_seeds(cls, seeds):
+        if seeds is not None and len(set(seeds)) != len(seeds):
+            raise ValueError("a seed is listed twice")
+        return seeds
 
     @field_validator("methods")
     @classmethod
