@@ -86,7 +86,8 @@ def grid_setup(cfg, out: Path) -> dict:
                    "signal_equals_judge": signal_judge_clashes(cfg), "report_baseline": cfg.report.baseline}
     if any(m in GRPO_METHODS for m in cfg.methods):
         policies = {}
-        for reward in ("recon", "e2e"):
+        used = {"recon": any(m.startswith("recon-grpo") for m in cfg.methods), "e2e": "e2e-grpo" in cfg.methods}
+        for reward in [r for r, on in used.items() if on]:
             meta = out / "grpo" / reward / "recon_grpo.json"
             if meta.is_file():
                 m = json.loads(meta.read_text(encoding="utf-8"))
