@@ -18,11 +18,12 @@ predicted method.
 
 from __future__ import annotations
 
+from recon.config.grpo_run import GRPO_METHODS
+
 LM_ONLY_JUDGE_FIELDS = ("both_orders", "retries", "max_tokens", "max_context_turns", "max_turn_chars",
                         "max_text_chars")
 ICL_ONLY_FIELDS = ("k", "draw")
 SELECTION_CONTROLS = ("random-of-n", "longest-of-n")   # they reuse recon_select.n and its leakage settings
-GRPO_METHODS = ("recon-grpo", "recon-grpo-select", "e2e-grpo")
 
 
 def ignored_settings(cfg) -> list[str]:
