@@ -37,7 +37,7 @@ def main() -> int:
         return 0
     pairs = load_examples([args.data])[:args.pairs]
     cfg = GRPOTrainConfig(reward="recon", max_steps=args.steps, num_generations=args.num_generations,
-                          per_device_batch_size=args.num_generations, max_completion_length=64,
+                          per_device_train_batch_size=args.num_generations, max_completion_length=64,
                           learning_rate=5e-5, save_steps=max(10, args.steps))
     out = args.out or Path(tempfile.mkdtemp(prefix="grpo-bench-"))
     result = train_grpo(pairs, cfg, out=out)

@@ -1,4 +1,5 @@
-"""Where recon keeps things: its home (the database), converted models, and the manifest beside an output.
+"""Where recon keeps things: its home (the database), converted models, the manifest beside an output, and
+the metadata file a trained checkpoint carries.
 
     >>> manifest_path(Path("runs/x/traces.jsonl")).name
     'traces.jsonl.manifest.json'
@@ -29,3 +30,7 @@ def manifest_path(out: str | Path) -> Path:
     """The manifest written beside a stage output: `OUT.manifest.json`."""
     out = Path(out)
     return out.with_name(out.name + ".manifest.json")
+
+
+SFT_META = "recon_sft.json"      # in an SFT checkpoint: config, method, base fingerprint, training pairs, losses
+GRPO_META = "recon_grpo.json"    # in a GRPO policy folder: config, reward, training pairs, steps

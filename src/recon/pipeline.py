@@ -41,12 +41,14 @@ from recon.hashing import content_hash, file_hash
 from recon.jobs.common import git_sha
 from recon.jobs.failures import CallFailures
 from recon.jobs.parity import Parity, decide_parity
+from recon.paths import GRPO_META, SFT_META
 from recon.prompts import prompt_versions
 from recon.run_checks import check_run, run_folder
 from recon.stage_records import finished_with, read_record, write_run_results
 from recon.store.cache import CachedBackend
 from recon.store.calls import last_call_id, new_run_id, run_cost
 from recon.store.db import Database
+from recon.training.progress import StepProgress
 
 Progress = Callable[[str, int], object]     # (description, total) -> context manager yielding advance(n)
 
@@ -61,6 +63,7 @@ class PipelineResult:
     report: Path | None = None
     seconds: float = 0.0
     stages: dict[str, CallFailures | None] = field(default_factory=dict)   # in order; None: skipped
+    training: dict[str, dict] = field(default_factory=dict)    # GRPO stage -> steps, s/step, reward first/last
 
     @property
     def incomplete(self) -> dict[str, CallFailures]:
@@ -139,31 +142,36 @@ class Pipeline:
         return train_out, test_out
 
     def synthesize(self, method: str, train_path: Path) -> Path | None:
-        if method == "none":
+        if method in ("none", "e2e-grpo"):        # e2e-grpo: the policy acts itself (grpo_policy), no traces
             return None
         out = self.traces_path(method)
         cfg, models = self.cfg, self.cfg.models
+        policy = self.grpo_policy("recon", train_path) if method.startswith("recon-grpo") else None
+        synthesizer = BackendConfig(spec=f"hf:{policy}") if policy else models.synthesizer
 
         def work():
             train = load_examples([train_path])
             from recon.jobs.synthesize import run_recon_select, run_synthesis
             with self.progress(f"synthesize {method}", len(train)) as advance:
-                if method not in ("forward", "backward"):         # recon-select[:SCORER] and the controls
+                if method not in ("forward", "backward", "recon-grpo"):   # recon-select[:SCORER], the controls and
+                    #                                                         recon-grpo-select
                     scorer = method.partition(":")[2] or cfg.recon_select.scorer
                     select = cfg.recon_select.model_copy(update={"scorer": scorer})
                     judge = models.judge if isinstance(models.judge, BackendConfig) else None
-                    return run_recon_select(train, select, synthesis=cfg.synthesis, synthesizer=models.synthesizer,
+                    return run_recon_select(train, select, synthesis=cfg.synthesis, synthesizer=synthesizer,
                                             reconstructor=models.reconstructor or models.synthesizer, judge=judge,
                                             out=out, db=self.db, run=self.result.run, on_progress=advance,
                                             embedder=self.embedder, backend_factory=self.backend_factory,
                                             label=method.partition(":")[0]).failures
-                synth = cfg.synthesis.model_copy(update={"method": method})
-                summary, _ = run_synthesis(train, models.synthesizer, synth, out=out, db=self.db, run=self.result.run,
-                                           on_progress=advance, backend_factory=self.backend_factory)
+                synth = cfg.synthesis.model_copy(update={"method": "backward" if policy else method})
+                summary, _ = run_synthesis(train, synthesizer, synth, out=out, db=self.db, run=self.result.run,
+                                           on_progress=advance, backend_factory=self.backend_factory, label=method)
                 return summary.failures
         inputs = {"train": file_hash(train_path), "method": method, "synthesis": cfg.synthesis.model_dump(),
-                  "recon_select": cfg.recon_select.model_dump() if method not in ("forward", "backward") else None,
-                  "models": self.cfg.models.model_dump()}
+                  "recon_select": cfg.recon_select.model_dump()
+                  if method not in ("forward", "backward", "recon-grpo") else None,
+                  "models": self.cfg.models.model_dump(),
+                  "policy": file_hash(policy / GRPO_META) if policy else None}
         self._stage(f"synthesize:{method}", inputs, [out], work)
         return out
 
@@ -184,47 +192,76 @@ class Pipeline:
                   "traces": file_hash(traces) if traces else None, "user_model": um.model_dump(),
                   "backend": self.cfg.models.user_model.model_dump(), "method": method, "parity": parity.key}
         user_model, backend_cfg = "icl", self.cfg.models.user_model
-        if um.kind == "sft":
+        trained = None
+        if method == "e2e-grpo":                 # the E2E policy is the user model (it was trained to act)
+            trained = self.grpo_policy("e2e", train_path)
+            user_model, backend_cfg = f"sft:{trained}", BackendConfig(spec=f"hf:{trained}")
+            inputs["checkpoint"] = file_hash(trained / GRPO_META)
+        elif um.kind == "sft":
             ckpt = self.out / "ckpt" / method
             train_inputs = {k: v for k, v in inputs.items() if k != "test"}   # training never sees the test pairs
 
             def train_work():
-                from recon.training.progress import StepProgress
                 from recon.training.sft import train_sft
                 with self.progress(f"train sft {method}", um.sft.max_steps) as advance:
                     same_pairs = [e for e in load_examples([train_path]) if e.id in parity.eligible]
                     train_sft(same_pairs, traces_of, method=method.split(":")[0], cfg=um.sft, out=ckpt,
                               user_cfg=um, on_step=StepProgress(advance),
                               data_files={str(train_path): file_hash(train_path)})
-            from recon.training.sft import SFT_META
             self._stage(f"train:{method}", train_inputs, [ckpt / SFT_META], train_work)
-            user_model, backend_cfg = f"sft:{ckpt}", BackendConfig(spec=f"hf:{ckpt}")
+            user_model, backend_cfg, trained = f"sft:{ckpt}", BackendConfig(spec=f"hf:{ckpt}"), ckpt
             inputs["checkpoint"] = file_hash(ckpt / SFT_META)
 
         def work():
             train = load_examples([train_path])
             test = load_examples([test_path])
             trained_on = None
-            if um.kind == "sft":                   # the guard holds here too (the split keeps it from firing)
+            if trained is not None:                # the guard holds here too (the split keeps it from firing)
                 from recon.training.sft import read_sft_meta
-                trained_on = read_sft_meta(self.out / "ckpt" / method).get("train_conversations")
+                trained_on = read_sft_meta(trained).get("train_conversations")
             with self.progress(f"predict {method}", len(test)) as advance:
                 return run_predict(test, train=train, traces=traces_of, method=method, user_model=user_model,
                                    backend_config=backend_cfg, cfg=um, out=out, db=self.db, run=self.result.run,
                                    on_progress=advance, embedder=self.embedder, backend_factory=self.backend_factory,
-                                   demos=parity.demos if um.kind == "icl" else None,
+                                   demos=parity.demos if user_model == "icl" else None,
                                    train_conversations=trained_on).failures
         self._stage(f"predict:{method}", inputs, [out], work)
         return out
 
+    def grpo_policy(self, reward: str, train_path: Path) -> Path:
+        """Train (once per run; skipped when unchanged, resumed from its checkpoint when interrupted) the GRPO
+        policy of `reward` (recon: Recon-GRPO's synthesizer; e2e: E2E-GRPO's user model) on every training pair."""
+        from recon.jobs.grpo import grpo_train_config, run_grpo_training
+        from recon.training.grpo import step_summary
+        method = "recon-grpo" if reward == "recon" else "e2e-grpo"
+        name, folder = f"grpo:{reward}", self.out / "grpo" / reward
+        if name in self.result.stages:
+            return folder
+        tcfg = grpo_train_config(self.cfg, reward)
+        inputs = {"train": file_hash(train_path), "grpo": json.loads(tcfg.model_dump_json())}
+
+        def work():
+            with self.progress(f"train grpo {method}", tcfg.max_steps) as advance:
+                return run_grpo_training(load_examples([train_path]), tcfg, out=folder, key_inputs=inputs,
+                                         db=self.db, run=self.result.run, stage=name,
+                                         backend_factory=self.backend_factory, embedder=self.embedder,
+                                         on_step=StepProgress(advance), log=self.log,
+                                         data_files={str(train_path): file_hash(train_path)})
+        self._stage(name, inputs, [folder / GRPO_META], work)
+        self.result.training[name] = step_summary(folder)
+        return folder
+
     def evaluate(self, preds: dict[str, Path], traces: dict[str, Path], test_path: Path, parity: Parity) -> None:
         from recon.config import PairJudgeConfig
+        from recon.evaluation.grid import baseline_pairs
         from recon.evaluation.report import write_report
         from recon.evaluation.setup_block import run_setup
         from recon.jobs.evaluate import run_evaluate
+        from recon.jobs.grpo import grid_setup
         eval_dir = self.out / "eval"
         names = self.cfg.predicted_methods
         compare = [tuple(p) for p in self.cfg.compare] or [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
+        compare += baseline_pairs(names, compare, self.cfg.report.baseline)   # the methods × domains table
         judge_spec = self.cfg.models.judge
         inputs = {"test": file_hash(test_path), "preds": {m: file_hash(p) for m, p in preds.items()},
                   "traces": {m: file_hash(p) for m, p in traces.items()}, "compare": compare,
@@ -244,7 +281,7 @@ class Pipeline:
                 result = run_evaluate(test, preds, compare=compare, judge_cfg=judge_cfg, judge_backend=judge_backend,
                                       embedder=self.embedder, out=eval_dir, traces=traces, seed=self.cfg.seed,
                                       test_paths=[str(test_path)], on_progress=advance, parity=parity.summary(),
-                                      setup=run_setup(self.cfg, self.root))
+                                      setup={**run_setup(self.cfg, self.root), **grid_setup(self.cfg, self.out)})
             write_report(result, test, preds, seed=self.cfg.seed)
             return result.failures
         self._stage("evaluate", inputs, [eval_dir / "results.json", eval_dir / "report.html"], work)
@@ -280,6 +317,9 @@ def trace_map(path: Path | None) -> dict[str, str] | None:
 
 
 def run_pipeline(cfg: RunConfig, root: Path, **kwargs) -> PipelineResult:
+    if cfg.seeds:                                          # once per seed, then mean ± sd (seeded_runs.py)
+        from recon.seeded_runs import run_seeds
+        return run_seeds(cfg, root, **kwargs)
     return Pipeline(cfg, root, **kwargs).run()
 
 

@@ -32,7 +32,7 @@ def test_three_grpo_steps_change_the_policy_and_log_each_step(tmp_path, pairs, r
     from recon.backends.llamacpp import embedded_gguf_path
     from recon.method.embeddings import HashEmbedder
     from recon.training.grpo import build_reward, train_grpo
-    cfg = GRPOTrainConfig(reward=reward, max_steps=3, num_generations=2, per_device_batch_size=2,
+    cfg = GRPOTrainConfig(reward=reward, max_steps=3, num_generations=2, per_device_train_batch_size=2,
                           max_completion_length=32, learning_rate=5e-4, save_steps=2)
     out = tmp_path / reward
     result = train_grpo(pairs, cfg, out=out, reward=build_reward(cfg, embedder=HashEmbedder()))

@@ -60,7 +60,8 @@ def test_the_whole_pipeline_writes_every_artifact_and_a_rerun_pays_nothing(tmp_p
         assert (out / rel).is_file(), rel
     results = json.loads((out / "results.json").read_text())
     overall = [c for c in results["comparisons"] if c["scope"] == "overall"]
-    assert {(c["a"], c["b"]) for c in overall} == {("recon-select", "backward"), ("backward", "none")}
+    assert {(c["a"], c["b"]) for c in overall} == {("recon-select", "backward"), ("backward", "none"),
+                                                   ("forward", "backward")}    # the report's baseline row
     for c in results["comparisons"]:
         assert set(c) >= {"a", "b", "scope", "win_rate", "ci", "n", "ties", "invalid", "lc_win_rate"}
         assert c["scope"] == "overall" or c["scope"].split(":")[0] in ("domain", "individual")
@@ -295,3 +296,23 @@ def test_the_setup_block_never_holds_server_credentials(tmp_path):
                                                          "judge": "openai:m@https://ann:pw-1234@host:8443/v1"}})
     text = json.dumps(run_setup(cfg, tmp_path))
     assert "pw-1234" not in text and "ann:" not in text and "openai:m@<url>" in text
+
+
+def test_seeds_repeat_the_run_and_the_table_shows_mean_and_sd(tmp_path, capsys):
+    from recon.cli.run_cmd import print_seed_grid
+    cfg, root = load_run_config(setup_run(tmp_path, methods=["none", "backward", "recon-select"],
+                                          compare=[["recon-select", "none"]], seeds=[0, 1]))
+    result = run_pipeline(cfg, root, embedder=HashEmbedder())
+    assert "seed-1/synthesize:recon-select" in result.ran and result.report == tmp_path / "run" / "report.html"
+    out = tmp_path / "run"
+    for seed in (0, 1):
+        setup = json.loads((out / f"seed-{seed}" / "results.json").read_text())["setup"]
+        assert setup["run_config"]["synthesis"]["seed"] == seed and setup["run_config"]["seeds"] is None
+    results = json.loads((out / "results.json").read_text())
+    assert results["baseline"] == "backward" and set(results["grid"]) == {"none", "recon-select"}
+    cell = results["grid"]["recon-select"]["overall"]
+    assert len(cell["values"]) == 2 and cell["mean"] == pytest.approx(sum(cell["values"]) / 2)
+    report = (out / "report.md").read_text()
+    assert "mean ± sd over seeds 0, 1" in report and " ± " in report.split("| vs backward |")[1]
+    print_seed_grid(results, cfg.predicted_methods)
+    assert "mean ± sd over seeds 0, 1" in capsys.readouterr().out

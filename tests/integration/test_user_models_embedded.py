@@ -37,7 +37,7 @@ def test_sft_trains_a_few_steps_and_its_checkpoint_predicts(tmp_path, split):
     ckpt = tmp_path / "ckpt"
     t0 = time.perf_counter()
     result = train_sft(train, traces_for(train), method="backward",
-                       cfg=SFTTrainConfig(max_steps=3, batch_size=2), out=ckpt)
+                       cfg=SFTTrainConfig(max_steps=3, per_device_train_batch_size=2), out=ckpt)
     print(f"\nSFT: {result.steps} steps, {result.seconds_per_step:.2f} s/step on CPU "
           f"({time.perf_counter() - t0:.1f} s with loading)")
     assert result.steps == 3 and len(result.losses) == 3 and result.examples == 16

@@ -1,12 +1,11 @@
-"""A checkpoint's metadata file is named once, beside the code that writes it (`SFT_META`, `GRPO_META`); every
+"""A checkpoint's metadata file is named once (`SFT_META`, `GRPO_META` in recon/paths.py); every writer and
 reader takes the name from there."""
 
 from __future__ import annotations
 
 import json
 
-import recon.training.grpo
-import recon.training.sft
+import recon.paths
 from recon.cli.main import main
 from recon.evaluation.setup_block import prediction_setup
 from tests.conftest import write_lines
@@ -16,7 +15,7 @@ PAIR = {"id": "a:1", "domain": "d", "individual": "Ann", "conversation_id": "c1"
 
 
 def test_the_evaluation_setup_reads_the_sft_metadata_by_its_one_name(tmp_path, monkeypatch):
-    monkeypatch.setattr(recon.training.sft, "SFT_META", "meta_sft.json")
+    monkeypatch.setattr(recon.paths, "SFT_META", "meta_sft.json")
     ckpt = tmp_path / "ckpt"
     ckpt.mkdir()
     (ckpt / "meta_sft.json").write_text(json.dumps({"steps": 7}))
@@ -26,7 +25,7 @@ def test_the_evaluation_setup_reads_the_sft_metadata_by_its_one_name(tmp_path, m
 
 
 def test_recon_grpo_synthesis_finds_the_grpo_metadata_by_its_one_name(tmp_path, monkeypatch):
-    monkeypatch.setattr(recon.training.grpo, "GRPO_META", "meta_grpo.json")
+    monkeypatch.setattr(recon.paths, "GRPO_META", "meta_grpo.json")
     data = write_lines(tmp_path / "pairs.jsonl", [json.dumps(PAIR)])
     ckpt = tmp_path / "ckpt"
     ckpt.mkdir()

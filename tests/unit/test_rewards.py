@@ -105,14 +105,14 @@ def test_groups_and_completion_text():
 
 def test_grpo_config_checks_the_generation_batch():
     with pytest.raises(ConfigError, match="must be a multiple of num_generations"):
-        validated(GRPOTrainConfig, reward="recon", num_generations=3, per_device_batch_size=4)
+        validated(GRPOTrainConfig, reward="recon", num_generations=3, per_device_train_batch_size=4)
     with pytest.raises(ConfigError, match="num_generations"):
         validated(GRPOTrainConfig, reward="recon", num_generations=1)
-    ok = validated(GRPOTrainConfig, reward="e2e", num_generations=4, per_device_batch_size=2,
+    ok = validated(GRPOTrainConfig, reward="e2e", num_generations=4, per_device_train_batch_size=2,
                    gradient_accumulation_steps=2)
     assert ok.num_generations == 4
     with pytest.raises(ConfigError, match="each device must hold whole groups"):
-        validated(GRPOTrainConfig, reward="recon", num_generations=4, per_device_batch_size=2, num_processes=2)
+        validated(GRPOTrainConfig, reward="recon", num_generations=4, per_device_train_batch_size=2, num_processes=2)
 
 
 def test_grpo_prompts_show_the_action_only_to_the_synthesizer():
@@ -184,3 +184,24 @@ def test_leaking_below_honest_and_empty_below_everything_for_any_group(group):
     assert all(out[i] < r for i in range(len(out)) if empty[i] for j, r in enumerate(out)
                if r is not None and not empty[j])
     assert all(out[i] is not None for i in range(len(out)) if empty[i])
+
+
+@pytest.mark.parametrize("model,old,new", [
+    ("SFTTrainConfig", "base", "model"), ("SFTTrainConfig", "batch_size", "per_device_train_batch_size"),
+    ("SFTTrainConfig", "grad_accum", "gradient_accumulation_steps"), ("GRPOTrainConfig", "policy", "model"),
+    ("GRPOTrainConfig", "per_device_batch_size", "per_device_train_batch_size"),
+])
+def test_training_configs_use_trl_names_and_name_the_new_one_for_an_old(model, old, new):
+    import recon.config as config
+    cls = getattr(config, model)
+    extra = {"reward": "recon"} if model == "GRPOTrainConfig" else {}
+    with pytest.raises(ConfigError, match=f"`{old}` was renamed `{new}`"):
+        validated(cls, **extra, **{old: 4 if old != "base" and old != "policy" else "embedded"})
+    cfg = validated(cls, **extra, model="hf:embedded", lora_alpha=7)
+    assert cfg.model == "embedded" and cfg.lora_alpha == 7
+
+
+def test_lora_alpha_is_a_field_not_twice_r():
+    from recon.training.common import lora_config
+    cfg = validated(GRPOTrainConfig, reward="recon", lora_r=4, lora_alpha=5)
+    assert (lora_config(cfg).r, lora_config(cfg).lora_alpha) == (4, 5)

@@ -41,10 +41,13 @@ def print_winrates(comparisons, title: str = "win rates (%)") -> None:
 
 def print_stages(result) -> int:
     """One row per stage (ran, unchanged, or incomplete with its failed calls); the exit code of the run."""
+    training = getattr(result, "training", {})
     rows = [[name, "unchanged" if f is None else "ran" if f.complete else "incomplete",
-             None if f is None else f.calls, None if f is None else f.failed]
+             None if f is None else f.calls, None if f is None else f.failed,
+             *[training.get(name, {}).get(k) for k in ("steps", "seconds_per_step", "reward_first", "reward_last")]]
             for name, f in result.stages.items()]
-    print_table("stages", ["stage", "status", "LM calls", "failed calls"], rows)
+    print_table("stages", ["stage", "status", "LM calls", "failed calls", "GRPO steps", "s/step",
+                           "reward (first 5)", "reward (last 5)"], rows)
     for name, f in result.incomplete.items():
         err_console.print(f"{name}: {f.describe()}", markup=False)
     return FAILED_CALLS if result.incomplete else DONE
@@ -65,6 +68,14 @@ def print_methods(methods: dict, title: str = "methods") -> None:
                  for m, v in methods.items()])
 
 
+def print_seed_grid(results: dict, methods: list[str]) -> None:
+    from recon.evaluation.seed_grid import seed_tables
+    by_domain, _ = seed_tables(results["grid"], methods, results["baseline"])
+    if by_domain:
+        print_table(f"win rate over {results['baseline']} (%), mean ± sd over seeds {', '.join(results['seeds'])}",
+                    by_domain[0], by_domain[1:])
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from recon.config import load_run_config
     from recon.pipeline import run_pipeline
@@ -72,8 +83,12 @@ def cmd_run(args: argparse.Namespace) -> int:
                                 out=None if args.out is None else str(args.out))
     result = run_pipeline(cfg, root, force=args.force, progress=progress_bar,
                           log=lambda msg: err_console.print(msg, markup=False))
-    print_winrates(result.comparisons)
-    print_methods(json.loads((result.out / "results.json").read_text(encoding="utf-8"))["methods"])
+    results = json.loads((result.out / "results.json").read_text(encoding="utf-8"))
+    if "seeds" in results:                                 # seeds: the mean ± sd table (each seed has its own)
+        print_seed_grid(results, cfg.predicted_methods)
+    else:
+        print_winrates(result.comparisons)
+        print_methods(results["methods"])
     code = print_stages(result)
     console.print(f"ran {len(result.ran)} stage(s), skipped {len(result.skipped)} unchanged; "
                   f"{result.seconds:.0f} s. results → {result.out / 'results.json'}; report → {result.report}")

@@ -49,7 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def grpo_checkpoint(spec: str) -> Path:
     """The folder of `--model hf:DIR` for --method recon-grpo, checked to be a recon GRPO synthesizer."""
-    from recon.training.grpo import GRPO_META
+    from recon.paths import GRPO_META
     if not spec.startswith("hf:"):
         raise ConfigError("--method recon-grpo needs --model hf:CHECKPOINT (a folder written by `recon train grpo`)")
     folder = Path(spec[3:])

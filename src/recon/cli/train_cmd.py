@@ -25,7 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     sft.add_argument("--model", default="hf:embedded", help="base model: hf:embedded, hf:FILE.gguf or hf:DIR")
     sft.add_argument("--lora", action=argparse.BooleanOptionalAction, default=True, help="LoRA (PEFT) adapters")
     sft.add_argument("--max-steps", type=int)
-    sft.add_argument("--batch-size", type=int)
+    sft.add_argument("--per-device-train-batch-size", type=int, help="pairs per device per step")
+    renamed(sft, "--batch-size", "--per-device-train-batch-size")
     sft.add_argument("--learning-rate", type=float)
     add_out(sft, "folder", "the checkpoint folder (a transformers model and recon_sft.json)")
     sft.set_defaults(func=cmd_train_sft)
@@ -33,14 +34,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     grpo = tsub.add_parser("grpo", help="TRL GRPOTrainer: the synthesizer (reward recon) or an e2e user model")
     grpo.add_argument("--reward", required=True, choices=["recon", "e2e"])
     add_pairs(grpo, "--data", "training pairs JSONL (repeatable)")
-    grpo.add_argument("--policy", default="hf:embedded", help="hf:embedded, hf:FILE.gguf or hf:DIR")
+    grpo.add_argument("--model", default="hf:embedded", help="the policy's base: hf:embedded, hf:FILE.gguf or hf:DIR")
+    renamed(grpo, "--policy", "--model")
     grpo.add_argument("--reconstructor", default="embedded", help="frozen reconstruction model (reward recon)")
     grpo.add_argument("--scorer", choices=["likelihood", "judge", "embedding"], help="reward recon: how to score")
     grpo.add_argument("--listwise-judge", metavar="SPEC", help="recon: the judge scorer's LM; e2e: a listwise judge "
                       "of the action instead of MiniLM cosine")
     renamed(grpo, "--judge", "--listwise-judge", "--judge is the pairwise judge of `recon evaluate`")
     grpo.add_argument("--num-generations", type=int)
-    grpo.add_argument("--batch-size", type=int, help="completions per device per step")
+    grpo.add_argument("--per-device-train-batch-size", type=int, help="completions per device per step")
+    renamed(grpo, "--batch-size", "--per-device-train-batch-size")
     grpo.add_argument("--max-steps", type=int)
     grpo.add_argument("--max-completion-length", type=int, help="tokens per completion (default 96)")
     grpo.add_argument("--num-processes", type=int, help="GPUs under accelerate launch (for the batch check)")
@@ -60,8 +63,8 @@ def cmd_train_sft(args: argparse.Namespace) -> int:
         raise ConfigError("SFT trains a transformers model: use --model hf:embedded, hf:FILE.gguf or hf:DIR")
     train = load_examples(args.data)
     traces, method = traces_and_method(args.traces)
-    cfg = validated(SFTTrainConfig, base=args.model[3:], lora=args.lora, max_steps=args.max_steps,
-                    batch_size=args.batch_size, learning_rate=args.learning_rate)
+    cfg = validated(SFTTrainConfig, model=args.model[3:], lora=args.lora, max_steps=args.max_steps,
+                    per_device_train_batch_size=args.per_device_train_batch_size, learning_rate=args.learning_rate)
     with progress_bar(f"sft ({method})", cfg.max_steps) as advance:
         result = train_sft(train, traces, method=method, cfg=cfg, out=args.out, on_step=StepProgress(advance),
                            data_files={str(p): file_hash(p) for p in args.data})
@@ -75,13 +78,14 @@ def cmd_train_sft(args: argparse.Namespace) -> int:
 
 def cmd_train_grpo(args: argparse.Namespace) -> int:
     from recon.config import BackendConfig, GRPOTrainConfig
-    from recon.training.grpo import train_grpo
-    if not args.policy.startswith("hf:"):
-        raise ConfigError("GRPO trains a transformers model: use --policy hf:embedded, hf:FILE.gguf or hf:DIR")
-    cfg = validated(GRPOTrainConfig, reward=args.reward, policy=args.policy[3:],
+    from recon.training.grpo import step_summary, train_grpo
+    if not args.model.startswith("hf:"):
+        raise ConfigError("GRPO trains a transformers model: use --model hf:embedded, hf:FILE.gguf or hf:DIR")
+    cfg = validated(GRPOTrainConfig, reward=args.reward, model=args.model[3:],
                     reconstructor=BackendConfig(spec=args.reconstructor), scorer=args.scorer,
                     judge=BackendConfig(spec=args.listwise_judge) if args.listwise_judge else None,
-                    num_generations=args.num_generations, per_device_batch_size=args.batch_size,
+                    num_generations=args.num_generations,
+                    per_device_train_batch_size=args.per_device_train_batch_size,
                     max_steps=args.max_steps, learning_rate=args.learning_rate, lora=args.lora,
                     max_completion_length=args.max_completion_length, num_processes=args.num_processes,
                     use_vllm=args.use_vllm or None, vllm_mode=args.vllm_mode)
@@ -91,15 +95,11 @@ def cmd_train_grpo(args: argparse.Namespace) -> int:
     with progress_bar(f"grpo ({cfg.reward})", cfg.max_steps) as advance:
         result = train_grpo(pairs, cfg, out=args.out, resume=args.resume, on_step=StepProgress(advance),
                             data_files={str(p): file_hash(p) for p in args.data})
-    head, tail = result.log[:5], result.log[-5:]
-
-    def mean(rows, key):
-        vals = [r[key] for r in rows if r.get(key) is not None]
-        return round(sum(vals) / len(vals), 4) if vals else None
+    s = step_summary(result.out)
     print_table("grpo", ["reward", "steps", "reward (first 5)", "reward (last 5)", "leakage (first 5)",
                          "leakage (last 5)", "s/step"],
-                [[cfg.reward, result.steps, mean(head, "reward_mean"), mean(tail, "reward_mean"),
-                  mean(head, "leakage_rate"), mean(tail, "leakage_rate"), round(result.seconds_per_step, 2)]])
+                [[cfg.reward, result.steps, s.get("reward_first"), s.get("reward_last"), s.get("leakage_first"),
+                  s.get("leakage_last"), round(result.seconds_per_step, 2)]])
     console.print(f"policy → {result.out} (steps in {result.out / 'steps.jsonl'}); "
                   f"use it with: recon synthesize --method recon-grpo --model hf:{result.out}")
     return 0

@@ -33,7 +33,7 @@ class Strict(BaseModel):
 Model = TypeVar("Model", bound=BaseModel)
 
 
-def validated(model: type[Model], **values) -> Model:
+def validated(model: type[Model], /, **values) -> Model:
     """Build a config, turning pydantic's error into a ConfigError that names each bad field."""
     try:
         return model(**{k: v for k, v in values.items() if v is not None})

@@ -3,7 +3,9 @@
 `judge.kind` follows `models.judge` (an LM backend or `embedding`), so a contradicting kind, LM-only judge
 settings with the embedding judge, or the embedding margin with an LM judge, would not do what they say;
 `user_model.sft` only matters for SFT user models and `k` / `draw` only for ICL ones; `recon_select` and
-`models.reconstructor` only for recon-select methods (`recon_select` also for the controls).
+`models.reconstructor` only for recon-select and GRPO methods (`recon_select` also for the controls; Recon-GRPO's
+reward uses its `leakage` and `reconstruction`), `grpo` only for GRPO methods, and `report.baseline` must be a
+predicted method.
 
     >>> from recon.config import PairJudgeConfig, RunConfig
     >>> cfg = RunConfig.model_validate({"name": "t", "data": {"train": ["a.jsonl"], "test": ["b.jsonl"]},
@@ -15,6 +17,8 @@ settings with the embedding judge, or the embedding margin with an LM judge, wou
 """
 
 from __future__ import annotations
+
+from recon.config.grpo_run import GRPO_METHODS
 
 LM_ONLY_JUDGE_FIELDS = ("both_orders", "retries", "max_tokens", "max_context_turns", "max_turn_chars",
                         "max_text_chars")
@@ -43,10 +47,20 @@ def ignored_settings(cfg) -> list[str]:
     if um.kind == "sft":
         problems += [f"user_model.{name} applies to ICL user models only (kind icl)"
                      for name in ICL_ONLY_FIELDS if name in um.model_fields_set]
-    if not any(m.startswith("recon-select") or m in SELECTION_CONTROLS for m in cfg.methods):
+    if not any(m.startswith("recon-") or m in SELECTION_CONTROLS for m in cfg.methods):
         if "recon_select" in cfg.model_fields_set:
-            problems.append("recon_select applies to recon-select methods and the controls only, and methods has "
-                            "none")
-    if not any(m.startswith("recon-select") for m in cfg.methods) and cfg.models.reconstructor is not None:
-        problems.append("models.reconstructor is used by recon-select only, and methods has none")
-    return problems
+            problems.append("recon_select applies to recon-select methods, the controls and Recon-GRPO (its leakage "
+                            "and reconstruction settings) only, and methods has none")
+    reconstructs = any(m.startswith("recon-select") or m in GRPO_METHODS for m in cfg.methods)
+    if not reconstructs and cfg.models.reconstructor is not None:
+        problems.append("models.reconstructor is used by recon-select and the GRPO methods only, and methods has none")
+    if "grpo" in cfg.model_fields_set and not any(m in GRPO_METHODS for m in cfg.methods):
+        problems.append("grpo applies to recon-grpo, recon-grpo-select and e2e-grpo only, and methods has none")
+    return problems + report_problems(cfg)
+
+
+def report_problems(cfg) -> list[str]:
+    """The report's baseline must be a predicted method when it was set."""
+    if "report" in cfg.model_fields_set and cfg.report.baseline not in cfg.predicted_methods:
+        return [f"report.baseline {cfg.report.baseline!r} is not a predicted method ({cfg.predicted_methods})"]
+    return []

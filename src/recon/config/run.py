@@ -11,9 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, StrictInt, ValidationError, field_validator, model_validator
+from pydantic import Field, StrictBool, StrictInt, ValidationError, field_validator, model_validator
 
 from recon.config.base import Number, Strict
+from recon.config.grpo_run import GRPO_METHODS, GRPORunConfig, ReportConfig, signal_judge_clashes
 from recon.config.ignored import ignored_settings
 from recon.config.stages import (
     BackendConfig,
@@ -25,7 +26,7 @@ from recon.config.stages import (
 from recon.config.training import SFTTrainConfig
 from recon.errors import ConfigError
 
-SYNTHESIS_METHODS = ("none", "forward", "backward", "recon-select", "random-of-n", "longest-of-n")
+SYNTHESIS_METHODS = ("none", "forward", "backward", "recon-select", "random-of-n", "longest-of-n", *GRPO_METHODS)
 
 
 class SplitConfig(Strict):
@@ -89,6 +90,10 @@ class RunConfig(Strict):
     compare: list[list[str]] = Field(default_factory=list)
     out: str | None = None                     # default: runs/NAME
     seed: StrictInt = 0                        # evaluation: bootstrap and report examples (synthesis: synthesis.seed)
+    grpo: GRPORunConfig = GRPORunConfig()      # recon-grpo, recon-grpo-select and e2e-grpo: one shared block
+    report: ReportConfig = ReportConfig()
+    allow_signal_equals_judge: StrictBool = False   # let a method train or select on the judge's function anyway
+    seeds: list[StrictInt] | None = Field(None, min_length=1)   # repeat synthesis, training, prediction per seed
 
     @field_validator("synthesis", mode="before")
     @classmethod
@@ -98,6 +103,13 @@ class RunConfig(Strict):
                              "remove synthesis.method and list the methods under `methods:`")
         return value
 
+    @field_validator("seeds")
+    @classmethod
+    def _distinct_seeds(cls, seeds):
+        if seeds is not None and len(set(seeds)) != len(seeds):
+            raise ValueError("a seed is listed twice")
+        return seeds
+
     @field_validator("methods")
     @classmethod
     def _methods(cls, methods):
@@ -106,8 +118,8 @@ class RunConfig(Strict):
             if base not in SYNTHESIS_METHODS or (scorer and (base != "recon-select" or
                                                                scorer not in ("likelihood", "judge", "embedding"))):
                 raise ValueError(f"unknown method {m!r}: use none, forward, backward, recon-select, "
-                                 "recon-select:SCORER (likelihood | judge | embedding), or the controls "
-                                 "random-of-n and longest-of-n")
+                                 "recon-select:SCORER (likelihood | judge | embedding), recon-grpo, "
+                                 "recon-grpo-select, e2e-grpo, or the controls random-of-n and longest-of-n")
         if len(set(methods)) != len(methods):
             raise ValueError("a method is listed twice")
         return methods
@@ -117,6 +129,16 @@ class RunConfig(Strict):
         problems = ignored_settings(self)
         if problems:
             raise ValueError("; ".join(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _signal_is_not_the_judge(self):
+        clashes = signal_judge_clashes(self)
+        if clashes and not self.allow_signal_equals_judge:
+            raise ValueError("a method would be trained or selected on the test metric: " + "; ".join(clashes) +
+                             ". Use another scorer or reward (likelihood, or an LM judge on another model), another "
+                             "evaluation judge, or set allow_signal_equals_judge: true to run it anyway (recorded in "
+                             "results.json's setup and the report)")
         return self
 
     @property

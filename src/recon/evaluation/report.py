@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from recon.atomicio import atomic_writer
+from recon.evaluation.grid import GRID_NOTE, grid_plot, grid_setup_sentences, grid_tables
 from recon.evaluation.report_setup import setup_sentences
 from recon.jobs.evaluate import EvaluationResult, read_predictions
 from recon.render import render_context
@@ -53,6 +54,9 @@ def _plots(result: EvaluationResult) -> dict[str, bytes]:
         return buf.getvalue()
 
     plots = {}
+    grid = grid_plot(result.comparisons, list(result.methods), report_baseline(result))
+    if grid is not None:
+        plots["methods_by_domain.png"] = png(grid)
     overall = [c for c in result.comparisons if c.scope == "overall" and c.win_rate is not None]
     if overall:
         fig, ax = plt.subplots(figsize=(7, 0.6 * len(overall) + 1.2))
@@ -120,6 +124,11 @@ def _examples(result: EvaluationResult, test: Sequence[Example], predictions: di
              "methods": {m: preds[m].get(ex.id) or {} for m in preds}} for ex in chosen]
 
 
+def report_baseline(result: EvaluationResult) -> str:
+    """The baseline of the methods × domains table: the run's `report.baseline` (default backward)."""
+    return ((result.setup.get("run_config") or {}).get("report") or {}).get("baseline") or "backward"
+
+
 def ci_text(c) -> str:
     """The conversation-level interval, or the pair-level one marked optimistic (fewer than 5 conversations)."""
     if c.ci:
@@ -184,9 +193,13 @@ def write_report(result: EvaluationResult, test: Sequence[Example], predictions:
     comp, meth, warns = _tables(result)
     examples = _examples(result, test, predictions, seed=seed, n=n_examples)
 
-    setup = setup_sentences(result.setup, result.comparisons)
-    md = ["# Evaluation report", "", "## Setup", ""] + [f"- {line}" for line in setup] + [
-          "", "## Win rates", "", _md_table(comp), ""]
+    setup = setup_sentences(result.setup, result.comparisons) + grid_setup_sentences(result.setup)
+    baseline = report_baseline(result)
+    by_domain, by_person = grid_tables(result.comparisons, list(result.methods), baseline)
+    grid_md = ["## Methods × domains", "", GRID_NOTE.format(baseline=baseline), "", _md_table(by_domain), "",
+               "Per individual:", "", _md_table(by_person), ""] if by_domain else []
+    md = ["# Evaluation report", "", "## Setup", ""] + [f"- {line}" for line in setup] + [""] + grid_md + [
+          "## Win rates", "", _md_table(comp), ""]
     md += [f"![{n}](plots/{n})" for n in plots] + ["", "## Methods", "", _md_table(meth), ""]
     if result.parity:
         md += [parity_line(result.parity), ""]
@@ -216,6 +229,8 @@ def write_report(result: EvaluationResult, test: Sequence[Example], predictions:
                        f"<p><b>true action:</b> {html.escape(ex.action)}</p>"
                        f"<table><thead><tr><th>method</th><th>reasoning</th><th>action</th></tr></thead>"
                        f"<tbody>{rows}</tbody></table><p>{html.escape('; '.join(item['verdicts']))}</p></section>")
+    grid_html = (f"<h2>Methods × domains</h2><p>{html.escape(GRID_NOTE.format(baseline=baseline))}</p>"
+                 f"{_html_table(by_domain)}<p>Per individual:</p>{_html_table(by_person)}" if by_domain else "")
     warn_html = "".join(f"<li>{html.escape(f'{a} vs {b} ({s}): {w}')}</li>" for a, b, s, w in warns)
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>recon evaluation</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}}table{{border-collapse:collapse;margin:1em 0}}
@@ -224,7 +239,7 @@ pre{{white-space:pre-wrap;background:#f6f6f6;padding:8px}}
 figure img{{max-width:100%}}</style></head><body>
 <h1>Evaluation report</h1>
 <h2>Setup</h2><ul>{"".join(f"<li>{html.escape(line)}</li>" for line in setup)}</ul>
-<h2>Win rates</h2>{_html_table(comp)}{imgs}
+{grid_html}<h2>Win rates</h2>{_html_table(comp)}{imgs}
 <h2>Methods</h2>{_html_table(meth)}{f"<p>{html.escape(parity_line(result.parity))}</p>" if result.parity else ""}
 {f"<h2>Warnings</h2><ul>{warn_html}</ul>" if warns else ""}
 <h2>Examples</h2>{"".join(ex_html)}</body></html>"""

@@ -82,6 +82,9 @@ def _method(name: str, m: dict) -> str:
         parts.append(f"ICL user model, k = {pred.get('k')}, on {_model(pred.get('model'))}")
     elif kind == "sft":
         parts.append(f"SFT user model ({pred.get('sft_steps')} steps), on {_model(pred.get('model'))}")
+    elif kind == "e2e-grpo":
+        parts.append(f"the E2E-GRPO policy itself as user model ({pred.get('sft_steps')} GRPO steps), on "
+                     f"{_model(pred.get('model'))}")
     else:
         parts.append("user model unknown (the prediction file has no manifest)")
     if kind:

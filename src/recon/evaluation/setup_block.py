@@ -73,8 +73,10 @@ def prediction_setup(path: str | Path) -> dict:
     um_cfg = config.get("config") or {}
     sft_steps = None
     if isinstance(kind, str) and kind.startswith("sft:"):
-        from recon.training.sft import SFT_META
+        from recon.paths import GRPO_META, SFT_META
         meta = Path(kind[4:]) / SFT_META
+        if not meta.is_file() and (Path(kind[4:]) / GRPO_META).is_file():   # an E2E-GRPO policy
+            meta, kind = Path(kind[4:]) / GRPO_META, "e2e-grpo:" + kind[4:]
         try:
             sft_steps = json.loads(meta.read_text(encoding="utf-8")).get("steps") if meta.is_file() else None
         except (OSError, json.JSONDecodeError):

@@ -64,7 +64,9 @@ def groups(examples: Sequence[str]) -> list[list[int]]:
 
 
 class _LazyBackends:
-    """Backends are built on first use and dropped when pickled (TRL may copy reward functions)."""
+    """Backends are built on first use, from `source` (method/reward_backends.py: the database, run and
+    backend factory of `recon run`, or the default database), and dropped when pickled (TRL may copy reward
+    functions)."""
 
     def __getstate__(self):
         state = dict(self.__dict__)
@@ -74,15 +76,14 @@ class _LazyBackends:
             state["embedder"] = None                 # MiniLM is rebuilt on first use
         return state
 
-    def _backend(self, config: BackendConfig, stage: str):
+    def _backend(self, config: BackendConfig, part: str):
         if self._built is None:
             self._built = {}
         if config not in self._built:
-            from recon.backends.registry import build_backend
-            from recon.store.cache import CachedBackend
-            from recon.store.calls import new_run_id
-            from recon.store.db import Database
-            self._built[config] = CachedBackend(build_backend(config), Database(), run=new_run_id(), stage=stage)
+            if self.source is None:
+                from recon.method.reward_backends import BackendSource
+                self.source = BackendSource()
+            self._built[config] = self.source.cached(config, part)
         return self._built[config]
 
 
@@ -128,7 +129,8 @@ class ReconReward(_LazyBackends):
 
     def __init__(self, reconstructor: BackendConfig, *, scorer: str = "likelihood", judge: BackendConfig | None = None,
                  reconstruction: ReconstructionConfig | None = None, leakage: LeakageConfig | None = None,
-                 synthesis: SynthesisConfig | None = None, embedder=None):
+                 synthesis: SynthesisConfig | None = None, embedder=None, source=None):
+        self.source = source                                  # a BackendSource; None: the default database
         self.reconstructor, self.judge, self.scorer_name = reconstructor, judge, scorer
         self.reconstruction = reconstruction or ReconstructionConfig()
         self.leakage = leakage or LeakageConfig()
@@ -145,8 +147,8 @@ class ReconReward(_LazyBackends):
     def scorer(self):
         if self._scorer is None:
             from recon.method.scoring import build_scorer
-            recon = self._backend(self.reconstructor, "grpo:reward:reconstruct")
-            judge = self._backend(self.judge or self.reconstructor, "grpo:reward:judge") \
+            recon = self._backend(self.reconstructor, "reconstruct")
+            judge = self._backend(self.judge or self.reconstructor, "judge") \
                 if self.scorer_name == "judge" else None
             self._scorer = build_scorer(self.scorer_name, reconstructor=recon, cfg=self.reconstruction, judge=judge,
                                         embedder=self.embedder)
@@ -181,7 +183,8 @@ class E2EReward(_LazyBackends):
     __name__ = "e2e_reward"
 
     def __init__(self, *, judge: BackendConfig | None = None, reconstruction: ReconstructionConfig | None = None,
-                 embedder=None):
+                 embedder=None, source=None):
+        self.source = source                                  # a BackendSource; None: the default database
         self.judge = judge                       # None: MiniLM cosine; else a listwise LM judge
         self.reconstruction = reconstruction or ReconstructionConfig()
         self.embedder = embedder
@@ -196,7 +199,7 @@ class E2EReward(_LazyBackends):
     def _judge_scores(self, items: list[tuple[Example, list[str]]]) -> list[list[float | None]]:
         """The listwise judge's grades → (g − 1) / 9 for every group's actions; None where it gave none."""
         from recon.method.listwise_judge import judge_window
-        backend = self._backend(self.judge, "grpo:reward:judge")
+        backend = self._backend(self.judge, "judge")
         return [[(g - 1.0) / 9.0 for g in result.grades] if result.grades is not None else [None] * len(actions)
                 for (_, actions), result in zip(items, judge_window(backend, items, self.reconstruction), strict=True)]
 

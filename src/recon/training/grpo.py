@@ -21,25 +21,21 @@ Example (not run here: trains; the slow test does)::
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from recon.atomicio import write_json_atomic
-from recon.backends.dequantize import dequantized_dir
-from recon.backends.hf import resolve_model_source
 from recon.config import GRPOTrainConfig
 from recon.errors import ConfigError
 from recon.hashing import canonical_json, content_hash
 from recon.method.rewards import E2EReward, ReconReward
 from recon.method.synthesis import synthesis_messages
 from recon.method.usermodel import user_model_messages
-from recon.training.sft import training_data
+from recon.paths import GRPO_META
+from recon.training.common import load_base, lora_config, quiet, save_trained, step_callback, training_data, use_cpu
 from recon.types import Example
-
-GRPO_META = "recon_grpo.json"
 
 
 def grpo_records(train: Sequence[Example], cfg: GRPOTrainConfig) -> list[dict]:
@@ -54,11 +50,13 @@ def grpo_records(train: Sequence[Example], cfg: GRPOTrainConfig) -> list[dict]:
     return records
 
 
-def build_reward(cfg: GRPOTrainConfig, embedder=None):
+def build_reward(cfg: GRPOTrainConfig, embedder=None, source=None):
+    """The reward of `cfg`; `source` (a method.rewards.BackendSource) makes its LM calls go through a given
+    database, run and backend factory (`recon run` passes its own), else the default database."""
     if cfg.reward == "recon":
         return ReconReward(cfg.reconstructor, scorer=cfg.scorer, judge=cfg.judge, reconstruction=cfg.reconstruction,
-                           leakage=cfg.leakage, synthesis=cfg.synthesis, embedder=embedder)
-    return E2EReward(judge=cfg.judge, reconstruction=cfg.reconstruction, embedder=embedder)
+                           leakage=cfg.leakage, synthesis=cfg.synthesis, embedder=embedder, source=source)
+    return E2EReward(judge=cfg.judge, reconstruction=cfg.reconstruction, embedder=embedder, source=source)
 
 
 @dataclass
@@ -69,7 +67,8 @@ class GRPOResult:
     log: list[dict] = field(default_factory=list)
 
 
-def _latest_checkpoint(folder: Path) -> Path | None:
+def latest_checkpoint(folder: Path) -> Path | None:
+    """TRL's checkpoint folder with the highest step, or None."""
     def step(p: Path) -> int:
         tail = p.name.split("-")[1]
         return int(tail) if tail.isdigit() else -1
@@ -80,79 +79,86 @@ def _latest_checkpoint(folder: Path) -> Path | None:
 def train_grpo(train: Sequence[Example], cfg: GRPOTrainConfig, *, out: str | Path, resume: bool = False,
                on_step: Callable[[int, int], None] | None = None, reward=None,
                data_files: dict[str, str] | None = None) -> GRPOResult:
+    """`resume`: continue from the latest checkpoint in `out/checkpoints` (from scratch when there is none)."""
     if not train:
         raise ConfigError("GRPO needs training pairs")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import torch
     from datasets import Dataset
-    from transformers import AutoModelForCausalLM, AutoTokenizer, PrinterCallback, TrainerCallback
     from trl import GRPOConfig, GRPOTrainer
 
     out = Path(out)
-    source, gguf = resolve_model_source(cfg.policy)
-    directory = dequantized_dir(source / gguf) if gguf else source
-    tokenizer = AutoTokenizer.from_pretrained(str(directory))
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    model = AutoModelForCausalLM.from_pretrained(str(directory), dtype=torch.float32)
-    peft_config = None
-    if cfg.lora:
-        from peft import LoraConfig
-        peft_config = LoraConfig(r=cfg.lora_r, lora_alpha=2 * cfg.lora_r, target_modules="all-linear",
-                                 task_type="CAUSAL_LM")
+    model, tokenizer, base = load_base(cfg.model)
     steps_log = out / "steps.jsonl"
     log: list[dict] = []
     clock = {"t": time.perf_counter()}
 
-    class StepLog(TrainerCallback):
-        def on_log(self, args, state, control, logs=None, **kwargs):
-            if not logs or "reward" not in logs:
-                return
-            now = time.perf_counter()
-            row = {"step": state.global_step, "reward_mean": logs.get("reward"), "reward_std": logs.get("reward_std"),
-                   "leakage_rate": logs.get("leakage_rate"), "empty_rate": logs.get("empty_rate"),
-                   "failed_rate": logs.get("failed_rate"), "kl": logs.get("kl"),
-                   "completion_length": logs.get("completions/mean_length", logs.get("completion_length")),
-                   "frac_reward_zero_std": logs.get("frac_reward_zero_std"), "seconds": round(now - clock["t"], 3)}
-            clock["t"] = now
-            log.append(row)
-            with steps_log.open("a", encoding="utf-8") as f:
-                f.write(json.dumps(row) + "\n")
+    def log_step(state, logs: dict) -> None:
+        if "reward" not in logs:
+            return
+        now = time.perf_counter()
+        row = {"step": state.global_step, "reward_mean": logs.get("reward"), "reward_std": logs.get("reward_std"),
+               "leakage_rate": logs.get("leakage_rate"), "empty_rate": logs.get("empty_rate"),
+               "failed_rate": logs.get("failed_rate"), "kl": logs.get("kl"),
+               "completion_length": logs.get("completions/mean_length", logs.get("completion_length")),
+               "frac_reward_zero_std": logs.get("frac_reward_zero_std"), "seconds": round(now - clock["t"], 3)}
+        clock["t"] = now
+        log.append(row)
+        with steps_log.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(row) + "\n")
 
-        def on_step_end(self, args, state, control, **kwargs):
-            if on_step is not None:
-                on_step(state.global_step, state.max_steps)
-
+    gpu = not use_cpu()
     args = GRPOConfig(
         output_dir=str(out / "checkpoints"), max_steps=cfg.max_steps,
-        per_device_train_batch_size=cfg.per_device_batch_size,
+        per_device_train_batch_size=cfg.per_device_train_batch_size,
         gradient_accumulation_steps=cfg.gradient_accumulation_steps, num_generations=cfg.num_generations,
         max_completion_length=cfg.max_completion_length, temperature=cfg.temperature, learning_rate=cfg.learning_rate,
         beta=cfg.beta, logging_steps=1, save_strategy="steps", save_steps=cfg.save_steps, seed=cfg.seed,
-        report_to="none", disable_tqdm=True, use_cpu=not torch.cuda.is_available(), use_vllm=cfg.use_vllm,
-        vllm_mode=cfg.vllm_mode,
-        gradient_checkpointing=torch.cuda.is_available() if cfg.gradient_checkpointing is None
-        else cfg.gradient_checkpointing)
+        report_to="none", disable_tqdm=True, use_cpu=not gpu, use_vllm=cfg.use_vllm, vllm_mode=cfg.vllm_mode,
+        gradient_checkpointing=gpu if cfg.gradient_checkpointing is None else cfg.gradient_checkpointing)
     reward = reward or build_reward(cfg)
     trainer = GRPOTrainer(model=model, reward_funcs=[reward], args=args,
                           train_dataset=Dataset.from_list(grpo_records(train, cfg)), processing_class=tokenizer,
-                          peft_config=peft_config, callbacks=[StepLog()])
-    trainer.remove_callback(PrinterCallback)
-    checkpoint = _latest_checkpoint(out / "checkpoints") if resume else None
-    if not resume and steps_log.exists():
+                          peft_config=lora_config(cfg), callbacks=[step_callback(on_step, log_step)])
+    quiet(trainer)
+    checkpoint = latest_checkpoint(out / "checkpoints") if resume else None
+    if checkpoint is None and steps_log.exists():
         steps_log.unlink()
     t0 = time.perf_counter()
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     elapsed = time.perf_counter() - t0
-    trained = trainer.model.merge_and_unload() if cfg.lora else trainer.model
-    trained.save_pretrained(str(out))
-    tokenizer.save_pretrained(str(out))
+    save_trained(trainer, tokenizer, out, lora=cfg.lora)
     steps = trainer.state.global_step
     done = steps - (int(checkpoint.name.split("-")[1]) if checkpoint else 0)
     write_json_atomic(out / GRPO_META, {
-        "reward": cfg.reward, "config": json.loads(cfg.model_dump_json()), "steps": steps,
-        "base": {"spec": cfg.policy, "source": source.name, "gguf": gguf},
+        "reward": cfg.reward, "config": json.loads(cfg.model_dump_json()), "steps": steps, "base": base,
+        "resumed_from": checkpoint.name if checkpoint else None,
         "data_hash": content_hash([r["example"] for r in grpo_records(train, cfg)], tag="grpo-data", length=16),
         **training_data(train, data_files),
         "seconds": round(elapsed, 2)})
     return GRPOResult(out=out, steps=steps, seconds_per_step=elapsed / max(1, done), log=log)
+
+
+def step_summary(folder: str | Path, head: int = 5) -> dict:
+    """GRPO steps, seconds per step and the reward curve's first / last means (over `head` steps) from a
+    policy folder's steps.jsonl; {} when there is none.
+
+    >>> step_summary(Path(getfixture("tmp_path")))
+    {}
+    """
+    path = Path(folder) / "steps.jsonl"
+    if not path.is_file():
+        return {}
+    rows = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            rows[row["step"]] = row                     # a resumed run re-logs the steps after its checkpoint
+    ordered = [rows[k] for k in sorted(rows)]
+
+    def mean(part, key):
+        vals = [r[key] for r in part if r.get(key) is not None]
+        return round(sum(vals) / len(vals), 4) if vals else None
+    seconds = [r["seconds"] for r in ordered if r.get("seconds") is not None]
+    return {"steps": len(ordered), "seconds_per_step": round(sum(seconds) / len(seconds), 2) if seconds else None,
+            "reward_first": mean(ordered[:head], "reward_mean"), "reward_last": mean(ordered[-head:], "reward_mean"),
+            "leakage_first": mean(ordered[:head], "leakage_rate"),
+            "leakage_last": mean(ordered[-head:], "leakage_rate")}

@@ -20,7 +20,6 @@ Example (not run here: trains; the slow test does)::
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import time
 from collections.abc import Callable, Sequence
@@ -28,15 +27,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from recon.atomicio import write_json_atomic
-from recon.backends.dequantize import dequantized_dir
-from recon.backends.hf import resolve_model_source
 from recon.config import SFTTrainConfig, UserModelConfig
 from recon.errors import ConfigError
 from recon.hashing import content_hash
 from recon.method.sft_format import sft_records, trained_pairs
+from recon.paths import GRPO_META, SFT_META
+from recon.training.common import (
+    load_base,
+    lora_config,
+    quiet,
+    save_trained,
+    step_callback,
+    training_data,
+    use_cpu,
+)
 from recon.types import Example
-
-SFT_META = "recon_sft.json"
 
 
 @dataclass
@@ -59,57 +64,36 @@ def train_sft(train: Sequence[Example], traces: dict[str, str] | None, *, method
     if not records:
         raise ConfigError("no training records: no training pair has a trace for this method "
                           "(do the trace ids match the --train pairs?)")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import torch
     from datasets import Dataset
-    from transformers import AutoModelForCausalLM, AutoTokenizer, PrinterCallback, TrainerCallback
     from trl import SFTConfig, SFTTrainer
 
-    source, gguf = resolve_model_source(cfg.base)
-    directory = dequantized_dir(source / gguf) if gguf else source
-    tokenizer = AutoTokenizer.from_pretrained(str(directory))
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    model = AutoModelForCausalLM.from_pretrained(str(directory), dtype=getattr(torch, cfg.dtype))
-    peft_config = None
-    if cfg.lora:
-        from peft import LoraConfig
-        peft_config = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, target_modules="all-linear",
-                                 task_type="CAUSAL_LM")
+    model, tokenizer, base = load_base(cfg.model, cfg.dtype)
     out = Path(out)
     work = out / "trainer"
     losses: list[float] = []
 
-    class Progress(TrainerCallback):
-        def on_log(self, args, state, control, logs=None, **kwargs):
-            if logs and "loss" in logs:
-                losses.append(float(logs["loss"]))
+    def log(state, logs: dict) -> None:
+        if "loss" in logs:
+            losses.append(float(logs["loss"]))
 
-        def on_step_end(self, args, state, control, **kwargs):
-            if on_step is not None:
-                on_step(state.global_step, state.max_steps)
-
-    args = SFTConfig(output_dir=str(work), max_steps=cfg.max_steps, per_device_train_batch_size=cfg.batch_size,
-                     gradient_accumulation_steps=cfg.grad_accum, learning_rate=cfg.learning_rate,
+    args = SFTConfig(output_dir=str(work), max_steps=cfg.max_steps,
+                     per_device_train_batch_size=cfg.per_device_train_batch_size,
+                     gradient_accumulation_steps=cfg.gradient_accumulation_steps, learning_rate=cfg.learning_rate,
                      max_length=cfg.max_length, logging_steps=1, save_strategy="no", report_to="none",
-                     seed=cfg.seed, use_cpu=not torch.cuda.is_available(), disable_tqdm=True,
-                     completion_only_loss=True)
+                     seed=cfg.seed, use_cpu=use_cpu(), disable_tqdm=True, completion_only_loss=True)
     trainer = SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(records),
-                         processing_class=tokenizer, peft_config=peft_config, callbacks=[Progress()])
-    trainer.remove_callback(PrinterCallback)        # our progress bar and table report instead
+                         processing_class=tokenizer, peft_config=lora_config(cfg),
+                         callbacks=[step_callback(on_step, log)])
+    quiet(trainer)
     t0 = time.perf_counter()
     trainer.train()
     elapsed = time.perf_counter() - t0
-    trained = trainer.model
-    if cfg.lora:
-        trained = trained.merge_and_unload()
-    trained.save_pretrained(str(out))
-    tokenizer.save_pretrained(str(out))
+    save_trained(trainer, tokenizer, out, lora=cfg.lora)
     shutil.rmtree(work, ignore_errors=True)         # trainer scratch (no checkpoints are saved mid-run)
     steps = trainer.state.global_step
     write_json_atomic(out / SFT_META, {
         "method": method, "config": cfg.model_dump(), "user_model": user_cfg.model_dump(),
-        "base": {"spec": cfg.base, "source": source.name, "gguf": gguf},
+        "base": base,
         "data_hash": content_hash(records, tag="sft-data", length=16), "examples": len(records),
         **training_data(trained_pairs(train, traces, method=method), data_files),
         "steps": steps, "losses": losses, "seconds": round(elapsed, 2)})
@@ -117,18 +101,12 @@ def train_sft(train: Sequence[Example], traces: dict[str, str] | None, *, method
                      examples=len(records))
 
 
-def training_data(pairs: Sequence[Example], data_files: dict[str, str] | None) -> dict:
-    """What a checkpoint records of its training data: pair ids, conversations, data files and their hashes."""
-    return {"train_pair_ids": sorted(e.id for e in pairs),
-            "train_conversations": sorted({e.conversation_id for e in pairs}), "data_files": data_files or {}}
-
-
 def read_sft_meta(path: str | Path) -> dict:
     """The checkpoint's metadata, with its `method`: an SFT user model, or an e2e-GRPO user model."""
     folder = Path(path)
     if (folder / SFT_META).is_file():
         return json.loads((folder / SFT_META).read_text(encoding="utf-8"))
-    grpo = folder / "recon_grpo.json"
+    grpo = folder / GRPO_META
     if grpo.is_file():
         meta = json.loads(grpo.read_text(encoding="utf-8"))
         if meta.get("reward") == "e2e":

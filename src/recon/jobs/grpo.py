@@ -1,0 +1,103 @@
+"""The GRPO stages of `recon run`: one policy per reward (Recon-GRPO's synthesizer, E2E-GRPO's user model),
+trained on the same training pairs with the same step budget and number of generations (the run's one
+`grpo:` block), the reward's LM calls going through the run's database, run id and backends.
+
+A stage killed during training resumes from TRL's latest checkpoint: the policy folder records the key of
+the training it holds (`training.json`); a folder with another key (a changed config or data) is cleared.
+
+    >>> from recon.config import RunConfig
+    >>> cfg = RunConfig.model_validate({"name": "t", "data": {"train": ["a.jsonl"], "test": ["b.jsonl"]},
+    ...     "methods": ["backward", "recon-grpo", "e2e-grpo"], "grpo": {"max_steps": 3, "num_generations": 2}})
+    >>> [(c.reward, c.max_steps, c.num_generations) for c in (grpo_train_config(cfg, "recon"),
+    ...                                                          grpo_train_config(cfg, "e2e"))]
+    [('recon', 3, 2), ('e2e', 3, 2)]
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from recon.atomicio import write_json_atomic
+from recon.config import GRPOTrainConfig, UserModelConfig
+from recon.hashing import content_hash
+from recon.jobs.failures import CallFailures, call_failures
+from recon.method.reward_backends import BackendSource
+from recon.paths import GRPO_META
+from recon.types import Example
+
+TRAINING_MARK = "training.json"
+
+
+def grpo_train_config(cfg, reward: str) -> GRPOTrainConfig:
+    """The GRPOTrainConfig of one GRPO method of a RunConfig: the shared `grpo:` block, the run's reconstructor,
+    Recon-Select's leakage and reconstruction settings, the run's synthesis prompt and user-model prompt."""
+    g = cfg.grpo
+    shared = g.model_dump(exclude={"recon", "e2e"})
+    reconstructor = cfg.models.reconstructor or cfg.models.synthesizer
+    common = {"reconstructor": reconstructor, "reconstruction": cfg.recon_select.reconstruction}
+    if reward == "recon":
+        judge = (g.recon.judge or reconstructor) if g.recon.scorer == "judge" else None
+        return GRPOTrainConfig(reward="recon", **shared, **common, scorer=g.recon.scorer, judge=judge,
+                               leakage=cfg.recon_select.leakage,
+                               synthesis=cfg.synthesis.model_copy(update={"method": "backward"}))
+    judge = (g.e2e.judge or reconstructor) if g.e2e.reward == "judge" else None
+    user = UserModelConfig(**{**cfg.user_model.model_dump(exclude={"kind", "sft"}), "k": 0})
+    return GRPOTrainConfig(reward="e2e", **shared, **common, judge=judge, user_model=user)
+
+
+def prepare_policy_folder(folder: Path, key: str) -> bool:
+    """Keep a folder holding checkpoints of this training (True: resume from them); clear any other."""
+    mark = folder / TRAINING_MARK
+    try:
+        same = json.loads(mark.read_text(encoding="utf-8")).get("key") == key
+    except (OSError, json.JSONDecodeError):
+        same = False
+    same = same and not (folder / GRPO_META).is_file()    # finished: train again (failed reward calls)
+    if not same and folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(mark, {"key": key})
+    return same and any((folder / "checkpoints").glob("checkpoint-*"))
+
+
+def run_grpo_training(pairs: Sequence[Example], tcfg: GRPOTrainConfig, *, out: Path, key_inputs: dict, db,
+                      run: str, stage: str, backend_factory, embedder=None,
+                      on_step: Callable[[int, int], None] | None = None, data_files: dict[str, str] | None = None,
+                      log: Callable[[str], None] = lambda msg: None) -> CallFailures:
+    """Train (or resume) one policy into `out`; the failed reward calls of this stage, from the call log."""
+    from recon.training.grpo import build_reward, train_grpo
+    key = content_hash(key_inputs, tag="grpo-training", length=16)
+    resume = prepare_policy_folder(out, key)
+    if resume:
+        log(f"{stage}: resuming from the latest checkpoint in {out / 'checkpoints'}")
+    reward = build_reward(tcfg, embedder=embedder, source=BackendSource.of(db, run, stage, backend_factory))
+    train_grpo(pairs, tcfg, out=out, resume=resume, on_step=on_step, reward=reward, data_files=data_files)
+    return call_failures(db, run, stage + ":", prefix=True)
+
+
+def grid_setup(cfg, out: Path) -> dict:
+    """What results.json's setup records of the GRPO methods (same training pairs, same step budget and
+    generations for both policies; each policy's steps and reward curve) and of the signal-equals-judge rule."""
+    from recon.config.grpo_run import GRPO_METHODS, signal_judge_clashes
+    from recon.training.grpo import step_summary
+    block: dict = {"allow_signal_equals_judge": cfg.allow_signal_equals_judge,
+                   "signal_equals_judge": signal_judge_clashes(cfg), "report_baseline": cfg.report.baseline}
+    if any(m in GRPO_METHODS for m in cfg.methods):
+        policies = {}
+        used = {"recon": any(m.startswith("recon-grpo") for m in cfg.methods), "e2e": "e2e-grpo" in cfg.methods}
+        for reward in [r for r, on in used.items() if on]:
+            meta = out / "grpo" / reward / GRPO_META
+            if meta.is_file():
+                m = json.loads(meta.read_text(encoding="utf-8"))
+                policies[reward] = {"steps": m.get("steps"), "training_pairs": len(m.get("train_pair_ids") or []),
+                                    "data_hash": m.get("data_hash"), "train_pair_ids_hash": content_hash(
+                                        m.get("train_pair_ids") or [], tag="pair-ids", length=16),
+                                    "base": m.get("base"), **step_summary(meta.parent)}
+        block["grpo"] = {"max_steps": cfg.grpo.max_steps, "num_generations": cfg.grpo.num_generations,
+                         "model": cfg.grpo.model, "lora": cfg.grpo.lora,
+                         "recon": cfg.grpo.recon.model_dump(), "e2e": cfg.grpo.e2e.model_dump(),
+                         "policies": policies}
+    return block

@@ -1,0 +1,51 @@
+"""Where a GRPO reward's LM calls go: a database, a run id, a stage name and a backend factory.
+
+`recon run` hands its own (so reward calls are cached, counted in the training stage's record and resumed
+like every other stage's); `recon train grpo` uses the default database and a fresh run id. A source is
+picklable (the database by its path, reopened on first use), so rewards stay picklable for TRL.
+
+    >>> import pickle
+    >>> src = BackendSource(db_path=str(Path(getfixture("tmp_path")) / "db.sqlite3"), run="r1", stage="train:x")
+    >>> copy = pickle.loads(pickle.dumps(src))
+    >>> copy.run, copy.stage, copy.database().path.name
+    ('r1', 'train:x', 'db.sqlite3')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from recon.backends.registry import build_backend
+
+
+@dataclass
+class BackendSource:
+    db_path: str | None = None           # None: the default database ($RECON_HOME)
+    run: str | None = None               # None: a fresh run id
+    stage: str = "grpo:reward"           # calls are logged as STAGE:reconstruct, STAGE:judge
+    factory: object = build_backend      # BackendConfig -> Backend (a module-level function: picklable)
+    _db: object = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def of(cls, db, run: str, stage: str, factory=build_backend) -> BackendSource:
+        source = cls(db_path=str(db.path), run=run, stage=stage, factory=factory)
+        source._db = db                  # the caller's open connection (dropped when pickled)
+        return source
+
+    def __getstate__(self):
+        return {**self.__dict__, "_db": None}
+
+    def database(self):
+        if self._db is None:
+            from recon.store.db import Database
+            self._db = Database(Path(self.db_path)) if self.db_path else Database()
+        return self._db
+
+    def cached(self, config, part: str):
+        """A cached backend for `config`, logging its calls as STAGE:PART in this source's run."""
+        from recon.store.cache import CachedBackend
+        from recon.store.calls import new_run_id
+        if self.run is None:
+            self.run = new_run_id()
+        return CachedBackend(self.factory(config), self.database(), run=self.run, stage=f"{self.stage}:{part}")
