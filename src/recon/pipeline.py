@@ -25,8 +25,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import recon
@@ -44,36 +42,12 @@ from recon.jobs.parity import Parity, decide_parity
 from recon.paths import GRPO_META, SFT_META
 from recon.prompts import prompt_versions
 from recon.run_checks import check_run, run_folder
+from recon.run_result import PipelineResult, Progress, silent_progress, trace_map  # noqa: F401 (public names)
 from recon.stage_records import finished_with, read_record, write_run_results
 from recon.store.cache import CachedBackend
 from recon.store.calls import last_call_id, new_run_id, run_cost
 from recon.store.db import Database
 from recon.training.progress import StepProgress
-
-Progress = Callable[[str, int], object]     # (description, total) -> context manager yielding advance(n)
-
-
-@dataclass
-class PipelineResult:
-    out: Path
-    run: str
-    ran: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    comparisons: list = field(default_factory=list)
-    report: Path | None = None
-    seconds: float = 0.0
-    stages: dict[str, CallFailures | None] = field(default_factory=dict)   # in order; None: skipped
-    training: dict[str, dict] = field(default_factory=dict)    # GRPO stage -> steps, s/step, reward first/last
-
-    @property
-    def incomplete(self) -> dict[str, CallFailures]:
-        """Stages with LM calls that failed transiently: the next run re-runs them."""
-        return {name: f for name, f in self.stages.items() if f is not None and not f.complete}
-
-
-@contextmanager
-def _quiet(description: str, total: int):
-    yield lambda n=1: None
 
 
 class Pipeline:
@@ -83,7 +57,7 @@ class Pipeline:
         self.cfg, self.root, self.force = cfg, root, force
         self.out = run_folder(cfg)
         self.db = db or Database()
-        self.progress = progress or _quiet
+        self.progress = progress or silent_progress
         self.backend_factory, self.embedder, self.log = backend_factory, embedder, log
         self.result = PipelineResult(out=self.out, run=new_run_id())
 
@@ -308,12 +282,6 @@ class Pipeline:
         self.result.comparisons = [Comparison.from_json(c) for c in results["comparisons"]]
         self.result.seconds = time.perf_counter() - t0
         return self.result
-
-
-def trace_map(path: Path | None) -> dict[str, str] | None:
-    """{pair id: trace} of a traces file (pairs without a usable trace left out); None for method `none`."""
-    from recon.jobs.common import read_traces
-    return {r.id: r.reasoning for r in read_traces(path) if r.reasoning} if path else None
 
 
 def run_pipeline(cfg: RunConfig, root: Path, **kwargs) -> PipelineResult:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,17 +34,13 @@ from recon.errors import DataError
 from recon.jobs.common import BackendFactory, backend_json
 from recon.method.leakage import Leakage, measure_leakage
 from recon.method.scoring import PairScores, Scorer, build_scorer
+from recon.run_result import silent_progress
 from recon.store.cache import CachedBackend
 from recon.store.calls import new_run_id, run_cost
 from recon.store.db import Database
 from recon.types import Example
 
 Progress = Callable[[str, int], object]     # (description, total) -> context manager yielding advance(n)
-
-
-@contextmanager
-def _quiet(description: str, total: int):
-    yield lambda n=1: None
 
 
 def load_benchmark_pairs(path: str | Path) -> list[Example]:
@@ -116,7 +111,7 @@ def run_validity(examples: Sequence[Example], *, scorers: list[str], reconstruct
             raise DataError(f"pair {e.id!r}: {problem}")
     out, run, t0 = Path(out), run or new_run_id(), time.perf_counter()
     reconstruction, leakage = reconstruction or ReconstructionConfig(), leakage or LeakageConfig()
-    progress = progress or _quiet
+    progress = progress or silent_progress
     candidates = {e.id: build_candidates(e, seed) for e in examples}
     leaks = {e.id: [candidate_leakage(c.text, e, leakage) for c in candidates[e.id]] for e in examples}
     records = {e.id: {"id": e.id, "candidates": [{**c.to_json(), "leakage": x.to_json()} for c, x in
