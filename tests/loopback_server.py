@@ -49,13 +49,16 @@ class LoopbackServer:
             def log_message(self, *args):
                 pass
 
-            def do_GET(self):                    # /stats: what it has served so far
-                data = json.dumps({"requests": server.requests, "max_in_flight": server.max_in_flight}).encode()
+            def _send_json(self, data: bytes) -> None:
                 self.send_response(200)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+
+            def do_GET(self):                    # /stats: what it has served so far
+                data = json.dumps({"requests": server.requests, "max_in_flight": server.max_in_flight}).encode()
+                self._send_json(data)
 
             def do_POST(self):
                 payload = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)) or b"{}")
@@ -69,11 +72,7 @@ class LoopbackServer:
                 finally:
                     with server._lock:
                         server.in_flight -= 1
-                self.send_response(200)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self._send_json(data)
 
         class Server(ThreadingHTTPServer):
             request_queue_size = 1024            # bursts of concurrent connections are accepted at once

@@ -198,7 +198,7 @@ def test_evaluate_and_human_validation_print_what_was_measured(tmp_path, capsys,
     assert "--both-orders applies to an LM judge" in capsys.readouterr().err
     assert main(base + ["--out", str(tmp_path / "eval")]) == 0
     out = capsys.readouterr().out
-    for column in ("failed A", "failed B", "valid only", "conv", "loops %", "failed %"):
+    for column in ("failed A", "failed B", "pending", "valid only", "conv", "loops %", "failed %"):
         assert column in out, column
     assert main(base + ["--judge", "fake", "--no-both-orders", "--out", str(tmp_path / "lm")]) == 0
     results = json.loads((tmp_path / "lm" / "results.json").read_text())

@@ -24,16 +24,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def print_winrates(comparisons, title: str = "win rates (%)") -> None:
     """Overall and per-domain rows: the rate over every test pair with its interval (conversations; pairs,
-    marked optimistic, below 5 conversations), failures, judge failures, the valid-only and LC rates."""
+    marked optimistic, below 5 conversations), failures, judge failures, pairs pending a re-run (a prediction
+    call failed), the valid-only and LC rates."""
     from recon.evaluation.report import ci_text
 
     def pct(x):
         return None if x is None else round(100 * x, 1)
     rows = [[f"{c.a} vs {c.b}", c.scope, pct(c.win_rate), ci_text(c), c.n_conversations, c.n, c.failed_a, c.failed_b,
-             c.judge_invalid, pct(c.win_rate_valid_only), pct(c.lc_win_rate)]
+             c.judge_invalid, c.pending, pct(c.win_rate_valid_only), pct(c.lc_win_rate)]
             for c in comparisons if c.scope == "overall" or c.scope.startswith("domain:")]
     print_table(title, ["comparison", "scope", "win rate", "95% CI", "conv", "n", "failed A", "failed B",
-                        "judge invalid", "valid only", "LC"], rows)
+                        "judge invalid", "pending", "valid only", "LC"], rows)
     for c in comparisons:
         if c.warning and c.scope == "overall":
             err_console.print(f"warning: {c.a} vs {c.b}: {c.warning}")
