@@ -276,7 +276,8 @@ class Pipeline:
         preds = {m: self.train_and_predict(m, traces[m], train_path, test_path, parity)
                  for m in self.cfg.predicted_methods}
         self.evaluate(preds, {m: p for m, p in traces.items() if p is not None and m in preds}, test_path, parity)
-        write_run_results(self.out, self.out / "eval" / "results.json", self.result.incomplete)
+        write_run_results(self.out, self.out / "eval" / "results.json", self.result.incomplete,
+                          self.result.training_warnings())
         from recon.evaluation.winrate import Comparison
         results = json.loads((self.out / "results.json").read_text(encoding="utf-8"))
         self.result.comparisons = [Comparison.from_json(c) for c in results["comparisons"]]

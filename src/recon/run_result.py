@@ -34,6 +34,11 @@ class PipelineResult:
         """Stages with LM calls that failed transiently: the next run re-runs them."""
         return {name: f for name, f in self.stages.items() if f is not None and not f.complete}
 
+    def training_warnings(self) -> list[str]:
+        """One warning per GRPO policy that never had a learning signal (training/grpo.py)."""
+        from recon.training.grpo import grpo_signal_warning
+        return [w for name, summary in self.training.items() if (w := grpo_signal_warning(name, summary))]
+
 
 @contextmanager
 def silent_progress(description: str, total: int):

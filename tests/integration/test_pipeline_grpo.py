@@ -76,6 +76,9 @@ def test_the_grid_runs_grpo_and_sft_branches_and_a_rerun_skips_every_stage(tmp_p
     grpo = results["setup"]["grpo"]
     assert grpo["max_steps"] == 3 and grpo["num_generations"] == 2
     assert grpo["policies"]["recon"]["train_pair_ids_hash"] == grpo["policies"]["e2e"]["train_pair_ids_hash"]
+    for reward in ("recon", "e2e"):        # a policy that never had a learning signal is named in the warnings
+        flat = grpo["policies"][reward]["no_signal_steps"] == 3
+        assert flat == any(w.startswith(f"grpo:{reward}: every group") for w in results["warnings"])
     report = (out / "eval/report.md").read_text()
     assert "## Methods × domains" in report and "| vs backward |" in report
     assert (out / "eval/plots/methods_by_domain.png").is_file()

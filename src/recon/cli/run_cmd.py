@@ -48,9 +48,11 @@ def print_stages(result) -> int:
              *[training.get(name, {}).get(k) for k in ("steps", "seconds_per_step", "reward_first", "reward_last")]]
             for name, f in result.stages.items()]
     print_table("stages", ["stage", "status", "LM calls", "failed calls", "GRPO steps", "s/step",
-                           "reward (first 5)", "reward (last 5)"], rows)
+                           "reward (start)", "reward (end)"], rows)
     for name, f in result.incomplete.items():
         err_console.print(f"{name}: {f.describe()}", markup=False)
+    for warning in result.training_warnings():
+        err_console.print(f"warning: {warning}", markup=False)
     return FAILED_CALLS if result.incomplete else DONE
 
 

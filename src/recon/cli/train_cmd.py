@@ -7,7 +7,7 @@ from pathlib import Path
 
 from recon.cli.args import add_out, add_pairs, renamed
 from recon.cli.inputs import traces_and_method
-from recon.cli.output import console, print_table, progress_bar
+from recon.cli.output import console, err_console, print_table, progress_bar
 from recon.config import SFTTrainConfig, validated
 from recon.data.corpus import load_examples
 from recon.errors import ConfigError
@@ -78,7 +78,7 @@ def cmd_train_sft(args: argparse.Namespace) -> int:
 
 def cmd_train_grpo(args: argparse.Namespace) -> int:
     from recon.config import BackendConfig, GRPOTrainConfig
-    from recon.training.grpo import step_summary, train_grpo
+    from recon.training.grpo import grpo_signal_warning, step_summary, train_grpo
     if not args.model.startswith("hf:"):
         raise ConfigError("GRPO trains a transformers model: use --model hf:embedded, hf:FILE.gguf or hf:DIR")
     cfg = validated(GRPOTrainConfig, reward=args.reward, model=args.model[3:],
@@ -96,10 +96,13 @@ def cmd_train_grpo(args: argparse.Namespace) -> int:
         result = train_grpo(pairs, cfg, out=args.out, resume=args.resume, on_step=StepProgress(advance),
                             data_files={str(p): file_hash(p) for p in args.data})
     s = step_summary(result.out)
-    print_table("grpo", ["reward", "steps", "reward (first 5)", "reward (last 5)", "leakage (first 5)",
-                         "leakage (last 5)", "s/step"],
+    k = s.get("head", 5)
+    print_table("grpo", ["reward", "steps", f"reward (first {k})", f"reward (last {k})", f"leakage (first {k})",
+                         f"leakage (last {k})", "s/step"],
                 [[cfg.reward, result.steps, s.get("reward_first"), s.get("reward_last"), s.get("leakage_first"),
                   s.get("leakage_last"), round(result.seconds_per_step, 2)]])
+    if warning := grpo_signal_warning("grpo", s):
+        err_console.print(f"warning: {warning}", markup=False)
     console.print(f"policy → {result.out} (steps in {result.out / 'steps.jsonl'}); "
                   f"use it with: recon synthesize --method recon-grpo --model hf:{result.out}")
     return 0

@@ -114,9 +114,13 @@ def grid_setup_sentences(setup: dict) -> list[str]:
                 f"with the same budget, {grpo.get('max_steps')} steps of {grpo.get('num_generations')} generations "
                 f"per prompt, on the same training pairs")
         for reward, p in (grpo.get("policies") or {}).items():
+            head = p.get("head", 5)
             text += (f"; {reward}: {p.get('steps')} steps on {p.get('training_pairs')} pairs (ids "
                      f"{p.get('train_pair_ids_hash')}), {p.get('seconds_per_step')} s/step, mean reward "
-                     f"{p.get('reward_first')} (first 5 steps) → {p.get('reward_last')} (last 5)")
+                     f"{p.get('reward_first')} (first {head} steps) → {p.get('reward_last')} (last {head})")
+            if p.get("steps") and p.get("no_signal_steps") == p.get("steps"):
+                text += (" — every group's rewards were equal in every step: no learning signal, the policy is "
+                         "its starting model")
         reward = (grpo.get("e2e") or {}).get("reward")
         lines.append(text + f". Recon-GRPO's reward: reconstruction by {(grpo.get('recon') or {}).get('scorer')}; "
                      f"E2E-GRPO's: {reward} on the action, and its policy is the user model itself.")

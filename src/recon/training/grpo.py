@@ -138,8 +138,9 @@ def train_grpo(train: Sequence[Example], cfg: GRPOTrainConfig, *, out: str | Pat
 
 
 def step_summary(folder: str | Path, head: int = 5) -> dict:
-    """GRPO steps, seconds per step and the reward curve's first / last means (over `head` steps) from a
-    policy folder's steps.jsonl; {} when there is none.
+    """GRPO steps, seconds per step, the reward curve's first / last means (over `head` steps, fewer when the
+    curve is short so the two never overlap) and how many steps gave no learning signal (every group's
+    rewards equal) from a policy folder's steps.jsonl; {} when there is none.
 
     >>> step_summary(Path(getfixture("tmp_path")))
     {}
@@ -153,12 +154,29 @@ def step_summary(folder: str | Path, head: int = 5) -> dict:
             row = json.loads(line)
             rows[row["step"]] = row                     # a resumed run re-logs the steps after its checkpoint
     ordered = [rows[k] for k in sorted(rows)]
+    head = min(head, max(1, len(ordered) // 2))
 
     def mean(part, key):
         vals = [r[key] for r in part if r.get(key) is not None]
         return round(sum(vals) / len(vals), 4) if vals else None
     seconds = [r["seconds"] for r in ordered if r.get("seconds") is not None]
     return {"steps": len(ordered), "seconds_per_step": round(sum(seconds) / len(seconds), 2) if seconds else None,
+            "head": head,
             "reward_first": mean(ordered[:head], "reward_mean"), "reward_last": mean(ordered[-head:], "reward_mean"),
             "leakage_first": mean(ordered[:head], "leakage_rate"),
-            "leakage_last": mean(ordered[-head:], "leakage_rate")}
+            "leakage_last": mean(ordered[-head:], "leakage_rate"),
+            "no_signal_steps": sum(1 for r in ordered if r.get("frac_reward_zero_std") == 1.0)}
+
+
+def grpo_signal_warning(stage: str, summary: dict) -> str | None:
+    """A warning when no step of a policy had a learning signal: GRPO's advantage is the reward minus its
+    group's mean, so a policy whose groups were always graded alike was never moved.
+
+    >>> grpo_signal_warning("grpo:e2e", {"steps": 4, "no_signal_steps": 4})[:44]
+    'grpo:e2e: every group of completions got eq'
+    """
+    steps = summary.get("steps") or 0
+    if not steps or summary.get("no_signal_steps") != steps:
+        return None
+    return (f"{stage}: every group of completions got equal rewards in all {steps} steps, so the policy had no "
+            f"learning signal and is its starting model (a reward that cannot tell the completions apart)")
