@@ -109,7 +109,8 @@ class UserModelConfig(Strict):
     draw: Literal["random", "nearest"] = "random"    # nearest: by MiniLM similarity of the contexts
     seed: StrictInt = 0
     temperature: Number = Field(0.0, ge=0.0, le=2.0)
-    # None: the model's own default (the embedded model: 1.15, measured in docs/user-models.md; others off)
+    # None: the model's own default (the embedded model and checkpoints trained from it: 1.15, measured in
+    # docs/user-models.md; others off)
     repetition_penalty: Number | None = Field(None, ge=1.0, le=2.0)
     max_tokens: StrictInt = Field(320, ge=8, le=4096)  # room for both bounded JSON fields below
     max_reasoning_chars: StrictInt = Field(400, ge=20)       # bounds of the JSON answer (enforced by a schema)

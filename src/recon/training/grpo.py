@@ -172,8 +172,8 @@ def grpo_signal_warning(stage: str, summary: dict) -> str | None:
     """A warning when no step of a policy had a learning signal: GRPO's advantage is the reward minus its
     group's mean, so a policy whose groups were always graded alike was never moved.
 
-    >>> grpo_signal_warning("grpo:e2e", {"steps": 4, "no_signal_steps": 4})[:44]
-    'grpo:e2e: every group of completions got eq'
+    >>> grpo_signal_warning("grpo:e2e", {"steps": 4, "no_signal_steps": 4})[:46]
+    'grpo:e2e: every group of completions got equal'
     """
     steps = summary.get("steps") or 0
     if not steps or summary.get("no_signal_steps") != steps:
