@@ -61,6 +61,7 @@ def _data(data: dict, seed) -> str:
 
 def _method(name: str, m: dict) -> str:
     pred, traces = m.get("predictions") or {}, m.get("traces")
+    kind = pred.get("user_model")
     parts = []
     if traces:
         models = traces.get("models") or {}
@@ -76,10 +77,8 @@ def _method(name: str, m: dict) -> str:
                      f"{leak.get('max_coverage')} of its words covered)")
         parts.append(text)
     else:
-        kind = pred.get("user_model")
         parts.append("no traces" if name == "none" else "no traces (the policy writes the action itself)"
                      if kind == "e2e-grpo" else "traces unknown (no --traces)")
-    kind = pred.get("user_model")
     if kind == "icl":
         parts.append(f"ICL user model, k = {pred.get('k')}, on {_model(pred.get('model'))}")
     elif kind == "sft":
