@@ -18,10 +18,26 @@ from recon.backends.dequantize import dequantized_dir
 from recon.backends.hf import resolve_model_source
 
 
+def quiet_library_progress() -> None:
+    """Turn off the progress bars `datasets` and transformers draw while TRL prepares a dataset or loads a
+    model: training shows one bar of its own, in steps.
+
+    >>> quiet_library_progress()
+    >>> import datasets
+    >>> datasets.is_progress_bar_enabled()
+    False
+    """
+    import datasets
+    from transformers.utils import logging as hf_logging
+    datasets.disable_progress_bars()
+    hf_logging.disable_progress_bar()
+
+
 def load_base(spec: str, dtype: str = "float32"):
     """(model, tokenizer, base record) for `embedded` (the GGUF dequantised once), a .gguf file or an HF folder;
     nothing is downloaded."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    quiet_library_progress()
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
     source, gguf = resolve_model_source(spec)
