@@ -22,13 +22,14 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 	$(BIN)/python -m pytest -q -m slow
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-# mypy over src/recon (settings in pyproject.toml); reports, outside `make test` (docs/design.md §5)
+# mypy over src/recon (settings in pyproject.toml); also a step of `make test` (docs/design.md §5)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 

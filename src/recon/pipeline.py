@@ -119,6 +119,7 @@ class Pipeline:
         if method in ("none", "e2e-grpo"):        # e2e-grpo: the policy acts itself (grpo_policy), no traces
             return None
         out = self.traces_path(method)
+        assert out is not None, "every method but none writes traces"
         cfg, models = self.cfg, self.cfg.models
         policy = self.grpo_policy("recon", train_path) if method.startswith("recon-grpo") else None
         synthesizer = BackendConfig(spec=f"hf:{policy}") if policy else models.synthesizer
@@ -234,7 +235,7 @@ class Pipeline:
         from recon.jobs.grpo import grid_setup
         eval_dir = self.out / "eval"
         names = self.cfg.predicted_methods
-        compare = [tuple(p) for p in self.cfg.compare] or [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
+        compare = [(a, b) for a, b in self.cfg.compare] or [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
         compare += baseline_pairs(names, compare, self.cfg.report.baseline)   # the methods × domains table
         judge_spec = self.cfg.models.judge
         inputs = {"test": file_hash(test_path), "preds": {m: file_hash(p) for m, p in preds.items()},

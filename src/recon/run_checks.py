@@ -53,12 +53,13 @@ def check_data(cfg: RunConfig, root: Path) -> None:
         test = load_examples([root / p for p in d.test])
         where = "data.test"
     else:
+        split = d.split
+        assert split is not None, "DataConfig holds data.test or data.split"
         try:
-            train, test = split_examples(train, test_fraction=d.split.test_fraction, seed=d.split.seed,
-                                         by=d.split.by)
+            train, test = split_examples(train, test_fraction=split.test_fraction, seed=split.seed, by=split.by)
         except ConfigError as exc:
             raise ConfigError(f"data.split: {exc}") from None
-        where = f"data.split (by {d.split.by})"
+        where = f"data.split (by {split.by})"
     shared = sorted(conversations(train) & conversations(test))
     if shared:
         raise ConfigError(f"{where}: {len(shared)} conversation(s) of the test pairs are also in data.train (e.g. "

@@ -8,13 +8,14 @@ a silent progress, and reading a traces file into {pair id: trace}.
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from recon.jobs.failures import CallFailures
 
-Progress = Callable[[str, int], object]     # (description, total) -> context manager yielding advance(n)
+# (description, total) -> context manager yielding advance(n)
+Progress = Callable[[str, int], AbstractContextManager[Callable[..., object]]]
 
 
 @dataclass

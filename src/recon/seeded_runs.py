@@ -20,6 +20,7 @@ from pathlib import Path
 
 from recon.atomicio import atomic_writer, write_json_atomic
 from recon.config import RunConfig
+from recon.errors import ConfigError
 from recon.run_checks import run_folder
 
 SEEDS_SCHEMA = "seeds-1"
@@ -37,6 +38,8 @@ def seed_config(cfg: RunConfig, seed: int) -> RunConfig:
 def run_seeds(cfg: RunConfig, root: Path, **kwargs):
     """Run every seed, then write the mean ± sd table; the result lists every seed's stages as seed-S/STAGE."""
     from recon.pipeline import Pipeline, PipelineResult
+    if cfg.seeds is None:
+        raise ConfigError("run_seeds needs a config with seeds (a list of seeds to repeat the run with)")
     out = run_folder(cfg)
     total = PipelineResult(out=out, run="")
     per_seed = {}

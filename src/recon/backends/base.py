@@ -16,13 +16,14 @@ import abc
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from recon.errors import ConfigError
 from recon.hashing import content_hash, derive_seed
 
 Role = Literal["system", "user", "assistant"]
 ResultHook = Callable[[int, Any], None]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -210,4 +211,15 @@ def each(requests: list, fn: Callable[[Any], Any], on_result: ResultHook | None)
         out.append(fn(req))
         if on_result is not None:
             on_result(i, out[-1])
+    return out
+
+
+def filled(slots: list[T | None]) -> list[T]:
+    """A list of results filled in by position, every slot of which its maker has set.
+
+        >>> filled([1, 2])
+        [1, 2]
+    """
+    out = [s for s in slots if s is not None]
+    assert len(out) == len(slots), "a result slot was left unset"
     return out

@@ -60,8 +60,10 @@ def dequantized_dir(gguf: Path) -> Path:
     hf_logging.disable_progress_bar()
     model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
     tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-    model.hf_quantizer = None                       # the weights are already dequantised: drop the marker
-    model.is_quantized = False
+    # the weights are already dequantised: drop the marker (transformers sets both on the instance without
+    # declaring them, so mypy sees nn.Module's attribute type)
+    model.hf_quantizer = None  # type: ignore[assignment]
+    model.is_quantized = False  # type: ignore[assignment]
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -22,10 +22,13 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
+from typing import TypeVar
 
-from recon.backends.base import Backend, Fingerprint, Generation, GenRequest, Message, Score, ScoreRequest  # noqa: F401
+from recon.backends.base import Backend, Fingerprint, Generation, GenRequest, Message, Score, ScoreRequest, filled  # noqa: F401
 from recon.errors import BackendError
 from recon.hashing import content_hash, hash_fraction
+
+T = TypeVar("T")
 
 
 def _fake_json(schema: dict, seed: str):
@@ -72,11 +75,11 @@ class FakeBackend(Backend):
         return self.fail is None or not self.fail(request)
 
     @staticmethod
-    def _finish(out: list) -> list:
+    def _finish(out: list[T | None]) -> list[T]:
         """A batch with scripted failures raises, with every result that exists in `partial` (as a server)."""
         if any(r is None for r in out):
             raise BackendError("fake backend: scripted failure", retryable=False, partial=out)
-        return out
+        return filled(out)
 
     def _text_for(self, req: GenRequest) -> str:
         if self.script:
@@ -89,7 +92,7 @@ class FakeBackend(Backend):
         return f"I think the point that matters here is {h}, so I answer accordingly."
 
     def _generate(self, requests: list[GenRequest], on_result=None) -> list[Generation]:
-        out = []
+        out: list[Generation | None] = []
         with self._lock:
             for i, req in enumerate(requests):
                 self.history.append(req)
@@ -109,7 +112,7 @@ class FakeBackend(Backend):
         return self._finish(out)
 
     def _logprob(self, requests: list[ScoreRequest], on_result=None) -> list[Score]:
-        out = []
+        out: list[Score | None] = []
         with self._lock:
             for i, req in enumerate(requests):
                 self.history.append(req)

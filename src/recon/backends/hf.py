@@ -31,6 +31,7 @@ from recon.backends.base import (
     Message,
     Score,
     ScoreRequest,
+    filled,
     request_payload,
 )
 from recon.backends.dequantize import directory_identity, gguf_identity
@@ -221,7 +222,7 @@ class HFBackend(Backend):
                     out[i] = g
                     if on_result is not None:
                         on_result(i, g)
-        return out
+        return filled(out)
 
     def _score_batch(self, reqs: list[ScoreRequest]) -> list[Score]:
         import torch

@@ -50,8 +50,8 @@ def run_bench(data: Path, cfg: RunConfig, **pipeline_kwargs) -> tuple[PipelineRe
     pipeline = Pipeline(cfg, data, **pipeline_kwargs)
     result = pipeline.run()
     train = load_examples([data / "train.jsonl"])
-    traces = {m: {r.id: r.reasoning for r in read_traces(pipeline.traces_path(m))}
-              for m in cfg.methods if m != "none"}
+    traces = {m: {r.id: r.reasoning for r in read_traces(path)}
+              for m in cfg.methods if (path := pipeline.traces_path(m)) is not None}      # every method but none
     rows = recovery_table(traces, train, seed=cfg.seed)
     validity = bench_validity(pipeline, train)
     write_json_atomic(result.out / "bench.json", {"recovery": rows, "validity": validity.summaries,

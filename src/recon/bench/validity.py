@@ -19,11 +19,13 @@ candidate with its leakage figures, scores and reconstructions), report.md with 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from recon.atomicio import write_json_atomic, write_jsonl_atomic
+from recon.backends.base import Backend
 from recon.backends.registry import build_backend
 from recon.bench.candidates import HONEST_KINDS, CandidateTrace, build_candidates, ground_truth_problem
 from recon.bench.validity_metrics import scorer_summary
@@ -34,19 +36,18 @@ from recon.errors import DataError
 from recon.jobs.common import BackendFactory, backend_json
 from recon.method.leakage import Leakage, measure_leakage
 from recon.method.scoring import PairScores, Scorer, build_scorer
-from recon.run_result import silent_progress
+from recon.run_result import Progress, silent_progress
 from recon.store.cache import CachedBackend
 from recon.store.calls import new_run_id, run_cost
 from recon.store.db import Database
 from recon.types import Example
-
-Progress = Callable[[str, int], object]     # (description, total) -> context manager yielding advance(n)
 
 
 def load_benchmark_pairs(path: str | Path) -> list[Example]:
     """The pairs of a generated corpus file; a pair without usable ground truth is an error naming its line."""
     examples = load_examples([path])
     for line, record in iter_json_lines(path):
+        assert isinstance(record, dict), "load_examples checked every record"
         problem = ground_truth_problem(record.get("meta"))
         if problem:
             raise DataError(problem, path=path, line=line)
@@ -114,10 +115,11 @@ def run_validity(examples: Sequence[Example], *, scorers: list[str], reconstruct
     progress = progress or silent_progress
     candidates = {e.id: build_candidates(e, seed) for e in examples}
     leaks = {e.id: [candidate_leakage(c.text, e, leakage) for c in candidates[e.id]] for e in examples}
-    records = {e.id: {"id": e.id, "candidates": [{**c.to_json(), "leakage": x.to_json()} for c, x in
-                                                 zip(candidates[e.id], leaks[e.id], strict=True)],
-                      "scores": {}, "reconstructions": {}, "invalid": {}, "incomplete": {}} for e in examples}
-    built: dict[BackendConfig, object] = {}            # one model instance per distinct backend config
+    records: dict[str, dict[str, Any]] = {
+        e.id: {"id": e.id, "candidates": [{**c.to_json(), "leakage": x.to_json()} for c, x in
+                                          zip(candidates[e.id], leaks[e.id], strict=True)],
+               "scores": {}, "reconstructions": {}, "invalid": {}, "incomplete": {}} for e in examples}
+    built: dict[BackendConfig, Backend] = {}            # one model instance per distinct backend config
 
     def cached(config: BackendConfig, stage: str) -> CachedBackend:
         if config not in built:

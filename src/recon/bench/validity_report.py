@@ -60,7 +60,8 @@ def validity_plot(summaries: dict[str, dict]) -> bytes:
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6), gridspec_kw={"width_ratios": [3, 1.4]})
     width = 0.8 / len(RIVALS)
     for j, kind in enumerate(RIVALS):
-        xs, ys, errs = [], [], [[], []]
+        xs, ys = [], []
+        errs: list[list[float]] = [[], []]
         for i, name in enumerate(names):
             fig_ = summaries[name]["pairwise"][kind]
             if fig_["rate"] is None:

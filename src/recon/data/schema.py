@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from recon.errors import DataError
 from recon.types import Example, Turn
@@ -16,6 +16,14 @@ from recon.types import Example, Turn
 STRING_FIELDS = ("id", "domain", "individual", "conversation_id")
 REQUIRED_KEYS = frozenset(STRING_FIELDS + ("turn_index", "context", "action", "meta"))
 TURN_KEYS = frozenset({"speaker", "text"})
+
+
+class _Where(TypedDict):
+    """Where a bad turn was found: `DataError`'s keyword arguments."""
+
+    path: object
+    line: int | None
+    field: str
 
 
 def _type_name(value: Any) -> str:
@@ -33,7 +41,7 @@ def _require_str(value: Any, what: str, path: object, line: int | None, *, nonem
 
 
 def _parse_turn(value: Any, i: int, path: object, line: int | None) -> Turn:
-    where = {"path": path, "line": line, "field": "context"}
+    where: _Where = {"path": path, "line": line, "field": "context"}
     if not isinstance(value, dict):
         raise DataError(f"context[{i}] must be an object, got {_type_name(value)}", **where)
     missing = TURN_KEYS - value.keys()

@@ -230,6 +230,7 @@ def iter_table(path: str | Path, mapping: ColumnMapping) -> Iterator[Example]:
     default_domain = path.stem if path.is_file() else path.name
     seen: dict[str, int] = {}
     with open_table(path, mapping) as table:
+        assert kind is not None, "open_table opens tables of a known kind only"
         check_columns(path, mapping, table.column_names)
         for number, row in enumerate(_rows(table, sorted(set(mapped_columns(mapping).values()))), start=1):
             try:

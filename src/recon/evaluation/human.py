@@ -18,7 +18,7 @@ import html
 import json
 import random
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -38,6 +38,17 @@ def _existing(paths: list[str], what: str) -> list[str]:
     if missing:
         raise DataError(f"the {what} this evaluation used is gone: {', '.join(missing)} (results.json names it)")
     return paths
+
+
+def _judgments(path: Path) -> list[dict[str, Any]]:
+    """The evaluation's judgments with a verdict (not "invalid")."""
+    out = []
+    for line, j in iter_json_lines(path):
+        if not isinstance(j, dict):
+            raise DataError("a judgment must be a JSON object", path=path, line=line)
+        if j["verdict"] != "invalid":
+            out.append(j)
+    return out
 
 
 class Export(NamedTuple):
@@ -67,7 +78,7 @@ def export_items(eval_dir: str | Path, *, n: int, out: str | Path, seed: int = 0
     preds = {name: read_predictions(path)
              for name, path in zip(results["predictions"], _existing(list(results["predictions"].values()),
                                                                       "prediction file"), strict=True)}
-    judged = [j for _, j in iter_json_lines(eval_dir / "judgments.jsonl") if j["verdict"] != "invalid"]
+    judged = _judgments(eval_dir / "judgments.jsonl")
     shown, failed, identical = [], 0, 0
     for j in judged:
         a, b = usable_action(preds[j["a"]].get(j["id"])), usable_action(preds[j["b"]].get(j["id"]))

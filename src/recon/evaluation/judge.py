@@ -27,7 +27,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from recon.backends.base import Backend, GenRequest
+from recon.backends.base import Backend, GenRequest, filled
 from recon.config import PairJudgeConfig
 from recon.errors import JudgeParseError
 from recon.hashing import canonical_json, hash_fraction
@@ -134,7 +134,7 @@ class LMPairJudge:
                 raise JudgeParseError("unparsable")
             return {"A": 1.0, "B": 0.0, "tie": 0.5}[winner]
 
-        out = []
+        out: list[tuple[float | None, dict]] = []
         for a in retry_rounds(self.backend, len(shown), lambda i, k: self._request(*shown[i], k), parse,
                               self.cfg.retries):
             answers = [text[:200] for text in a.answers]
@@ -175,7 +175,7 @@ class LMPairJudge:
         for k in orders:
             if out[k] is None:
                 out[k] = combined(ps[k], details[k])
-        return out
+        return filled(out)
 
     def judge(self, example: Example, a: str, b: str) -> Judgment:
         return self.judge_window([(example, a, b)])[0]

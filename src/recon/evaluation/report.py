@@ -57,15 +57,15 @@ def _plots(result: EvaluationResult) -> dict[str, bytes]:
     grid = grid_plot(result.comparisons, list(result.methods), report_baseline(result))
     if grid is not None:
         plots["methods_by_domain.png"] = png(grid)
-    overall = [c for c in result.comparisons if c.scope == "overall" and c.win_rate is not None]
+    overall = [(c, c.win_rate) for c in result.comparisons if c.scope == "overall" and c.win_rate is not None]
     if overall:
         fig, ax = plt.subplots(figsize=(7, 0.6 * len(overall) + 1.2))
-        labels = [f"{c.a} vs {c.b}" for c in overall]
-        rates = [100 * c.win_rate for c in overall]
-        errs = [[100 * (c.win_rate - _interval(c)[0]) for c in overall],
-                [100 * (_interval(c)[1] - c.win_rate) for c in overall]]
+        labels = [f"{c.a} vs {c.b}" for c, _ in overall]
+        rates = [100 * w for _, w in overall]
+        errs = [[100 * (w - _interval(c)[0]) for c, w in overall],
+                [100 * (_interval(c)[1] - w) for c, w in overall]]
         ax.barh(labels, rates, xerr=errs, color="#4c72b0", capsize=4, label="win rate (95% CI)")
-        lcs = [(i, 100 * c.lc_win_rate) for i, c in enumerate(overall) if c.lc_win_rate is not None]
+        lcs = [(i, 100 * c.lc_win_rate) for i, (c, _) in enumerate(overall) if c.lc_win_rate is not None]
         if lcs:
             ax.scatter([v for _, v in lcs], [i for i, _ in lcs], color="#dd8452", zorder=3, label="length-controlled")
         ax.axvline(50, color="grey", linestyle="--", linewidth=1)
@@ -74,7 +74,7 @@ def _plots(result: EvaluationResult) -> dict[str, bytes]:
         ax.legend(loc="lower right", fontsize=8)
         plots["winrates_overall.png"] = png(fig)
     domains = sorted({c.scope for c in result.comparisons if c.scope.startswith("domain:") and c.win_rate is not None})
-    pairs = sorted({(c.a, c.b) for c in overall})
+    pairs = sorted({(c.a, c.b) for c, _ in overall})
     if domains and pairs:
         fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(domains)), 3.6))
         width = 0.8 / len(pairs)

@@ -105,7 +105,7 @@ def trace_setup(path: str | Path) -> dict:
 
 def environment() -> dict:
     """recon's version and commit, key library versions, and the machine."""
-    libs = {}
+    libs: dict[str, str | None] = {}
     for name in LIBRARIES:
         try:
             libs[name] = importlib.metadata.version(name)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import TypedDict
 
 import numpy as np
 
@@ -147,22 +148,32 @@ def _round(x: float | None) -> float | None:
     return None if x is None else round(x, 6)
 
 
+class _Counts(TypedDict):
+    """The pairs of a scope in neither rate, or lost by one side: `Comparison`'s keyword arguments."""
+
+    judge_invalid: int
+    pending: int
+    failed_a: int
+    failed_b: int
+
+
 def compare_scope(a: str, b: str, scope: str, rows: Sequence[JudgedPair], *, seed: int = 0) -> Comparison:
     judged = [r for r in rows if r.p_a is not None]
     valid = [r for r in judged if not (r.failed_a or r.failed_b)]
     pending = sum(r.pending for r in rows)
-    counts = {"judge_invalid": len(rows) - len(judged) - pending, "pending": pending,
-              "failed_a": sum(r.failed_a for r in rows), "failed_b": sum(r.failed_b for r in rows)}
+    counts: _Counts = {"judge_invalid": len(rows) - len(judged) - pending, "pending": pending,
+                       "failed_a": sum(r.failed_a for r in rows), "failed_b": sum(r.failed_b for r in rows)}
     if not judged:
         return Comparison(a, b, scope, None, None, 0, 0, counts["judge_invalid"], None, "no valid judgments",
                           **counts)
-    ps = [r.p_a for r in judged]
+    ps = [r.p_a for r in rows if r.p_a is not None]                  # of `judged`, in order
     clusters = [r.conversation or f"pair:{r.pair_id}" for r in judged]
     n_conv = len(set(clusters))
-    raw_valid = win_rate([r.p_a for r in valid]) if valid else None
-    lc = lc_win_rate([r.p_a for r in valid], [r.len_a - r.len_b for r in valid]) if valid else None
+    valid_ps = [r.p_a for r in valid if r.p_a is not None]            # of every one of `valid`
+    raw_valid = win_rate(valid_ps) if valid else None
+    lc = lc_win_rate(valid_ps, [r.len_a - r.len_b for r in valid]) if valid else None
     warning = None
-    if lc is not None and abs(lc - raw_valid) * 100 > LC_WARNING_POINTS:
+    if lc is not None and raw_valid is not None and abs(lc - raw_valid) * 100 > LC_WARNING_POINTS:
         warning = (f"length-controlled win rate {100 * lc:.1f}% differs from the raw {100 * raw_valid:.1f}% (pairs "
                    f"where both predicted) by more than {LC_WARNING_POINTS:.0f} points: the judge may be rewarding "
                    "length")

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import recon
 from recon.atomicio import write_json_atomic
@@ -41,6 +41,23 @@ from recon.store.calls import RunCost
 from recon.store.db import Database
 
 BackendFactory = Callable[[BackendConfig], Backend]
+
+
+class Figures(TypedDict):
+    """A job's figures per pair and per written record (`JobSummary.figures`)."""
+
+    method: str
+    scorer: str | None
+    pairs: int
+    written: int
+    invalid_pct: float
+    leaking_pct: float
+    tie_pct: float
+    candidate_leaking_pct: float | None
+    calls_per_pair: float
+    tokens_per_pair: float
+    seconds_per_pair: float
+    cache_hit_rate: float
 
 
 @dataclass(frozen=True)
@@ -64,7 +81,7 @@ class JobSummary:
     well_formed: int = 0              # predict: answers in the format asked for
     short_of_demos: int = 0           # predict (icl): predictions that saw fewer than k demonstrations
 
-    def figures(self) -> dict[str, float | int | str | None]:
+    def figures(self) -> Figures:
         n = max(1, self.pairs)
         c = self.cost
         return {
@@ -125,6 +142,7 @@ def write_manifest(summary: JobSummary, stage: str, config: dict, fingerprints: 
                    inputs: list[str] | None) -> None:
     """The manifest of a synthesize or score job, beside its output."""
     figures = summary.figures()
+    assert summary.out is not None, "a synthesize or score job writes its records to a file"
     write_json_atomic(manifest_path(summary.out), build_manifest(
         stage, config, fingerprints=fingerprints, inputs=inputs,
         counts={"pairs": summary.pairs, "written": summary.written, "invalid": summary.invalid,

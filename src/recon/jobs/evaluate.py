@@ -160,8 +160,8 @@ def judged_row(row: dict, judgment, judge_name: str) -> tuple[dict, JudgedPair]:
 
 def method_figures(records: dict[str, dict], test: Sequence[Example], embedder, traces: str | Path | None) -> dict:
     """One method's row: pairs, failures, reference metrics (loops included), leakage and cost of its traces."""
-    pairs = [(usable_action(records.get(e.id)), e.action) for e in test]
-    pairs = [(p, t) for p, t in pairs if p is not None]
+    found = [(usable_action(records.get(e.id)), e.action) for e in test]
+    pairs = [(p, t) for p, t in found if p is not None]
     return {"n": sum(1 for e in test if e.id in records), "predicted": len(pairs),
             "failed_rate": round(1 - len(pairs) / len(test), 4) if test else None,
             **reference_metrics([p for p, _ in pairs], [t for _, t in pairs], embedder),
@@ -195,6 +195,7 @@ def run_evaluate(test: Sequence[Example], predictions: dict[str, str | Path], *,
     if embedder is None:
         from recon.method.embeddings import Embedder
         embedder = Embedder()
+    judge: EmbeddingPairJudge | LMPairJudge
     if judge_cfg.kind == "embedding":
         judge = EmbeddingPairJudge(embedder, judge_cfg)
     else:

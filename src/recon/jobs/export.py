@@ -69,7 +69,7 @@ def read_trace_file(path: str | Path) -> TraceFile:
     if len(methods) != 1:
         raise ConfigError(f"{path} mixes methods {methods}; export one method's traces"
                           if methods else f"{path} holds no trace records")
-    records = {rec["id"]: rec for _, rec in iter_json_lines(path)}
+    records = {rec["id"]: rec for _, rec in iter_json_lines(path) if isinstance(rec, dict)}   # every one (checked)
     manifest = None
     if manifest_path(path).is_file():
         try:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from recon.atomicio import check_output_path, write_jsonl_atomic
 from recon.backends.registry import build_backend
@@ -63,10 +64,10 @@ def run_scoring(traces: str | Path | list[TraceRecord], examples: Sequence[Examp
     try:
         for window in windows(traces, window_pairs(recon, window_size)):
             meters = [Meter() for _ in window]
-            scored = [k for k, t in enumerate(window) if t.reasoning is not None]
+            scored = {k: t.reasoning for k, t in enumerate(window) if t.reasoning is not None}
             with metered(backends, [meters[k] for k in scored]):
-                results = dict(zip(scored, scorer.score_window([(by_id[window[k].id], [window[k].reasoning])
-                                                                for k in scored]), strict=True))
+                results = dict(zip(scored, scorer.score_window([(by_id[window[k].id], [reasoning])
+                                                                for k, reasoning in scored.items()]), strict=True))
             records += [score_record(t, results.get(k), by_id[t.id], scorer_name, leakage, meter)
                         for k, (t, meter) in enumerate(zip(window, meters, strict=True))]
             if on_progress is not None:
@@ -93,10 +94,11 @@ def run_scoring(traces: str | Path | list[TraceRecord], examples: Sequence[Examp
 def score_record(t: TraceRecord, result: PairScores | None, example: Example, scorer_name: str,
                  leakage: LeakageConfig | None, meter: Meter) -> dict:
     """One scored trace (`result` None: the record has no trace)."""
-    rec = {"id": t.id, "method": t.method, "scorer": scorer_name, "reasoning": t.reasoning}
+    rec: dict[str, Any] = {"id": t.id, "method": t.method, "scorer": scorer_name, "reasoning": t.reasoning}
     if result is None:
         rec |= {"score": None, "reconstruction": None, "leakage": None, "invalid": "no trace"}
     else:
+        assert t.reasoning is not None, "a scored record has a trace"
         rec |= {"score": result.scores[0], "reconstruction": result.reconstructions[0],
                 "leakage": measure_leakage(t.reasoning, example.action, leakage).to_json(),
                 "invalid": result.invalid, "transient": result.transient, "scoring": result.extra}

@@ -13,10 +13,18 @@ picklable (the database by its path, reopened on first use), so rewards stay pic
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from recon.backends.registry import build_backend
+
+if TYPE_CHECKING:
+    from recon.backends.base import Backend
+    from recon.config import BackendConfig
+    from recon.store.cache import CachedBackend
+    from recon.store.db import Database
 
 
 @dataclass
@@ -24,8 +32,8 @@ class BackendSource:
     db_path: str | None = None           # None: the default database ($RECON_HOME)
     run: str | None = None               # None: a fresh run id
     stage: str = "grpo:reward"           # calls are logged as STAGE:reconstruct, STAGE:judge
-    factory: object = build_backend      # BackendConfig -> Backend (a module-level function: picklable)
-    _db: object = field(default=None, repr=False, compare=False)
+    factory: Callable[[BackendConfig], Backend] = build_backend   # a module-level function: picklable
+    _db: Database | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(cls, db, run: str, stage: str, factory=build_backend) -> BackendSource:
@@ -36,13 +44,13 @@ class BackendSource:
     def __getstate__(self):
         return {**self.__dict__, "_db": None}
 
-    def database(self):
+    def database(self) -> Database:
         if self._db is None:
             from recon.store.db import Database
             self._db = Database(Path(self.db_path)) if self.db_path else Database()
         return self._db
 
-    def cached(self, config, part: str):
+    def cached(self, config: BackendConfig, part: str) -> CachedBackend:
         """A cached backend for `config`, logging its calls as STAGE:PART in this source's run."""
         from recon.store.cache import CachedBackend
         from recon.store.calls import new_run_id

@@ -29,11 +29,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from recon.config import BackendConfig, LeakageConfig, ReconstructionConfig, SynthesisConfig
 from recon.method.leakage import measure_leakage
 from recon.types import Example, Turn
+
+if TYPE_CHECKING:
+    from recon.backends.base import Backend
+    from recon.method.reward_backends import BackendSource
 
 
 def completion_text(completion: Any) -> str:
@@ -67,6 +71,9 @@ class _LazyBackends:
     """Backends are built on first use, from `source` (method/reward_backends.py: the database, run and
     backend factory of `recon run`, or the default database), and dropped when pickled (TRL may copy reward
     functions)."""
+
+    source: BackendSource | None
+    _built: dict[BackendConfig, Backend] | None
 
     def __getstate__(self):
         state = dict(self.__dict__)
@@ -196,10 +203,11 @@ class E2EReward(_LazyBackends):
             self.embedder = Embedder()
         return self.embedder
 
-    def _judge_scores(self, items: list[tuple[Example, list[str]]]) -> list[list[float | None]]:
+    def _judge_scores(self, judge: BackendConfig, items: list[tuple[Example, list[str]]]
+                      ) -> list[list[float | None]]:
         """The listwise judge's grades → (g − 1) / 9 for every group's actions; None where it gave none."""
         from recon.method.listwise_judge import judge_window
-        backend = self._backend(self.judge, "judge")
+        backend = self._backend(judge, "judge")
         return [[(g - 1.0) / 9.0 for g in result.grades] if result.grades is not None else [None] * len(actions)
                 for (_, actions), result in zip(items, judge_window(backend, items, self.reconstruction), strict=True)]
 
@@ -212,8 +220,8 @@ class E2EReward(_LazyBackends):
         judged: dict[int, list[float | None]] = {}
         if self.judge is not None:                  # one listwise judge call per group, all groups at once
             asked = [k for k, present in enumerate(presents) if present]
-            judged = dict(zip(asked, self._judge_scores([(parts[k][1], [actions[i] for i in presents[k]])
-                                                         for k in asked]) if asked else [], strict=True))
+            judged = dict(zip(asked, self._judge_scores(self.judge, [(parts[k][1], [actions[i] for i in presents[k]])
+                                                                     for k in asked]) if asked else [], strict=True))
         for k, ((members, ex), present) in enumerate(zip(parts, presents, strict=True)):
             scores: dict[int, float | None] = {}
             if present and self.judge is None:

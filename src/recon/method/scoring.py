@@ -35,7 +35,7 @@ import abc
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from recon.backends.base import Backend
+from recon.backends.base import Backend, filled
 from recon.config import ReconstructionConfig
 from recon.errors import BackendError, ConfigError
 from recon.method.listwise_judge import judge_window
@@ -157,12 +157,12 @@ class ReconstructingScorer(Scorer):
             else:
                 graded.append((k, [i for i in written if recon[i]], [i for i in written if not recon[i]], recon))
         asked = [(k, present, recon) for k, present, _, recon in graded if present]
-        texts = [(items[k][0], [recon[i] for i in present]) for k, present, recon in asked]
+        texts = [(items[k][0], filled([recon[i] for i in present])) for k, present, recon in asked]
         with narrowed(self.backends, [k for k, _, _ in asked]):
             grades = dict(zip([k for k, _, _ in asked], self.grade_window(texts) if texts else [], strict=True))
         for k, present, empty, recon in graded:
             out[k] = merged_scores(len(items[k][1]), present, empty, recon, grades.get(k), self.lowest)
-        return out
+        return filled(out)
 
 
 def merged_scores(n: int, present: list[int], empty: list[int], recon: list[str | None], graded: PairScores | None,

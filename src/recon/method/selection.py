@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from recon.backends.base import Backend
+from recon.backends.base import Backend, filled
 from recon.config import LeakageConfig, ReconSelectConfig, SynthesisConfig
 from recon.hashing import content_hash
 from recon.method.leakage import Leakage, measure_leakage
@@ -142,7 +142,7 @@ def select_window(examples: list[Example], synthesizer: Backend, scorer: Scorer,
             if to_score else []
     for (k, candidates), result in zip(to_score, scored, strict=True):
         out[k] = selection_of(examples[k], candidates, result, requests[k][0].prompt_hash(), cfg, synthesis)
-    return out
+    return filled(out)
 
 
 def selection_of(example: Example, candidates: list[Candidate], result: PairScores, prompt_hash: str,

@@ -67,6 +67,10 @@ class CachedBackend(Backend):
     def window_pairs(self) -> int:
         return getattr(self.inner, "window_pairs", 1)
 
+    @window_pairs.setter
+    def window_pairs(self, value: int) -> None:     # a writable attribute of `Backend`: the inner one's
+        self.inner.window_pairs = value
+
     @contextmanager
     def charging(self, owners: list[int]) -> Iterator[None]:
         """The next call's request i is made for pair `owners[i]`: its log rows go to `pair_meters[owners[i]]`."""
@@ -79,6 +83,10 @@ class CachedBackend(Backend):
     @property
     def default_repetition_penalty(self) -> float | None:
         return getattr(self.inner, "default_repetition_penalty", None)
+
+    @default_repetition_penalty.setter
+    def default_repetition_penalty(self, value: float | None) -> None:     # as `window_pairs`
+        self.inner.default_repetition_penalty = value
 
     def _lookup(self, keys: list[str]) -> dict[str, tuple[dict, float | None]]:
         if not keys:
@@ -168,7 +176,7 @@ class CachedBackend(Backend):
             if owners:
                 self.pair_meters[owners.pop(0) if len(owners) > 1 else owners[0]].add([r])
 
-    def _store(self, op: str, done: list[tuple[str, object, float | None]]) -> None:
+    def _store(self, op: str, done: list[tuple[str, Generation | Score, float | None]]) -> None:
         """Cache fresh results and log their calls in one transaction: a result in the cache always has its
         row in the call log, however the process ends."""
         if not done:

@@ -123,7 +123,8 @@ def last_call_id(db: Database) -> int:
 
 
 def _where(run: str, stage: str | None, prefix: bool, after_id: int | None = None) -> tuple[str, list]:
-    where, params = "run = ?", [run]
+    where = "run = ?"
+    params: list[object] = [run]
     if stage is not None:
         where += " AND substr(stage, 1, ?) = ?" if prefix else " AND stage = ?"
         params += [len(stage), stage] if prefix else [stage]
