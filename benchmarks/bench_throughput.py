@@ -6,6 +6,8 @@
    vs one pair at a time (`window_size=1`, the old loop), and vs the dependency bound: the sum over the
    stage's phases of ⌈requests ÷ concurrency⌉ × 200 ms. Goal: ≤ 1.5× the bound (≥ 6× faster than serial
    for Recon-Select). The same windowed run at 0 ms latency shows what client and server cost in CPU on this machine.
+   `validity`: `recon bench validity` (embedding scorer: 5 reconstructions per pair) on the same server, in
+   windows vs one pair at a time, and its dependency bound.
 2. `hf`: the hf backend on this machine's CPU with the embedded model (SmolLM2-135M, dequantised, float32):
    Recon-Select (likelihood, N = 4) on 16 pairs, windows with batched seeded sampling vs the pre-batching
    behaviour (one pair at a time, and every sampled request alone). Goal: ≥ 2.5×. Both paths must select
@@ -17,7 +19,7 @@ Every run starts on a cold cache (its own database). Pairs come from the shared 
 there (`--data`), else from the known-latent generator.
 
     RECON_HOME=/tmp/h RECON_MODELS=/tmp/models PYTHONPATH=src .venv/bin/python benchmarks/bench_throughput.py \
-        [--parts server,judge,hf,llamacpp] [--pairs 100] [--hf-pairs 16]
+        [--parts server,judge,validity,hf,llamacpp] [--pairs 100] [--hf-pairs 16]
 """
 
 from __future__ import annotations
@@ -70,6 +72,8 @@ def bench_server(n_pairs: int, concurrency: int, tmp: Path, parts: set[str]) -> 
         select_on_server(select, n_pairs, concurrency, servers)
     if "judge" in parts:
         judge_on_server(factory, n_pairs, concurrency, servers, tmp)
+    if "validity" in parts:
+        validity_on_server(factory, n_pairs, concurrency, servers, tmp)
 
 
 def select_on_server(select, n_pairs: int, concurrency: int, servers: list) -> None:
@@ -124,6 +128,31 @@ def judge_on_server(factory, n_pairs: int, concurrency: int, servers: list, tmp:
           f"(goal <= 1.5: {'met' if windowed <= 1.5 * limit else 'NOT met'})")
 
 
+def validity_on_server(factory, n_pairs: int, concurrency: int, servers: list, tmp: Path) -> None:
+    from recon.bench.generator import generate_corpus
+    from recon.bench.validity import run_validity
+    from recon.config import BackendConfig
+    test = generate_corpus(individuals=4, pairs=max(1, n_pairs // 4), seed=0).examples
+
+    def validity(name: str, window: int | None) -> float:
+        t0 = time.perf_counter()
+        run_validity(test, scorers=["embedding"], reconstructor=BackendConfig(spec="fake"), judge=None,
+                     db=Database(tmp / f"validity-{name}.sqlite3"), out=tmp / f"validity-{name}",
+                     embedder=HashEmbedder(), backend_factory=factory, window_size=window)
+        return time.perf_counter() - t0
+
+    with LoopbackProcess(latency=LATENCY) as server:
+        servers.append(server)
+        windowed = validity("windowed", None)
+        serial = validity("serial", 1)
+    limit = bound([5 * len(test)], concurrency)
+    print(f"\nrecon bench validity, embedding scorer (5 reconstructions per pair), {len(test)} pairs, same server")
+    row("one pair at a time (window 1)", serial, len(test))
+    row(f"windows of {concurrency} pairs", windowed, len(test), serial)
+    row("dependency bound", limit, len(test))
+    print(f"  windowed / bound = {windowed / limit:.2f}")
+
+
 def bench_hf(n_pairs: int, batch_size: int, tmp: Path, synthesis: SynthesisConfig) -> None:
     from recon.backends.hf import HFBackend
     examples = pairs(n_pairs)
@@ -152,7 +181,7 @@ def bench_llamacpp(n_pairs: int, tmp: Path, synthesis: SynthesisConfig) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--parts", default="server,judge,hf,llamacpp")
+    ap.add_argument("--parts", default="server,judge,validity,hf,llamacpp")
     ap.add_argument("--pairs", type=int, default=100)
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--hf-pairs", type=int, default=16)
@@ -162,7 +191,7 @@ def main() -> int:
     parts = set(args.parts.split(","))
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
-        if parts & {"server", "judge"}:
+        if parts & {"server", "judge", "validity"}:
             bench_server(args.pairs, args.concurrency, tmp, parts)
         if "hf" in parts:
             bench_hf(args.hf_pairs, args.hf_batch, tmp, SynthesisConfig(max_tokens=args.max_tokens))

@@ -196,3 +196,25 @@ def test_credentials_in_a_backend_url_never_reach_the_outputs(tmp_path):
                           backend_factory=lambda cfg: FakeBackend())
     for name in ("results.json", "report.md", "pairs.jsonl"):
         assert "hunter2" not in (result.out / name).read_text()
+
+
+def test_windows_of_pairs_give_the_one_pair_at_a_time_results(tmp_path):
+    exs = examples(4)
+    records = {}
+    for window in (1, 4):
+        backend = FakeBackend(scorer=by_kind(exs, {"cause": -1.0, "distractor": -3.0, "wrong_direction": -2.5,
+                                                   "generic": -2.0, "leak": -0.5}), window_pairs=window)
+        result = run(tmp_path / str(window), exs, scorers=("likelihood", "embedding"),
+                     backend_factory=lambda cfg, b=backend: b)
+        records[window] = (result.out / "pairs.jsonl").read_text()
+        assert result.summaries["likelihood"]["top1"]["rate"] == 1.0
+    assert records[1] == records[4]
+
+
+def test_the_validity_bench_keeps_a_server_busy_across_pairs(tmp_path):
+    from tests.loopback_server import LoopbackServer
+    with LoopbackServer(latency=0.5) as server:     # long enough for a loaded client to fill every slot
+        spec = BackendConfig(spec=f"openai:m@{server.url}", api_key_env=None, concurrency=16)
+        run_validity(examples(4), scorers=["embedding"], reconstructor=spec, judge=None,
+                     db=Database(tmp_path / "db.sqlite3"), out=tmp_path / "validity", embedder=HashEmbedder())
+    assert server.max_in_flight == 16               # one pair at a time: its 4 honest candidates at most

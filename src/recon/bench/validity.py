@@ -1,8 +1,10 @@
 """`recon bench validity`: does the reconstruction score prefer the true cause?
 
 Every benchmark pair gets the fixed candidates of `bench/candidates.py`; the four honest ones are scored
-together by the chosen scorer — the same `Scorer` Recon-Select uses, through the same cache — and the leak
-control is passed through the leakage guard and scored on its own (it never joins the ranking). The
+together by the chosen scorer — the same `Scorer` Recon-Select uses, through the same cache, in windows of
+pairs sized by the reconstructor — and the leak control is passed through the leakage guard and scored on its
+own (it never joins the ranking). A pair whose call failed is incomplete: left out of the figures, retried by
+a re-run. The
 figures per scorer come from `bench/validity_metrics.py`; outputs: results.json, pairs.jsonl (every
 candidate with its leakage figures, scores and reconstructions), report.md with a plot.
 
@@ -35,7 +37,8 @@ from recon.data.corpus import iter_json_lines, load_examples
 from recon.errors import DataError
 from recon.jobs.common import BackendFactory, backend_json
 from recon.method.leakage import Leakage, measure_leakage
-from recon.method.scoring import PairScores, Scorer, build_scorer
+from recon.method.scoring import Scorer, build_scorer
+from recon.method.windows import window_pairs, windows
 from recon.run_result import Progress, silent_progress
 from recon.store.cache import CachedBackend
 from recon.store.calls import new_run_id, run_cost
@@ -59,11 +62,6 @@ def candidate_leakage(trace: str, example: Example, cfg: LeakageConfig) -> Leaka
     return measure_leakage(trace, example.action, cfg)
 
 
-def score_traces(scorer: Scorer, example: Example, traces: list[str]) -> PairScores:
-    """One pair's traces through the Recon-Select scorer."""
-    return scorer.score(example, traces)
-
-
 @dataclass
 class ValidityResult:
     out: Path
@@ -78,32 +76,37 @@ class ValidityResult:
         return max((s["incomplete"] for s in self.summaries.values()), default=0)
 
 
-def _errors(db: Database, run: str, stage: str) -> int:
-    return run_cost(db, run, stage, prefix=True).errors
-
-
-def _score_pair(scorer: Scorer, example: Example, candidates: list[CandidateTrace],
-                leaks: list[Leakage]) -> tuple[dict, dict]:
-    """(the row the figures read, the scorer's part of the pair's record)."""
-    by_kind = {c.kind: (c, x) for c, x in zip(candidates, leaks, strict=True)}
-    ranked = score_traces(scorer, example, [by_kind[k][0].text for k in HONEST_KINDS])
-    control = score_traces(scorer, example, [by_kind["leak"][0].text])
-    scores = dict(zip(HONEST_KINDS, ranked.scores, strict=True))
-    row = {"scores": scores, "leak_score": control.scores[0], "leak_caught": by_kind["leak"][1].leaking,
-           "honest_flagged": sum(by_kind[k][1].leaking for k in HONEST_KINDS), "invalid": ranked.invalid,
-           "incomplete": False}
-    record = {"scores": {**scores, "leak": control.scores[0]}, "invalid": ranked.invalid,
-              "reconstructions": {**dict(zip(HONEST_KINDS, ranked.reconstructions, strict=True)),
-                                  "leak": control.reconstructions[0]}}
-    return row, record
+def _score_window(scorer: Scorer, window: list[Example], candidates: dict[str, list[CandidateTrace]],
+                  leaks: dict[str, list[Leakage]]) -> list[tuple[dict, dict]]:
+    """Per pair of a window: (the row the figures read, the scorer's part of the pair's record). The honest
+    candidates of a pair are ranked together and its leak control is scored on its own, all in one window."""
+    items = []
+    for e in window:
+        text = {c.kind: c.text for c in candidates[e.id]}
+        items += [(e, [text[k] for k in HONEST_KINDS]), (e, [text["leak"]])]
+    scored = scorer.score_window(items)
+    out = []
+    for j, e in enumerate(window):
+        ranked, control = scored[2 * j], scored[2 * j + 1]
+        leaking = {c.kind: x.leaking for c, x in zip(candidates[e.id], leaks[e.id], strict=True)}
+        scores = dict(zip(HONEST_KINDS, ranked.scores, strict=True))
+        row = {"scores": scores, "leak_score": control.scores[0], "leak_caught": leaking["leak"],
+               "honest_flagged": sum(leaking[k] for k in HONEST_KINDS), "invalid": ranked.invalid,
+               "incomplete": ranked.transient or control.transient}   # a failed call: a re-run retries the pair
+        record = {"scores": {**scores, "leak": control.scores[0]}, "invalid": ranked.invalid,
+                  "reconstructions": {**dict(zip(HONEST_KINDS, ranked.reconstructions, strict=True)),
+                                      "leak": control.reconstructions[0]}}
+        out.append((row, record))
+    return out
 
 
 def run_validity(examples: Sequence[Example], *, scorers: list[str], reconstructor: BackendConfig,
                  judge: BackendConfig | None, db: Database, out: str | Path, seed: int = 0,
                  reconstruction: ReconstructionConfig | None = None, leakage: LeakageConfig | None = None,
                  embedder=None, backend_factory: BackendFactory = build_backend, run: str | None = None,
-                 progress: Progress | None = None) -> ValidityResult:
-    """Score the fixed candidates of every pair with each scorer; write results.json, pairs.jsonl, report.md."""
+                 progress: Progress | None = None, window_size: int | None = None) -> ValidityResult:
+    """Score the fixed candidates of every pair with each scorer; write results.json, pairs.jsonl, report.md.
+    `window_size`: pairs per backend call (default: the reconstructor's window; 1 is one pair at a time)."""
     if not examples:
         raise DataError("no pairs to test")
     for e in examples:
@@ -138,15 +141,13 @@ def run_validity(examples: Sequence[Example], *, scorers: list[str], reconstruct
                                   embedder=embedder)
             rows = []
             with progress(f"validity ({name})", len(examples)) as advance:
-                for e in examples:
-                    before = _errors(db, run, stage)
-                    row, part = _score_pair(scorer, e, candidates[e.id], leaks[e.id])
-                    row["incomplete"] = _errors(db, run, stage) > before
-                    rows.append(row)
-                    for key, value in part.items():
-                        records[e.id][key][name] = value
-                    records[e.id]["incomplete"][name] = row["incomplete"]
-                    advance(1)
+                for window in windows(examples, window_pairs(recon, window_size)):
+                    for e, (row, part) in zip(window, _score_window(scorer, window, candidates, leaks), strict=True):
+                        rows.append(row)
+                        for key, value in part.items():
+                            records[e.id][key][name] = value
+                        records[e.id]["incomplete"][name] = row["incomplete"]
+                    advance(len(window))
             summary = scorer_summary(rows, seed=seed)
             cost = run_cost(db, run, stage, prefix=True)
             summary["cost"] = {"calls": cost.calls, "backend_calls": cost.backend_calls,
