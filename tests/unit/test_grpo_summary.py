@@ -63,3 +63,9 @@ def test_the_report_says_which_policy_never_learnt():
     assert "(first 2 steps)" in text
     assert text.count("no learning signal") == 1
     assert text.index("e2e:") < text.index("no learning signal") < text.index("recon:")
+
+
+def test_the_report_names_the_recon_grpo_policy_as_the_synthesizer():
+    traces = {"models": {"synthesizer": {"kind": "hf", "model": "recon"}}}
+    assert "traces by the Recon-GRPO policy (hf:recon)" in _method("recon-grpo", {"traces": traces})
+    assert "traces by hf:recon;" in _method("backward", {"traces": traces})

@@ -66,6 +66,8 @@ def _method(name: str, m: dict) -> str:
     if traces:
         models = traces.get("models") or {}
         text = f"traces by {_model(models.get('synthesizer'))}"
+        if name.startswith("recon-grpo"):
+            text = f"traces by the Recon-GRPO policy ({_model(models.get('synthesizer'))})"
         rs = traces.get("recon_select")
         if rs:
             text += (f", {rs.get('n')} candidates scored by {rs.get('scorer')} (reconstruction by "
