@@ -15,6 +15,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests.stub_server import Served, chat_body
+
 
 def digest(*parts) -> int:
     return int(hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:12], 16)
@@ -34,7 +36,7 @@ def fill(schema: dict, seed: int, key: str = ""):
     return f"reply {pick % 10007}"[:schema.get("maxLength", 64)]
 
 
-class LoopbackServer:
+class LoopbackServer(Served):
     def __init__(self, latency: float = 0.2):
         self.latency = latency
         self.requests = 0
@@ -78,26 +80,14 @@ class LoopbackServer:
             request_queue_size = 1024            # bursts of concurrent connections are accepted at once
             daemon_threads = True
 
-        self.httpd = Server(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.01},
-                                       daemon=True)
+        self.serve(Server(("127.0.0.1", 0), Handler), poll_interval=0.01)
 
     def answer(self, payload: dict) -> dict:
         seed = digest(payload.get("messages"), payload.get("temperature"), payload.get("top_p"),
                       payload.get("seed"), payload.get("max_tokens"))
         schema = (payload.get("response_format") or {}).get("json_schema", {}).get("schema")
         text = json.dumps(fill(schema, seed)) if schema else f"They weigh point {seed % 100003} before answering."
-        return {"choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-                "usage": {"prompt_tokens": 10 + seed % 7, "completion_tokens": 5 + seed % 5}}
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        return chat_body(text, prompt_tokens=10 + seed % 7, completion_tokens=5 + seed % 5)
 
 
 class LoopbackProcess:

@@ -21,7 +21,25 @@ class Reply:
     headers: dict = field(default_factory=dict)
 
 
-class StubServer:
+class Served:
+    """Serves an HTTP server on 127.0.0.1 from a daemon thread inside a `with` block; `url` is its /v1 base."""
+
+    def serve(self, httpd: ThreadingHTTPServer, *, poll_interval: float) -> None:
+        self.httpd = httpd
+        self.url = f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+        self.thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": poll_interval},
+                                       daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class StubServer(Served):
     def __init__(self):
         self.script: dict[str, deque] = {}
         self.default: dict[str, Callable[[dict], Reply]] = {}
@@ -54,18 +72,7 @@ class StubServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02},
-                                       daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.serve(ThreadingHTTPServer(("127.0.0.1", 0), Handler), poll_interval=0.02)
 
     def queue(self, path: str, *replies: Reply) -> None:
         self.script.setdefault(path, deque()).extend(replies)

@@ -4,6 +4,7 @@ when a policy never got a learning signal (every group's rewards equal in every 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from recon.evaluation.report_setup import _method
 from recon.training.grpo import grpo_signal_warning, step_summary
@@ -69,3 +70,33 @@ def test_the_report_names_the_recon_grpo_policy_as_the_synthesizer():
     traces = {"models": {"synthesizer": {"kind": "hf", "model": "recon"}}}
     assert "traces by the Recon-GRPO policy (hf:recon)" in _method("recon-grpo", {"traces": traces})
     assert "traces by hf:recon;" in _method("backward", {"traces": traces})
+
+
+FLAT = [{"step": i, "reward_mean": 0.0, "seconds": 1.0, "frac_reward_zero_std": 1.0} for i in (1, 2)]
+
+
+def test_the_end_of_recon_run_prints_the_warning(capsys):
+    from recon.cli.run_cmd import print_stages
+    from recon.run_result import PipelineResult
+    result = PipelineResult(out=Path("."), run="r", stages={"grpo:e2e": None},
+                            training={"grpo:e2e": {"steps": 2, "no_signal_steps": 2}})
+    print_stages(result)
+    err = " ".join(capsys.readouterr().err.split())
+    assert "warning: grpo:e2e: every group of completions got equal rewards" in err
+
+
+def test_recon_train_grpo_prints_the_warning(tmp_path, monkeypatch, capsys):
+    import recon.training.grpo as grpo
+    from recon.bench.corpus_files import write_corpus
+    from recon.cli.main import main
+
+    def no_training(pairs, cfg, *, out, **kwargs):
+        write_steps(Path(out), FLAT)
+        return grpo.GRPOResult(out=Path(out), steps=2, seconds_per_step=1.0)
+    monkeypatch.setattr(grpo, "train_grpo", no_training)
+    write_corpus(tmp_path, individuals=1, pairs=4, seed=0, test_fraction=0.25)
+    code = main(["train", "grpo", "--reward", "e2e", "--data", str(tmp_path / "train.jsonl"), "--model", "hf:x",
+                 "--num-generations", "2", "--per-device-train-batch-size", "2", "--max-steps", "2",
+                 "--out", str(tmp_path / "policy")])
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 0 and "warning: grpo: every group of completions got equal rewards in all 2 steps" in err

@@ -20,6 +20,7 @@ Example (not run here: loads the model; the contract tests do)::
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import os
 from pathlib import Path
 
@@ -60,8 +61,6 @@ def embedded_default_penalty(path: str, source: Path) -> float | None:
     """The embedded model's repetition penalty for `embedded` and for a checkpoint trained from it (its
     recon_sft.json / recon_grpo.json names base `embedded`): a few fine-tuning steps do not cure its loops.
     None for every other model."""
-    import json
-
     from recon.backends.llamacpp import EMBEDDED_REPETITION_PENALTY
     from recon.paths import GRPO_META, SFT_META
     if path == "embedded":
