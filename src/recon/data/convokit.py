@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from recon.data.corpus import iter_json_lines
+from recon.data.json_checks import DEPTH_MESSAGE, check_json
 from recon.errors import ConfigError, DataError
 from recon.types import Example, Turn
 
@@ -53,6 +54,9 @@ def _read_json_object(path: Path) -> dict[str, Any]:
         raise DataError(f"invalid UTF-8 at byte {exc.start}", path=path) from None
     except json.JSONDecodeError as exc:
         raise DataError(f"malformed JSON: {exc.msg}", path=path, line=exc.lineno) from None
+    except RecursionError:
+        raise DataError(DEPTH_MESSAGE, path=path) from None
+    check_json(value, path=path)
     if not isinstance(value, dict):
         raise DataError("must hold a JSON object keyed by id", path=path)
     return value

@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from recon.data.json_checks import DEPTH_MESSAGE, check_json
 from recon.data.schema import parse_example
 from recon.errors import DataError
 from recon.types import Example
@@ -25,7 +26,8 @@ def _reject_constant(name: str) -> None:
 
 
 def iter_json_lines(path: str | Path) -> Iterator[tuple[int, object]]:
-    """Yield (line number, decoded JSON value) for each non-blank line; bad UTF-8 or JSON is a DataError."""
+    """Yield (line number, decoded JSON value) for each non-blank line; bad UTF-8 or JSON, nesting past
+    `MAX_DEPTH` or a lone surrogate (`data/json_checks.py`) is a DataError."""
     path = Path(path)
     try:
         handle = path.open("rb")
@@ -52,6 +54,9 @@ def iter_json_lines(path: str | Path) -> Iterator[tuple[int, object]]:
                 detail = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
                 col = f" (column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
                 raise DataError(f"malformed JSON: {detail}{col}", path=path, line=lineno) from None
+            except RecursionError:
+                raise DataError(DEPTH_MESSAGE, path=path, line=lineno) from None
+            check_json(value, path=path, line=lineno, text=text)
             yield lineno, value
 
 

@@ -1,4 +1,5 @@
 """Strict parsing of one pair record. Nothing is coerced: a wrong type or a missing key is a `DataError`.
+Nesting and lone surrogates are checked where JSON is decoded (`data/json_checks.py`), before this.
 
     >>> rec = {"id": "x", "domain": "d", "individual": "Ann", "conversation_id": "c", "turn_index": 1,
     ...        "context": [{"speaker": "Bob", "text": "Hi"}], "action": "Hello", "meta": {}}

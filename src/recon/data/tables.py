@@ -33,6 +33,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from recon.data.json_checks import DEPTH_MESSAGE, json_problem
 from recon.data.mapping import REQUIRED, CellError, ColumnMapping, speaker_rule
 from recon.data.schema import parse_example
 from recon.errors import ConfigError, DataError
@@ -163,9 +164,15 @@ def _cell(row: dict[str, Any], column: str, kind: str, *, json_text: bool = Fals
     value = row[column]
     if kind == "csv" and json_text:
         try:
-            return json.loads(value)
+            decoded = json.loads(value)
         except ValueError as exc:
             raise CellError(f"the cell is not JSON ({exc})", column) from None
+        except RecursionError:
+            raise CellError(DEPTH_MESSAGE, column) from None
+        problem = json_problem(decoded)
+        if problem is not None:
+            raise CellError(problem[1], column)
+        return decoded
     return value
 
 
