@@ -75,16 +75,56 @@ def cannot_write(path: Path, exc: OSError) -> str:
     """One line: the path, the OS's reason, what to do, and that finished LM work is not lost.
 
     >>> cannot_write(Path("out/t.jsonl"), OSError(28, "No space left on device")).split(";")[0]
-    'cannot write out/t.jsonl: No space left on device (free some space, or write elsewhere)'
+    'disk full: cannot write out/t.jsonl: No space left on device (free some space in out, or write elsewhere)'
     """
+    full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         todo = "make the folder writable, or write elsewhere"
-    elif exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        todo = "free some space, or write elsewhere"
+    elif full:
+        todo = f"free some space in {path.parent}, or write elsewhere"
     else:
         todo = "check the path, or write elsewhere"
-    return (f"cannot write {path}: {exc.strerror or exc} ({todo}); LM results finished so far "
-            "are in the cache, so re-running the command takes them from there")
+    return (f"{'disk full: ' if full else ''}cannot write {path}: {exc.strerror or exc} ({todo}); LM results "
+            "finished so far are in the cache, so re-running the command takes them from there")
+
+
+@contextmanager
+def atomic_writers(paths: Iterable[str | Path]):
+    """Like `atomic_writer`, for files that appear together or not at all: yield one text handle per path;
+    every file is written and synced before the first is renamed into place, and on error none is.
+
+    >>> a, b = Path(getfixture("tmp_path")) / "a.txt", Path(getfixture("tmp_path")) / "b.txt"
+    >>> with atomic_writers([a, b]) as (fa, fb):
+    ...     _ = fa.write("a"), fb.write("b")
+    >>> a.read_text(), b.read_text()
+    ('a', 'b')
+    """
+    targets = [Path(os.path.realpath(p)) if Path(p).is_symlink() else Path(p) for p in paths]
+    staged: list[tuple[Path, str, IO[str]]] = []
+    current = targets[0]
+    try:
+        for current in targets:
+            current.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{current.name}.", suffix=".tmp", dir=current.parent)
+            staged.append((current, tmp, os.fdopen(fd, "w", encoding="utf-8")))
+            os.fchmod(fd, _mode_for(current))
+        yield [handle for _, _, handle in staged]
+        for path, _, handle in staged:
+            current = path
+            handle.flush()
+            os.fsync(handle.fileno())
+            handle.close()
+        for path, tmp, _ in staged:
+            current = path
+            os.replace(tmp, path)
+    except BaseException as exc:
+        for _, tmp, handle in staged:
+            handle.close()
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise OutputError(cannot_write(current, exc)) from None
+        raise
 
 
 def check_output_path(path: str | Path) -> None:
