@@ -38,6 +38,30 @@ class _Renamed(argparse.Action):
         parser.error(f"{option_string} is now {self.new}" + (f" ({self.why})" if self.why else ""))
 
 
+def _whole_number(value: str, least: int) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or number < least:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number >= {least}")
+    return number
+
+
+def positive_int(value: str) -> int:
+    """The type of every count option: `--n 0` or `--limit -1` is a usage error (exit 2) before any work.
+
+    >>> positive_int("3")
+    3
+    """
+    return _whole_number(value, 1)
+
+
+def non_negative_int(value: str) -> int:
+    """The type of seeds and of `--k` (zero demonstrations is a zero-shot user model)."""
+    return _whole_number(value, 0)
+
+
 def renamed(parser: argparse.ArgumentParser, old: str, new: str, why: str = "") -> None:
     parser.add_argument(old, action=_Renamed, new=new, why=why)
 
@@ -74,9 +98,9 @@ def add_data_args(parser: argparse.ArgumentParser, *, required: bool = True) -> 
     parser.add_argument("--data", action="append", required=required, metavar="PATH",
                         help="training pairs: a JSONL file (repeatable) or a ConvoKit corpus directory")
     parser.add_argument("--speaker", help="ConvoKit speaker id whose turns are the actions")
-    parser.add_argument("--max-context", type=int, default=8, help="ConvoKit: previous turns kept (default 8)")
+    parser.add_argument("--max-context", type=positive_int, default=8, help="ConvoKit: previous turns kept (default 8)")
     parser.add_argument("--individual", action="append", help="keep only this individual (repeatable)")
-    parser.add_argument("--limit", type=int, help="keep the first N pairs (after --individual)")
+    parser.add_argument("--limit", type=positive_int, help="keep the first N pairs (after --individual)")
 
 
 def add_backend_args(parser: argparse.ArgumentParser, model_help: str = "synthesizer LM") -> None:
@@ -84,11 +108,11 @@ def add_backend_args(parser: argparse.ArgumentParser, model_help: str = "synthes
                         help=f"{model_help}: {SPEC_HELP} (default: embedded)")
     parser.add_argument("--api-key-env", help="name of the env var holding the API key (default OPENAI_API_KEY)")
     parser.add_argument("--chat-template", help="openai logprob: 'chatml' or a Jinja template file")
-    parser.add_argument("--concurrency", type=int, help="openai: requests in flight (default 8)")
-    parser.add_argument("--n-ctx", type=int, help="local backends: context window in tokens (default 4096)")
+    parser.add_argument("--concurrency", type=positive_int, help="openai: requests in flight (default 8)")
+    parser.add_argument("--n-ctx", type=positive_int, help="local backends: context window in tokens (default 4096)")
     parser.add_argument("--dtype", choices=["auto", "float32", "bfloat16", "float16"],
                         help="hf: weights' dtype (default auto: bfloat16 on a capable GPU, float32 otherwise)")
-    parser.add_argument("--batch-size", dest="backend_batch_size", type=int,
+    parser.add_argument("--batch-size", dest="backend_batch_size", type=positive_int,
                         help="hf: sequences per forward pass (default 8)")
 
 
@@ -114,7 +138,7 @@ def add_scoring_args(parser: argparse.ArgumentParser, *, required_scorer: bool =
                         help="reconstruction scorer (recon-select default: likelihood)")
     add_reconstruction_args(parser)
     parser.add_argument("--leak-policy", choices=["reject", "penalize"], help="what selection does with leaking traces")
-    parser.add_argument("--leak-max-run", type=int, help="longest shared word run allowed (default 7)")
+    parser.add_argument("--leak-max-run", type=positive_int, help="longest shared word run allowed (default 7)")
     parser.add_argument("--leak-max-fraction", type=float, help="share of the action's 4-grams allowed (default 0.3)")
     parser.add_argument("--leak-max-lcs", type=float, help="longest common word subsequence / the shorter of "
                         "action and trace allowed (default: calibrated on forward traces, docs/method.md)")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from recon.atomicio import write_json_atomic
 from recon.bench.corpus_files import ensure_corpus, write_corpus
-from recon.cli.args import add_out
+from recon.cli.args import add_out, non_negative_int, positive_int
 from recon.cli.output import console, print_table
 from recon.data.corpus import load_examples
 from recon.jobs.common import read_traces
@@ -19,9 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     bsub = bench.add_subparsers(dest="bench_command", required=True)
     gen = bsub.add_parser("generate", help="synthetic individuals whose reasons are known")
     add_out(gen, "folder", "the corpus folder (pairs.jsonl, train.jsonl, test.jsonl, individuals.json)")
-    gen.add_argument("--individuals", type=int, default=4)
-    gen.add_argument("--pairs", type=int, default=60, help="pairs per individual")
-    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--individuals", type=positive_int, default=4)
+    gen.add_argument("--pairs", type=positive_int, default=60, help="pairs per individual")
+    gen.add_argument("--seed", type=non_negative_int, default=0)
     gen.add_argument("--test-fraction", type=float, default=0.25)
     gen.set_defaults(func=cmd_generate)
     score = bsub.add_parser("score", help="latent recovery of trace files")
@@ -32,10 +32,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     run = bsub.add_parser("run", help="generate, synthesize with every method, latent recovery, win rates")
     add_out(run, "folder", "the benchmark's run folder (default runs/bench)", default=Path("runs/bench"))
     run.add_argument("--data", type=Path, default=None, help="corpus folder (default: OUT-data, generated if absent)")
-    run.add_argument("--individuals", type=int, default=4)
-    run.add_argument("--pairs", type=int, default=9, help="pairs per individual (default 9: about 10 minutes)")
-    run.add_argument("--seed", type=int, default=0)
-    run.add_argument("--n", type=int, default=4, help="recon-select candidates per pair")
+    run.add_argument("--individuals", type=positive_int, default=4)
+    run.add_argument("--pairs", type=positive_int, default=9, help="pairs per individual (default 9: about 10 minutes)")
+    run.add_argument("--seed", type=non_negative_int, default=0)
+    run.add_argument("--n", type=positive_int, default=4, help="recon-select candidates per pair")
     run.add_argument("--model", default="embedded")
     run.set_defaults(func=cmd_run)
     add_validity_parser(bsub)
@@ -49,8 +49,8 @@ def add_validity_parser(bsub: argparse._SubParsersAction) -> None:
     p.add_argument("--scorer", action="append", choices=SCORERS, help="repeatable (default: all three)")
     add_backend_args(p, "reconstruction LM unless --reconstructor")
     add_reconstruction_args(p)
-    p.add_argument("--limit", type=int, help="the first N pairs")
-    p.add_argument("--seed", type=int, default=0, help="template choice and bootstrap seed")
+    p.add_argument("--limit", type=positive_int, help="the first N pairs")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="template choice and bootstrap seed")
     add_out(p, "folder", "the report folder (default bench-validity)", default=Path("bench-validity"))
     p.add_argument("--dry-run", action="store_true", help="fake backend and embedder: check inputs, no model")
     p.set_defaults(func=cmd_validity)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
-from recon.atomicio import write_jsonl_atomic
-from recon.cli.args import add_out, renamed
+from recon.atomicio import atomic_writers, write_jsonl_atomic
+from recon.cli.args import add_out, non_negative_int, positive_int, renamed
 from recon.cli.inputs import examples_from_args
 from recon.cli.output import console, print_table
 from recon.data.convokit import load_convokit
@@ -25,14 +26,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     stats = dsub.add_parser("stats", help="a table per individual: pairs, conversations, mean lengths")
     stats.add_argument("paths", nargs="+", metavar="PATH", help="pairs JSONL files, or one ConvoKit directory")
     stats.add_argument("--speaker", help="ConvoKit speaker id")
-    stats.add_argument("--max-context", type=int, default=8)
+    stats.add_argument("--max-context", type=positive_int, default=8)
     stats.set_defaults(func=cmd_stats)
 
     split = dsub.add_parser("split", help="deterministic train/test split by conversation")
     split.add_argument("paths", nargs="+", metavar="PATH")
     split.add_argument("--test-fraction", type=float, default=0.3)
     split.add_argument("--by", default="conversation_id", help="conversation_id (default) or meta.NAME")
-    split.add_argument("--seed", type=int, default=0)
+    split.add_argument("--seed", type=non_negative_int, default=0)
     add_out(split, "folder", "where train.jsonl and test.jsonl go")
     renamed(split, "--out-dir", "--out")
     split.set_defaults(func=cmd_split)
@@ -42,7 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     convert.add_argument("directory", type=Path, metavar="SOURCE",
                          help=".parquet, .csv, a datasets save_to_disk folder, or a ConvoKit corpus folder")
     convert.add_argument("--speaker", help="ConvoKit: the speaker id whose turns are the actions")
-    convert.add_argument("--max-context", type=int, help="ConvoKit: previous turns kept (default 8)")
+    convert.add_argument("--max-context", type=positive_int, help="ConvoKit: previous turns kept (default 8)")
     convert.add_argument("--context", choices=["thread", "sequence"],
                          help="ConvoKit: follow reply-to (thread, default) or the previous turns in time (sequence)")
     convert.add_argument("--domain", help="domain name (default: the file's or folder's name)")
@@ -80,8 +81,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def cmd_split(args: argparse.Namespace) -> int:
     train, test = split_examples(_load(args), test_fraction=args.test_fraction, seed=args.seed, by=args.by)
-    write_jsonl_atomic(args.out / "train.jsonl", (e.to_json() for e in train))
-    write_jsonl_atomic(args.out / "test.jsonl", (e.to_json() for e in test))
+    with atomic_writers([args.out / "train.jsonl", args.out / "test.jsonl"]) as handles:   # both or neither
+        for handle, examples in zip(handles, (train, test), strict=True):
+            handle.writelines(json.dumps(e.to_json(), ensure_ascii=False) + "\n" for e in examples)
     console.print(f"train: {len(train)} pairs, test: {len(test)} pairs (by {args.by}, seed {args.seed}) "
                   f"→ {args.out}")
     return 0

@@ -7,7 +7,7 @@ import itertools
 from pathlib import Path
 
 from recon.backends.registry import SPEC_HELP, build_backend
-from recon.cli.args import add_out, add_pairs
+from recon.cli.args import add_out, add_pairs, non_negative_int, positive_int
 from recon.cli.exit_codes import finished
 from recon.cli.output import console, print_table, progress_bar
 from recon.cli.run_cmd import print_methods, print_winrates
@@ -46,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--both-orders", action=argparse.BooleanOptionalAction, default=None,
                    help="LM judge: judge A/B and B/A, a verdict that flips is a tie (default: on)")
     p.add_argument("--traces", action="append", metavar="METHOD=FILE", help="traces, for leakage and cost columns")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=non_negative_int, default=0)
     add_out(p, "folder", "results.json, report.md, report.html, judgments.jsonl and plots/")
     p.set_defaults(func=cmd_evaluate)
 
@@ -54,8 +54,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     hsub = human.add_subparsers(dest="human_command", required=True)
     ex = hsub.add_parser("export", help="blinded A/B items (CSV + an HTML form)")
     ex.add_argument("eval_dir", type=Path)
-    ex.add_argument("--n", type=int, default=100)
-    ex.add_argument("--seed", type=int, default=0)
+    ex.add_argument("--n", type=positive_int, default=100)
+    ex.add_argument("--seed", type=non_negative_int, default=0)
     add_out(ex, "file", "the items CSV (the HTML form is written beside it)")
     ex.set_defaults(func=cmd_human_export)
     im = hsub.add_parser("import", help="agreement and Cohen's kappa between people and the judge")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from recon.cli.args import add_backend_args, add_out, add_pairs, backend_config_from_args, renamed
+from recon.cli.args import add_backend_args, add_out, add_pairs, backend_config_from_args, non_negative_int, renamed
 from recon.cli.exit_codes import finished
 from recon.cli.inputs import traces_and_method
 from recon.cli.output import console, err_console, print_table, progress_bar
@@ -25,9 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--traces", type=Path, help="the method's traces on the training pairs (omit for method none)")
     p.add_argument("--user-model", default="icl", help="icl (default) or sft:CHECKPOINT_DIR")
     add_backend_args(p, "icl: the user model's LM")
-    p.add_argument("--k", type=int, help="icl: demonstrations per prediction (default 3)")
+    p.add_argument("--k", type=non_negative_int, help="icl: demonstrations per prediction (default 3)")
     p.add_argument("--draw", choices=["random", "nearest"], help="icl: how demonstrations are chosen")
-    p.add_argument("--seed", type=int)
+    p.add_argument("--seed", type=non_negative_int)
     p.add_argument("--allow-train-overlap", action="store_true", help="sft/e2e checkpoints: predict conversations "
                    "the checkpoint was trained on anyway (recorded in every output record and the manifest)")
     add_out(p, "file", "the predictions JSONL (its manifest beside it)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
+from recon.cli.args import positive_int
 from recon.cli.output import console, print_table
 from recon.store.cache import cache_stats
 from recon.store.calls import recent_calls
@@ -13,7 +14,7 @@ from recon.store.db import Database
 
 def register(sub: argparse._SubParsersAction) -> None:
     logs = sub.add_parser("logs", help="the last LM calls: stage, model, cache hit, tokens, latency")
-    logs.add_argument("--limit", type=int, default=20)
+    logs.add_argument("--limit", type=positive_int, default=20)
     logs.add_argument("--run", help="only this run id")
     logs.set_defaults(func=cmd_logs)
 

@@ -13,6 +13,8 @@ from recon.cli.args import (
     add_scoring_args,
     backend_config_from_args,
     leakage_config_from_args,
+    non_negative_int,
+    positive_int,
     renamed,
 )
 from recon.cli.exit_codes import finished
@@ -36,12 +38,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_backend_args(p, "synthesizer LM (recon-grpo: hf:DIR, the folder written by `recon train grpo`)")
     renamed(p, "--synthesizer", "--model hf:DIR")
     add_scoring_args(p)
-    p.add_argument("--n", type=int, help="recon-select: candidates per pair (default 4)")
+    p.add_argument("--n", type=positive_int, help="recon-select: candidates per pair (default 4)")
     add_out(p, "file", "the traces JSONL (written atomically at the end; its manifest beside it)")
     p.add_argument("--temperature", type=float)
     p.add_argument("--top-p", type=float)
-    p.add_argument("--max-tokens", type=int)
-    p.add_argument("--seed", type=int)
+    p.add_argument("--max-tokens", type=positive_int)
+    p.add_argument("--seed", type=non_negative_int)
     p.add_argument("--dry-run", action="store_true", help="use the fake backend everywhere: check inputs and "
                    "outputs without a model")
     p.set_defaults(func=cmd_synthesize)

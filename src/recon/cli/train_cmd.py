@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from recon.cli.args import add_out, add_pairs, renamed
+from recon.cli.args import add_out, add_pairs, positive_int, renamed
 from recon.cli.inputs import traces_and_method
 from recon.cli.output import console, err_console, print_table, progress_bar
 from recon.config import SFTTrainConfig, validated
@@ -24,8 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     sft.add_argument("--traces", type=Path, help="the method's traces (omit for method none)")
     sft.add_argument("--model", default="hf:embedded", help="base model: hf:embedded, hf:FILE.gguf or hf:DIR")
     sft.add_argument("--lora", action=argparse.BooleanOptionalAction, default=True, help="LoRA (PEFT) adapters")
-    sft.add_argument("--max-steps", type=int)
-    sft.add_argument("--per-device-train-batch-size", type=int, help="pairs per device per step")
+    sft.add_argument("--max-steps", type=positive_int)
+    sft.add_argument("--per-device-train-batch-size", type=positive_int, help="pairs per device per step")
     renamed(sft, "--batch-size", "--per-device-train-batch-size")
     sft.add_argument("--learning-rate", type=float)
     add_out(sft, "folder", "the checkpoint folder (a transformers model and recon_sft.json)")
@@ -41,17 +41,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     grpo.add_argument("--listwise-judge", metavar="SPEC", help="recon: the judge scorer's LM; e2e: a listwise judge "
                       "of the action instead of MiniLM cosine")
     renamed(grpo, "--judge", "--listwise-judge", "--judge is the pairwise judge of `recon evaluate`")
-    grpo.add_argument("--num-generations", type=int)
-    grpo.add_argument("--per-device-train-batch-size", type=int, help="completions per device per step")
+    grpo.add_argument("--num-generations", type=positive_int)
+    grpo.add_argument("--per-device-train-batch-size", type=positive_int, help="completions per device per step")
     renamed(grpo, "--batch-size", "--per-device-train-batch-size")
-    grpo.add_argument("--max-steps", type=int)
-    grpo.add_argument("--max-completion-length", type=int, help="tokens per completion (default 96)")
-    grpo.add_argument("--num-processes", type=int, help="GPUs under accelerate launch (for the batch check)")
+    grpo.add_argument("--max-steps", type=positive_int)
+    grpo.add_argument("--max-completion-length", type=positive_int, help="tokens per completion (default 96)")
+    grpo.add_argument("--num-processes", type=positive_int, help="GPUs under accelerate launch (for the batch check)")
     grpo.add_argument("--learning-rate", type=float)
     grpo.add_argument("--lora", action=argparse.BooleanOptionalAction, default=None)
     grpo.add_argument("--use-vllm", action="store_true")
     grpo.add_argument("--vllm-mode", choices=["server", "colocate"])
-    grpo.add_argument("--limit", type=int, help="use the first N pairs")
+    grpo.add_argument("--limit", type=positive_int, help="use the first N pairs")
     grpo.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --out")
     add_out(grpo, "folder", "the run folder (TRL checkpoints, steps.jsonl, the trained model, recon_grpo.json)")
     grpo.set_defaults(func=cmd_train_grpo)
