@@ -1,4 +1,5 @@
-"""Terminal output: tables and progress bars (rich), to stderr for progress and stdout for results.
+"""Terminal output: tables and progress bars (rich), to stderr for progress and stdout for results. Every
+string is printed literally: rich markup and emoji codes are off on both consoles.
 
     >>> fmt(2.5), fmt(1234567), fmt(None)
     ('2.5', '1,234,567', '')
@@ -14,10 +15,17 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-console = Console(highlight=False)
+
+def literal_console(*, stderr: bool = False, width: int | None = None) -> Console:
+    """A console that prints text from data as written: no rich markup ("[bold]", "[/x]"), no emoji codes
+    (":smile:"), no highlighting."""
+    return Console(stderr=stderr, width=width, markup=False, emoji=False, highlight=False)
+
+
+console = literal_console()
 if not console.is_terminal:
-    console = Console(highlight=False, width=200)    # tables in logs and pipes are not cut to 80 columns
-err_console = Console(stderr=True, highlight=False)
+    console = literal_console(width=200)            # tables in logs and pipes are not cut to 80 columns
+err_console = literal_console(stderr=True)
 
 
 def fmt(value: Any) -> str:
@@ -40,7 +48,7 @@ def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
 @contextmanager
 def progress_bar(description: str, total: int) -> Iterator:
     """Yield an `advance(n)` callable that moves a progress bar on stderr."""
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+    progress = Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
                         TimeRemainingColumn(), console=err_console, transient=False)
     with progress:
         task = progress.add_task(description, total=total)
