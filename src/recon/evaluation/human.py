@@ -17,6 +17,7 @@ import csv
 import html
 import json
 import random
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -24,13 +25,33 @@ import numpy as np
 
 from recon.atomicio import atomic_writer, write_json_atomic
 from recon.data.corpus import iter_json_lines, load_examples
-from recon.errors import DataError
+from recon.errors import ConfigError, DataError
 from recon.jobs.evaluate import load_results, read_predictions, usable_action
 from recon.render import render_context
 
 COLUMNS = ["item", "context", "true_action", "response_1", "response_2", "label"]
 KEY_FILE = "human_key.json"
 LABELS = {"1": "first", "2": "second", "tie": "tie"}
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")     # what a spreadsheet evaluates (OWASP CSV injection)
+
+
+def to_cell(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text: a leading `'` before a formula start (and before a leading
+    `'`, so `from_cell` can undo exactly what was added).
+
+    >>> to_cell("=1+1"), to_cell("'=x"), to_cell("fine")
+    ("'=1+1", "''=x", 'fine')
+    """
+    return "'" + text if text.startswith((*FORMULA_START, "'")) else text
+
+
+def from_cell(cell: str) -> str:
+    """The text `to_cell` was given (a spreadsheet that dropped the `'` leaves it unchanged).
+
+    >>> [from_cell(to_cell(t)) for t in ("=1+1", "'=x", "'plain", "-")] == ["=1+1", "'=x", "'plain", "-"]
+    True
+    """
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith((*FORMULA_START, "'")) else cell
 
 
 def _existing(paths: list[str], what: str) -> list[str]:
@@ -72,6 +93,8 @@ def export_items(eval_dir: str | Path, *, n: int, out: str | Path, seed: int = 0
     """Items are named by the export's seed (`s0-0001`), so exports with different seeds never collide and
     the same seed rebuilds exactly the same items; every export's mapping is kept in the key file. Pairs
     whose predictions are identical (they agree with any judge trivially) or missing are left out, counted."""
+    if n < 1:
+        raise ConfigError(f"n must be >= 1, got {n}")
     eval_dir, out = Path(eval_dir), Path(out)
     results = load_results(eval_dir)
     test = {e.id: e for e in load_examples(_existing(results["test"], "test data"))}
@@ -102,20 +125,22 @@ def export_items(eval_dir: str | Path, *, n: int, out: str | Path, seed: int = 0
         rows.append({"item": item, "context": render_context(ex, max_turns=4, max_turn_chars=600),
                      "true_action": ex.action, "response_1": a_text if a_first else b_text,
                      "response_2": b_text if a_first else a_text, "label": ""})
+    cells = [{k: to_cell(v) for k, v in row.items()} for row in rows]
     with atomic_writer(out, "w") as f:
         writer = csv.DictWriter(f, fieldnames=COLUMNS)
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(cells)
     previous = json.loads((eval_dir / KEY_FILE).read_text(encoding="utf-8"))["items"] \
         if (eval_dir / KEY_FILE).is_file() else {}
     write_json_atomic(eval_dir / KEY_FILE, {"items": {**previous, **key}})
     form = out.with_suffix(".html")
     with atomic_writer(form) as f:
-        f.write(_form_html(rows))
+        f.write(_form_html(rows, cells))
     return Export(out, form, len(rows), identical, failed)
 
 
-def _form_html(rows: list[dict]) -> str:
+def _form_html(rows: list[dict], cells: list[dict]) -> str:
+    """The form shows `rows` and downloads `cells`, the same neutralised cells as the CSV."""
     items = []
     for r in rows:
         radios = "".join(f'<label><input type="radio" name="{r["item"]}" value="{v}"> {t}</label> '
@@ -125,7 +150,7 @@ def _form_html(rows: list[dict]) -> str:
                      f'<p><b>response 1:</b> {html.escape(r["response_1"])}</p>'
                      f'<p><b>response 2:</b> {html.escape(r["response_2"])}</p>'
                      f'<p>Which response is closer in style, intent and values? {radios}</p></section>')
-    data = json.dumps(rows).replace("</", "<\\/")
+    data = json.dumps(cells).replace("</", "<\\/")
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>recon: which reply is closer?</title>
 <style>body{{font-family:sans-serif;max-width:900px;margin:2em auto}}
 pre{{white-space:pre-wrap;background:#f6f6f6;padding:8px}}</style>
@@ -186,6 +211,22 @@ def agreement_and_kappa(human: list[str], judge: list[str], *, n_boot: int = 100
             **_bootstrap(human, judge, n_boot=n_boot, seed=seed), "confusion_human_by_judge": confusion}
 
 
+def _read_rows(path: str | Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line, row) of a labelled items CSV, each cell as it was before `to_cell`."""
+    with open(path, newline="", encoding="utf-8-sig") as f:          # -sig: CSVs saved by Excel
+        reader = csv.DictReader(f)
+        missing = {"item", "label"} - set(reader.fieldnames or [])
+        if missing:
+            raise DataError(f"missing column(s) {sorted(missing)}", path=path, line=1)
+        for row in reader:                           # line_num: the physical line where this row ends
+            yield reader.line_num, {k: from_cell(v or "") for k, v in row.items() if k is not None}
+
+
+def read_items(path: str | Path) -> list[dict[str, str]]:
+    """The rows of an items CSV (exported, perhaps labelled) with the texts as exported."""
+    return [row for _, row in _read_rows(path)]
+
+
 def import_labels(labelled: str | Path, eval_dir: str | Path) -> dict:
     eval_dir = Path(eval_dir)
     key_path = eval_dir / KEY_FILE
@@ -193,33 +234,27 @@ def import_labels(labelled: str | Path, eval_dir: str | Path) -> dict:
         raise DataError(f"no {KEY_FILE}: export items from this folder first (recon human export)", path=eval_dir)
     key = json.loads(key_path.read_text(encoding="utf-8"))["items"]
     human, judge, unlabelled, seen = [], [], 0, set()
-    with open(labelled, newline="", encoding="utf-8-sig") as f:          # -sig: CSVs saved by Excel
-        reader = csv.DictReader(f)
-        missing = {"item", "label"} - set(reader.fieldnames or [])
-        if missing:
-            raise DataError(f"missing column(s) {sorted(missing)}", path=labelled, line=1)
-        for row in reader:
-            line = reader.line_num                   # the physical line where this row ends
-            if row["item"] in seen:
-                raise DataError(f"item {row['item']!r} is labelled twice", path=labelled, line=line)
-            seen.add(row["item"])
-            label = (row["label"] or "").strip().lower()
-            if not label:
-                unlabelled += 1
-                continue
-            if label not in LABELS:
-                raise DataError(f"label {row['label']!r}: use 1, 2 or tie", path=labelled, line=line)
-            entry = key.get(row["item"])
-            if entry is None:
-                raise DataError(f"unknown item {row['item']!r} (not exported from {eval_dir})", path=labelled,
-                                line=line)
-            choice = LABELS[label]
-            if choice == "tie":
-                human.append("tie")
-            else:
-                first_is_a = entry["first"] == "a"
-                human.append("a" if (choice == "first") == first_is_a else "b")
-            judge.append(entry["judge"])
+    for line, row in _read_rows(labelled):
+        if row["item"] in seen:
+            raise DataError(f"item {row['item']!r} is labelled twice", path=labelled, line=line)
+        seen.add(row["item"])
+        label = (row["label"] or "").strip().lower()
+        if not label:
+            unlabelled += 1
+            continue
+        if label not in LABELS:
+            raise DataError(f"label {row['label']!r}: use 1, 2 or tie", path=labelled, line=line)
+        entry = key.get(row["item"])
+        if entry is None:
+            raise DataError(f"unknown item {row['item']!r} (not exported from {eval_dir})", path=labelled,
+                            line=line)
+        choice = LABELS[label]
+        if choice == "tie":
+            human.append("tie")
+        else:
+            first_is_a = entry["first"] == "a"
+            human.append("a" if (choice == "first") == first_is_a else "b")
+        judge.append(entry["judge"])
     result = {**agreement_and_kappa(human, judge), "unlabelled": unlabelled}
     write_json_atomic(eval_dir / "human_agreement.json", result)
     return result
