@@ -5,7 +5,8 @@ win rates over every test pair with conversation-level 95% intervals, failures, 
 length-controlled rates; per domain (plot) and per individual (table); failures, loops, reference metrics,
 leakage (kept traces and all candidates) and cost per method; warnings; and 20 seeded random test pairs
 with the context, the true action, each method's reasoning and action, and the verdicts — because
-researchers trust what they can read.
+researchers trust what they can read. Text from data is shown as text in both: HTML-escaped in report.html,
+entity- and backslash-escaped (contexts in code fences) in report.md (`markdown_text.py`).
 
     >>> from recon.evaluation.winrate import Comparison
     >>> ci_text(Comparison("a", "b", "overall", 0.5, None, 8, 0, 0, None, ci_pairs=(0.25, 0.75)))
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from recon.atomicio import atomic_writer
 from recon.evaluation.grid import GRID_NOTE, grid_plot, grid_setup_sentences, grid_tables
+from recon.evaluation.markdown_text import fenced, md_text
 from recon.evaluation.report_setup import setup_sentences
 from recon.jobs.evaluate import EvaluationResult, read_predictions
 from recon.render import render_context
@@ -172,7 +174,7 @@ def parity_line(parity: dict | None) -> str:
 
 
 def _md_table(rows: list[list[str]]) -> str:
-    esc = [[cell.replace("|", "\\|") for cell in row] for row in rows]
+    esc = [[md_text(cell) for cell in row] for row in rows]
     lines = ["| " + " | ".join(esc[0]) + " |", "|" + "---|" * len(esc[0])]
     return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in esc[1:]])
 
@@ -181,6 +183,21 @@ def _html_table(rows: list[list[str]]) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in rows[0])
     body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows[1:])
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _md_examples(examples: list[dict]) -> list[str]:
+    """The examples section's lines: every text from data escaped (`markdown_text.py`), contexts fenced."""
+    md = []
+    for item in examples:
+        ex = item["example"]
+        context = render_context(ex, max_turns=3, max_turn_chars=300)
+        md += [f"### {md_text(ex.individual)} — {md_text(ex.id)}", "", fenced(context),
+               f"**true action:** {md_text(ex.action)}", ""]
+        for m, rec in item["methods"].items():
+            md += [f"- **{md_text(m)}** — reasoning: {md_text(rec.get('reasoning') or '–')}; "
+                   f"action: {md_text(rec.get('action') or '–')}"]
+        md += ["", "verdicts: " + md_text("; ".join(item["verdicts"])), ""]
+    return md
 
 
 def write_report(result: EvaluationResult, test: Sequence[Example], predictions: dict[str, str | Path], *,
@@ -196,23 +213,16 @@ def write_report(result: EvaluationResult, test: Sequence[Example], predictions:
     setup = setup_sentences(result.setup, result.comparisons) + grid_setup_sentences(result.setup)
     baseline = report_baseline(result)
     by_domain, by_person = grid_tables(result.comparisons, list(result.methods), baseline)
-    grid_md = ["## Methods × domains", "", GRID_NOTE.format(baseline=baseline), "", _md_table(by_domain), "",
-               "Per individual:", "", _md_table(by_person), ""] if by_domain else []
-    md = ["# Evaluation report", "", "## Setup", ""] + [f"- {line}" for line in setup] + [""] + grid_md + [
+    grid_md = ["## Methods × domains", "", md_text(GRID_NOTE.format(baseline=baseline)), "", _md_table(by_domain),
+               "", "Per individual:", "", _md_table(by_person), ""] if by_domain else []
+    md = ["# Evaluation report", "", "## Setup", ""] + [f"- {md_text(line)}" for line in setup] + [""] + grid_md + [
           "## Win rates", "", _md_table(comp), ""]
     md += [f"![{n}](plots/{n})" for n in plots] + ["", "## Methods", "", _md_table(meth), ""]
     if result.parity:
-        md += [parity_line(result.parity), ""]
+        md += [md_text(parity_line(result.parity)), ""]
     if warns:
-        md += ["## Warnings", ""] + [f"- {a} vs {b} ({s}): {w}" for a, b, s, w in warns] + [""]
-    md += ["## Examples", ""]
-    for item in examples:
-        ex = item["example"]
-        md += [f"### {ex.individual} — {ex.id}", "", "```", render_context(ex, max_turns=3, max_turn_chars=300), "```",
-               f"**true action:** {ex.action}", ""]
-        for m, rec in item["methods"].items():
-            md += [f"- **{m}** — reasoning: {rec.get('reasoning') or '–'}; action: {rec.get('action') or '–'}"]
-        md += ["", "verdicts: " + "; ".join(item["verdicts"]), ""]
+        md += ["## Warnings", ""] + [f"- {md_text(f'{a} vs {b} ({s}): {w}')}" for a, b, s, w in warns] + [""]
+    md += ["## Examples", ""] + _md_examples(examples)
     md_path = result.out / "report.md"
     with atomic_writer(md_path) as f:
         f.write("\n".join(md) + "\n")
