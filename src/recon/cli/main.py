@@ -7,8 +7,13 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sqlite3
 import sys
+import threading
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from recon import __version__
 from recon.cli import (
@@ -24,7 +29,7 @@ from recon.cli import (
     synthesize_cmd,
     train_cmd,
 )
-from recon.cli.exit_codes import EPILOG, INTERRUPTED, exit_code, message
+from recon.cli.exit_codes import EPILOG, RUNTIME_ERROR, Terminated, exit_code, internal_error, message
 from recon.errors import ReconError
 
 
@@ -33,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      "for user modeling.", epilog=EPILOG,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"recon {__version__}")
+    parser.add_argument("--debug", action="store_true", help="print the traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True)
     for module in (data_cmd, synthesize_cmd, score_cmd, predict_cmd, train_cmd, evaluate_cmd, run_cmd, bench_cmd,
                    store_cmd, demo_cmd, export_cmd):
@@ -40,17 +46,43 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """While a command runs, SIGTERM raises `Terminated` (a KeyboardInterrupt) in the main thread, so it
+    stops the way Ctrl-C does; the previous handler is restored after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminated(signum, frame):
+        raise Terminated()
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args) or 0)
-    except KeyboardInterrupt:
-        print("recon: interrupted; finished LM calls are cached, re-run the same command to resume",
-              file=sys.stderr)
-        return INTERRUPTED
-    except (ReconError, OSError, sqlite3.Error) as exc:       # anything else is a bug: keep its traceback
+        with sigterm_as_interrupt():
+            return int(args.func(args) or 0)
+    except KeyboardInterrupt as exc:
+        what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        print(f"recon: {what}; finished LM calls are cached, re-run the same command to resume", file=sys.stderr)
+        return exit_code(exc)
+    except (ReconError, OSError, sqlite3.Error) as exc:
+        if args.debug:
+            traceback.print_exc()
         print(f"recon: error: {message(exc)}", file=sys.stderr)
         return exit_code(exc)
+    except Exception as exc:                                  # a bug: one line, the traceback under --debug
+        if args.debug:
+            traceback.print_exc()
+        hint = "" if args.debug else " (re-run with --debug for the traceback: recon --debug COMMAND ...)"
+        print(internal_error(exc) + hint, file=sys.stderr)
+        return RUNTIME_ERROR
 
 
 if __name__ == "__main__":
