@@ -1,13 +1,16 @@
-"""The SQLite database under $RECON_HOME (WAL mode, append-only migrations).
+"""The SQLite database under $RECON_HOME (WAL mode, append-only migrations). It holds prompts and outputs,
+so it is private: a home folder recon creates is 0700, the database and its -wal/-shm files are 0600.
 
     >>> db = Database(Path(getfixture("tmp_path")) / "recon.sqlite3")
-    >>> db.schema_version() == len(MIGRATIONS)
-    True
+    >>> db.schema_version() == len(MIGRATIONS), oct(db.path.stat().st_mode & 0o777)
+    (True, '0o600')
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 import threading
 from pathlib import Path
 
@@ -49,12 +52,37 @@ MIGRATIONS: list[str] = [
 
 
 
+def _private_folder(folder: Path) -> None:
+    """Create `folder` 0700 when it is missing (its parents as usual); an existing folder is left as it is."""
+    if folder.is_dir():
+        return
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(mode=0o700)
+    except FileExistsError:
+        pass
+
+
+def _private_file(path: Path) -> None:
+    """Take group and other permissions off an existing file."""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        try:
+            os.chmod(path, mode & 0o700)
+        except PermissionError:                     # someone else's database: use it as it is
+            pass
+
+
 class Database:
     """One connection per process, shared by threads under a lock; WAL lets processes read while one writes."""
 
     def __init__(self, path: str | Path | None = None):
         self.path = Path(path) if path is not None else default_db_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        _private_folder(self.path.parent)
+        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))     # SQLite gives -wal/-shm its mode
+        for path in (self.path, *(self.path.with_name(self.path.name + s) for s in ("-wal", "-shm"))):
+            if path.exists():
+                _private_file(path)
         self.lock = threading.RLock()
         self.conn = sqlite3.connect(self.path, timeout=60, check_same_thread=False, isolation_level=None)
         self.conn.execute("PRAGMA journal_mode=WAL")
@@ -75,7 +103,7 @@ class Database:
                     self.conn.execute(f"PRAGMA user_version = {i}")
                 self.conn.execute("COMMIT")
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                self._rollback()
                 raise
 
     def execute(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
@@ -94,8 +122,14 @@ class Database:
                     self.conn.executemany(sql, rows)
                 self.conn.execute("COMMIT")
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                self._rollback()
                 raise
+
+    def _rollback(self) -> None:
+        """Roll back a failed write, unless SQLite already did (it does on SQLITE_FULL): a ROLLBACK then
+        would fail with "no transaction is active" and hide the real error."""
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
 
     def close(self) -> None:
         with self.lock:
