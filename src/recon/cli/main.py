@@ -26,6 +26,7 @@ from recon.cli import (
 )
 from recon.cli.exit_codes import EPILOG, INTERRUPTED, exit_code, message
 from recon.errors import ReconError
+from recon.redaction import redact
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return INTERRUPTED
     except (ReconError, OSError, sqlite3.Error) as exc:       # anything else is a bug: keep its traceback
-        print(f"recon: error: {message(exc)}", file=sys.stderr)
+        print(f"recon: error: {redact(message(exc))}", file=sys.stderr)
         return exit_code(exc)
 
 
