@@ -29,7 +29,7 @@ _AUTH_HEADER = re.compile(r"(?i)\b((?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']
                           r"(?:(basic|bearer|digest|token|negotiate|ntlm|apikey|aws4-hmac-sha256)\s+)?([^\s\"',}]+)")
 _BEARER = re.compile(r"(?i)\b(bearer)\s+(?!\*\*\*)([\w.~+/=-]+)")
 _BASIC = re.compile(r"(?i)\b(basic)\s+(?!\*\*\*)([A-Za-z0-9+/]{4,}={0,2})")
-_USERINFO = re.compile(r"([a-zA-Z][\w+.-]*://)[^/\s?#\"'<>]*@")
+_USERINFO = re.compile(r"(?<![\w+.-])([a-zA-Z][\w+.-]*://)[^/\s?#\"'<>]*@")   # a scheme starts at a word start
 
 
 def remember_secret(value: str | None) -> None:
