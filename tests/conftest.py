@@ -38,3 +38,10 @@ def write_lines(path: Path, lines: list[str | bytes]) -> Path:
             f.write(line if isinstance(line, bytes) else line.encode("utf-8"))
             f.write(b"\n")
     return path
+
+
+@pytest.fixture(autouse=True)
+def no_remembered_secrets(monkeypatch):
+    """Secrets a backend remembered for redaction stay with the test that made them: tests run in any order."""
+    import recon.redaction
+    monkeypatch.setattr(recon.redaction, "_remembered", set())

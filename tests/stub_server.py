@@ -40,7 +40,11 @@ class Served:
 
 
 class StubServer(Served):
-    def __init__(self):
+    """`echo_headers`: every error reply's body is replaced by the request's headers (sorted by name), as some
+    servers and proxies echo them (the Authorization header included)."""
+
+    def __init__(self, *, echo_headers: bool = False):
+        self.echo_headers = echo_headers
         self.script: dict[str, deque] = {}
         self.default: dict[str, Callable[[dict], Reply]] = {}
         self.requests: list[tuple[str, dict, dict]] = []
@@ -59,6 +63,9 @@ class StubServer(Served):
                 reply = queue.popleft() if queue else stub.default[path](payload)
                 if reply.delay:
                     time.sleep(reply.delay)
+                if stub.echo_headers and reply.status >= 400:
+                    sent = "".join(f"{k}: {v}\n" for k, v in sorted(self.headers.items()))
+                    reply = Reply(reply.status, f"invalid request; it had these headers:\n{sent}")
                 raw = reply.body if isinstance(reply.body, str) else json.dumps(reply.body)
                 data = raw.encode()
                 try:
@@ -99,8 +106,9 @@ class ChatServer(StubServer):
     for a `response_format`. `prompts` lists every chat prompt received, failed ones included."""
 
     def __init__(self, fails: Callable[[str], bool] = lambda prompt: False, *, status: int = 503,
-                 text: Callable[[str], str] = lambda prompt: "They weigh the cost against the benefit."):
-        super().__init__()
+                 text: Callable[[str], str] = lambda prompt: "They weigh the cost against the benefit.",
+                 echo_headers: bool = False):
+        super().__init__(echo_headers=echo_headers)
         self.fails, self.status, self.text = fails, status, text
         self.prompts: list[str] = []
         self.default["/chat/completions"] = self._answer

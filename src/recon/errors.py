@@ -7,9 +7,20 @@
 
 from __future__ import annotations
 
+from recon.redaction import redact
+
 
 class ReconError(Exception):
-    """Base class of every error recon raises on purpose."""
+    """Base class of every error recon raises on purpose. Its message is redacted when it is made (`redact`): an
+    error may quote a backend spec, a URL or a server's reply, and its text reaches logs, records and the
+    terminal.
+
+    >>> str(ConfigError("cannot reach http://user:pw@host/v1"))
+    'cannot reach http://<credentials>@host/v1'
+    """
+
+    def __init__(self, *args: object):
+        super().__init__(*(redact(a) if isinstance(a, str) else a for a in args))
 
 
 class ConfigError(ReconError):
@@ -24,7 +35,7 @@ class DataError(ReconError):
         self.path = None if path is None else str(path)
         self.line = line
         self.field = field
-        self.reason = message
+        self.reason = redact(message)
         where = self.path or "<input>"
         if line is not None:
             where = f"{where}:{line}"

@@ -224,3 +224,90 @@ def test_building_a_server_backend_makes_no_network_call(monkeypatch, tmp_path):
     assert backend.fingerprint.extra["server"] == "http://gpu-box.invalid:9/v1"
     cached = CachedBackend(backend, Database(tmp_path / "db.sqlite3"), run="r", stage="s")
     assert cached.fingerprint.extra["server"] == "http://gpu-box.invalid:9/v1"
+
+
+@pytest.mark.parametrize("body", [
+    {**chat_body("hi"), "usage": {"prompt_tokens": "x", "completion_tokens": 3}},
+    {**chat_body("hi"), "usage": {"prompt_tokens": 5, "completion_tokens": [3]}},
+    {**chat_body("hi"), "usage": {"prompt_tokens": -5, "completion_tokens": 3}},
+    {**chat_body("hi"), "usage": {"prompt_tokens": True, "completion_tokens": 3}},
+    {**chat_body("hi"), "usage": ["prompt_tokens", 5]},
+    {**chat_body("hi"), "usage": "none"},
+    {"choices": [["not", "a", "choice"]]},
+    {"choices": "none"},
+    {"choices": [{"message": {"content": "hi"}, "finish_reason": 7}]},
+    ["not", "an", "object"],
+])
+def test_a_malformed_chat_reply_is_a_failed_call(body):
+    with pytest.raises(BackendError, match="malformed response"):
+        P.parse_chat_response(body, server="s")
+
+
+def test_usage_counts_may_be_absent_or_whole_floats():
+    g = P.parse_chat_response({"choices": [{"message": {"content": "hi"}}], "usage": {"prompt_tokens": 4.0}},
+                              server="s")
+    assert (g.prompt_tokens, g.completion_tokens, g.finish_reason) == (4, 0, "stop")
+
+
+def malformed_echo(**logprobs):
+    body = echo_body(["ab", "cd", "ef"], [None, -1.0, -2.0])
+    body["choices"][0]["logprobs"].update(logprobs)
+    return body
+
+
+@pytest.mark.parametrize("body", [
+    malformed_echo(token_logprobs=["x", "y", "z"]),
+    malformed_echo(token_logprobs=[[1.0], [1.0], [1.0]]),
+    malformed_echo(token_logprobs=[True, True, True]),
+    malformed_echo(token_logprobs=[float("nan")] * 3),
+    malformed_echo(text_offset=[0, "2", 4]),
+    malformed_echo(text_offset=[0, 2.5, 4]),
+    malformed_echo(tokens=[1, 2, 3]),
+    {"choices": []},
+    {"choices": ["text"]},
+    {"choices": [{"logprobs": {"tokens": "ab", "token_logprobs": [None], "text_offset": [0]}}]},
+])
+def test_malformed_log_probabilities_are_failed_calls(body):
+    with pytest.raises(BackendError, match="malformed|no per-token"):
+        P.parse_echo_score(body, text="abcdef", context_chars=3, server="s")
+    with pytest.raises(BackendError, match="malformed|no per-token"):
+        P.parse_next_token(body, server="s")
+    with pytest.raises(BackendError, match="malformed|no per-token"):
+        P.echo_token_logprob(body, at_char=2, server="s")
+
+
+def test_a_malformed_usage_fails_that_request_only_and_reaches_the_call_log(tmp_path):
+    with StubServer() as stub:
+        stub.default["/chat/completions"] = lambda p: Reply(200, {**chat_body(p["messages"][1]["content"]),
+                                                                  "usage": {"prompt_tokens": "x"}}
+                                                            if p["messages"][1]["content"] == "bad"
+                                                            else chat_body(p["messages"][1]["content"]))
+        reqs = [GenRequest(messages=(Message("system", "s"), Message("user", u))) for u in ("a", "bad", "c")]
+        db = Database(tmp_path / "db.sqlite3")
+        with pytest.raises(BackendError) as info:
+            CachedBackend(backend(stub), db, run="r", stage="s").generate(reqs)
+        assert [g and g.text for g in info.value.partial] == ["a", None, "c"]
+        [(error,)] = db.execute("SELECT error FROM calls WHERE error IS NOT NULL").fetchall()
+        assert "usage.prompt_tokens" in error
+
+
+def test_credentials_in_the_url_and_an_api_key_are_never_both_dropped_silently(monkeypatch):
+    monkeypatch.setenv("MY_KEY", "sk-some-key-123")
+    with pytest.raises(ConfigError, match="api_key_env") as info:
+        OpenAIBackend("m", "http://reader:pw-Secret-9@127.0.0.1:9/v1", api_key_env="MY_KEY")
+    assert "pw-Secret-9" not in str(info.value) and "sk-some-key-123" not in str(info.value)
+    assert "***" not in str(info.value)                  # the advice itself is not mistaken for a secret
+    OpenAIBackend("m", "http://reader:pw-Secret-9@127.0.0.1:9/v1", api_key_env="UNSET_KEY_VAR")
+    OpenAIBackend("m", "http://reader:pw-Secret-9@127.0.0.1:9/v1", api_key_env=None)
+
+
+def test_credentials_in_the_url_without_an_api_key_are_sent_as_basic_auth(monkeypatch):
+    import base64
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with StubServer() as stub:
+        stub.default["/chat/completions"] = lambda p: Reply(200, chat_body("hi"))
+        url = stub.url.replace("http://", "http://reader:pw-Secret-9@")
+        [g] = OpenAIBackend("m", url).generate([REQ])
+        assert g.text == "hi"
+        expected = base64.b64encode(b"reader:pw-Secret-9").decode()
+        assert stub.requests[0][1]["Authorization"] == f"Basic {expected}"

@@ -12,7 +12,9 @@ cannot help).
 Requests run concurrently (bounded). The statuses in `RETRY_STATUS` (408, 429, 500, 502, 503, 504),
 timeouts and connection errors are retried with exponential backoff and jitter; everything else fails at
 once. The API key comes from the environment variable named by `api_key_env` and never enters
-fingerprints, cache keys, logs or errors.
+fingerprints, cache keys, logs or errors: a server's error reply is redacted (`recon.redaction`) before it is
+cut. A base URL's `user:password@` is sent as Basic auth; with an API key set too, the backend is refused (a
+request carries one Authorization header, and recon does not drop either silently).
 
 The cache fingerprint is the model name plus the server's address (scheme, host, port, path; never
 credentials), so another server, checkpoint or quantisation under the same name never returns this one's
@@ -26,18 +28,20 @@ revision when the weights change). Building a backend makes no network call: a c
 from __future__ import annotations
 
 import asyncio
+import base64
 import functools
 import os
 import random
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from recon.backends import openai_payloads as P
 from recon.backends.base import Backend, Fingerprint, Generation, GenRequest, Message, Score, ScoreRequest
 from recon.backends.chat_template import render_chat, template_identity
 from recon.backends.tokenize import split_whitespace
 from recon.errors import BackendError, ConfigError
+from recon.redaction import clip_redacted, remember_secret
 
 RETRY_STATUS = {408, 429, 500, 502, 503, 504}
 PROBE_TEXT = "The court heard the case because the law"
@@ -62,6 +66,28 @@ def server_label(base_url: str) -> str:
     return f"server {parts.hostname}:{parts.port}" if parts.port else f"server {parts.hostname}"
 
 
+def url_secrets(base_url: str) -> list[str]:
+    """The secrets of a URL's `user:password@` (remembered, so no later message can quote them): the user and
+    password as written and decoded, and their Basic-auth form. Empty without credentials.
+
+    >>> url_secrets("http://reader:pw%21@h/v1")
+    ['reader:pw%21', 'reader:pw!', 'pw%21', 'pw!', 'cmVhZGVyOnB3IQ==']
+    >>> url_secrets("http://h/v1")
+    []
+    """
+    parts = urlsplit(base_url)
+    userinfo = parts.netloc.rpartition("@")[0]
+    if not userinfo:
+        return []
+    user, _, password = userinfo.partition(":")
+    plain = f"{unquote(user)}:{unquote(password)}"
+    found = [userinfo, plain, password, unquote(password), base64.b64encode(plain.encode()).decode()]
+    found = list(dict.fromkeys(s for s in found if s))
+    for secret in found:
+        remember_secret(secret)
+    return found
+
+
 @functools.cache
 def tls_context():
     """httpx's default TLS context, built once per process: building it costs ~50 ms, once per batch call
@@ -76,7 +102,7 @@ class OpenAIBackend(Backend):
                  backoff_s: float = 0.5, chat_template: str | None = None, trust_tolerance: float = 0.1,
                  sleep: Callable[[float], Any] | None = None, revision: str | None = None):
         if not base_url.startswith(("http://", "https://")):
-            raise ConfigError(f"base URL must start with http:// or https://, got {base_url!r}")
+            raise ConfigError("the base URL must start with http:// or https://")
         if concurrency < 1 or max_retries < 0:
             raise ConfigError("concurrency must be >= 1 and max_retries >= 0")
         self.model, self.base_url = model, base_url.rstrip("/")
@@ -86,6 +112,8 @@ class OpenAIBackend(Backend):
         self.chat_template = chat_template
         self.trust_tolerance = trust_tolerance
         self.server = server_label(base_url)
+        self._url_secrets = url_secrets(base_url)
+        self._refuse_two_credentials()
         # what produced a result: the server (a model name alone does not say which weights answer), or the
         # user's explicit `revision` of them; and the chat template, which decides the exact text scored
         extra: dict[str, Any] = {"revision": revision} if revision else {"server": server_address(base_url)}
@@ -97,16 +125,30 @@ class OpenAIBackend(Backend):
         self._sleep = sleep or asyncio.sleep
         self._trusted: bool | None = None
 
-    # -- transport ----------------------------------------------------------------------------
-    def _redact(self, text: str) -> str:
-        """Server text may echo what it was sent: never let the API key through."""
+    # -- credentials --------------------------------------------------------------------------
+    def _api_key(self) -> str | None:
+        """The key in the variable `api_key_env` names (remembered, so no later message can quote it)."""
         key = os.environ.get(self.api_key_env) if self.api_key_env else None
-        text = text.replace("\n", " ")
-        return text.replace(key, "***") if key else text
+        remember_secret(key)
+        return key or None
+
+    def _refuse_two_credentials(self) -> None:
+        """A request carries one Authorization header: a URL's user:password (Basic) and an API key (Bearer) cannot
+        both be sent, and recon does not pick one silently."""
+        if self._url_secrets and self._api_key():
+            raise ConfigError(
+                f"{self.server}: the base URL carries user:password (sent as Basic auth) and the environment variable "
+                f"{self.api_key_env} holds an API key (sent as a Bearer-token header), but a request carries only one: "
+                "remove user:password from the URL to send the key, or send the URL's credentials alone by not "
+                f"naming a key (api_key_env: null in a config, --api-key-env '' on the command line) or unsetting "
+                f"{self.api_key_env}")
 
     def _headers(self) -> dict[str, str]:
-        key = os.environ.get(self.api_key_env) if self.api_key_env else None
+        self._refuse_two_credentials()           # the variable may have been set since the backend was built
+        key = self._api_key()
         return {"Authorization": f"Bearer {key}"} if key else {}
+
+    # -- transport ----------------------------------------------------------------------------
 
     async def _post(self, client, path: str, payload: dict) -> Any:
         import httpx
@@ -131,7 +173,8 @@ class OpenAIBackend(Backend):
                     raise ConfigError(f"{self.server}: {path} not found (HTTP 404); check the base URL and that "
                                       f"the server serves model {self.model!r}")
                 if resp.status_code not in RETRY_STATUS:
-                    raise BackendError(f"{self.server}: {path} failed with {last}: {self._redact(resp.text[:200])}")
+                    reply = clip_redacted(resp.text, 200, secrets=[self._api_key()])   # redacted, then cut
+                    raise BackendError(f"{self.server}: {path} failed with {last}: {reply}")
                 retry_after = resp.headers.get("retry-after")
             if attempt == self.max_retries:
                 break

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from typing import Any
 
 from recon.backends.base import Generation, GenRequest, Score
@@ -50,14 +51,54 @@ def _get(body: Any, *path: Any, server: str) -> Any:
     return node
 
 
+def _malformed(server: str, what: str, value: Any) -> BackendError:
+    """A reply that parsed as JSON but does not fit: a failed call of that request (transient, never cached)."""
+    return BackendError(f"{server}: malformed response, {what} is {type(value).__name__} {str(value)[:40]!r}")
+
+
+def _count(value: Any, what: str, server: str) -> int:
+    """A token count: a whole number >= 0 (absent or null: 0).
+
+    >>> _count(4.0, "usage.prompt_tokens", "s"), _count(None, "usage.prompt_tokens", "s")
+    (4, 0)
+    """
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value) or value < 0:
+        raise _malformed(server, what, value)
+    return int(value)
+
+
+def _logprob(value: Any, what: str, server: str) -> float | None:
+    """A log-probability: a number that is not NaN, or null (a token without one)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        raise _malformed(server, what, value)
+    return float(value)
+
+
+def _mapping(body: Any, key: str, server: str) -> dict:
+    """`body[key]` when it is an object; absent or null: empty."""
+    value = body.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _malformed(server, key, value)
+    return value
+
+
 def parse_chat_response(body: Any, *, server: str) -> Generation:
     content = _get(body, "choices", 0, "message", "content", server=server)
     if not isinstance(content, str):
         raise BackendError(f"{server}: malformed response, message content is {type(content).__name__}")
-    usage = body.get("usage") or {}
-    return Generation(text=content, prompt_tokens=int(usage.get("prompt_tokens") or 0),
-                      completion_tokens=int(usage.get("completion_tokens") or 0),
-                      finish_reason=_get(body, "choices", 0, server=server).get("finish_reason") or "stop")
+    usage = _mapping(body, "usage", server)
+    finish = body["choices"][0].get("finish_reason") or "stop"      # both are objects: the content was found
+    if not isinstance(finish, str):
+        raise _malformed(server, "choices.0.finish_reason", finish)
+    return Generation(text=content, prompt_tokens=_count(usage.get("prompt_tokens"), "usage.prompt_tokens", server),
+                      completion_tokens=_count(usage.get("completion_tokens"), "usage.completion_tokens", server),
+                      finish_reason=finish)
 
 
 def build_echo_payload(model: str, text: str) -> dict[str, Any]:
@@ -72,7 +113,12 @@ def build_next_token_payload(model: str, text: str) -> dict[str, Any]:
 
 
 def _legacy_logprobs(body: Any, server: str) -> tuple[list[str], list[float | None], list[int]]:
-    lp = _get(body, "choices", 0, server=server).get("logprobs")
+    """The completions endpoint's per-token lists, each value checked: tokens are strings, log-probabilities
+    numbers (or null), offsets whole numbers."""
+    choice = _get(body, "choices", 0, server=server)
+    if not isinstance(choice, dict):
+        raise _malformed(server, "choices.0", choice)
+    lp = choice.get("logprobs")
     if not isinstance(lp, dict) or not all(isinstance(lp.get(k), list)
                                            for k in ("tokens", "token_logprobs", "text_offset")):
         raise BackendError(f"{server}: the completions endpoint returned no per-token log-probabilities; "
@@ -80,7 +126,11 @@ def _legacy_logprobs(body: Any, server: str) -> tuple[list[str], list[float | No
     tokens, logprobs, offsets = lp["tokens"], lp["token_logprobs"], lp["text_offset"]
     if not len(tokens) == len(logprobs) == len(offsets):
         raise BackendError(f"{server}: malformed logprobs, lists of different lengths")
-    return tokens, logprobs, offsets
+    bad = next((t for t in tokens if not isinstance(t, str)), None)
+    if bad is not None:
+        raise _malformed(server, "a logprobs token", bad)
+    return (tokens, [_logprob(v, "a token_logprobs value", server) for v in logprobs],
+            [_count(v, "a text_offset value", server) for v in offsets])
 
 
 def parse_echo_score(body: Any, *, text: str, context_chars: int, server: str) -> Score:
@@ -103,7 +153,7 @@ def parse_echo_score(body: Any, *, text: str, context_chars: int, server: str) -
             break               # the generated extra token
         if lp is None:
             raise BackendError(f"{server}: a continuation token has no log-probability")
-        total += float(lp)
+        total += lp
         n += 1
     if n == 0:
         raise BackendError(f"{server}: no continuation tokens were scored")
@@ -114,7 +164,7 @@ def parse_next_token(body: Any, *, server: str) -> tuple[str, float]:
     tokens, logprobs, _ = _legacy_logprobs(body, server)
     if not tokens or logprobs[0] is None:
         raise BackendError(f"{server}: no log-probability for the generated token")
-    return tokens[0], float(logprobs[0])
+    return tokens[0], logprobs[0]
 
 
 def echo_token_logprob(body: Any, *, at_char: int, server: str) -> float | None:
@@ -122,5 +172,5 @@ def echo_token_logprob(body: Any, *, at_char: int, server: str) -> float | None:
     tokens, logprobs, offsets = _legacy_logprobs(body, server)
     for lp, off in zip(logprobs, offsets, strict=True):
         if off == at_char:
-            return None if lp is None else float(lp)
+            return lp
     return None

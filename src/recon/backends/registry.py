@@ -16,6 +16,8 @@ from typing import Any
 from recon.backends.base import Backend
 from recon.config import BackendConfig
 from recon.errors import ConfigError
+from recon.redaction import redact_secrets as redact_secrets  # re-exported: configs are written in this shape
+from recon.redaction import redacted_spec
 
 BACKENDS: dict[str, str] = {
     "fake": "recon.backends.fake:FakeBackend",
@@ -33,11 +35,12 @@ def parse_spec(spec: str) -> tuple[str, str]:
     if kind not in BACKENDS:
         close = difflib.get_close_matches(kind, list(BACKENDS), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise ConfigError(f"unknown backend {kind!r} in {redacted_spec(spec)!r}{hint} (use {SPEC_HELP})")
+        # only the kind is named: the rest of a mistyped spec may be a URL with a password in any shape
+        raise ConfigError(f"unknown backend {kind!r}{hint} (use {SPEC_HELP})")
     if kind in ("llamacpp", "hf", "openai") and not arg:
         raise ConfigError(f"backend {kind!r} needs an argument: {SPEC_HELP}")
     if kind in ("fake", "embedded") and arg:
-        raise ConfigError(f"backend {kind!r} takes no argument, got {redacted_spec(spec)!r}")
+        raise ConfigError(f"backend {kind!r} takes no argument (use {SPEC_HELP})")
     return kind, arg
 
 
@@ -70,33 +73,3 @@ def build_backend(config: BackendConfig | str) -> Backend:
     return cls(match["model"], match["url"], api_key_env=config.api_key_env, concurrency=config.concurrency,
                timeout_s=config.timeout_s, max_retries=config.max_retries, chat_template=config.chat_template,
                revision=config.revision)
-
-
-def redacted_spec(spec: str) -> str:
-    """The spec without any URL (URLs may carry credentials): safe for manifests, logs and reports.
-
-    >>> redacted_spec("openai:m@https://user:pw@host/v1"), redacted_spec("openai:m@user:pw@host")
-    ('openai:m@<url>', 'openai:m@<url>')
-    """
-    if spec.startswith("openai:") and "@" in spec:
-        return spec.split("@", 1)[0] + "@<url>"
-    return spec
-
-
-def redact_secrets(value):
-    """A copy of a config (dicts, lists, strings) that is safe to write to any file: every backend spec without
-    its URL (`redacted_spec`), and the credentials of any other URL removed.
-
-    >>> redact_secrets({"models": {"spec": "openai:m@http://u:pw@h/v1"}, "root": "https://u:pw@h/data"})
-    {'models': {'spec': 'openai:m@<url>'}, 'root': 'https://<credentials>@h/data'}
-    """
-    if isinstance(value, dict):
-        return {k: redact_secrets(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [redact_secrets(v) for v in value]
-    if isinstance(value, str):
-        return _URL_CREDENTIALS.sub(r"\1<credentials>@", redacted_spec(value))
-    return value
-
-
-_URL_CREDENTIALS = re.compile(r"([a-zA-Z][\w+.-]*://)[^/@\s]+@")

@@ -31,6 +31,7 @@ from recon.cli import (
 )
 from recon.cli.exit_codes import EPILOG, RUNTIME_ERROR, Terminated, exit_code, internal_error, message
 from recon.errors import ReconError
+from recon.redaction import redact
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,14 +75,14 @@ def main(argv: list[str] | None = None) -> int:
         return exit_code(exc)
     except (ReconError, OSError, sqlite3.Error) as exc:
         if args.debug:
-            traceback.print_exc()
-        print(f"recon: error: {message(exc)}", file=sys.stderr)
+            print(redact(traceback.format_exc()), file=sys.stderr, end="")
+        print(f"recon: error: {redact(message(exc))}", file=sys.stderr)
         return exit_code(exc)
     except Exception as exc:                                  # a bug: one line, the traceback under --debug
         if args.debug:
-            traceback.print_exc()
+            print(redact(traceback.format_exc()), file=sys.stderr, end="")
         hint = "" if args.debug else " (re-run with --debug for the traceback: recon --debug COMMAND ...)"
-        print(internal_error(exc) + hint, file=sys.stderr)
+        print(redact(internal_error(exc)) + hint, file=sys.stderr)
         return RUNTIME_ERROR
 
 

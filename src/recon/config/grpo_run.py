@@ -15,6 +15,7 @@ from pydantic import Field, StrictBool, StrictInt, field_validator, model_valida
 from recon.config.base import Number, Strict
 from recon.config.stages import BackendConfig
 from recon.config.training import TrainBase
+from recon.redaction import redacted_spec
 
 GRPO_METHODS = ("recon-grpo", "recon-grpo-select", "e2e-grpo")
 
@@ -93,8 +94,8 @@ def signal_judge_clashes(cfg) -> list[str]:
             clashes.append(f"{method}: its {what} is `embedding` (MiniLM cosine to the true action), which is exactly "
                            "the evaluation judge (models.judge: embedding)")
         elif kind == "judge" and lm_judge is not None and (judge or recon).spec == lm_judge.spec:
-            clashes.append(f"{method}: its {what} is an LM judge on {lm_judge.spec!r}, the same model that judges the "
-                           "evaluation (models.judge)")
+            clashes.append(f"{method}: its {what} is an LM judge on {redacted_spec(lm_judge.spec)!r}, the same model "
+                           "that judges the evaluation (models.judge)")
 
     for m in cfg.predicted_methods:          # a method that is synthesized but never judged measures nothing
         if m.startswith("recon-select") or m == "recon-grpo-select":

@@ -23,7 +23,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import recon
-from recon.backends.registry import redacted_spec
 from recon.config import PairJudgeConfig
 from recon.data.corpus import iter_json_lines
 from recon.data.sample import SAMPLE_RULE
@@ -31,6 +30,7 @@ from recon.hashing import file_sha256
 from recon.jobs.common import git_sha
 from recon.paths import manifest_path
 from recon.prompts import load_prompt
+from recon.redaction import redact_secrets
 from recon.types import Example
 
 EMBEDDING_JUDGE_NOTE = ("MiniLM (all-MiniLM-L6-v2) cosine similarity of each prediction to the true action: a "
@@ -132,16 +132,8 @@ def run_setup(cfg, root: Path) -> dict:
                      "limits": {"train_per_individual": d.limit_train_per_individual,
                                 "test_per_individual": d.limit_test_per_individual},
                      "sample": {"rule": SAMPLE_RULE, "seed": cfg.seed} if limited else None},
-            "run_config": _redacted(cfg.model_dump())}
+            "run_config": redact_secrets(cfg.model_dump())}
 
-
-def _redacted(obj):
-    """Backend specs without their URLs (they may carry credentials), everywhere in a config dump."""
-    if isinstance(obj, dict):
-        return {k: _redacted(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_redacted(v) for v in obj]
-    return redacted_spec(obj) if isinstance(obj, str) else obj
 
 
 def build_setup(*, judge: dict, test: Sequence[Example], test_paths: Sequence[str],

@@ -26,6 +26,7 @@ from recon.hashing import content_hash
 from recon.jobs.failures import CallFailures, call_failures
 from recon.method.reward_backends import BackendSource
 from recon.paths import GRPO_META
+from recon.redaction import redact_secrets
 from recon.types import Example
 
 TRAINING_MARK = "training.json"
@@ -100,4 +101,4 @@ def grid_setup(cfg, out: Path) -> dict:
                          "model": cfg.grpo.model, "lora": cfg.grpo.lora,
                          "recon": cfg.grpo.recon.model_dump(), "e2e": cfg.grpo.e2e.model_dump(),
                          "policies": policies}
-    return block
+    return redact_secrets(block)                  # the judges' specs may carry a URL's credentials

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path  # noqa: F401  (doctest)
 
+from recon.redaction import redact
 from recon.store.db import Database
 
 
@@ -75,10 +76,12 @@ class CallLog:
         self.db, self.run, self.stage = db, run, stage
 
     def rows(self, records: list[CallRecord]) -> list[tuple]:
-        """The rows `INSERT` stores for `records` (to write them in a caller's transaction)."""
+        """The rows `INSERT` stores for `records` (to write them in a caller's transaction); an error is stored
+        redacted (`recon.redaction`), as it may quote a server's reply."""
         now = time.time()
         return [(now, self.run, self.stage, r.op, r.backend, r.model, int(r.cache_hit), r.prompt_tokens,
-                 r.completion_tokens, r.latency_s, r.error, r.key, r.compute_s) for r in records]
+                 r.completion_tokens, r.latency_s, None if r.error is None else redact(r.error), r.key, r.compute_s)
+                for r in records]
 
     def record(self, records: list[CallRecord]) -> None:
         self.db.executemany(self.INSERT, self.rows(records))

@@ -34,6 +34,7 @@ from recon.method.rewards import E2EReward, ReconReward
 from recon.method.synthesis import synthesis_messages
 from recon.method.usermodel import user_model_messages
 from recon.paths import GRPO_META
+from recon.redaction import redact_secrets
 from recon.training.common import load_base, lora_config, quiet, save_trained, step_callback, training_data, use_cpu
 from recon.types import Example
 
@@ -129,7 +130,7 @@ def train_grpo(train: Sequence[Example], cfg: GRPOTrainConfig, *, out: str | Pat
     steps = trainer.state.global_step
     done = steps - (int(checkpoint.name.split("-")[1]) if checkpoint else 0)
     write_json_atomic(out / GRPO_META, {
-        "reward": cfg.reward, "config": json.loads(cfg.model_dump_json()), "steps": steps, "base": base,
+        "reward": cfg.reward, "config": redact_secrets(json.loads(cfg.model_dump_json())), "steps": steps, "base": base,
         "resumed_from": checkpoint.name if checkpoint else None,
         "data_hash": content_hash([r["example"] for r in grpo_records(train, cfg)], tag="grpo-data", length=16),
         **training_data(train, data_files),
