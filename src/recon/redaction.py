@@ -42,13 +42,14 @@ def remember_secret(value: str | None) -> None:
         _remembered.add(value)
 
 
-def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
-    """`text` with every secret masked: the values given or remembered, then the patterns above.
+def redact(text: str, secrets: Iterable[str | None] = (), *, remembered: bool = True) -> str:
+    """`text` with every secret masked: the values given or (unless `remembered` is false) remembered, then the
+    patterns above.
 
     >>> redact("sent Basic cmVhZGVyOnB3 with token=t-1; basic checks pass", secrets=["t-1"])
     'sent Basic *** with token=***; basic checks pass'
     """
-    values = {s for s in secrets if s and len(s) >= MIN_SECRET_CHARS} | _remembered
+    values = {s for s in secrets if s and len(s) >= MIN_SECRET_CHARS} | (_remembered if remembered else set())
     for value in sorted(values, key=len, reverse=True):
         text = text.replace(value, MASK)
     text = _AUTH_HEADER.sub(_masked_authorization, text)
@@ -91,7 +92,9 @@ def redacted_spec(spec: str) -> str:
 
 def redact_secrets(value):
     """A copy of a config (dicts, lists, strings) that is safe to write to any file: every backend spec without
-    its URL (`redacted_spec`), every other string `redact`ed.
+    its URL (`redacted_spec`), every other string `redact`ed by the patterns alone: a config holds no API key
+    (keys come from the environment), and what a stage's key hashes must not depend on which backends this
+    process has built.
 
     >>> redact_secrets({"models": {"spec": "openai:m@http://u:pw@h/v1"}, "root": "https://u:pw@h/data"})
     {'models': {'spec': 'openai:m@<url>'}, 'root': 'https://<credentials>@h/data'}
@@ -101,5 +104,5 @@ def redact_secrets(value):
     if isinstance(value, (list, tuple)):
         return [redact_secrets(v) for v in value]
     if isinstance(value, str):
-        return redact(redacted_spec(value))
+        return redact(redacted_spec(value), remembered=False)
     return value

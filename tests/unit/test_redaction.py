@@ -76,3 +76,12 @@ def test_every_recon_error_message_is_redacted_when_it_is_made():
     for error in (ConfigError("bad http://u:pw-1@h/v1"), BackendError("HTTP 400: Bearer sk-zzz-123"),
                   DataError("token=zzz-123", path="f.jsonl", line=2)):
         assert "pw-1" not in str(error) and "zzz-123" not in str(error)
+
+
+def test_a_config_copy_does_not_depend_on_the_secrets_this_process_has_seen():
+    """Stage keys hash `redact_secrets` of their inputs: a remembered API key must not change them."""
+    config = {"name": "token-abc123-run", "data": ["token-abc123.jsonl"]}
+    before = redact_secrets(config)
+    remember_secret("token-abc123")
+    assert redact_secrets(config) == before == config
+    assert redact("run token-abc123-run") == "run ***-run"
