@@ -43,7 +43,7 @@ from recon.paths import GRPO_META, SFT_META
 from recon.prompts import prompt_versions
 from recon.run_checks import check_run, run_folder
 from recon.run_result import PipelineResult, Progress, silent_progress, trace_map  # noqa: F401 (public names)
-from recon.stage_records import finished_with, read_record, write_run_results
+from recon.stage_records import changed_output, finished_with, output_files, read_record, write_run_results
 from recon.store.cache import CachedBackend
 from recon.store.calls import last_call_id, new_run_id, run_cost
 from recon.store.db import Database
@@ -69,12 +69,15 @@ class Pipeline:
         inputs = redact_secrets({**inputs, "prompts": prompt_versions(), "recon": recon.__version__})
         key = content_hash(inputs, tag="stage", length=16)
         last = read_record(record) if not self.force and all(p.exists() for p in outputs) else {}
-        if finished_with(last, key):
+        changed = changed_output(last, outputs, self.out) if finished_with(last, key) else None
+        if finished_with(last, key) and changed is None:
             self.result.skipped.append(name)
             self.result.stages[name] = None
             self.log(f"{name}: unchanged, skipped")
             return
-        if last.get("key") == key and last.get("complete") is False:
+        if changed is not None:
+            self.log(f"{name}: {changed}; running it again (its LM calls come from the cache)")
+        elif last.get("key") == key and last.get("complete") is False:
             self.log(f"{name}: {last.get('failed_calls')} LM call(s) failed last time; running it again "
                      "(finished calls come from the cache)")
         t0 = time.perf_counter()
@@ -83,7 +86,7 @@ class Pipeline:
         cost = run_cost(self.db, self.result.run, after_id=before)     # exactly this stage's calls
         write_json_atomic(record, {"stage": name, "key": key, "inputs": inputs, "git_sha": git_sha(),
                                    "run": self.result.run, "seconds": round(time.perf_counter() - t0, 2),
-                                   "outputs": [str(p) for p in outputs], "cost_this_time": cost.__dict__,
+                                   "outputs": output_files(outputs, self.out), "cost_this_time": cost.__dict__,
                                    **failures.to_json()})
         self.result.ran.append(name)
         self.result.stages[name] = failures
@@ -183,7 +186,7 @@ class Pipeline:
                     train_sft(same_pairs, traces_of, method=method.split(":")[0], cfg=um.sft, out=ckpt,
                               user_cfg=um, on_step=StepProgress(advance),
                               data_files={str(train_path): file_hash(train_path)})
-            self._stage(f"train:{method}", train_inputs, [ckpt / SFT_META], train_work)
+            self._stage(f"train:{method}", train_inputs, [ckpt / SFT_META, ckpt], train_work)
             user_model, backend_cfg, trained = f"sft:{ckpt}", BackendConfig(spec=f"hf:{ckpt}"), ckpt
             inputs["checkpoint"] = file_hash(ckpt / SFT_META)
 
@@ -222,7 +225,7 @@ class Pipeline:
                                          backend_factory=self.backend_factory, embedder=self.embedder,
                                          on_step=StepProgress(advance), log=self.log,
                                          data_files={str(train_path): file_hash(train_path)})
-        self._stage(name, inputs, [folder / GRPO_META], work)
+        self._stage(name, inputs, [folder / GRPO_META, folder], work)
         self.result.training[name] = step_summary(folder)
         return folder
 

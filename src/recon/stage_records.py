@@ -1,19 +1,34 @@
 """The records `recon run` keeps under runs/NAME/stages/: whether a stage may be skipped (its inputs are
-unchanged *and* it finished without a failed LM call), and the run's results.json, which carries one
-warning per stage still incomplete.
+unchanged, it finished without a failed LM call, *and* its outputs are still the ones it wrote), and the
+run's results.json, which carries one warning per stage still incomplete.
+
+A record keeps each output's size and SHA-256. A folder output (a checkpoint) counts as its top-level files;
+a file over 64 MiB (model weights) is hashed on its first and last MiB only, so checking stays cheap.
 
     >>> from recon.jobs.failures import CallFailures
     >>> stage_warnings({"synthesize:backward": CallFailures(3, 8, ("HTTP 503",)), "data": CallFailures()})
     ['synthesize:backward: incomplete, 3 of 8 LM calls failed (HTTP 503); a re-run retries only those calls']
+    >>> run = Path(getfixture("tmp_path"))
+    >>> _ = (run / "traces.jsonl").write_text('{"id": "1"}\\n{"id": "2"}\\n')
+    >>> record = {"outputs": output_files([run / "traces.jsonl"], run)}
+    >>> record["outputs"]["traces.jsonl"]["size"], changed_output(record, [run / "traces.jsonl"], run) is None
+    (24, True)
+    >>> _ = (run / "traces.jsonl").write_text('{"id": "1"}\\n')
+    >>> changed_output(record, [run / "traces.jsonl"], run).split("/")[-1]
+    'traces.jsonl changed since the stage finished (24 → 12 bytes)'
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 from recon.atomicio import write_json_atomic
 from recon.jobs.failures import CallFailures
+
+SAMPLED_ABOVE = 64 << 20         # bytes: bigger files are hashed on their first and last SAMPLE bytes
+SAMPLE = 1 << 20
 
 
 def read_record(path: Path) -> dict:
@@ -28,6 +43,61 @@ def read_record(path: Path) -> dict:
 def finished_with(record: dict, key: str) -> bool:
     """True when the record is of these inputs and the stage had no failed call: nothing to do again."""
     return record.get("key") == key and record.get("complete") is True
+
+
+def output_files(outputs: list[Path], base: Path) -> dict[str, dict | None]:
+    """{name: {size, sha256}} of each output file (named relative to the run folder `base` when inside it); a
+    folder stands for its top-level files; None for a file that is missing."""
+    files: dict[str, dict | None] = {}
+    for path in outputs:
+        for file in sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]:
+            files[_name(file, base)] = fingerprint(file)
+    return files
+
+
+def changed_output(record: dict, outputs: list[Path], base: Path) -> str | None:
+    """Why the outputs no longer match the stage's record (None: they do). A record without output hashes
+    cannot be verified."""
+    recorded = record.get("outputs")
+    if not isinstance(recorded, dict) or not recorded:
+        return "its record keeps no output hashes (written by an older recon), so its outputs cannot be verified"
+    listed = {_name(p, base) for p in outputs if not p.is_dir()}
+    for name in sorted(set(recorded) | listed):
+        before, after = recorded.get(name), fingerprint(base / name)
+        if after is None:
+            return f"{base / name} is missing"
+        if not isinstance(before, dict):
+            return f"{base / name} is not in its record"
+        if before != after:
+            sizes = f"{before.get('size')} → {after['size']} bytes" if before.get("size") != after["size"] \
+                else "same size, other content"
+            return f"{base / name} changed since the stage finished ({sizes})"
+    return None
+
+
+def fingerprint(path: Path) -> dict | None:
+    """{size, sha256} of a file (`sampled` when only its first and last MiB were hashed); None if it is missing."""
+    try:
+        size = path.stat().st_size
+        digest = hashlib.sha256()
+        with open(path, "rb") as f:
+            if size > SAMPLED_ABOVE:
+                digest.update(f.read(SAMPLE))
+                f.seek(size - SAMPLE)
+                digest.update(f.read(SAMPLE))
+            else:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(block)
+    except FileNotFoundError:
+        return None
+    return {"size": size, "sha256": digest.hexdigest(), **({"sampled": True} if size > SAMPLED_ABOVE else {})}
+
+
+def _name(path: Path, base: Path) -> str:
+    try:
+        return str(path.relative_to(base))
+    except ValueError:
+        return str(path)
 
 
 def stage_warnings(failures: dict[str, CallFailures]) -> list[str]:
