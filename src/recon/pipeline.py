@@ -39,6 +39,7 @@ from recon.hashing import content_hash, file_hash
 from recon.jobs.common import git_sha
 from recon.jobs.failures import CallFailures
 from recon.jobs.parity import Parity, decide_parity
+from recon.output_lock import hold_output
 from recon.paths import GRPO_META, SFT_META
 from recon.prompts import prompt_versions
 from recon.run_checks import check_run, run_folder
@@ -270,20 +271,22 @@ class Pipeline:
         return None if method == "none" else self.out / "traces" / f"{method}.jsonl"
 
     def run(self) -> PipelineResult:
+        """Check the config, hold the run folder (one writer per folder), then run every stage."""
         t0 = time.perf_counter()
         check_run(self.cfg, self.root, backend_factory=self.backend_factory)     # before anything is written
-        self.out.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(self.out / "config.json", redact_secrets(self.cfg.model_dump()))
-        train_path, test_path = self.data()
-        traces = {m: self.synthesize(m, train_path) for m in self.cfg.methods}
-        parity = self.parity(traces, train_path, test_path)
-        preds = {m: self.train_and_predict(m, traces[m], train_path, test_path, parity)
-                 for m in self.cfg.predicted_methods}
-        self.evaluate(preds, {m: p for m, p in traces.items() if p is not None and m in preds}, test_path, parity)
-        write_run_results(self.out, self.out / "eval" / "results.json", self.result.incomplete,
-                          self.result.training_warnings())
+        with hold_output(self.out, log=self.log):
+            self.out.mkdir(parents=True, exist_ok=True)
+            write_json_atomic(self.out / "config.json", redact_secrets(self.cfg.model_dump()))
+            train_path, test_path = self.data()
+            traces = {m: self.synthesize(m, train_path) for m in self.cfg.methods}
+            parity = self.parity(traces, train_path, test_path)
+            preds = {m: self.train_and_predict(m, traces[m], train_path, test_path, parity)
+                     for m in self.cfg.predicted_methods}
+            self.evaluate(preds, {m: p for m, p in traces.items() if p is not None and m in preds}, test_path,
+                          parity)
+            results = write_run_results(self.out, self.out / "eval" / "results.json", self.result.incomplete,
+                                        self.result.training_warnings())
         from recon.evaluation.winrate import Comparison
-        results = json.loads((self.out / "results.json").read_text(encoding="utf-8"))
         self.result.comparisons = [Comparison.from_json(c) for c in results["comparisons"]]
         self.result.seconds = time.perf_counter() - t0
         return self.result

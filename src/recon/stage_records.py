@@ -105,10 +105,12 @@ def stage_warnings(failures: dict[str, CallFailures]) -> list[str]:
 
 
 def write_run_results(out: Path, eval_results: Path, failures: dict[str, CallFailures],
-                      extra: list[str] | tuple[str, ...] = ()) -> None:
+                      extra: list[str] | tuple[str, ...] = ()) -> dict:
     """runs/NAME/results.json: the evaluation's results plus a warning per incomplete stage (the evaluate
-    stage's own failed judge calls are already among the evaluation's warnings) and the `extra` warnings."""
+    stage's own failed judge calls are already among the evaluation's warnings) and the `extra` warnings.
+    Returns what it wrote."""
     results = json.loads(eval_results.read_text(encoding="utf-8"))
     others = {stage: f for stage, f in failures.items() if stage != "evaluate"}
     results["warnings"] = results.get("warnings", []) + stage_warnings(others) + list(extra)
     write_json_atomic(out / "results.json", results)
+    return results

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from recon.atomicio import write_jsonl_atomic
-from recon.cli.args import add_out, renamed
+from recon.cli.args import add_out, holds_out, renamed
 from recon.cli.inputs import examples_from_args
 from recon.cli.output import console, print_table
 from recon.data.convokit import load_convokit
@@ -78,6 +78,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+@holds_out
 def cmd_split(args: argparse.Namespace) -> int:
     train, test = split_examples(_load(args), test_fraction=args.test_fraction, seed=args.seed, by=args.by)
     write_jsonl_atomic(args.out / "train.jsonl", (e.to_json() for e in train))
@@ -87,6 +88,7 @@ def cmd_split(args: argparse.Namespace) -> int:
     return 0
 
 
+@holds_out
 def cmd_convert(args: argparse.Namespace) -> int:
     if not is_convokit_dir(args.directory):
         return convert_table(args)

@@ -7,7 +7,7 @@ import itertools
 from pathlib import Path
 
 from recon.backends.registry import SPEC_HELP, build_backend
-from recon.cli.args import add_out, add_pairs
+from recon.cli.args import add_out, add_pairs, holds_out
 from recon.cli.exit_codes import finished
 from recon.cli.output import console, print_table, progress_bar
 from recon.cli.run_cmd import print_methods, print_winrates
@@ -64,6 +64,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     im.set_defaults(func=cmd_human_import)
 
 
+@holds_out
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from recon.evaluation.report import write_report
     from recon.jobs.evaluate import run_evaluate
@@ -95,6 +96,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return finished(result.failures, "judging")
 
 
+@holds_out
 def cmd_human_export(args: argparse.Namespace) -> int:
     from recon.evaluation.human import export_items
     done = export_items(args.eval_dir, n=args.n, out=args.out, seed=args.seed)
