@@ -235,7 +235,7 @@ class Pipeline:
         from recon.evaluation.grid import baseline_pairs
         from recon.evaluation.report import write_report
         from recon.evaluation.setup_block import run_setup
-        from recon.jobs.evaluate import run_evaluate
+        from recon.jobs.evaluate import evaluation_folder, run_evaluate
         from recon.jobs.grpo import grid_setup
         eval_dir = self.out / "eval"
         names = self.cfg.predicted_methods
@@ -256,12 +256,12 @@ class Pipeline:
                 judge_backend = self._backend(judge_spec, "evaluate:judge")
             elif judge_cfg.kind != "embedding":
                 judge_cfg = PairJudgeConfig.model_validate({**judge_cfg.model_dump(), "kind": "embedding"})
-            with self.progress("evaluate", len(test)) as advance:
+            with evaluation_folder(eval_dir) as folder, self.progress("evaluate", len(test)) as advance:
                 result = run_evaluate(test, preds, compare=compare, judge_cfg=judge_cfg, judge_backend=judge_backend,
-                                      embedder=self.embedder, out=eval_dir, traces=traces, seed=self.cfg.seed,
+                                      embedder=self.embedder, out=folder, traces=traces, seed=self.cfg.seed,
                                       test_paths=[str(test_path)], on_progress=advance, parity=parity.summary(),
                                       setup={**run_setup(self.cfg, self.root), **grid_setup(self.cfg, self.out)})
-            write_report(result, test, preds, seed=self.cfg.seed)
+                write_report(result, test, preds, seed=self.cfg.seed)      # the whole eval/ set, or none of it
             return result.failures
         self._stage("evaluate", inputs, [eval_dir / "results.json", eval_dir / "report.html"], work)
         self.result.report = eval_dir / "report.html"
