@@ -1,8 +1,9 @@
 """`recon run CONFIG`: the whole experiment — data → synthesize → (train) → predict → evaluate → report —
 with artifacts under runs/NAME/ and a record per stage under runs/NAME/stages/.
 
-Before anything is written, the whole config is checked (`run_checks`). A stage whose inputs (file
-contents and the config parts it reads) are unchanged since it last finished *without a failed LM call*
+Before anything is written, the whole config is checked (`run_checks`); then the run holds its folder (one
+writer per folder, `output_lock`). A stage whose inputs (file contents and the config parts it reads) are
+unchanged since it last finished *without a failed LM call*, and whose outputs are still the bytes it wrote,
 is skipped; a stage with transient failures is incomplete and runs again, its finished calls coming from
 the cache. So re-running is resuming: a broken run continues where it stopped, an incomplete one pays only
 for the calls that failed, and a finished run re-run makes no backend calls at all.
@@ -44,7 +45,7 @@ from recon.paths import GRPO_META, SFT_META
 from recon.prompts import prompt_versions
 from recon.run_checks import check_run, run_folder
 from recon.run_result import PipelineResult, Progress, silent_progress, trace_map  # noqa: F401 (public names)
-from recon.stage_records import changed_output, finished_with, output_files, read_record, write_run_results
+from recon.stage_records import output_files, read_record, stage_verdict, write_run_results
 from recon.store.cache import CachedBackend
 from recon.store.calls import last_call_id, new_run_id, run_cost
 from recon.store.db import Database
@@ -65,22 +66,19 @@ class Pipeline:
     # -- stage bookkeeping -------------------------------------------------------------------------------
     def _stage(self, name: str, inputs: dict, outputs: list[Path],
                work: Callable[[], CallFailures | None]) -> None:
-        """Run `work` unless it finished before with these inputs; record whether it is complete now."""
+        """Run `work` unless it finished before with these inputs and left these outputs (sizes and hashes in
+        its record); record whether it is complete now."""
         record = self.out / "stages" / f"{name.replace(':', '_')}.json"
         inputs = redact_secrets({**inputs, "prompts": prompt_versions(), "recon": recon.__version__})
         key = content_hash(inputs, tag="stage", length=16)
         last = read_record(record) if not self.force and all(p.exists() for p in outputs) else {}
-        changed = changed_output(last, outputs, self.out) if finished_with(last, key) else None
-        if finished_with(last, key) and changed is None:
+        skip, say = stage_verdict(last, key, outputs, self.out)
+        if say is not None:
+            self.log(f"{name}: {say}")
+        if skip:
             self.result.skipped.append(name)
             self.result.stages[name] = None
-            self.log(f"{name}: unchanged, skipped")
             return
-        if changed is not None:
-            self.log(f"{name}: {changed}; running it again (its LM calls come from the cache)")
-        elif last.get("key") == key and last.get("complete") is False:
-            self.log(f"{name}: {last.get('failed_calls')} LM call(s) failed last time; running it again "
-                     "(finished calls come from the cache)")
         t0 = time.perf_counter()
         before = last_call_id(self.db)
         failures = work() or CallFailures()

@@ -45,6 +45,21 @@ def finished_with(record: dict, key: str) -> bool:
     return record.get("key") == key and record.get("complete") is True
 
 
+def stage_verdict(record: dict, key: str, outputs: list[Path], base: Path) -> tuple[bool, str | None]:
+    """(whether the stage may be skipped, what the run says about it): skipped when it finished with these
+    inputs and its outputs are still what it wrote; run again, saying why, when they are not or when LM calls
+    failed last time."""
+    if finished_with(record, key):
+        changed = changed_output(record, outputs, base)
+        if changed is None:
+            return True, "unchanged, skipped"
+        return False, f"{changed}; running it again (its LM calls come from the cache)"
+    if record.get("key") == key and record.get("complete") is False:
+        return False, (f"{record.get('failed_calls')} LM call(s) failed last time; running it again (finished "
+                       "calls come from the cache)")
+    return False, None
+
+
 def output_files(outputs: list[Path], base: Path) -> dict[str, dict | None]:
     """{name: {size, sha256}} of each output file (named relative to the run folder `base` when inside it); a
     folder stands for its top-level files; None for a file that is missing."""
