@@ -28,6 +28,7 @@ from pathlib import Path
 from recon.errors import ConfigError
 
 UNSUPPORTED = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EINVAL}
+NOT_HERE = UNSUPPORTED | {errno.EACCES, errno.EPERM, errno.EROFS}    # no lock, but the command may still write
 _HELD: set[Path] = set()         # the locks this process holds: holding one again (a command around a job) is free
 
 
@@ -45,8 +46,7 @@ def hold_output(output: str | Path, *, log: Callable[[str], None] = lambda msg: 
     if path in _HELD:
         yield
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = _take(path, output, log)
+    fd = _lock(path, output, log)
     _HELD.add(path)
     try:
         yield
@@ -60,8 +60,27 @@ def hold_output(output: str | Path, *, log: Callable[[str], None] = lambda msg: 
             os.close(fd)
 
 
-def _take(path: Path, output: str | Path, log: Callable[[str], None]) -> int | None:
-    """The locked descriptor of `path` with our pid in it (None where the filesystem cannot lock)."""
+def _lock(path: Path, output: str | Path, log: Callable[[str], None]) -> int | None:
+    """The locked descriptor of `path` with our pid in it; None (and a warning) where no lock can be made."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = _take(path, output)
+    except OSError as exc:
+        if exc.errno not in NOT_HERE:
+            raise
+        log(f"warning: cannot lock {output} ({exc.strerror}: {path}); running without a lock, so make sure no "
+            "other recon command writes there")
+        return None
+    previous = _read_pid(fd)
+    if previous and previous != str(os.getpid()):
+        log(f"took over the lock of {output} left by pid {previous}, which has ended")
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    return fd
+
+
+def _take(path: Path, output: str | Path) -> int:
+    """A descriptor of `path` holding flock, or a ConfigError naming the process that holds it."""
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -71,22 +90,12 @@ def _take(path: Path, output: str | Path, log: Callable[[str], None]) -> int | N
             os.close(fd)
             raise ConfigError(f"{output} is in use by another recon command (pid {holder or 'unknown'}, lock "
                               f"{path}); wait for it to finish or stop it, then run this again") from None
-        except OSError as exc:
+        except OSError:
             os.close(fd)
-            if exc.errno not in UNSUPPORTED:
-                raise
-            log(f"warning: cannot lock {output} on this filesystem ({exc.strerror}); running without a lock, so "
-                "make sure no other recon command writes there")
-            return None
+            raise
         if _same_file(fd, path):
-            break
+            return fd
         os.close(fd)                                 # the holder removed it as we locked it: take the new one
-    previous = _read_pid(fd)
-    if previous and previous != str(os.getpid()):
-        log(f"took over the lock of {output} left by pid {previous}, which has ended")
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-    return fd
 
 
 def _same_file(fd: int, path: Path) -> bool:

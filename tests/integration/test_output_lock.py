@@ -114,6 +114,20 @@ def test_without_flock_the_command_runs_and_warns(tmp_path, monkeypatch, capsys)
     assert "cannot lock" in capsys.readouterr().err
 
 
+def test_a_folder_where_no_lock_file_can_be_made_still_takes_the_output(tmp_path, monkeypatch, capsys):
+    from recon.output_lock import lock_path
+    argv, out = commands(tmp_path)["synthesize"]
+    real = os.open
+
+    def read_only_for_the_lock(path, *args, **kwargs):
+        if Path(path) == lock_path(out):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path, *args, **kwargs)
+    monkeypatch.setattr(os, "open", read_only_for_the_lock)
+    assert main(argv) == 0 and out.is_file()
+    assert "cannot lock" in capsys.readouterr().err
+
+
 def test_two_concurrent_runs_of_one_config_do_not_both_pay(tmp_path, recon_home):
     """The first run's first LM call is held at the server; a second run starts meanwhile. Without a lock it
     ran the whole experiment, paying again for the call the first one was waiting on."""
