@@ -139,6 +139,16 @@ def check_output_path(path: str | Path) -> None:
         raise ConfigError(f"cannot write {path}: {parent} is not a writable folder")
 
 
+def check_output_folder(path: str | Path, marker: str, what: str) -> None:
+    """Refuse an --out that is a file, or a non-empty folder without `marker`: a folder that `what` (e.g. "a
+    recon export") did not write, whose files a command replacing it whole would lose."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"--out {path} is a file; give a folder name")
+    if path.is_dir() and any(path.iterdir()) and not (path / marker).is_file():
+        raise ConfigError(f"--out {path} is a folder that is not {what} (no {marker}); give a new or empty folder")
+
+
 def write_jsonl_atomic(path: str | Path, records: Iterable[dict[str, Any]]) -> int:
     """Write one JSON object per line, atomically. Returns the number of records."""
     n = 0

@@ -1,8 +1,9 @@
 """`recon run CONFIG`: the whole experiment — data → synthesize → (train) → predict → evaluate → report —
 with artifacts under runs/NAME/ and a record per stage under runs/NAME/stages/.
 
-Before anything is written, the whole config is checked (`run_checks`). A stage whose inputs (file
-contents and the config parts it reads) are unchanged since it last finished *without a failed LM call*
+Before anything is written, the whole config is checked (`run_checks`); then the run holds its folder (one
+writer per folder, `output_lock`). A stage whose inputs (file contents and the config parts it reads) are
+unchanged since it last finished *without a failed LM call*, and whose outputs are still the bytes it wrote,
 is skipped; a stage with transient failures is incomplete and runs again, its finished calls coming from
 the cache. So re-running is resuming: a broken run continues where it stopped, an incomplete one pays only
 for the calls that failed, and a finished run re-run makes no backend calls at all.
@@ -39,11 +40,12 @@ from recon.hashing import content_hash, file_hash
 from recon.jobs.common import git_sha
 from recon.jobs.failures import CallFailures
 from recon.jobs.parity import Parity, decide_parity
+from recon.output_lock import hold_output
 from recon.paths import GRPO_META, SFT_META
 from recon.prompts import prompt_versions
 from recon.run_checks import check_run, run_folder
 from recon.run_result import PipelineResult, Progress, silent_progress, trace_map  # noqa: F401 (public names)
-from recon.stage_records import finished_with, read_record, write_run_results
+from recon.stage_records import output_files, read_record, stage_verdict, write_run_results
 from recon.store.cache import CachedBackend
 from recon.store.calls import last_call_id, new_run_id, run_cost
 from recon.store.db import Database
@@ -64,26 +66,26 @@ class Pipeline:
     # -- stage bookkeeping -------------------------------------------------------------------------------
     def _stage(self, name: str, inputs: dict, outputs: list[Path],
                work: Callable[[], CallFailures | None]) -> None:
-        """Run `work` unless it finished before with these inputs; record whether it is complete now."""
+        """Run `work` unless it finished before with these inputs and left these outputs (sizes and hashes in
+        its record); record whether it is complete now."""
         record = self.out / "stages" / f"{name.replace(':', '_')}.json"
         inputs = redact_secrets({**inputs, "prompts": prompt_versions(), "recon": recon.__version__})
         key = content_hash(inputs, tag="stage", length=16)
         last = read_record(record) if not self.force and all(p.exists() for p in outputs) else {}
-        if finished_with(last, key):
+        skip, say = stage_verdict(last, key, outputs, self.out)
+        if say is not None:
+            self.log(f"{name}: {say}")
+        if skip:
             self.result.skipped.append(name)
             self.result.stages[name] = None
-            self.log(f"{name}: unchanged, skipped")
             return
-        if last.get("key") == key and last.get("complete") is False:
-            self.log(f"{name}: {last.get('failed_calls')} LM call(s) failed last time; running it again "
-                     "(finished calls come from the cache)")
         t0 = time.perf_counter()
         before = last_call_id(self.db)
         failures = work() or CallFailures()
         cost = run_cost(self.db, self.result.run, after_id=before)     # exactly this stage's calls
         write_json_atomic(record, {"stage": name, "key": key, "inputs": inputs, "git_sha": git_sha(),
                                    "run": self.result.run, "seconds": round(time.perf_counter() - t0, 2),
-                                   "outputs": [str(p) for p in outputs], "cost_this_time": cost.__dict__,
+                                   "outputs": output_files(outputs, self.out), "cost_this_time": cost.__dict__,
                                    **failures.to_json()})
         self.result.ran.append(name)
         self.result.stages[name] = failures
@@ -183,7 +185,7 @@ class Pipeline:
                     train_sft(same_pairs, traces_of, method=method.split(":")[0], cfg=um.sft, out=ckpt,
                               user_cfg=um, on_step=StepProgress(advance),
                               data_files={str(train_path): file_hash(train_path)})
-            self._stage(f"train:{method}", train_inputs, [ckpt / SFT_META], train_work)
+            self._stage(f"train:{method}", train_inputs, [ckpt / SFT_META, ckpt], train_work)
             user_model, backend_cfg, trained = f"sft:{ckpt}", BackendConfig(spec=f"hf:{ckpt}"), ckpt
             inputs["checkpoint"] = file_hash(ckpt / SFT_META)
 
@@ -222,7 +224,7 @@ class Pipeline:
                                          backend_factory=self.backend_factory, embedder=self.embedder,
                                          on_step=StepProgress(advance), log=self.log,
                                          data_files={str(train_path): file_hash(train_path)})
-        self._stage(name, inputs, [folder / GRPO_META], work)
+        self._stage(name, inputs, [folder / GRPO_META, folder], work)
         self.result.training[name] = step_summary(folder)
         return folder
 
@@ -231,7 +233,7 @@ class Pipeline:
         from recon.evaluation.grid import baseline_pairs
         from recon.evaluation.report import write_report
         from recon.evaluation.setup_block import run_setup
-        from recon.jobs.evaluate import run_evaluate
+        from recon.jobs.evaluate import evaluation_folder, run_evaluate
         from recon.jobs.grpo import grid_setup
         eval_dir = self.out / "eval"
         names = self.cfg.predicted_methods
@@ -252,12 +254,12 @@ class Pipeline:
                 judge_backend = self._backend(judge_spec, "evaluate:judge")
             elif judge_cfg.kind != "embedding":
                 judge_cfg = PairJudgeConfig.model_validate({**judge_cfg.model_dump(), "kind": "embedding"})
-            with self.progress("evaluate", len(test)) as advance:
+            with evaluation_folder(eval_dir) as folder, self.progress("evaluate", len(test)) as advance:
                 result = run_evaluate(test, preds, compare=compare, judge_cfg=judge_cfg, judge_backend=judge_backend,
-                                      embedder=self.embedder, out=eval_dir, traces=traces, seed=self.cfg.seed,
+                                      embedder=self.embedder, out=folder, traces=traces, seed=self.cfg.seed,
                                       test_paths=[str(test_path)], on_progress=advance, parity=parity.summary(),
                                       setup={**run_setup(self.cfg, self.root), **grid_setup(self.cfg, self.out)})
-            write_report(result, test, preds, seed=self.cfg.seed)
+                write_report(result, test, preds, seed=self.cfg.seed)      # the whole eval/ set, or none of it
             return result.failures
         self._stage("evaluate", inputs, [eval_dir / "results.json", eval_dir / "report.html"], work)
         self.result.report = eval_dir / "report.html"
@@ -267,20 +269,22 @@ class Pipeline:
         return None if method == "none" else self.out / "traces" / f"{method}.jsonl"
 
     def run(self) -> PipelineResult:
+        """Check the config, hold the run folder (one writer per folder), then run every stage."""
         t0 = time.perf_counter()
         check_run(self.cfg, self.root, backend_factory=self.backend_factory)     # before anything is written
-        self.out.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(self.out / "config.json", redact_secrets(self.cfg.model_dump()))
-        train_path, test_path = self.data()
-        traces = {m: self.synthesize(m, train_path) for m in self.cfg.methods}
-        parity = self.parity(traces, train_path, test_path)
-        preds = {m: self.train_and_predict(m, traces[m], train_path, test_path, parity)
-                 for m in self.cfg.predicted_methods}
-        self.evaluate(preds, {m: p for m, p in traces.items() if p is not None and m in preds}, test_path, parity)
-        write_run_results(self.out, self.out / "eval" / "results.json", self.result.incomplete,
-                          self.result.training_warnings())
+        with hold_output(self.out, log=self.log):
+            self.out.mkdir(parents=True, exist_ok=True)
+            write_json_atomic(self.out / "config.json", redact_secrets(self.cfg.model_dump()))
+            train_path, test_path = self.data()
+            traces = {m: self.synthesize(m, train_path) for m in self.cfg.methods}
+            parity = self.parity(traces, train_path, test_path)
+            preds = {m: self.train_and_predict(m, traces[m], train_path, test_path, parity)
+                     for m in self.cfg.predicted_methods}
+            self.evaluate(preds, {m: p for m, p in traces.items() if p is not None and m in preds}, test_path,
+                          parity)
+            results = write_run_results(self.out, self.out / "eval" / "results.json", self.result.incomplete,
+                                        self.result.training_warnings())
         from recon.evaluation.winrate import Comparison
-        results = json.loads((self.out / "results.json").read_text(encoding="utf-8"))
         self.result.comparisons = [Comparison.from_json(c) for c in results["comparisons"]]
         self.result.seconds = time.perf_counter() - t0
         return self.result

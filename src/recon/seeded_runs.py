@@ -21,6 +21,7 @@ from pathlib import Path
 from recon.atomicio import atomic_writer, write_json_atomic
 from recon.config import RunConfig
 from recon.errors import ConfigError
+from recon.output_lock import hold_output
 from recon.run_checks import run_folder
 
 SEEDS_SCHEMA = "seeds-1"
@@ -43,16 +44,17 @@ def run_seeds(cfg: RunConfig, root: Path, **kwargs):
     out = run_folder(cfg)
     total = PipelineResult(out=out, run="")
     per_seed = {}
-    for seed in cfg.seeds:
-        result = Pipeline(seed_config(cfg, seed), root, **kwargs).run()
-        total.run = total.run or result.run
-        total.ran += [f"seed-{seed}/{s}" for s in result.ran]
-        total.skipped += [f"seed-{seed}/{s}" for s in result.skipped]
-        total.stages.update({f"seed-{seed}/{s}": f for s, f in result.stages.items()})
-        total.training.update({f"seed-{seed}/{s}": t for s, t in result.training.items()})
-        total.seconds += result.seconds
-        per_seed[seed] = result
-    total.report = write_seed_report(cfg, out, per_seed)
+    with hold_output(out, log=kwargs.get("log", lambda msg: None)):     # each seed's folder is held in turn too
+        for seed in cfg.seeds:
+            result = Pipeline(seed_config(cfg, seed), root, **kwargs).run()
+            total.run = total.run or result.run
+            total.ran += [f"seed-{seed}/{s}" for s in result.ran]
+            total.skipped += [f"seed-{seed}/{s}" for s in result.skipped]
+            total.stages.update({f"seed-{seed}/{s}": f for s, f in result.stages.items()})
+            total.training.update({f"seed-{seed}/{s}": t for s, t in result.training.items()})
+            total.seconds += result.seconds
+            per_seed[seed] = result
+        total.report = write_seed_report(cfg, out, per_seed)
     return total
 
 

@@ -147,3 +147,33 @@ def test_every_config_in_the_docs_and_examples_is_valid(name, text):
 
 def test_the_docs_do_show_a_run_config():
     assert any(name.startswith("run.md") for name, _ in yaml_snippets())
+
+
+@pytest.mark.parametrize("name", ["..", "../x", "/abs", "", ".", "a/b"])
+def test_a_run_name_that_escapes_the_runs_folder_is_refused_naming_the_field(tmp_path, monkeypatch, name):
+    path = config(tmp_path)
+    data = {k: v for k, v in yaml.safe_load(path.read_text()).items() if k != "out"}
+    path.write_text(yaml.safe_dump({**data, "name": name}))
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match=r"name\b") as info:
+        load_run_config(path)
+    assert str(path) in str(info.value)
+
+
+def test_a_run_named_dot_dot_writes_nothing_into_the_working_directory(tmp_path, recon_home, monkeypatch, capsys):
+    path = config(tmp_path)
+    data = {k: v for k, v in yaml.safe_load(path.read_text()).items() if k != "out"}
+    path.write_text(yaml.safe_dump({**data, "name": ".."}))
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    assert main(["run", str(path)]) == 2
+    assert "name" in capsys.readouterr().err and list(work.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["..", "."])
+def test_an_explicit_out_decides_the_folder_whatever_the_name(tmp_path, name):
+    path = config(tmp_path)
+    path.write_text(yaml.safe_dump({**yaml.safe_load(path.read_text()), "name": name}))
+    cfg, _ = load_run_config(path)
+    assert cfg.out == str(tmp_path / "run")

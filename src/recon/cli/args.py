@@ -5,7 +5,8 @@
 - `--model SPEC`: the LM a command runs, as a backend spec (`hf:DIR` for a trained checkpoint);
 - `--listwise-judge SPEC`: the LM of the judge scorer, which ranks a pair's reconstructions; `--judge` is
   only ever the pairwise judge of `recon evaluate`;
-- `--out FILE` or `--out FOLDER`: each command says which, and refuses the other kind before any work.
+- `--out FILE` or `--out FOLDER`: each command says which, and refuses the other kind before any work; a
+  command holds its `--out` while it runs (`holds_out`), so a second command on the same output stops at once.
 
 A renamed flag is no alias: it stops with a usage error (exit 2) that names the flag replacing it.
 
@@ -18,12 +19,16 @@ A renamed flag is no alias: it stops with a usage error (exit 2) that names the 
 from __future__ import annotations
 
 import argparse
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
 from recon.backends.registry import SPEC_HELP
 from recon.config import BackendConfig, LeakageConfig, validated
 from recon.method.scoring import SCORERS
+from recon.output_lock import hold_output
 
 
 class _Renamed(argparse.Action):
@@ -85,6 +90,26 @@ def add_out(parser: argparse.ArgumentParser, kind: Literal["file", "folder"], he
     """`--out FILE` or `--out FOLDER`; the other kind is refused while the arguments are parsed."""
     parser.add_argument("--out", required=required and default is None, default=default,
                         type=_out_file if kind == "file" else _out_folder, metavar=kind.upper(), help=help)
+
+
+@contextmanager
+def holding(out: Path | None) -> Iterator[None]:
+    """Hold `out` (no other recon command writes it meanwhile); its warnings go to stderr."""
+    if out is None:
+        yield
+        return
+    from recon.cli.output import err_console
+    with hold_output(out, log=lambda msg: err_console.print(msg, markup=False)):
+        yield
+
+
+def holds_out(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """A command that holds its `--out` while it runs (one without `--out` runs as it is)."""
+    @functools.wraps(command)
+    def holding_command(args: argparse.Namespace) -> int:
+        with holding(getattr(args, "out", None)):
+            return command(args)
+    return holding_command
 
 
 def add_pairs(parser: argparse.ArgumentParser, flag: Literal["--data", "--test"], help: str, *,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from recon.atomicio import write_json_atomic
 from recon.bench.corpus_files import ensure_corpus, write_corpus
-from recon.cli.args import add_out, non_negative_int, positive_int
+from recon.cli.args import add_out, holds_out, non_negative_int, positive_int
 from recon.cli.output import console, print_table
 from recon.data.corpus import load_examples
 from recon.jobs.common import read_traces
@@ -56,6 +56,7 @@ def add_validity_parser(bsub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_validity)
 
 
+@holds_out
 def cmd_generate(args: argparse.Namespace) -> int:
     n_train, n_test = write_corpus(args.out, individuals=args.individuals, pairs=args.pairs, seed=args.seed,
                                    test_fraction=args.test_fraction)
@@ -74,6 +75,7 @@ def recovery_rows_table(rows: list[dict]) -> None:
                   None if r["leakage_rate"] is None else round(100 * r["leakage_rate"], 1)] for r in rows])
 
 
+@holds_out
 def cmd_score(args: argparse.Namespace) -> int:
     from recon.bench.recovery import recovery_table
     data = args.data / "pairs.jsonl" if args.data.is_dir() else args.data
@@ -91,6 +93,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+@holds_out
 def cmd_run(args: argparse.Namespace) -> int:
     from recon.bench.run import bench_config, run_bench
     from recon.cli.output import err_console, progress_bar
@@ -125,6 +128,7 @@ def validity_rows_table(summaries: dict[str, dict]) -> None:
     print_table("scorer validity (95% CI over pairs)", COLUMNS, table_rows(summaries))
 
 
+@holds_out
 def cmd_validity(args: argparse.Namespace) -> int:
     from recon.bench.validity import load_benchmark_pairs, run_validity
     from recon.cli.args import backend_config_from_args

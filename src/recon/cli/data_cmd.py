@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from recon.atomicio import atomic_writers, write_jsonl_atomic
-from recon.cli.args import add_out, non_negative_int, positive_int, renamed
+from recon.cli.args import add_out, holds_out, non_negative_int, positive_int, renamed
 from recon.cli.inputs import examples_from_args
 from recon.cli.output import console, print_table
 from recon.data.convokit import load_convokit
@@ -79,6 +79,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+@holds_out
 def cmd_split(args: argparse.Namespace) -> int:
     train, test = split_examples(_load(args), test_fraction=args.test_fraction, seed=args.seed, by=args.by)
     with atomic_writers([args.out / "train.jsonl", args.out / "test.jsonl"]) as handles:   # both or neither
@@ -89,6 +90,7 @@ def cmd_split(args: argparse.Namespace) -> int:
     return 0
 
 
+@holds_out
 def cmd_convert(args: argparse.Namespace) -> int:
     if not is_convokit_dir(args.directory):
         return convert_table(args)

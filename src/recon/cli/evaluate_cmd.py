@@ -7,7 +7,7 @@ import itertools
 from pathlib import Path
 
 from recon.backends.registry import SPEC_HELP, build_backend
-from recon.cli.args import add_out, add_pairs, non_negative_int, positive_int
+from recon.cli.args import add_out, add_pairs, holds_out, non_negative_int, positive_int
 from recon.cli.exit_codes import finished
 from recon.cli.output import console, print_table, progress_bar
 from recon.cli.run_cmd import print_methods, print_winrates
@@ -64,9 +64,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     im.set_defaults(func=cmd_human_import)
 
 
+@holds_out
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from recon.evaluation.report import write_report
-    from recon.jobs.evaluate import run_evaluate
+    from recon.jobs.evaluate import evaluation_folder, run_evaluate
     preds = named_paths(args.pred, "--pred")
     if len(preds) < 2:
         raise ConfigError("give at least two --pred METHOD=FILE to compare")
@@ -84,17 +85,20 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         judge_cfg = validated(PairJudgeConfig, kind="lm", both_orders=args.both_orders)
         judge_backend = CachedBackend(build_backend(BackendConfig(spec=args.judge)), Database(), run=new_run_id(),
                                       stage="evaluate:judge")
-    with progress_bar(f"judging ({args.judge})", len(test)) as advance:
+    with evaluation_folder(args.out) as folder, progress_bar(f"judging ({args.judge})", len(test)) as advance:
         result = run_evaluate(test, preds, compare=compare, judge_cfg=judge_cfg, judge_backend=judge_backend,
-                              out=args.out, traces=named_paths(args.traces, "--traces"), seed=args.seed,
+                              out=folder, traces=named_paths(args.traces, "--traces"), seed=args.seed,
                               test_paths=[str(p) for p in args.test], on_progress=advance)
-    md, page = write_report(result, test, preds, seed=args.seed)
+        write_report(result, test, preds, seed=args.seed)
+    result.out = args.out
     print_winrates(result.comparisons)
     print_methods(result.methods)
-    console.print(f"results → {args.out / 'results.json'}; report → {page} and {md}")
+    console.print(f"results → {args.out / 'results.json'}; report → {args.out / 'report.html'} and "
+                  f"{args.out / 'report.md'}")
     return finished(result.failures, "judging")
 
 
+@holds_out
 def cmd_human_export(args: argparse.Namespace) -> int:
     from recon.evaluation.human import export_items
     done = export_items(args.eval_dir, n=args.n, out=args.out, seed=args.seed)

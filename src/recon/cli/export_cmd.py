@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from recon.cli.args import add_data_args, add_out
+from recon.cli.args import add_data_args, add_out, holds_out
 from recon.cli.inputs import examples_from_args
 from recon.cli.output import console, print_table
 from recon.jobs.export import FORMATS, run_export
@@ -25,6 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_export)
 
 
+@holds_out
 def cmd_export(args: argparse.Namespace) -> int:
     examples = examples_from_args(args)
     result = run_export(examples, args.traces, out=args.out, fmt=args.format, keep_leaking=args.keep_leaking,

@@ -5,7 +5,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from recon.cli.args import add_backend_args, add_out, add_pairs, backend_config_from_args, non_negative_int, renamed
+from recon.cli.args import (
+    add_backend_args,
+    add_out,
+    add_pairs,
+    backend_config_from_args,
+    holds_out,
+    non_negative_int,
+    renamed,
+)
 from recon.cli.exit_codes import finished
 from recon.cli.inputs import traces_and_method
 from recon.cli.output import console, err_console, print_table, progress_bar
@@ -34,6 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_predict)
 
 
+@holds_out
 def cmd_predict(args: argparse.Namespace) -> int:
     test = load_examples(args.test)
     train = load_examples(args.data or [])

@@ -11,6 +11,7 @@ from recon.cli.args import (
     add_out,
     add_scoring_args,
     backend_config_from_args,
+    holding,
     leakage_config_from_args,
 )
 from recon.cli.exit_codes import finished
@@ -35,8 +36,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    examples = examples_from_args(args)
     out = args.out or args.traces.with_name(f"{args.traces.stem}.scored-{args.scorer}.jsonl")
+    with holding(out):
+        return score_into(args, out)
+
+
+def score_into(args: argparse.Namespace, out: Path) -> int:
+    examples = examples_from_args(args)
     recon_spec = "fake" if args.dry_run else (args.reconstructor or args.model)
     judge_spec = "fake" if args.dry_run else (args.listwise_judge or recon_spec)
     embedder = None

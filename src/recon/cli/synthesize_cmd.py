@@ -12,6 +12,7 @@ from recon.cli.args import (
     add_out,
     add_scoring_args,
     backend_config_from_args,
+    holds_out,
     leakage_config_from_args,
     non_negative_int,
     positive_int,
@@ -64,6 +65,7 @@ def print_summaries(title: str, summaries: list[JobSummary]) -> None:
     print_table(title, TABLE_COLUMNS, [table_row(s) for s in summaries])
 
 
+@holds_out
 def cmd_synthesize(args: argparse.Namespace) -> int:
     examples = examples_from_args(args)
     spec = "fake" if args.dry_run else args.model

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from recon.cli.args import add_out, add_pairs, positive_int, renamed
+from recon.cli.args import add_out, add_pairs, holds_out, positive_int, renamed
 from recon.cli.inputs import traces_and_method
 from recon.cli.output import console, err_console, print_table, progress_bar
 from recon.config import SFTTrainConfig, validated
@@ -57,6 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     grpo.set_defaults(func=cmd_train_grpo)
 
 
+@holds_out
 def cmd_train_sft(args: argparse.Namespace) -> int:
     from recon.training.sft import train_sft
     if not args.model.startswith("hf:"):
@@ -76,6 +77,7 @@ def cmd_train_sft(args: argparse.Namespace) -> int:
     return 0
 
 
+@holds_out
 def cmd_train_grpo(args: argparse.Namespace) -> int:
     from recon.config import BackendConfig, GRPOTrainConfig
     from recon.training.grpo import grpo_signal_warning, step_summary, train_grpo

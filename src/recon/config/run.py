@@ -88,7 +88,7 @@ class RunConfig(Strict):
     judge: PairJudgeConfig = PairJudgeConfig()
     predict: list[str] | None = None           # methods that get user models and judged comparisons (default: all)
     compare: list[list[str]] = Field(default_factory=list)
-    out: str | None = None                     # default: runs/NAME
+    out: str | None = None                     # default: runs/NAME (NAME must keep it inside runs/)
     seed: StrictInt = 0                        # evaluation: bootstrap and report examples (synthesis: synthesis.seed)
     grpo: GRPORunConfig = GRPORunConfig()      # recon-grpo, recon-grpo-select and e2e-grpo: one shared block
     report: ReportConfig = ReportConfig()
@@ -123,6 +123,13 @@ class RunConfig(Strict):
         if len(set(methods)) != len(methods):
             raise ValueError("a method is listed twice")
         return methods
+
+    @model_validator(mode="after")
+    def _run_folder_inside_runs(self):
+        if self.out is None and self.name in (".", ".."):
+            raise ValueError(f"name: {self.name!r} would put the run folder outside runs/ (runs/{self.name}); give "
+                             "another name, or set out to choose the folder explicitly")
+        return self
 
     @model_validator(mode="after")
     def _nothing_ignored(self):

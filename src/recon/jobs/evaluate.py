@@ -1,5 +1,6 @@
 """`recon evaluate`: judge every comparison on every test pair, then win rates, reference metrics, and a
-report (results.json, report.md, report.html, judgments.jsonl) in one folder.
+report (results.json, report.md, report.html, judgments.jsonl, plots/) in one folder, written as one set
+(`evaluation_folder`): a new, empty or earlier evaluation's folder, replaced whole at the end.
 
     >>> import json
     >>> from recon.method.embeddings import HashEmbedder
@@ -18,11 +19,13 @@ report (results.json, report.md, report.html, judgments.jsonl) in one folder.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+import shutil
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from recon.atomicio import write_json_atomic, write_jsonl_atomic
+from recon.atomicio import atomic_directory, check_output_folder, write_json_atomic, write_jsonl_atomic
 from recon.config import PairJudgeConfig
 from recon.data.corpus import iter_json_lines
 from recon.errors import ConfigError, DataError
@@ -36,6 +39,7 @@ from recon.paths import manifest_path
 from recon.types import Example
 
 RESULTS_SCHEMA_VERSION = 2
+EVALUATION_FILES = ("results.json", "judgments.jsonl", "report.md", "report.html", "plots")
 
 
 @dataclass
@@ -178,8 +182,7 @@ def run_evaluate(test: Sequence[Example], predictions: dict[str, str | Path], *,
     """`parity`: how the run fixed the user models' training pairs and demonstrations (recon run), reported;
     `setup`: what the caller knows beyond the files (`recon run`: data files, split, limits, run config)."""
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"--out {out} must be a folder")
+    check_output_folder(out, "results.json", "a recon evaluation")
     if len(set(compare)) != len(compare) or any(a == b for a, b in compare):
         raise ConfigError(f"each comparison must name two different methods, once: {compare}")
     preds = {name: read_predictions(path) for name, path in predictions.items()}
@@ -224,6 +227,23 @@ def run_evaluate(test: Sequence[Example], predictions: dict[str, str | Path], *,
         + ([f"judge: {failures.describe()}"] if not failures.complete else []),
         "parity": parity})
     return EvaluationResult(comparisons, methods, judgments, out, failures, parity, block)
+
+
+@contextmanager
+def evaluation_folder(out: str | Path) -> Iterator[Path]:
+    """A temporary folder beside `out` to write the evaluation and its report into; on success it replaces
+    `out` whole (a failure leaves the previous set). `out` must be new, empty or an earlier evaluation; what
+    else it holds (the human validation's key and labels) is carried over."""
+    out = Path(out)
+    check_output_folder(out, "results.json", "a recon evaluation")
+    with atomic_directory(out) as folder:
+        yield folder
+        for kept in (sorted(out.iterdir()) if out.is_dir() else []):
+            if kept.name not in EVALUATION_FILES and not (folder / kept.name).exists():
+                if kept.is_dir():
+                    shutil.copytree(kept, folder / kept.name, symlinks=True)
+                else:
+                    shutil.copy2(kept, folder / kept.name, follow_symlinks=False)
 
 
 def load_results(folder: str | Path) -> dict:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from recon.atomicio import atomic_directory, write_json_atomic, write_jsonl_atomic
+from recon.atomicio import atomic_directory, check_output_folder, write_json_atomic, write_jsonl_atomic
 from recon.config import UserModelConfig
 from recon.data.corpus import iter_json_lines
 from recon.data.tables import import_datasets, quiet_datasets
@@ -126,11 +126,7 @@ def choose_pairs(examples: Sequence[Example], traces: TraceFile | None, *,
 
 def check_export_dir(out: Path) -> None:
     """Refuse an --out that is a file, or a non-empty folder that an earlier export did not write."""
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"--out {out} is a file; give a folder name")
-    if out.is_dir() and any(out.iterdir()) and not (out / EXPORT_META).is_file():
-        raise ConfigError(f"--out {out} is a folder that is not a recon export (no {EXPORT_META}); "
-                          "give a new or empty folder")
+    check_output_folder(out, EXPORT_META, "a recon export")
 
 
 def file_sha256(path: str | Path) -> str:
