@@ -28,7 +28,6 @@ from recon.hashing import file_sha256
 from recon.jobs.failures import CallFailures
 
 
-
 def read_record(path: Path) -> dict:
     """A stage's last record ({} when there is none or it cannot be read: the stage then runs)."""
     try:
