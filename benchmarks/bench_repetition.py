@@ -28,8 +28,8 @@ from recon.data.corpus import load_examples
 from recon.data.sample import sample_per_individual
 from recon.data.splits import split_examples
 from recon.evaluation.metrics import is_loop, length_ratios
+from recon.evaluation.results import read_predictions
 from recon.jobs.common import read_traces
-from recon.jobs.evaluate import read_predictions
 from recon.jobs.predict import run_predict
 from recon.jobs.synthesize import run_synthesis
 from recon.store.db import Database
@@ -87,7 +87,7 @@ def real_pairs(args, tmp: Path) -> None:
 def demo_runs(args, tmp: Path) -> None:
     from recon.bench.corpus_files import ensure_corpus
     from recon.cli.demo_cmd import DEMO_SIZE, demo_config
-    from recon.pipeline import run_pipeline
+    from recon.run import run_pipeline
     data = tmp / "demo-data"
     ensure_corpus(data, **DEMO_SIZE)
     for setting in args.demo:

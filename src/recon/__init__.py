@@ -40,7 +40,7 @@ _PUBLIC = {
     # jobs and the pipeline
     "run_synthesis": "recon.jobs.synthesize", "run_recon_select": "recon.jobs.synthesize",
     "run_scoring": "recon.jobs.score", "run_predict": "recon.jobs.predict", "run_evaluate": "recon.jobs.evaluate",
-    "run_pipeline": "recon.pipeline",
+    "run_pipeline": "recon.run",
 }
 
 __all__ = sorted(_PUBLIC) + ["__version__"]

@@ -20,7 +20,7 @@ from recon.bench.corpus_files import write_corpus
 from recon.config import load_run_config
 from recon.errors import ConfigError
 from recon.method.embeddings import HashEmbedder
-from recon.pipeline import run_pipeline
+from recon.run import run_pipeline
 
 CONFIG = {
     "name": "t", "data": {"train": ["train.jsonl"], "test": ["test.jsonl"]},

@@ -19,7 +19,7 @@ import yaml
 from recon.bench.corpus_files import write_corpus
 from recon.config import load_run_config
 from recon.method.embeddings import HashEmbedder
-from recon.pipeline import run_pipeline
+from recon.run import run_pipeline
 from tests.tiny_model import make_tiny_model
 
 METHODS = ["none", "backward", "recon-grpo", "recon-grpo-select", "e2e-grpo"]

@@ -12,7 +12,7 @@ import pytest
 
 from recon.config import load_run_config
 from recon.method.embeddings import HashEmbedder
-from recon.pipeline import run_pipeline
+from recon.run import run_pipeline
 from tests.integration.test_pipeline import setup_run
 
 METHODS = {"methods": ["none", "backward"], "compare": [["backward", "none"]], "recon_select": None}

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from recon.config import RunConfig
 from recon.evaluation.grid import baseline_pairs, grid_cells, grid_tables, macro
 from recon.evaluation.winrate import Comparison
-from recon.jobs.grpo import grid_setup, grpo_train_config
+from recon.run.grpo_stages import grid_setup, grpo_train_config
 
 BASE = {"name": "t", "data": {"train": ["a.jsonl"], "test": ["b.jsonl"]}}
 

@@ -44,8 +44,8 @@ def test_the_e2e_policy_is_said_to_act_without_traces():
 
 
 def test_a_run_writes_the_warning_into_its_results(tmp_path):
-    from recon.run_result import PipelineResult
-    from recon.stage_records import write_run_results
+    from recon.run.result import PipelineResult
+    from recon.run.stage_records import write_run_results
     result = PipelineResult(out=tmp_path, run="r", training={
         "grpo:e2e": {"steps": 2, "no_signal_steps": 2}, "grpo:recon": {"steps": 2, "no_signal_steps": 0}})
     (tmp_path / "eval.json").write_text(json.dumps({"warnings": ["judge: x"]}))
@@ -77,7 +77,7 @@ FLAT = [{"step": i, "reward_mean": 0.0, "seconds": 1.0, "frac_reward_zero_std": 
 
 def test_the_end_of_recon_run_prints_the_warning(capsys):
     from recon.cli.run_cmd import print_stages
-    from recon.run_result import PipelineResult
+    from recon.run.result import PipelineResult
     result = PipelineResult(out=Path("."), run="r", stages={"grpo:e2e": None},
                             training={"grpo:e2e": {"steps": 2, "no_signal_steps": 2}})
     print_stages(result)

@@ -10,8 +10,8 @@ import sqlite3
 from recon.backends.fake import FakeBackend
 from recon.config import BackendConfig
 from recon.method.embeddings import HashEmbedder
-from recon.method.reward_backends import BackendSource
 from recon.method.rewards import E2EReward, ReconReward
+from recon.store.backend_source import BackendSource
 from recon.store.db import Database
 from recon.types import Example, Turn
 

@@ -168,7 +168,7 @@ def test_a_cached_result_always_has_its_log_row(tmp_path):
 
 def test_the_grpo_setup_of_results_json_names_its_judges_without_credentials(tmp_path):
     from recon.config.run import RunConfig
-    from recon.jobs.grpo import grid_setup
+    from recon.run.grpo_stages import grid_setup
     judge = f"openai:j@http://{USER}:{PASSWORD}@127.0.0.1:9/v1"
     cfg = RunConfig.model_validate({
         "name": "g", "data": {"train": ["t.jsonl"], "test": ["s.jsonl"]}, "methods": ["none", "e2e-grpo"],

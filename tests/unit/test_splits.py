@@ -98,7 +98,7 @@ def test_the_pipeline_limits_test_pairs_by_conversation_not_by_file_order(tmp_pa
     import json
 
     from recon.config import RunConfig
-    from recon.pipeline import Pipeline
+    from recon.run.pipeline import Pipeline
     exs = three_conversations()
     (tmp_path / "train.jsonl").write_text("".join(json.dumps(e.to_json()) + "\n" for e in exs))
     cfg = RunConfig.model_validate({"name": "t", "data": {"train": ["train.jsonl"], "test": ["train.jsonl"],

@@ -18,7 +18,7 @@ from recon.bench.validity_report import validity_table
 from recon.config import BackendConfig, RunConfig
 from recon.data.corpus import load_examples
 from recon.jobs.common import read_traces
-from recon.pipeline import Pipeline, PipelineResult
+from recon.run.pipeline import Pipeline, PipelineResult
 
 BENCH_METHODS = ["none", "forward", "backward", "recon-select:likelihood", "recon-select:judge",
                  "recon-select:embedding"]

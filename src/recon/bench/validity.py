@@ -39,7 +39,7 @@ from recon.jobs.common import BackendFactory, backend_json
 from recon.method.leakage import Leakage, measure_leakage
 from recon.method.scoring import Scorer, build_scorer
 from recon.method.windows import window_pairs, windows
-from recon.run_result import Progress, silent_progress
+from recon.progress import Progress, silent_progress
 from recon.store.cache import CachedBackend
 from recon.store.calls import new_run_id, run_cost
 from recon.store.db import Database

@@ -42,7 +42,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from recon.cli.run_cmd import print_methods, print_stages, print_winrates
     from recon.data.corpus import load_examples
     from recon.jobs.common import read_traces
-    from recon.pipeline import run_pipeline
+    from recon.run import run_pipeline
     message = ensure_corpus(args.data, **DEMO_SIZE)
     if message:
         console.print(message)

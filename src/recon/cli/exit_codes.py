@@ -13,7 +13,7 @@ import os
 import sqlite3
 
 from recon.errors import BackendError, ConfigError, DataError, OutputError, ReconError
-from recon.jobs.failures import CallFailures
+from recon.store.failures import CallFailures
 
 DONE = 0            # every pair has an outcome (an unparsable or empty answer is an outcome, counted)
 FAILED_CALLS = 1    # finished and written, but some LM calls failed transiently: a re-run retries only them

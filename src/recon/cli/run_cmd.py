@@ -81,7 +81,7 @@ def print_seed_grid(results: dict, methods: list[str]) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from recon.config import load_run_config
-    from recon.pipeline import run_pipeline
+    from recon.run import run_pipeline
     cfg, root = load_run_config(args.config, data_root=args.data_root,
                                 out=None if args.out is None else str(args.out))
     result = run_pipeline(cfg, root, force=args.force, progress=progress_bar,

@@ -26,7 +26,7 @@ import numpy as np
 from recon.atomicio import atomic_writer, write_json_atomic
 from recon.data.corpus import iter_json_lines, load_examples
 from recon.errors import ConfigError, DataError
-from recon.jobs.evaluate import load_results, read_predictions, usable_action
+from recon.evaluation.results import load_results, read_predictions, usable_action
 from recon.render import render_context
 
 COLUMNS = ["item", "context", "true_action", "response_1", "response_2", "label"]

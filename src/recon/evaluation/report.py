@@ -26,7 +26,7 @@ from recon.atomicio import atomic_writer
 from recon.evaluation.grid import GRID_NOTE, grid_plot, grid_setup_sentences, grid_tables
 from recon.evaluation.markdown_text import fenced, md_text
 from recon.evaluation.report_setup import setup_sentences
-from recon.jobs.evaluate import EvaluationResult, read_predictions
+from recon.evaluation.results import EvaluationResult, read_predictions
 from recon.render import render_context
 from recon.types import Example
 
@@ -173,13 +173,13 @@ def parity_line(parity: dict | None) -> str:
             f"them{f' ({gaps})' if gaps else ''}. {parity['note']}")
 
 
-def _md_table(rows: list[list[str]]) -> str:
+def md_table(rows: list[list[str]]) -> str:
     esc = [[md_text(cell) for cell in row] for row in rows]
     lines = ["| " + " | ".join(esc[0]) + " |", "|" + "---|" * len(esc[0])]
     return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in esc[1:]])
 
 
-def _html_table(rows: list[list[str]]) -> str:
+def html_table(rows: list[list[str]]) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in rows[0])
     body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows[1:])
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -213,11 +213,11 @@ def write_report(result: EvaluationResult, test: Sequence[Example], predictions:
     setup = setup_sentences(result.setup, result.comparisons) + grid_setup_sentences(result.setup)
     baseline = report_baseline(result)
     by_domain, by_person = grid_tables(result.comparisons, list(result.methods), baseline)
-    grid_md = ["## Methods × domains", "", md_text(GRID_NOTE.format(baseline=baseline)), "", _md_table(by_domain),
-               "", "Per individual:", "", _md_table(by_person), ""] if by_domain else []
+    grid_md = ["## Methods × domains", "", md_text(GRID_NOTE.format(baseline=baseline)), "", md_table(by_domain),
+               "", "Per individual:", "", md_table(by_person), ""] if by_domain else []
     md = ["# Evaluation report", "", "## Setup", ""] + [f"- {md_text(line)}" for line in setup] + [""] + grid_md + [
-          "## Win rates", "", _md_table(comp), ""]
-    md += [f"![{n}](plots/{n})" for n in plots] + ["", "## Methods", "", _md_table(meth), ""]
+          "## Win rates", "", md_table(comp), ""]
+    md += [f"![{n}](plots/{n})" for n in plots] + ["", "## Methods", "", md_table(meth), ""]
     if result.parity:
         md += [md_text(parity_line(result.parity)), ""]
     if warns:
@@ -240,7 +240,7 @@ def write_report(result: EvaluationResult, test: Sequence[Example], predictions:
                        f"<table><thead><tr><th>method</th><th>reasoning</th><th>action</th></tr></thead>"
                        f"<tbody>{rows}</tbody></table><p>{html.escape('; '.join(item['verdicts']))}</p></section>")
     grid_html = (f"<h2>Methods × domains</h2><p>{html.escape(GRID_NOTE.format(baseline=baseline))}</p>"
-                 f"{_html_table(by_domain)}<p>Per individual:</p>{_html_table(by_person)}" if by_domain else "")
+                 f"{html_table(by_domain)}<p>Per individual:</p>{html_table(by_person)}" if by_domain else "")
     warn_html = "".join(f"<li>{html.escape(f'{a} vs {b} ({s}): {w}')}</li>" for a, b, s, w in warns)
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>recon evaluation</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}}table{{border-collapse:collapse;margin:1em 0}}
@@ -249,8 +249,8 @@ pre{{white-space:pre-wrap;background:#f6f6f6;padding:8px}}
 figure img{{max-width:100%}}</style></head><body>
 <h1>Evaluation report</h1>
 <h2>Setup</h2><ul>{"".join(f"<li>{html.escape(line)}</li>" for line in setup)}</ul>
-{grid_html}<h2>Win rates</h2>{_html_table(comp)}{imgs}
-<h2>Methods</h2>{_html_table(meth)}{f"<p>{html.escape(parity_line(result.parity))}</p>" if result.parity else ""}
+{grid_html}<h2>Win rates</h2>{html_table(comp)}{imgs}
+<h2>Methods</h2>{html_table(meth)}{f"<p>{html.escape(parity_line(result.parity))}</p>" if result.parity else ""}
 {f"<h2>Warnings</h2><ul>{warn_html}</ul>" if warns else ""}
 <h2>Examples</h2>{"".join(ex_html)}</body></html>"""
     html_path = result.out / "report.html"

@@ -27,9 +27,9 @@ from recon.config import PairJudgeConfig
 from recon.data.corpus import iter_json_lines
 from recon.data.sample import SAMPLE_RULE
 from recon.hashing import file_sha256
-from recon.jobs.common import git_sha
 from recon.paths import manifest_path
 from recon.prompts import load_prompt
+from recon.provenance import git_sha
 from recon.redaction import redact_secrets
 from recon.types import Example
 

@@ -19,7 +19,6 @@ manifest), the manifest itself, reading trace files, and opening cached backends
 from __future__ import annotations
 
 import dataclasses
-import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,11 +33,12 @@ from recon.config import BackendConfig
 from recon.data.corpus import iter_json_lines
 from recon.errors import DataError
 from recon.hashing import content_hash
-from recon.jobs.failures import CallFailures
 from recon.paths import manifest_path
+from recon.provenance import git_sha
 from recon.store.cache import CachedBackend
 from recon.store.calls import RunCost
 from recon.store.db import Database
+from recon.store.failures import CallFailures
 
 BackendFactory = Callable[[BackendConfig], Backend]
 
@@ -107,16 +107,6 @@ def table_row(s: JobSummary) -> list:
     return [s.method, s.scorer or "-", s.pairs, s.written, f["invalid_pct"], f["leaking_pct"],
             f["candidate_leaking_pct"], f["tie_pct"], f["calls_per_pair"], f["tokens_per_pair"],
             f["seconds_per_pair"], round(100 * float(f["cache_hit_rate"]), 1), s.failures.failed]
-
-
-def git_sha() -> str | None:
-    """The checkout's commit, when recon runs from a git working tree (else None)."""
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent,
-                             capture_output=True, text=True, timeout=5, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
 
 
 def build_manifest(stage: str, config: dict[str, Any], *, fingerprints: list[dict[str, Any]],
@@ -189,3 +179,8 @@ def read_traces(path: str | Path) -> list[TraceRecord]:
         seen.add(rec["id"])
         out.append(TraceRecord(rec["id"], rec["method"], rec["reasoning"], line))
     return out
+
+
+def trace_map(path: Path | None) -> dict[str, str] | None:
+    """{pair id: trace} of a traces file (pairs without a usable trace left out); None for method `none`."""
+    return {r.id: r.reasoning for r in read_traces(path) if r.reasoning} if path else None

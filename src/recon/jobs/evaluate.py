@@ -22,7 +22,6 @@ import json
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from recon.atomicio import atomic_directory, check_output_folder, write_json_atomic, write_jsonl_atomic
@@ -31,46 +30,15 @@ from recon.data.corpus import iter_json_lines
 from recon.errors import ConfigError, DataError
 from recon.evaluation.judge import EmbeddingPairJudge, LMPairJudge, verdict_of
 from recon.evaluation.metrics import reference_metrics
+from recon.evaluation.results import RESULTS_SCHEMA_VERSION, EvaluationResult, read_predictions, usable_action
 from recon.evaluation.setup_block import build_setup, judge_setup
-from recon.evaluation.winrate import Comparison, JudgedPair, summarize
-from recon.jobs.failures import CallFailures, backend_failures
+from recon.evaluation.winrate import JudgedPair, summarize
 from recon.method.windows import window_pairs, windows
 from recon.paths import manifest_path
+from recon.store.failures import CallFailures, backend_failures
 from recon.types import Example
 
-RESULTS_SCHEMA_VERSION = 2
 EVALUATION_FILES = ("results.json", "judgments.jsonl", "report.md", "report.html", "plots")
-
-
-@dataclass
-class EvaluationResult:
-    comparisons: list[Comparison]
-    methods: dict[str, dict]
-    judgments: list[dict]
-    out: Path
-    failures: CallFailures = field(default_factory=CallFailures)     # judge calls that failed transiently
-    parity: dict | None = None
-    setup: dict = field(default_factory=dict)
-
-
-def read_predictions(path: str | Path) -> dict[str, dict]:
-    """{pair id: prediction record}, strictly: each record needs an id and an action (string or null)."""
-    out: dict[str, dict] = {}
-    for line, rec in iter_json_lines(path):
-        if not isinstance(rec, dict) or not isinstance(rec.get("id"), str) or "action" not in rec:
-            raise DataError("a prediction needs 'id' and 'action'", path=path, line=line)
-        if rec["action"] is not None and not isinstance(rec["action"], str):
-            raise DataError("'action' must be a string or null", path=path, line=line)
-        if rec["id"] in out:
-            raise DataError(f"duplicate id {rec['id']!r}", path=path, line=line)
-        out[rec["id"]] = rec
-    return out
-
-
-def usable_action(record: dict | None) -> str | None:
-    """The prediction's action, or None when there is none to judge (no record, null, or blank)."""
-    action = record.get("action") if record else None
-    return action if action and action.strip() else None
 
 
 def trace_figures(path: str | Path) -> dict:
@@ -244,10 +212,3 @@ def evaluation_folder(out: str | Path) -> Iterator[Path]:
                     shutil.copytree(kept, folder / kept.name, symlinks=True)
                 else:
                     shutil.copy2(kept, folder / kept.name, follow_symlinks=False)
-
-
-def load_results(folder: str | Path) -> dict:
-    path = Path(folder) / "results.json"
-    if not path.is_file():
-        raise ConfigError(f"{folder} holds no results.json: run `recon evaluate --out {folder}` first")
-    return json.loads(path.read_text(encoding="utf-8"))

@@ -27,14 +27,14 @@ from recon.config import BackendConfig, UserModelConfig
 from recon.errors import ConfigError
 from recon.hashing import content_hash
 from recon.jobs.common import BackendFactory, JobSummary, backend_json, build_manifest
-from recon.jobs.failures import call_failures
-from recon.jobs.parity import similarity_for
+from recon.method.parity import similarity_for
 from recon.method.usermodel import DemonstrationPool, ICLUserModel
 from recon.method.windows import window_pairs, windows
 from recon.paths import manifest_path
 from recon.store.cache import CachedBackend
 from recon.store.calls import new_run_id, run_cost
 from recon.store.db import Database
+from recon.store.failures import call_failures
 from recon.types import Example
 
 

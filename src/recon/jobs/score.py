@@ -22,13 +22,13 @@ from recon.backends.registry import build_backend
 from recon.config import BackendConfig, LeakageConfig, ReconstructionConfig
 from recon.errors import DataError
 from recon.jobs.common import BackendFactory, JobSummary, TraceRecord, backend_json, read_traces, write_manifest
-from recon.jobs.failures import call_failures
 from recon.method.leakage import measure_leakage
 from recon.method.scoring import PairScores, build_scorer
 from recon.method.windows import metered, window_pairs, windows
 from recon.store.cache import CachedBackend
 from recon.store.calls import Meter, new_run_id, run_cost
 from recon.store.db import Database
+from recon.store.failures import call_failures
 from recon.types import Example
 
 

@@ -28,7 +28,6 @@ from recon.backends.base import Backend
 from recon.backends.registry import build_backend
 from recon.config import BackendConfig, ReconSelectConfig, SynthesisConfig
 from recon.jobs.common import BackendFactory, JobSummary, backend_json, write_manifest
-from recon.jobs.failures import call_failures
 from recon.method.controls import CONTROLS, control_scorer
 from recon.method.scoring import build_scorer
 from recon.method.selection import Selection, select_window
@@ -37,6 +36,7 @@ from recon.method.windows import metered, window_pairs, windows
 from recon.store.cache import CachedBackend
 from recon.store.calls import Meter, new_run_id, run_cost
 from recon.store.db import Database
+from recon.store.failures import call_failures
 from recon.types import Example
 
 

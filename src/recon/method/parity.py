@@ -46,3 +46,13 @@ def fixed_demonstrations(test: Sequence[Example], train: Sequence[Example], elig
     the eligible training pairs; the same for every method."""
     pool = DemonstrationPool([e for e in train if e.id in eligible], None, similarity=similarity)
     return {ex.id: [d.id for d, _ in pool.draw(ex, cfg)] for ex in test}
+
+
+def similarity_for(cfg: UserModelConfig, embedder=None):
+    """The context similarity of `draw: nearest` (MiniLM cosine), or None for the seeded random draw."""
+    if cfg.draw != "nearest":
+        return None
+    if embedder is None:
+        from recon.method.embeddings import Embedder
+        embedder = Embedder()
+    return lambda query, docs: list(embedder.cosine([query] * len(docs), docs))

@@ -37,7 +37,7 @@ from recon.types import Example, Turn
 
 if TYPE_CHECKING:
     from recon.backends.base import Backend
-    from recon.method.reward_backends import BackendSource
+    from recon.store.backend_source import BackendSource
 
 
 def completion_text(completion: Any) -> str:
@@ -68,7 +68,7 @@ def groups(examples: Sequence[str]) -> list[list[int]]:
 
 
 class _LazyBackends:
-    """Backends are built on first use, from `source` (method/reward_backends.py: the database, run and
+    """Backends are built on first use, from `source` (store/backend_source.py: the database, run and
     backend factory of `recon run`, or the default database), and dropped when pickled (TRL may copy reward
     functions)."""
 
@@ -88,7 +88,7 @@ class _LazyBackends:
             self._built = {}
         if config not in self._built:
             if self.source is None:
-                from recon.method.reward_backends import BackendSource
+                from recon.store.backend_source import BackendSource
                 self.source = BackendSource()
             self._built[config] = self.source.cached(config, part)
         return self._built[config]

@@ -22,7 +22,7 @@ from recon.atomicio import atomic_writer, write_json_atomic
 from recon.config import RunConfig
 from recon.errors import ConfigError
 from recon.output_lock import hold_output
-from recon.run_checks import run_folder
+from recon.run.checks import run_folder
 
 SEEDS_SCHEMA = "seeds-1"
 
@@ -38,7 +38,7 @@ def seed_config(cfg: RunConfig, seed: int) -> RunConfig:
 
 def run_seeds(cfg: RunConfig, root: Path, **kwargs):
     """Run every seed, then write the mean ± sd table; the result lists every seed's stages as seed-S/STAGE."""
-    from recon.pipeline import Pipeline, PipelineResult
+    from recon.run.pipeline import Pipeline, PipelineResult
     if cfg.seeds is None:
         raise ConfigError("run_seeds needs a config with seeds (a list of seeds to repeat the run with)")
     out = run_folder(cfg)
@@ -60,7 +60,8 @@ def run_seeds(cfg: RunConfig, root: Path, **kwargs):
 
 def write_seed_report(cfg: RunConfig, out: Path, per_seed: dict) -> Path:
     from recon.evaluation.grid import GRID_NOTE
-    from recon.evaluation.report import _html_table, _md_table
+    from recon.evaluation.markdown_text import md_text
+    from recon.evaluation.report import html_table, md_table
     from recon.evaluation.seed_grid import seed_cells, seed_tables
     baseline = cfg.report.baseline
     results = {s: json.loads((r.out / "results.json").read_text(encoding="utf-8")) for s, r in per_seed.items()}
@@ -73,13 +74,13 @@ def write_seed_report(cfg: RunConfig, out: Path, per_seed: dict) -> Path:
     note = (GRID_NOTE.format(baseline=baseline).split(", with 95%")[0] +
             f"; mean ± sd over seeds {', '.join(map(str, per_seed))} (each seed's own report has the intervals).")
     links = [f"seed {s}: {r.report}" for s, r in per_seed.items()]
-    md = ["# Methods × domains over seeds", "", note, "", _md_table(by_domain), "", "Per individual:", "",
-          _md_table(by_person), "", "## Each seed", ""] + [f"- {line}" for line in links]
+    md = ["# Methods × domains over seeds", "", md_text(note), "", md_table(by_domain), "", "Per individual:", "",
+          md_table(by_person), "", "## Each seed", ""] + [f"- {md_text(line)}" for line in links]
     with atomic_writer(out / "report.md") as f:
         f.write("\n".join(md) + "\n")
     page = (f"<!doctype html><html><head><meta charset='utf-8'><title>recon seeds</title></head><body>"
-            f"<h1>Methods × domains over seeds</h1><p>{html.escape(note)}</p>{_html_table(by_domain)}"
-            f"<p>Per individual:</p>{_html_table(by_person)}<h2>Each seed</h2><ul>"
+            f"<h1>Methods × domains over seeds</h1><p>{html.escape(note)}</p>{html_table(by_domain)}"
+            f"<p>Per individual:</p>{html_table(by_person)}<h2>Each seed</h2><ul>"
             + "".join(f"<li>{html.escape(line)}</li>" for line in links) + "</ul></body></html>")
     with atomic_writer(out / "report.html") as f:
         f.write(page)

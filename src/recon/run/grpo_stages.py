@@ -23,10 +23,10 @@ from pathlib import Path
 from recon.atomicio import write_json_atomic
 from recon.config import GRPOTrainConfig, UserModelConfig
 from recon.hashing import content_hash
-from recon.jobs.failures import CallFailures, call_failures
-from recon.method.reward_backends import BackendSource
 from recon.paths import GRPO_META
 from recon.redaction import redact_secrets
+from recon.store.backend_source import BackendSource
+from recon.store.failures import CallFailures, call_failures
 from recon.types import Example
 
 TRAINING_MARK = "training.json"

@@ -5,7 +5,7 @@ run's results.json, which carries one warning per stage still incomplete.
 A record keeps each output's size and SHA-256 of all its bytes (about 1 s per GB). A folder output (a
 checkpoint) counts as its top-level files.
 
-    >>> from recon.jobs.failures import CallFailures
+    >>> from recon.store.failures import CallFailures
     >>> stage_warnings({"synthesize:backward": CallFailures(3, 8, ("HTTP 503",)), "data": CallFailures()})
     ['synthesize:backward: incomplete, 3 of 8 LM calls failed (HTTP 503); a re-run retries only those calls']
     >>> run = Path(getfixture("tmp_path"))
@@ -25,7 +25,7 @@ from pathlib import Path
 
 from recon.atomicio import write_json_atomic
 from recon.hashing import file_sha256
-from recon.jobs.failures import CallFailures
+from recon.store.failures import CallFailures
 
 
 def read_record(path: Path) -> dict:

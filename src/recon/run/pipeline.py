@@ -37,18 +37,20 @@ from recon.data.sample import SAMPLE_RULE, sample_per_individual
 from recon.data.splits import split_examples
 from recon.errors import BackendError
 from recon.hashing import content_hash, file_hash
-from recon.jobs.common import git_sha
-from recon.jobs.failures import CallFailures
-from recon.jobs.parity import Parity, decide_parity
+from recon.jobs.common import trace_map
 from recon.output_lock import hold_output
 from recon.paths import GRPO_META, SFT_META
+from recon.progress import Progress, silent_progress
 from recon.prompts import prompt_versions
-from recon.run_checks import check_run, run_folder
-from recon.run_result import PipelineResult, Progress, silent_progress, trace_map  # noqa: F401 (public names)
-from recon.stage_records import output_files, read_record, stage_verdict, write_run_results
+from recon.provenance import git_sha
+from recon.run.checks import check_run, run_folder
+from recon.run.parity import Parity, decide_parity
+from recon.run.result import PipelineResult
+from recon.run.stage_records import output_files, read_record, stage_verdict, write_run_results
 from recon.store.cache import CachedBackend
 from recon.store.calls import last_call_id, new_run_id, run_cost
 from recon.store.db import Database
+from recon.store.failures import CallFailures
 from recon.training.progress import StepProgress
 
 
@@ -208,7 +210,7 @@ class Pipeline:
     def grpo_policy(self, reward: str, train_path: Path) -> Path:
         """Train (once per run; skipped when unchanged, resumed from its checkpoint when interrupted) the GRPO
         policy of `reward` (recon: Recon-GRPO's synthesizer; e2e: E2E-GRPO's user model) on every training pair."""
-        from recon.jobs.grpo import grpo_train_config, run_grpo_training
+        from recon.run.grpo_stages import grpo_train_config, run_grpo_training
         from recon.training.grpo import step_summary
         method = "recon-grpo" if reward == "recon" else "e2e-grpo"
         name, folder = f"grpo:{reward}", self.out / "grpo" / reward
@@ -234,7 +236,7 @@ class Pipeline:
         from recon.evaluation.report import write_report
         from recon.evaluation.setup_block import run_setup
         from recon.jobs.evaluate import evaluation_folder, run_evaluate
-        from recon.jobs.grpo import grid_setup
+        from recon.run.grpo_stages import grid_setup
         eval_dir = self.out / "eval"
         names = self.cfg.predicted_methods
         compare = [(a, b) for a, b in self.cfg.compare] or [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
@@ -288,12 +290,3 @@ class Pipeline:
         self.result.comparisons = [Comparison.from_json(c) for c in results["comparisons"]]
         self.result.seconds = time.perf_counter() - t0
         return self.result
-
-
-def run_pipeline(cfg: RunConfig, root: Path, **kwargs) -> PipelineResult:
-    if cfg.seeds:                                          # once per seed, then mean ± sd (seeded_runs.py)
-        from recon.seeded_runs import run_seeds
-        return run_seeds(cfg, root, **kwargs)
-    return Pipeline(cfg, root, **kwargs).run()
-
-

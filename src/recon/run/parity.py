@@ -14,7 +14,7 @@ from pathlib import Path
 from recon.atomicio import write_json_atomic
 from recon.config import UserModelConfig
 from recon.hashing import content_hash
-from recon.method.parity import common_training_ids, fixed_demonstrations
+from recon.method.parity import common_training_ids, fixed_demonstrations, similarity_for
 from recon.types import Example
 
 E2E_NOTE = ("e2e-grpo is exempt from trace parity: it is a policy that acts, trained with GRPO on the action, "
@@ -38,16 +38,6 @@ class Parity:
         return {"train_pairs": self.train_pairs, "eligible": len(self.eligible), "left_out": self.left_out,
                 "left_out_total": self.train_pairs - len(self.eligible), "user_model": self.shared,
                 "note": E2E_NOTE}
-
-
-def similarity_for(cfg: UserModelConfig, embedder=None):
-    """The context similarity of `draw: nearest` (MiniLM cosine), or None for the seeded random draw."""
-    if cfg.draw != "nearest":
-        return None
-    if embedder is None:
-        from recon.method.embeddings import Embedder
-        embedder = Embedder()
-    return lambda query, docs: list(embedder.cosine([query] * len(docs), docs))
 
 
 def decide_parity(train: list[Example], test: list[Example], traces: dict[str, dict[str, str] | None],

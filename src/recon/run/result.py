@@ -1,5 +1,4 @@
-"""What `recon run` returns (`PipelineResult`), and the small pieces its stages share: the progress type,
-a silent progress, and reading a traces file into {pair id: trace}.
+"""What `recon run` returns: the stages it ran and skipped, their failed calls, the comparisons, the report.
 
     >>> PipelineResult(out=Path("runs/x"), run="r").incomplete
     {}
@@ -7,15 +6,10 @@ a silent progress, and reading a traces file into {pair id: trace}.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from recon.jobs.failures import CallFailures
-
-# (description, total) -> context manager yielding advance(n)
-Progress = Callable[[str, int], AbstractContextManager[Callable[..., object]]]
+from recon.store.failures import CallFailures
 
 
 @dataclass
@@ -40,14 +34,3 @@ class PipelineResult:
         from recon.training.grpo import grpo_signal_warning
         return [w for name, summary in self.training.items() if (w := grpo_signal_warning(name, summary))]
 
-
-@contextmanager
-def silent_progress(description: str, total: int):
-    """A progress that shows nothing (the default when no bar is asked for)."""
-    yield lambda n=1: None
-
-
-def trace_map(path: Path | None) -> dict[str, str] | None:
-    """{pair id: trace} of a traces file (pairs without a usable trace left out); None for method `none`."""
-    from recon.jobs.common import read_traces
-    return {r.id: r.reasoning for r in read_traces(path) if r.reasoning} if path else None

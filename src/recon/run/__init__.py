@@ -1,0 +1,30 @@
+"""`recon run`: the whole experiment from one config, in stages under runs/NAME/.
+
+`pipeline` strings the stages together (`Pipeline`), `seeds` repeats a run per seed, `checks` is what is
+checked before anything is written, `stage_records` decides what a re-run may skip, `parity` and
+`grpo_stages` are the run's own stages, and `result` is what a run returns.
+
+    >>> from recon.config import RunConfig
+    >>> cfg = RunConfig.model_validate({"name": "t", "data": {"train": ["a.jsonl"], "test": ["b.jsonl"]},
+    ...                                 "methods": ["none"]})
+    >>> run_pipeline.__name__, cfg.seeds is None
+    ('run_pipeline', True)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from recon.config import RunConfig
+    from recon.run.result import PipelineResult
+
+
+def run_pipeline(cfg: RunConfig, root: Path, **kwargs) -> PipelineResult:
+    """Run `cfg` once, or once per seed and then mean ± sd over the seeds (`seeds:`)."""
+    if cfg.seeds:
+        from recon.run.seeds import run_seeds
+        return run_seeds(cfg, root, **kwargs)
+    from recon.run.pipeline import Pipeline
+    return Pipeline(cfg, root, **kwargs).run()
