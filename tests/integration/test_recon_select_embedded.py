@@ -10,6 +10,7 @@ import pytest
 from recon.backends.llamacpp import LlamaCppBackend
 from recon.config import BackendConfig, ReconSelectConfig
 from recon.data.corpus import load_examples
+from recon.jobs.context import JobContext
 from recon.jobs.synthesize import run_recon_select
 from recon.method.reconstruction import reconstruction_score_request
 from recon.method.scoring import LikelihoodScorer
@@ -37,8 +38,8 @@ def test_all_three_scorers_write_complete_records(tmp_path, pairs):
     records = {}
     for scorer in ("likelihood", "judge", "embedding"):
         out = tmp_path / f"{scorer}.jsonl"
-        summary = run_recon_select(pairs, ReconSelectConfig(n=2, scorer=scorer), synthesizer=embedded,
-                                   reconstructor=embedded, judge=embedded, out=out, db=db)
+        summary = run_recon_select(JobContext(db=db), pairs, ReconSelectConfig(n=2, scorer=scorer),
+                                   synthesizer=embedded, reconstructor=embedded, judge=embedded, out=out)
         records[scorer] = [json.loads(x) for x in out.read_text().splitlines()]
         assert summary.pairs == 3 and [r["id"] for r in records[scorer]] == [p.id for p in pairs]
         for r in records[scorer]:

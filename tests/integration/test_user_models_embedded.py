@@ -11,6 +11,7 @@ import pytest
 from recon.config import BackendConfig, SFTTrainConfig, UserModelConfig
 from recon.data.corpus import load_examples
 from recon.data.splits import split_examples
+from recon.jobs.context import JobContext
 from recon.jobs.predict import run_predict
 from recon.store.db import Database
 from recon.training.sft import read_sft_meta, train_sft
@@ -47,9 +48,10 @@ def test_sft_trains_a_few_steps_and_its_checkpoint_predicts(tmp_path, split):
     assert meta["train_conversations"] == sorted({e.conversation_id for e in train})
     assert (ckpt / "model.safetensors").is_file() and not (ckpt / "trainer").exists()
     out = tmp_path / "pred.jsonl"
-    summary = run_predict(test, train=[], traces=None, method="backward", user_model=f"sft:{ckpt}",
-                          backend_config=BackendConfig(spec=f"hf:{ckpt}"),
-                          cfg=UserModelConfig(max_tokens=64), out=out, db=Database(tmp_path / "db.sqlite3"))
+    summary = run_predict(JobContext(db=Database(tmp_path / "db.sqlite3")), test, train=[], traces=None,
+                          method="backward", user_model=f"sft:{ckpt}",
+                          backend_config=BackendConfig(spec=f"hf:{ckpt}"), cfg=UserModelConfig(max_tokens=64),
+                          out=out)
     preds = [json.loads(x) for x in out.read_text().splitlines()]
     assert summary.pairs == 4 and [p["id"] for p in preds] == [e.id for e in test]
     assert all(p["user_model"] == f"sft:{ckpt}" and p["raw"] for p in preds)
@@ -59,9 +61,9 @@ def test_icl_predictions_with_the_embedded_model(tmp_path, split):
     train, test = split
     out = tmp_path / "pred.jsonl"
     t0 = time.perf_counter()
-    summary = run_predict(test, train=train, traces=traces_for(train), method="backward", user_model="icl",
-                          backend_config=BackendConfig(spec="embedded"), cfg=UserModelConfig(k=2),
-                          out=out, db=Database(tmp_path / "db.sqlite3"))
+    summary = run_predict(JobContext(db=Database(tmp_path / "db.sqlite3")), test, train=train,
+                          traces=traces_for(train), method="backward", user_model="icl",
+                          backend_config=BackendConfig(spec="embedded"), cfg=UserModelConfig(k=2), out=out)
     print(f"\nICL: {(time.perf_counter() - t0) / len(test):.2f} s per prediction (k=2, embedded, CPU)")
     preds = [json.loads(x) for x in out.read_text().splitlines()]
     assert summary.written == 4 and summary.well_formed == 4           # the schema keeps the 135M model in line

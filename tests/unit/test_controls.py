@@ -10,6 +10,7 @@ import pytest
 from recon.backends.fake import FakeBackend
 from recon.cli.main import main
 from recon.config import BackendConfig, ReconSelectConfig, RunConfig
+from recon.jobs.context import JobContext
 from recon.jobs.synthesize import run_recon_select
 from recon.store.db import Database
 from recon.types import Example, Turn
@@ -37,10 +38,10 @@ def lengths_backend(copy_index=None, empty_index=None):
 
 def run(method, tmp_path, backend, *, n=4, db=None, examples=None):
     out = tmp_path / f"{method}.jsonl"
-    summary = run_recon_select(examples or pairs(), ReconSelectConfig(n=n), synthesizer=BackendConfig(spec="fake"),
-                               reconstructor=BackendConfig(spec="fake"), judge=None, out=out,
-                               db=db or Database(tmp_path / "db.sqlite3"), backend_factory=lambda cfg: backend,
-                               label=method)
+    summary = run_recon_select(JobContext(db=db or Database(tmp_path / "db.sqlite3"),
+                                          backend_factory=lambda cfg: backend),
+                               examples or pairs(), ReconSelectConfig(n=n), synthesizer=BackendConfig(spec="fake"),
+                               reconstructor=BackendConfig(spec="fake"), judge=None, out=out, label=method)
     return summary, [json.loads(x) for x in out.read_text().splitlines()]
 
 

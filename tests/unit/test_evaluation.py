@@ -15,6 +15,7 @@ from recon.config import PairJudgeConfig
 from recon.evaluation.human import agreement_and_kappa, export_items, import_labels
 from recon.evaluation.judge import EmbeddingPairJudge, LMPairJudge, parse_winner, presented_first
 from recon.evaluation.report import write_report
+from recon.jobs.context import JobContext
 from recon.jobs.evaluate import run_evaluate
 from recon.method.embeddings import HashEmbedder
 from recon.types import Example, Turn
@@ -310,14 +311,14 @@ def test_results_say_what_was_measured_read_from_the_trace_and_prediction_manife
     train = [Example(id=f"t{i}", domain=DOMAINS[i % 2], individual=f"Person {i % 3}", conversation_id=f"tc{i}",
                      turn_index=1, context=(Turn("Bob", f"Train question {i}?"),), action=f"Train answer {i}.")
              for i in range(9)]
-    run_synthesis(train, fake, SynthesisConfig(method="backward"), out=tmp_path / "bw.jsonl", db=db)
-    run_recon_select(train, ReconSelectConfig(n=3, scorer="likelihood"), synthesizer=fake, reconstructor=fake,
-                     judge=None, out=tmp_path / "rs.jsonl", db=db)
+    run_synthesis(JobContext(db=db), train, fake, SynthesisConfig(method="backward"), out=tmp_path / "bw.jsonl")
+    run_recon_select(JobContext(db=db), train, ReconSelectConfig(n=3, scorer="likelihood"), synthesizer=fake,
+                     reconstructor=fake, judge=None, out=tmp_path / "rs.jsonl")
     traces = {"backward": tmp_path / "bw.jsonl", "recon-select": tmp_path / "rs.jsonl"}
     for m, t in traces.items():
         trace_map = {json.loads(x)["id"]: json.loads(x)["reasoning"] for x in t.read_text().splitlines()}
-        run_predict(TEST, train=train, traces=trace_map, method=m, user_model="icl", backend_config=fake,
-                    cfg=UserModelConfig(k=2), out=tmp_path / f"pred_{m}.jsonl", db=db)
+        run_predict(JobContext(db=db), TEST, train=train, traces=trace_map, method=m, user_model="icl",
+                    backend_config=fake, cfg=UserModelConfig(k=2), out=tmp_path / f"pred_{m}.jsonl")
     hand = write_preds(tmp_path / "hand.jsonl", "none", [e.action for e in TEST])     # no manifest
     test_file = tmp_path / "t.jsonl"
     test_file.write_text("".join(json.dumps(e.to_json()) + "\n" for e in TEST))

@@ -7,6 +7,7 @@ import json
 
 from recon.backends.fake import FakeBackend
 from recon.config import BackendConfig, LeakageConfig, ReconSelectConfig
+from recon.jobs.context import JobContext
 from recon.jobs.synthesize import run_recon_select
 from recon.method.leakage import Leakage
 from recon.method.selection import Candidate, candidate_requests, choose
@@ -86,9 +87,9 @@ def examples(n=2):
 
 def test_records_keep_every_candidate_score_leakage_selection_and_cost(tmp_path):
     out = tmp_path / "sel.jsonl"
-    summary = run_recon_select(examples(), ReconSelectConfig(n=3, scorer="likelihood"),
-                               synthesizer=BackendConfig(spec="fake"), reconstructor=BackendConfig(spec="fake"),
-                               judge=None, out=out, db=Database(tmp_path / "db.sqlite3"))
+    summary = run_recon_select(JobContext(db=Database(tmp_path / "db.sqlite3")), examples(),
+                               ReconSelectConfig(n=3, scorer="likelihood"), synthesizer=BackendConfig(spec="fake"),
+                               reconstructor=BackendConfig(spec="fake"), judge=None, out=out)
     records = [json.loads(x) for x in out.read_text().splitlines()]
     assert [r["id"] for r in records] == ["x:0", "x:1"]
     for r in records:
@@ -126,10 +127,11 @@ def test_invalid_judge_pairs_are_kept_and_reported(tmp_path):
     class MuteJudge(FakeBackend):
         def _text_for(self, req):
             return "no grades here" if "Grade each" in req.messages[-1].content else super()._text_for(req)
-    summary = run_recon_select(examples(1), ReconSelectConfig(n=2, scorer="judge"),
+    summary = run_recon_select(JobContext(db=Database(tmp_path / "db.sqlite3"),
+                                          backend_factory=lambda cfg: MuteJudge()),
+                               examples(1), ReconSelectConfig(n=2, scorer="judge"),
                                synthesizer=BackendConfig(spec="fake"), reconstructor=BackendConfig(spec="fake"),
-                               judge=BackendConfig(spec="fake"), out=out, db=Database(tmp_path / "db.sqlite3"),
-                               backend_factory=lambda cfg: MuteJudge())
+                               judge=BackendConfig(spec="fake"), out=out)
     [record] = [json.loads(x) for x in out.read_text().splitlines()]
     assert record["reasoning"] is None and record["selected_index"] is None and record["flags"] == ["invalid"]
     assert "judge output unusable after 3 attempts" in record["invalid"]
@@ -177,18 +179,18 @@ def test_an_empty_candidate_keeps_its_place_with_a_flag_and_is_never_selected(tm
 def test_a_failed_reconstruction_leaves_the_pair_invalid_in_the_output_and_a_rerun_completes_it(tmp_path):
     out, db = tmp_path / "sel.jsonl", Database(tmp_path / "db.sqlite3")
     flaky = {"on": True}
-    run_recon_select(examples(2), ReconSelectConfig(n=3), synthesizer=BackendConfig(spec="fake"),
-                     reconstructor=BackendConfig(spec="fake"), judge=None, out=out, db=db,
-                     backend_factory=lambda cfg: FakeBackend(fail=lambda r: flaky["on"]
+    run_recon_select(JobContext(db=db, backend_factory=lambda cfg: FakeBackend(fail=lambda r: flaky["on"]
                                                              and hasattr(r, "continuation")
-                                                             and "is thinking" in r.messages[-1].content))
+                                                             and "is thinking" in r.messages[-1].content)),
+                     examples(2), ReconSelectConfig(n=3), synthesizer=BackendConfig(spec="fake"),
+                     reconstructor=BackendConfig(spec="fake"), judge=None, out=out)
     records = [json.loads(x) for x in out.read_text().splitlines()]
     assert all(r["invalid"].startswith("backend error") and r["transient"] for r in records)
     assert all(len(r["candidates"]) == 3 and r["reasoning"] is None for r in records)
     flaky["on"] = False
-    summary = run_recon_select(examples(2), ReconSelectConfig(n=3), synthesizer=BackendConfig(spec="fake"),
-                               reconstructor=BackendConfig(spec="fake"), judge=None, out=out, db=db,
-                               backend_factory=lambda cfg: FakeBackend())
+    summary = run_recon_select(JobContext(db=db, backend_factory=lambda cfg: FakeBackend()), examples(2),
+                               ReconSelectConfig(n=3), synthesizer=BackendConfig(spec="fake"),
+                               reconstructor=BackendConfig(spec="fake"), judge=None, out=out)
     records = [json.loads(x) for x in out.read_text().splitlines()]
     assert all(r["invalid"] is None and not r["transient"] and r["reasoning"] for r in records)
     assert summary.cost.cache_hits >= 2 * (3 + 1)             # candidates and baselines came from the cache
@@ -196,10 +198,10 @@ def test_a_failed_reconstruction_leaves_the_pair_invalid_in_the_output_and_a_rer
 
 def test_the_tie_rate_is_counted_in_the_summary_the_manifest_and_the_records(tmp_path):
     out = tmp_path / "sel.jsonl"
-    summary = run_recon_select(examples(3), ReconSelectConfig(n=3), synthesizer=BackendConfig(spec="fake"),
-                               reconstructor=BackendConfig(spec="fake"), judge=None, out=out,
-                               db=Database(tmp_path / "db.sqlite3"),
-                               backend_factory=lambda cfg: FakeBackend(scorer=lambda r: -5.0))   # every gain 0
+    summary = run_recon_select(JobContext(db=Database(tmp_path / "db.sqlite3"),
+                                          backend_factory=lambda cfg: FakeBackend(scorer=lambda r: -5.0)),
+                               examples(3), ReconSelectConfig(n=3), synthesizer=BackendConfig(spec="fake"),
+                               reconstructor=BackendConfig(spec="fake"), judge=None, out=out)   # every gain 0
     records = [json.loads(x) for x in out.read_text().splitlines()]
     assert all("tie" in r["flags"] for r in records)
     assert summary.ties == 3 and summary.figures()["tie_pct"] == 100.0

@@ -11,6 +11,7 @@ import pytest
 from recon.cli.main import main
 from recon.config import BackendConfig, UserModelConfig
 from recon.errors import ConfigError
+from recon.jobs.context import JobContext
 from recon.jobs.predict import run_predict
 from recon.paths import manifest_path
 from recon.store.db import Database
@@ -36,17 +37,17 @@ def checkpoint(tmp_path, meta_file="recon_sft.json", **meta):
 
 def test_predicting_a_training_conversation_stops_naming_it(tmp_path):
     with pytest.raises(ConfigError, match="'trained-7'.*--allow-train-overlap"):
-        run_predict(TEST, train=[], traces=None, method="backward", user_model="sft:ckpt",
-                    backend_config=BackendConfig(spec="fake"), cfg=UserModelConfig(), out=tmp_path / "p.jsonl",
-                    db=Database(tmp_path / "db.sqlite3"), train_conversations={"trained-7", "t-8"})
+        run_predict(JobContext(db=Database(tmp_path / "db.sqlite3")), TEST, train=[], traces=None, method="backward",
+                    user_model="sft:ckpt", backend_config=BackendConfig(spec="fake"), cfg=UserModelConfig(),
+                    out=tmp_path / "p.jsonl", train_conversations={"trained-7", "t-8"})
     assert not (tmp_path / "p.jsonl").exists()
 
 
 def test_an_allowed_overlap_is_recorded_in_every_record_and_the_manifest(tmp_path):
     out = tmp_path / "p.jsonl"
-    run_predict(TEST, train=[], traces=None, method="backward", user_model="sft:ckpt",
-                backend_config=BackendConfig(spec="fake"), cfg=UserModelConfig(), out=out,
-                db=Database(tmp_path / "db.sqlite3"), train_conversations={"trained-7"}, allow_train_overlap=True)
+    run_predict(JobContext(db=Database(tmp_path / "db.sqlite3")), TEST, train=[], traces=None, method="backward",
+                user_model="sft:ckpt", backend_config=BackendConfig(spec="fake"), cfg=UserModelConfig(), out=out,
+                train_conversations={"trained-7"}, allow_train_overlap=True)
     assert all(json.loads(x)["allow_train_overlap"] is True for x in out.read_text().splitlines())
     assert json.loads(manifest_path(out).read_text())["config"]["allow_train_overlap"] is True
 

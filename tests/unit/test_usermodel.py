@@ -9,6 +9,7 @@ import pytest
 from recon.backends.fake import FakeBackend
 from recon.config import BackendConfig, UserModelConfig
 from recon.errors import ConfigError
+from recon.jobs.context import JobContext
 from recon.jobs.predict import run_predict
 from recon.method.embeddings import HashEmbedder
 from recon.method.usermodel import DemonstrationPool, ICLUserModel, parse_prediction
@@ -51,16 +52,16 @@ def test_a_test_pair_or_its_conversation_is_never_a_demonstration():
 
 def test_predict_refuses_train_and_test_that_share_a_conversation(tmp_path):
     with pytest.raises(ConfigError, match="in both --data and --test"):
-        run_predict([ex(1, "c1")], train=TRAIN, traces=TRACES, method="backward", user_model="icl",
-                    backend_config=BackendConfig(spec="fake"), cfg=UserModelConfig(),
-                    out=tmp_path / "p.jsonl", db=Database(tmp_path / "db.sqlite3"))
+        run_predict(JobContext(db=Database(tmp_path / "db.sqlite3")), [ex(1, "c1")], train=TRAIN, traces=TRACES,
+                    method="backward", user_model="icl", backend_config=BackendConfig(spec="fake"),
+                    cfg=UserModelConfig(), out=tmp_path / "p.jsonl")
 
 
 def test_predict_refuses_traces_that_match_no_training_pair(tmp_path):
     with pytest.raises(ConfigError, match="none of the backward traces belongs to a training pair"):
-        run_predict([ex(1, "t1")], train=TRAIN, traces={"other:1": "r"}, method="backward", user_model="icl",
-                    backend_config=BackendConfig(spec="fake"), cfg=UserModelConfig(),
-                    out=tmp_path / "p.jsonl", db=Database(tmp_path / "db.sqlite3"))
+        run_predict(JobContext(db=Database(tmp_path / "db.sqlite3")), [ex(1, "t1")], train=TRAIN,
+                    traces={"other:1": "r"}, method="backward", user_model="icl",
+                    backend_config=BackendConfig(spec="fake"), cfg=UserModelConfig(), out=tmp_path / "p.jsonl")
 
 
 def test_method_none_shows_no_reasoning():

@@ -12,6 +12,7 @@ from recon.backends.base import GenRequest
 from recon.backends.fake import FakeBackend
 from recon.config import BackendConfig, PairJudgeConfig, ReconSelectConfig, SynthesisConfig, UserModelConfig
 from recon.hashing import hash_fraction
+from recon.jobs.context import JobContext
 from recon.jobs.evaluate import run_evaluate
 from recon.jobs.predict import run_predict
 from recon.jobs.score import run_scoring
@@ -56,23 +57,23 @@ def every_stage(tmp, window: int | None, factory, *, scorers=("likelihood", "jud
     train, test = pairs(8), pairs(6, "t")
     spec = BackendConfig(spec="fake")
     out = {}
-    run_synthesis(train, spec, SynthesisConfig(method="backward"), out=tmp / "bw.jsonl", db=db,
-                  backend_factory=factory, window_size=window)
+    run_synthesis(JobContext(db=db, backend_factory=factory, window=window), train, spec,
+                  SynthesisConfig(method="backward"), out=tmp / "bw.jsonl")
     out["synthesis"] = read(tmp / "bw.jsonl")
     for scorer in scorers:
-        run_recon_select(train, ReconSelectConfig(n=3, scorer=scorer), synthesizer=spec, reconstructor=spec,
-                         judge=spec, out=tmp / f"rs-{scorer}.jsonl", db=db, embedder=HashEmbedder(),
-                         backend_factory=factory, window_size=window)
+        run_recon_select(JobContext(db=db, embedder=HashEmbedder(), backend_factory=factory, window=window), train,
+                         ReconSelectConfig(n=3, scorer=scorer), synthesizer=spec, reconstructor=spec, judge=spec,
+                         out=tmp / f"rs-{scorer}.jsonl")
         out[f"recon-select {scorer}"] = read(tmp / f"rs-{scorer}.jsonl")
-    run_scoring(tmp / "bw.jsonl", train, scorer_name=scorers[-1] if "likelihood" not in scorers else "judge",
-                reconstructor=spec, judge=spec, cfg=ReconSelectConfig().reconstruction, out=tmp / "score.jsonl",
-                db=db, embedder=HashEmbedder(), backend_factory=factory, window_size=window)
+    run_scoring(JobContext(db=db, embedder=HashEmbedder(), backend_factory=factory, window=window), tmp / "bw.jsonl",
+                train, scorer_name=scorers[-1] if "likelihood" not in scorers else "judge", reconstructor=spec,
+                judge=spec, cfg=ReconSelectConfig().reconstruction, out=tmp / "score.jsonl")
     out["score"] = read(tmp / "score.jsonl")
     traces = {r["id"]: r["reasoning"] for r in out["synthesis"] if r["reasoning"]}
     for method, method_traces in (("backward", traces), ("none", None)):
-        run_predict(test, train=train, traces=method_traces, method=method, user_model="icl", backend_config=spec,
-                    cfg=UserModelConfig(k=2), out=tmp / f"pred-{method}.jsonl", db=db, backend_factory=factory,
-                    window_size=window)
+        run_predict(JobContext(db=db, backend_factory=factory, window=window), test, train=train,
+                    traces=method_traces, method=method, user_model="icl", backend_config=spec,
+                    cfg=UserModelConfig(k=2), out=tmp / f"pred-{method}.jsonl")
         out[f"predict {method}"] = read(tmp / f"pred-{method}.jsonl")
     judge = CachedBackend(factory(spec), db, run="eval", stage="evaluate:judge")
     run_evaluate(test, {"backward": tmp / "pred-backward.jsonl", "none": tmp / "pred-none.jsonl"},
@@ -119,10 +120,10 @@ def test_per_pair_records_keep_their_own_calls_and_tokens_in_a_window(tmp_path):
                         context=(Turn("Bob", "Why? " * (1 + 5 * i)),), action=f"Because {i}.") for i in range(5)]
     costs = {}
     for window in (1, 5):
-        summary = run_recon_select(examples, ReconSelectConfig(n=3, scorer="judge"), synthesizer=spec,
-                                   reconstructor=spec, judge=spec, out=tmp_path / f"rs{window}.jsonl",
-                                   db=Database(tmp_path / f"db{window}.sqlite3"),
-                                   backend_factory=lambda cfg: FakeBackend(), window_size=window)
+        summary = run_recon_select(JobContext(db=Database(tmp_path / f"db{window}.sqlite3"),
+                                              backend_factory=lambda cfg: FakeBackend(), window=window),
+                                   examples, ReconSelectConfig(n=3, scorer="judge"), synthesizer=spec,
+                                   reconstructor=spec, judge=spec, out=tmp_path / f"rs{window}.jsonl")
         costs[window] = [r["cost"] for r in read(tmp_path / f"rs{window}.jsonl")]
         assert sum(c["calls"] for c in costs[window]) == summary.cost.calls
     assert [c["calls"] for c in costs[5]] == [3 + 3 + 1] * 5                # 2N+1 each, not the window's total
@@ -135,9 +136,9 @@ def test_recon_select_keeps_a_server_busy_across_pairs(tmp_path, scorer):
     n_pairs, concurrency = 8, 16
     with LoopbackServer(latency=0.5) as server:     # long enough for a loaded client to fill every slot
         spec = BackendConfig(spec=f"openai:m@{server.url}", api_key_env=None, concurrency=concurrency)
-        run_recon_select(pairs(n_pairs), ReconSelectConfig(n=4, scorer=scorer), synthesizer=spec,
-                         reconstructor=spec, judge=spec, out=tmp_path / "rs.jsonl", db=Database(tmp_path / "d.sqlite3"),
-                         embedder=HashEmbedder())
+        run_recon_select(JobContext(db=Database(tmp_path / "d.sqlite3"), embedder=HashEmbedder()), pairs(n_pairs),
+                         ReconSelectConfig(n=4, scorer=scorer), synthesizer=spec, reconstructor=spec, judge=spec,
+                         out=tmp_path / "rs.jsonl")
     assert server.max_in_flight == concurrency          # one pair at a time never had more than N = 4 in flight
 
 

@@ -67,12 +67,11 @@ def bench_validity(pipeline: Pipeline, examples: list) -> ValidityResult:
     cfg = pipeline.cfg
     scorers = [m.partition(":")[2] or cfg.recon_select.scorer for m in cfg.methods if m.startswith("recon-select")]
     judge = cfg.models.judge if isinstance(cfg.models.judge, BackendConfig) else None
-    return run_validity(examples, scorers=list(dict.fromkeys(scorers)),
+    return run_validity(pipeline.context(), examples, scorers=list(dict.fromkeys(scorers)),
                         reconstructor=cfg.models.reconstructor or cfg.models.synthesizer, judge=judge,
-                        db=pipeline.db, out=pipeline.out / "validity", seed=cfg.seed,
+                        out=pipeline.out / "validity", seed=cfg.seed,
                         reconstruction=cfg.recon_select.reconstruction, leakage=cfg.recon_select.leakage,
-                        embedder=pipeline.embedder, backend_factory=pipeline.backend_factory,
-                        run=pipeline.result.run, progress=pipeline.progress)
+                        progress=pipeline.progress)
 
 
 def _cell(row: dict, key: str) -> str:

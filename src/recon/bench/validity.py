@@ -11,9 +11,10 @@ candidate with its leakage figures, scores and reconstructions), report.md with 
     >>> from recon.bench.generator import generate_corpus
     >>> from recon.method.embeddings import HashEmbedder
     >>> tmp = Path(getfixture("tmp_path"))
-    >>> r = run_validity(generate_corpus(individuals=1, pairs=3, seed=0).examples, scorers=["likelihood"],
-    ...                  reconstructor=BackendConfig(spec="fake"), judge=None, db=Database(tmp / "db.sqlite3"),
-    ...                  out=tmp / "validity", embedder=HashEmbedder())
+    >>> from recon.store.db import Database
+    >>> ctx = JobContext(db=Database(tmp / "db.sqlite3"), embedder=HashEmbedder())
+    >>> r = run_validity(ctx, generate_corpus(individuals=1, pairs=3, seed=0).examples, scorers=["likelihood"],
+    ...                  reconstructor=BackendConfig(spec="fake"), judge=None, out=tmp / "validity")
     >>> r.pairs, r.summaries["likelihood"]["leak"]["all_caught"], (r.out / "report.md").is_file()
     (3, True, True)
 """
@@ -28,21 +29,19 @@ from typing import Any
 
 from recon.atomicio import write_json_atomic, write_jsonl_atomic
 from recon.backends.base import Backend
-from recon.backends.registry import build_backend
 from recon.bench.candidates import HONEST_KINDS, CandidateTrace, build_candidates, ground_truth_problem
 from recon.bench.validity_metrics import scorer_summary
 from recon.bench.validity_report import write_validity_report
 from recon.config import BackendConfig, LeakageConfig, ReconstructionConfig
 from recon.data.corpus import iter_json_lines, load_examples
 from recon.errors import DataError
-from recon.jobs.common import BackendFactory, backend_json
+from recon.jobs.common import backend_json
+from recon.jobs.context import JobContext
 from recon.method.leakage import Leakage, measure_leakage
-from recon.method.scoring import Scorer, build_scorer
+from recon.method.scoring import Scorer, open_scorer
 from recon.method.windows import window_pairs, windows
 from recon.progress import Progress, silent_progress
-from recon.store.cache import CachedBackend
-from recon.store.calls import new_run_id, run_cost
-from recon.store.db import Database
+from recon.store.calls import run_cost
 from recon.types import Example
 
 
@@ -100,20 +99,20 @@ def _score_window(scorer: Scorer, window: list[Example], candidates: dict[str, l
     return out
 
 
-def run_validity(examples: Sequence[Example], *, scorers: list[str], reconstructor: BackendConfig,
-                 judge: BackendConfig | None, db: Database, out: str | Path, seed: int = 0,
+def run_validity(ctx: JobContext, examples: Sequence[Example], *, scorers: list[str], reconstructor: BackendConfig,
+                 judge: BackendConfig | None, out: str | Path, seed: int = 0,
                  reconstruction: ReconstructionConfig | None = None, leakage: LeakageConfig | None = None,
-                 embedder=None, backend_factory: BackendFactory = build_backend, run: str | None = None,
-                 progress: Progress | None = None, window_size: int | None = None) -> ValidityResult:
+                 progress: Progress | None = None) -> ValidityResult:
     """Score the fixed candidates of every pair with each scorer; write results.json, pairs.jsonl, report.md.
-    `window_size`: pairs per backend call (default: the reconstructor's window; 1 is one pair at a time)."""
+    `ctx.window`: pairs per backend call (default: the reconstructor's window; 1 is one pair at a time);
+    `progress`: one bar per scorer."""
     if not examples:
         raise DataError("no pairs to test")
     for e in examples:
         problem = ground_truth_problem(e.meta)
         if problem:
             raise DataError(f"pair {e.id!r}: {problem}")
-    out, run, t0 = Path(out), run or new_run_id(), time.perf_counter()
+    out, db, run, t0 = Path(out), ctx.db, ctx.run, time.perf_counter()
     reconstruction, leakage = reconstruction or ReconstructionConfig(), leakage or LeakageConfig()
     progress = progress or silent_progress
     candidates = {e.id: build_candidates(e, seed) for e in examples}
@@ -123,25 +122,15 @@ def run_validity(examples: Sequence[Example], *, scorers: list[str], reconstruct
                                           zip(candidates[e.id], leaks[e.id], strict=True)],
                "scores": {}, "reconstructions": {}, "invalid": {}, "incomplete": {}} for e in examples}
     built: dict[BackendConfig, Backend] = {}            # one model instance per distinct backend config
-
-    def cached(config: BackendConfig, stage: str) -> CachedBackend:
-        if config not in built:
-            built[config] = backend_factory(config)
-        return CachedBackend(built[config], db, run=run, stage=stage)
-
     result = ValidityResult(out=out, run=run, pairs=len(examples))
     try:
         for name in scorers:
             stage = f"validity:{name}:"
-            recon = cached(reconstructor, stage + "reconstruct")
-            judge_backend = cached(judge or reconstructor, stage + "judge") if name == "judge" else None
-            if name == "likelihood":
-                recon.preflight("logprob")
-            scorer = build_scorer(name, reconstructor=recon, cfg=reconstruction, judge=judge_backend,
-                                  embedder=embedder)
+            scorer = open_scorer(name, reconstructor=reconstructor, judge=judge, cfg=reconstruction,
+                                 open_backend=ctx.opener(f"validity:{name}", built), embedder=ctx.embedder)
             rows = []
             with progress(f"validity ({name})", len(examples)) as advance:
-                for window in windows(examples, window_pairs(recon, window_size)):
+                for window in windows(examples, window_pairs(scorer.backends[0], ctx.window)):
                     for e, (row, part) in zip(window, _score_window(scorer, window, candidates, leaks), strict=True):
                         rows.append(row)
                         for key, value in part.items():

@@ -12,6 +12,7 @@ from recon.cli.args import add_out, holds_out, non_negative_int, positive_int
 from recon.cli.output import console, print_table
 from recon.data.corpus import load_examples
 from recon.jobs.common import read_traces
+from recon.jobs.context import JobContext
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -134,7 +135,6 @@ def cmd_validity(args: argparse.Namespace) -> int:
     from recon.cli.args import backend_config_from_args
     from recon.cli.output import progress_bar
     from recon.errors import ConfigError
-    from recon.store.db import Database
     examples = load_benchmark_pairs(args.data / "pairs.jsonl" if args.data.is_dir() else args.data)
     if args.limit is not None:
         if args.limit < 1:
@@ -146,10 +146,11 @@ def cmd_validity(args: argparse.Namespace) -> int:
     if args.dry_run:
         from recon.method.embeddings import HashEmbedder
         embedder = HashEmbedder()
-    result = run_validity(examples, scorers=args.scorer or ["likelihood", "judge", "embedding"],
+    result = run_validity(JobContext(embedder=embedder), examples,
+                          scorers=args.scorer or ["likelihood", "judge", "embedding"],
                           reconstructor=backend_config_from_args(args, recon_spec),
-                          judge=backend_config_from_args(args, judge_spec), db=Database(), out=args.out,
-                          seed=args.seed, embedder=embedder, progress=progress_bar)
+                          judge=backend_config_from_args(args, judge_spec), out=args.out,
+                          seed=args.seed, progress=progress_bar)
     validity_rows_table(result.summaries)
     console.print(f"{result.seconds:.0f} s. report → {result.out / 'report.md'} (run {result.run})")
     return _incomplete(result.incomplete)

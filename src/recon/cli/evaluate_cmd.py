@@ -6,7 +6,7 @@ import argparse
 import itertools
 from pathlib import Path
 
-from recon.backends.registry import SPEC_HELP, build_backend
+from recon.backends.registry import SPEC_HELP
 from recon.cli.args import add_out, add_pairs, holds_out, non_negative_int, positive_int
 from recon.cli.exit_codes import finished
 from recon.cli.output import console, print_table, progress_bar
@@ -14,9 +14,7 @@ from recon.cli.run_cmd import print_methods, print_winrates
 from recon.config import BackendConfig, PairJudgeConfig, validated
 from recon.data.corpus import load_examples
 from recon.errors import ConfigError
-from recon.store.cache import CachedBackend
-from recon.store.calls import new_run_id
-from recon.store.db import Database
+from recon.jobs.context import JobContext
 
 
 def named_paths(values: list[str] | None, flag: str) -> dict[str, str | Path]:
@@ -83,8 +81,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         judge_cfg = PairJudgeConfig(kind="embedding")
     else:
         judge_cfg = validated(PairJudgeConfig, kind="lm", both_orders=args.both_orders)
-        judge_backend = CachedBackend(build_backend(BackendConfig(spec=args.judge)), Database(), run=new_run_id(),
-                                      stage="evaluate:judge")
+        judge_backend = JobContext().open(BackendConfig(spec=args.judge), "evaluate:judge")
     with evaluation_folder(args.out) as folder, progress_bar(f"judging ({args.judge})", len(test)) as advance:
         result = run_evaluate(test, preds, compare=compare, judge_cfg=judge_cfg, judge_backend=judge_backend,
                               out=folder, traces=named_paths(args.traces, "--traces"), seed=args.seed,

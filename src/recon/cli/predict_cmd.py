@@ -20,8 +20,8 @@ from recon.cli.output import console, err_console, print_table, progress_bar
 from recon.config import UserModelConfig, validated
 from recon.data.corpus import load_examples
 from recon.errors import ConfigError
+from recon.jobs.context import JobContext
 from recon.jobs.predict import run_predict
-from recon.store.db import Database
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -64,9 +64,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
         raise ConfigError("an icl user model needs --data training pairs to draw demonstrations from")
     cfg = validated(UserModelConfig, k=args.k, draw=args.draw, seed=args.seed)
     with progress_bar(f"predict ({method}, {args.user_model})", len(test)) as advance:
-        summary = run_predict(test, train=train, traces=traces, method=method, user_model=args.user_model,
-                              backend_config=backend_config_from_args(args, spec), cfg=cfg, out=args.out,
-                              db=Database(), on_progress=advance, inputs=[str(p) for p in args.test],
+        summary = run_predict(JobContext(progress=advance), test, train=train, traces=traces, method=method,
+                              user_model=args.user_model, backend_config=backend_config_from_args(args, spec),
+                              cfg=cfg, out=args.out, inputs=[str(p) for p in args.test],
                               train_conversations=trained_on, allow_train_overlap=args.allow_train_overlap)
     f = summary.figures()
     print_table("predictions", ["method", "user model", "pairs", "predicted", "well-formed", "calls/pair",

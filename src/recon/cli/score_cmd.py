@@ -20,8 +20,8 @@ from recon.cli.output import console, progress_bar
 from recon.cli.synthesize_cmd import print_summaries
 from recon.config import ReconstructionConfig
 from recon.jobs.common import read_traces
+from recon.jobs.context import JobContext
 from recon.jobs.score import run_scoring
-from recon.store.db import Database
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -51,11 +51,11 @@ def score_into(args: argparse.Namespace, out: Path) -> int:
         embedder = HashEmbedder()
     traces = read_traces(args.traces)
     with progress_bar(f"scoring ({args.scorer})", len(traces)) as advance:
-        summary = run_scoring(traces, examples, scorer_name=args.scorer, traces_path=args.traces,
+        summary = run_scoring(JobContext(progress=advance, embedder=embedder), traces, examples,
+                              scorer_name=args.scorer, traces_path=args.traces,
                               reconstructor=backend_config_from_args(args, recon_spec),
                               judge=backend_config_from_args(args, judge_spec), cfg=ReconstructionConfig(),
-                              out=out, db=Database(), leakage=leakage_config_from_args(args), on_progress=advance,
-                              embedder=embedder)
+                              out=out, leakage=leakage_config_from_args(args))
     print_summaries("scoring", [summary])
     console.print(f"wrote {summary.pairs} scored records → {out} (run {summary.run})")
     return finished(summary.failures, "scoring")

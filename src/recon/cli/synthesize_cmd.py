@@ -24,10 +24,10 @@ from recon.cli.output import console, err_console, print_table, progress_bar
 from recon.config import ReconSelectConfig, ReconstructionConfig, SynthesisConfig, validated
 from recon.errors import ConfigError
 from recon.jobs.common import TABLE_COLUMNS, JobSummary, table_row
+from recon.jobs.context import JobContext
 from recon.jobs.synthesize import run_recon_select, run_synthesis
 from recon.method.controls import CONTROLS
 from recon.method.synthesis import Failure
-from recon.store.db import Database
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -88,11 +88,11 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
             from recon.method.embeddings import HashEmbedder
             embedder = HashEmbedder()
         with progress_bar(f"{label} ({CONTROLS.get(label, select.scorer)}, n={select.n})", len(examples)) as advance:
-            summary = run_recon_select(examples, select, synthesis=synth, synthesizer=synth_backend,
+            summary = run_recon_select(JobContext(progress=advance, embedder=embedder), examples, select,
+                                       synthesis=synth, synthesizer=synth_backend,
                                        reconstructor=backend_config_from_args(args, recon_spec),
                                        judge=backend_config_from_args(args, judge_spec), out=args.out,
-                                       db=Database(), on_progress=advance, inputs=inputs, embedder=embedder,
-                                       label=label)
+                                       inputs=inputs, label=label)
         failures: list[Failure] = []
     else:
         if args.scorer or args.n:
@@ -100,8 +100,8 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
         cfg = validated(SynthesisConfig, method=args.method, temperature=args.temperature, top_p=args.top_p,
                         max_tokens=args.max_tokens, seed=args.seed)
         with progress_bar(f"{label} synthesis", len(examples)) as advance:
-            summary, failures = run_synthesis(examples, synth_backend, cfg, out=args.out, db=Database(),
-                                              on_progress=advance, inputs=inputs, label=label)
+            summary, failures = run_synthesis(JobContext(progress=advance), examples, synth_backend, cfg,
+                                              out=args.out, inputs=inputs, label=label)
     print_summaries("synthesis", [summary])
     console.print(f"wrote {summary.written} traces → {summary.out} (run {summary.run})")
     for failure in [f for f in failures if f.transient][:10]:

@@ -1,5 +1,5 @@
 """What every job shares: the summary of what it produced and cost (the end-of-command table and the
-manifest), the manifest itself, reading trace files, and opening cached backends.
+manifest), the manifest itself, and reading trace files.
 
     >>> from recon.store.calls import RunCost
     >>> s = JobSummary("backward", None, pairs=4, written=4, invalid=0, leaking=1,
@@ -20,27 +20,21 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict
 
 import recon
 from recon.atomicio import write_json_atomic
-from recon.backends.base import Backend
-from recon.backends.registry import build_backend, redacted_spec
+from recon.backends.registry import redacted_spec
 from recon.config import BackendConfig
 from recon.data.corpus import iter_json_lines
 from recon.errors import DataError
 from recon.hashing import content_hash
 from recon.paths import manifest_path
 from recon.provenance import git_sha
-from recon.store.cache import CachedBackend
 from recon.store.calls import RunCost
-from recon.store.db import Database
 from recon.store.failures import CallFailures
-
-BackendFactory = Callable[[BackendConfig], Backend]
 
 
 class Figures(TypedDict):
@@ -145,12 +139,6 @@ def write_manifest(summary: JobSummary, stage: str, config: dict, fingerprints: 
 def backend_json(cfg: BackendConfig) -> dict:
     """A backend config as manifests show it: no URL (URLs may carry credentials)."""
     return {**cfg.model_dump(), "spec": redacted_spec(cfg.spec)}
-
-
-def open_backend(config: BackendConfig, db: Database, *, run: str, stage: str,
-                 factory: BackendFactory = build_backend) -> CachedBackend:
-    """A backend built by `factory` behind the cache and the call log, logging under `stage`."""
-    return CachedBackend(factory(config), db, run=run, stage=stage)
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,11 @@ other, written atomically, with a manifest and the usual cost figures.
     >>> tmp = Path(getfixture("tmp_path"))
     >>> mk = lambda i, c: Example(id=f"p{i}", domain="d", individual="Ann", conversation_id=c, turn_index=1,
     ...                           context=(Turn("Bob", "Why?"),), action=f"Because {i}.")
-    >>> job = run_predict([mk(0, "test")], train=[mk(1, "a"), mk(2, "b")], traces={"p1": "She cares."},
+    >>> from recon.store.db import Database
+    >>> ctx = JobContext(db=Database(tmp / "db.sqlite3"))
+    >>> job = run_predict(ctx, [mk(0, "test")], train=[mk(1, "a"), mk(2, "b")], traces={"p1": "She cares."},
     ...                   method="backward", user_model="icl", backend_config=BackendConfig(spec="fake"),
-    ...                   cfg=UserModelConfig(k=2), out=tmp / "pred.jsonl", db=Database(tmp / "db.sqlite3"))
+    ...                   cfg=UserModelConfig(k=2), out=tmp / "pred.jsonl")
     >>> job.pairs, job.written
     (1, 1)
 """
@@ -18,22 +20,21 @@ other, written atomically, with a manifest and the usual cost figures.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from recon.atomicio import check_output_path, write_json_atomic, write_jsonl_atomic
-from recon.backends.registry import build_backend
 from recon.config import BackendConfig, UserModelConfig
 from recon.errors import ConfigError
 from recon.hashing import content_hash
-from recon.jobs.common import BackendFactory, JobSummary, backend_json, build_manifest
+from recon.jobs.common import JobSummary, backend_json, build_manifest
+from recon.jobs.context import JobContext
 from recon.method.parity import similarity_for
 from recon.method.usermodel import DemonstrationPool, ICLUserModel
 from recon.method.windows import window_pairs, windows
 from recon.paths import manifest_path
 from recon.store.cache import CachedBackend
-from recon.store.calls import new_run_id, run_cost
-from recon.store.db import Database
+from recon.store.calls import run_cost
 from recon.store.failures import call_failures
 from recon.types import Example
 
@@ -62,18 +63,16 @@ def check_train_overlap(test: Sequence[Example], train_conversations: Collection
                           "to do it anyway (recorded in every output record and the manifest)")
 
 
-def run_predict(test: Sequence[Example], *, train: Sequence[Example], traces: dict[str, str] | None, method: str,
-                user_model: str, backend_config: BackendConfig, cfg: UserModelConfig, out: str | Path,
-                db: Database, run: str | None = None, on_progress: Callable[[int], None] | None = None,
-                inputs: list[str] | None = None, embedder=None,
-                backend_factory: BackendFactory = build_backend,
+def run_predict(ctx: JobContext, test: Sequence[Example], *, train: Sequence[Example],
+                traces: dict[str, str] | None, method: str, user_model: str, backend_config: BackendConfig,
+                cfg: UserModelConfig, out: str | Path, inputs: list[str] | None = None,
                 demos: dict[str, list[str]] | None = None, train_conversations: Collection[str] | None = None,
-                allow_train_overlap: bool = False, window_size: int | None = None) -> JobSummary:
+                allow_train_overlap: bool = False) -> JobSummary:
     """`demos` ({test id: training ids}) fixes the ICL demonstrations, the same for every method of a run.
     `train_conversations`: those a checkpoint was trained on; predicting one of them is refused unless
     `allow_train_overlap` (then recorded in every record and the manifest). Test pairs go to the backend in
-    windows (`window_size`, default the backend's; 1 is one pair at a time)."""
-    out, run = Path(out), run or new_run_id()
+    windows (`ctx.window`, default the backend's; 1 is one pair at a time)."""
+    out, db, run = Path(out), ctx.db, ctx.run
     check_output_path(out)
     check_train_overlap(test, train_conversations, user_model, allow=allow_train_overlap)
     leaked = {e.conversation_id for e in train} & {e.conversation_id for e in test}
@@ -87,15 +86,14 @@ def run_predict(test: Sequence[Example], *, train: Sequence[Example], traces: di
         raise ConfigError(f"none of the {method} traces belongs to a training pair (do the trace ids match "
                           "--data?): the user model would see no demonstrations")
     stage = f"predict:{method}:{user_model.split(':')[0]}"
-    backend = CachedBackend(backend_factory(backend_config), db, run=run, stage=stage)
+    backend = ctx.open(backend_config, stage)
     model = build_user_model(user_model, method=method, train=train, traces=traces, backend=backend, cfg=cfg,
-                             embedder=embedder, demos=demos)
+                             embedder=ctx.embedder, demos=demos)
     predictions = []
     try:
-        for window in windows(test, window_pairs(backend, window_size)):
+        for window in windows(test, window_pairs(backend, ctx.window)):
             predictions.extend(model.predict(window))
-            if on_progress is not None:
-                on_progress(len(window))
+            ctx.advance(len(window))
     finally:
         backend.close()
     flag = {"allow_train_overlap": True} if allow_train_overlap else {}

@@ -5,41 +5,39 @@
     >>> ex = Example(id="a", domain="d", individual="Ann", conversation_id="c", turn_index=1,
     ...              context=(Turn("Bob", "Why?"),), action="Because it matters.")
     >>> _ = (tmp / "t.jsonl").write_text('{"id": "a", "method": "backward", "reasoning": "She cares."}\\n')
-    >>> s = run_scoring(tmp / "t.jsonl", [ex], scorer_name="likelihood", reconstructor=BackendConfig(spec="fake"),
-    ...                 judge=None, cfg=ReconstructionConfig(), out=tmp / "s.jsonl", db=Database(tmp / "d.sqlite3"))
+    >>> from recon.store.db import Database
+    >>> ctx = JobContext(db=Database(tmp / "d.sqlite3"))
+    >>> s = run_scoring(ctx, tmp / "t.jsonl", [ex], scorer_name="likelihood", reconstructor=BackendConfig(spec="fake"),
+    ...                 judge=None, cfg=ReconstructionConfig(), out=tmp / "s.jsonl")
     >>> s.method, s.scorer, s.written
     ('backward', 'likelihood', 1)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from recon.atomicio import check_output_path, write_jsonl_atomic
-from recon.backends.registry import build_backend
 from recon.config import BackendConfig, LeakageConfig, ReconstructionConfig
 from recon.errors import DataError
-from recon.jobs.common import BackendFactory, JobSummary, TraceRecord, backend_json, read_traces, write_manifest
+from recon.jobs.common import JobSummary, TraceRecord, backend_json, read_traces, write_manifest
+from recon.jobs.context import JobContext
 from recon.method.leakage import measure_leakage
-from recon.method.scoring import PairScores, build_scorer
+from recon.method.scoring import PairScores, open_scorer
 from recon.method.windows import metered, window_pairs, windows
-from recon.store.cache import CachedBackend
-from recon.store.calls import Meter, new_run_id, run_cost
-from recon.store.db import Database
+from recon.store.calls import Meter, run_cost
 from recon.store.failures import call_failures
 from recon.types import Example
 
 
-def run_scoring(traces: str | Path | list[TraceRecord], examples: Sequence[Example], *, scorer_name: str,
-                reconstructor: BackendConfig, judge: BackendConfig | None, cfg: ReconstructionConfig,
-                out: str | Path, db: Database, leakage: LeakageConfig | None = None, run: str | None = None,
-                on_progress: Callable[[int], None] | None = None, embedder=None,
-                traces_path: str | Path | None = None, backend_factory: BackendFactory = build_backend,
-                window_size: int | None = None) -> JobSummary:
+def run_scoring(ctx: JobContext, traces: str | Path | list[TraceRecord], examples: Sequence[Example], *,
+                scorer_name: str, reconstructor: BackendConfig, judge: BackendConfig | None,
+                cfg: ReconstructionConfig, out: str | Path, leakage: LeakageConfig | None = None,
+                traces_path: str | Path | None = None) -> JobSummary:
     """Score `traces` (a traces file, or records already read from `traces_path`), in windows of traces sized
-    from the reconstructor (`window_size` overrides: 1 is one trace at a time)."""
+    from the reconstructor (`ctx.window` overrides: 1 is one trace at a time)."""
     if not isinstance(traces, list):
         traces_path, traces = traces, read_traces(traces)
     by_id = {e.id: e for e in examples}
@@ -47,22 +45,15 @@ def run_scoring(traces: str | Path | list[TraceRecord], examples: Sequence[Examp
         if t.id not in by_id:
             raise DataError(f"trace id {t.id!r} is not in the data given with --data", path=traces_path, line=t.line)
     methods = sorted({t.method for t in traces}) or ["-"]
-    out, run = Path(out), run or new_run_id()
+    out, db, run = Path(out), ctx.db, ctx.run
     check_output_path(out)
     stage = f"score:{scorer_name}"
-    inner = backend_factory(reconstructor)
-    recon = CachedBackend(inner, db, run=run, stage=f"{stage}:reconstruct")
-    judge_backend = None
-    if scorer_name == "judge":
-        judge_inner = inner if judge is None or judge == reconstructor else backend_factory(judge)
-        judge_backend = CachedBackend(judge_inner, db, run=run, stage=f"{stage}:judge")
-    if scorer_name == "likelihood":
-        recon.preflight("logprob")
-    scorer = build_scorer(scorer_name, reconstructor=recon, cfg=cfg, judge=judge_backend, embedder=embedder)
+    scorer = open_scorer(scorer_name, reconstructor=reconstructor, judge=judge, cfg=cfg,
+                         open_backend=ctx.opener(stage), embedder=ctx.embedder)
+    backends = scorer.backends
     records = []
-    backends = [b for b in (recon, judge_backend) if b is not None]
     try:
-        for window in windows(traces, window_pairs(recon, window_size)):
+        for window in windows(traces, window_pairs(backends[0], ctx.window)):
             meters = [Meter() for _ in window]
             scored = {k: t.reasoning for k, t in enumerate(window) if t.reasoning is not None}
             with metered(backends, [meters[k] for k in scored]):
@@ -70,12 +61,10 @@ def run_scoring(traces: str | Path | list[TraceRecord], examples: Sequence[Examp
                                                                 for k, reasoning in scored.items()]), strict=True))
             records += [score_record(t, results.get(k), by_id[t.id], scorer_name, leakage, meter)
                         for k, (t, meter) in enumerate(zip(window, meters, strict=True))]
-            if on_progress is not None:
-                on_progress(len(window))
+            ctx.advance(len(window))
     finally:
-        recon.close()
-        if judge_backend is not None:
-            judge_backend.close()
+        for b in backends:
+            b.close()
     write_jsonl_atomic(out, records)
     summary = JobSummary("+".join(methods), scorer_name, pairs=len(records),
                          written=sum(r["score"] is not None for r in records),
@@ -86,7 +75,7 @@ def run_scoring(traces: str | Path | list[TraceRecord], examples: Sequence[Examp
     write_manifest(summary, stage, {"score": {"scorer": scorer_name, "reconstruction": cfg.model_dump()},
                       "reconstructor": backend_json(reconstructor),
                       "judge": backend_json(judge) if (judge and scorer_name == "judge") else None},
-            [recon.fingerprint.to_json()] + ([judge_backend.fingerprint.to_json()] if judge_backend else []),
+            [b.fingerprint.to_json() for b in backends],
             [str(traces_path)] if traces_path else [])
     return summary
 

@@ -11,8 +11,10 @@ summary and manifest say whether it is complete (no failed call) and how many ca
     >>> ex = Example(id="1", domain="d", individual="Ann", conversation_id="c", turn_index=1,
     ...              context=(Turn("Bob", "Why?"),), action="Because.")
     >>> tmp = Path(getfixture("tmp_path"))
-    >>> job, failures = run_synthesis([ex], BackendConfig(spec="fake"), SynthesisConfig(method="forward"),
-    ...                               out=tmp / "t.jsonl", db=Database(tmp / "db.sqlite3"))
+    >>> from recon.store.db import Database
+    >>> ctx = JobContext(db=Database(tmp / "db.sqlite3"))
+    >>> job, failures = run_synthesis(ctx, [ex], BackendConfig(spec="fake"), SynthesisConfig(method="forward"),
+    ...                               out=tmp / "t.jsonl")
     >>> job.written, job.cost.backend_calls, failures
     (1, 1, [])
 """
@@ -20,41 +22,36 @@ summary and manifest say whether it is complete (no failed call) and how many ca
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from recon.atomicio import check_output_path, write_jsonl_atomic
-from recon.backends.base import Backend
-from recon.backends.registry import build_backend
 from recon.config import BackendConfig, ReconSelectConfig, SynthesisConfig
-from recon.jobs.common import BackendFactory, JobSummary, backend_json, write_manifest
+from recon.jobs.common import JobSummary, backend_json, write_manifest
+from recon.jobs.context import JobContext
 from recon.method.controls import CONTROLS, control_scorer
-from recon.method.scoring import build_scorer
+from recon.method.scoring import open_scorer
 from recon.method.selection import Selection, select_window
 from recon.method.synthesis import Failure, synthesize
 from recon.method.windows import metered, window_pairs, windows
-from recon.store.cache import CachedBackend
-from recon.store.calls import Meter, new_run_id, run_cost
-from recon.store.db import Database
+from recon.store.calls import Meter, run_cost
 from recon.store.failures import call_failures
 from recon.types import Example
 
 
-def run_synthesis(examples: Sequence[Example], backend_config: BackendConfig, cfg: SynthesisConfig, *,
-                  out: str | Path, db: Database, run: str | None = None,
-                  on_progress: Callable[[int], None] | None = None, inputs: list[str] | None = None,
-                  backend_factory: BackendFactory = build_backend, label: str | None = None,
-                  window_size: int | None = None) -> tuple[JobSummary, list[Failure]]:
+def run_synthesis(ctx: JobContext, examples: Sequence[Example], backend_config: BackendConfig, cfg: SynthesisConfig,
+                  *, out: str | Path, inputs: list[str] | None = None,
+                  label: str | None = None) -> tuple[JobSummary, list[Failure]]:
     """`label` names the method in records and stages (e.g. recon-grpo: backward prompts, a trained model).
-    `window_size`: pairs per backend call (default: the backend's window; 1 is one pair at a time)."""
-    out, run = Path(out), run or new_run_id()
+    Pairs go to the backend in windows (`ctx.window`; default the backend's, 1 is one pair at a time)."""
+    out, db, run = Path(out), ctx.db, ctx.run
     check_output_path(out)
     label = label or cfg.method
     stage = f"synthesize:{label}"
-    backend = CachedBackend(backend_factory(backend_config), db, run=run, stage=stage)
+    backend = ctx.open(backend_config, stage)
     try:
-        result = synthesize(examples, backend, cfg, on_progress=on_progress,
-                            batch_size=window_pairs(backend, window_size))
+        result = synthesize(examples, backend, cfg, on_progress=ctx.progress,
+                            batch_size=window_pairs(backend, ctx.window))
     finally:
         backend.close()
     failed = {f.id: f for f in result.failures}
@@ -90,29 +87,20 @@ def selection_record(example_id: str, sel: Selection, *, scorer: str, fingerprin
     }
 
 
-def selection_backends(label: str, cfg: ReconSelectConfig, synthesis: SynthesisConfig, *, synthesizer: BackendConfig,
-                       reconstructor: BackendConfig, judge: BackendConfig | None, db: Database, run: str, stage: str,
-                       embedder, backend_factory: BackendFactory):
+def selection_backends(ctx: JobContext, label: str, cfg: ReconSelectConfig, synthesis: SynthesisConfig, *,
+                       synthesizer: BackendConfig, reconstructor: BackendConfig, judge: BackendConfig | None,
+                       stage: str):
     """(the cached synthesizer, the scorer, every backend opened, their fingerprints) of a selection job; the
     controls open no reconstructor or judge."""
-    built: dict[BackendConfig, Backend] = {}        # one model instance per distinct backend config
-
-    def cached(config: BackendConfig, part: str) -> CachedBackend:
-        if config not in built:
-            built[config] = backend_factory(config)
-        return CachedBackend(built[config], db, run=run, stage=f"{stage}:{part}")
-
+    cached = ctx.opener(stage)                  # one model instance per distinct backend config
     synth = cached(synthesizer, "candidates")
     recon = judge_backend = None
     if label in CONTROLS:
         scorer = control_scorer(label, seed=synthesis.seed)
     else:
-        recon = cached(reconstructor, "reconstruct")
-        judge_backend = cached(judge or reconstructor, "judge") if cfg.scorer == "judge" else None
-        if cfg.scorer == "likelihood":
-            recon.preflight("logprob")      # a backend that cannot score stops the run before anything is paid
-        scorer = build_scorer(cfg.scorer, reconstructor=recon, cfg=cfg.reconstruction, judge=judge_backend,
-                              embedder=embedder)
+        scorer = open_scorer(cfg.scorer, reconstructor=reconstructor, judge=judge, cfg=cfg.reconstruction,
+                             open_backend=cached, embedder=ctx.embedder)
+        recon, judge_backend = scorer.backends[0], getattr(scorer, "judge", None)
     backends = [b for b in (synth, recon, judge_backend) if b is not None]
     fingerprints = {"synthesizer": synth.fingerprint.to_json(),
                     "reconstructor": recon.fingerprint.to_json() if recon else None,
@@ -120,34 +108,30 @@ def selection_backends(label: str, cfg: ReconSelectConfig, synthesis: SynthesisC
     return synth, scorer, backends, fingerprints
 
 
-def run_recon_select(examples: Sequence[Example], cfg: ReconSelectConfig, *, synthesizer: BackendConfig,
-                     reconstructor: BackendConfig, judge: BackendConfig | None, out: str | Path, db: Database,
-                     synthesis: SynthesisConfig | None = None, run: str | None = None,
-                     on_progress: Callable[[int], None] | None = None, inputs: list[str] | None = None,
-                     embedder=None, backend_factory: BackendFactory = build_backend,
-                     label: str = "recon-select", window_size: int | None = None) -> JobSummary:
+def run_recon_select(ctx: JobContext, examples: Sequence[Example], cfg: ReconSelectConfig, *,
+                     synthesizer: BackendConfig, reconstructor: BackendConfig, judge: BackendConfig | None,
+                     out: str | Path, synthesis: SynthesisConfig | None = None, inputs: list[str] | None = None,
+                     label: str = "recon-select") -> JobSummary:
     """`synthesis` (default: SynthesisConfig()) samples the candidates, exactly as it samples backward traces.
     `label` random-of-n / longest-of-n: the controls, which replace the reconstruction score (no LM calls).
-    Pairs go in windows sized from the synthesizer (`window_size` overrides: 1 is one pair at a time)."""
+    Pairs go in windows sized from the synthesizer (`ctx.window` overrides: 1 is one pair at a time)."""
     synthesis = synthesis or SynthesisConfig()
-    out, run = Path(out), run or new_run_id()
+    out, db, run = Path(out), ctx.db, ctx.run
     check_output_path(out)
     scorer_name = CONTROLS.get(label, cfg.scorer)
     stage = f"synthesize:{label}:{scorer_name}"
     synth, scorer, backends, fingerprints = selection_backends(
-        label, cfg, synthesis, synthesizer=synthesizer, reconstructor=reconstructor, judge=judge, db=db, run=run,
-        stage=stage, embedder=embedder, backend_factory=backend_factory)
+        ctx, label, cfg, synthesis, synthesizer=synthesizer, reconstructor=reconstructor, judge=judge, stage=stage)
     records = []
     try:
-        for window in windows(examples, window_pairs(synth, window_size)):
+        for window in windows(examples, window_pairs(synth, ctx.window)):
             meters = [Meter() for _ in window]
             with metered(backends, meters):
                 selections = select_window(window, synth, scorer, cfg, synthesis)
             records += [selection_record(ex.id, sel, scorer=scorer_name, fingerprints=fingerprints, cost=meter,
                                          label=label)
                         for ex, sel, meter in zip(window, selections, meters, strict=True)]
-            if on_progress is not None:
-                on_progress(len(window))
+            ctx.advance(len(window))
     finally:
         for b in backends:
             b.close()

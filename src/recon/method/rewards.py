@@ -153,12 +153,9 @@ class ReconReward(_LazyBackends):
 
     def scorer(self):
         if self._scorer is None:
-            from recon.method.scoring import build_scorer
-            recon = self._backend(self.reconstructor, "reconstruct")
-            judge = self._backend(self.judge or self.reconstructor, "judge") \
-                if self.scorer_name == "judge" else None
-            self._scorer = build_scorer(self.scorer_name, reconstructor=recon, cfg=self.reconstruction, judge=judge,
-                                        embedder=self.embedder)
+            from recon.method.scoring import open_scorer
+            self._scorer = open_scorer(self.scorer_name, reconstructor=self.reconstructor, judge=self.judge,
+                                       cfg=self.reconstruction, open_backend=self._backend, embedder=self.embedder)
         return self._scorer
 
     def __call__(self, prompts, completions, example, **kwargs) -> list[float | None]:

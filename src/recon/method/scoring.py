@@ -32,11 +32,12 @@ listed in `extra["empty_reconstructions"]`. A blank trace gets no score (selecti
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from recon.backends.base import Backend, filled
-from recon.config import ReconstructionConfig
+from recon.config import BackendConfig, ReconstructionConfig
 from recon.errors import BackendError, ConfigError
 from recon.method.listwise_judge import judge_window
 from recon.method.reconstruction import reconstruction_gen_request, reconstruction_score_request
@@ -237,3 +238,28 @@ def build_scorer(name: str, *, reconstructor: Backend, cfg: ReconstructionConfig
             embedder = Embedder()
         return EmbeddingScorer(reconstructor, embedder, cfg)
     raise ConfigError(f"unknown scorer {name!r}: use one of {', '.join(SCORERS)}")
+
+
+BackendOpener = Callable[[BackendConfig, str], Backend]     # (config, part of the stage) → a cached backend
+
+
+def open_scorer(name: str, *, reconstructor: BackendConfig, judge: BackendConfig | None, cfg: ReconstructionConfig,
+                open_backend: BackendOpener, embedder=None) -> Scorer:
+    """The one way to open a scorer: the judge defaults to the reconstructor, and a likelihood scorer's backend
+    must pass the log-prob preflight before any paid work. `open_backend(config, part)` opens each backend
+    (part: "reconstruct" or "judge").
+
+    >>> from recon.backends.fake import FakeBackend
+    >>> opened = []
+    >>> s = open_scorer("judge", reconstructor=BackendConfig(spec="fake"), judge=None, cfg=ReconstructionConfig(),
+    ...                 open_backend=lambda c, part: opened.append((c.spec, part)) or FakeBackend())
+    >>> s.name, opened
+    ('judge', [('fake', 'reconstruct'), ('fake', 'judge')])
+    """
+    if name not in SCORERS:
+        raise ConfigError(f"unknown scorer {name!r}: use one of {', '.join(SCORERS)}")
+    recon = open_backend(reconstructor, "reconstruct")
+    judge_backend = open_backend(judge or reconstructor, "judge") if name == "judge" else None
+    if name == "likelihood":
+        recon.preflight("logprob")          # a backend that cannot score stops the run before anything is paid
+    return build_scorer(name, reconstructor=recon, cfg=cfg, judge=judge_backend, embedder=embedder)

@@ -38,6 +38,7 @@ from recon.data.splits import split_examples
 from recon.errors import BackendError
 from recon.hashing import content_hash, file_hash
 from recon.jobs.common import trace_map
+from recon.jobs.context import JobContext
 from recon.output_lock import hold_output
 from recon.paths import GRPO_META, SFT_META
 from recon.progress import Progress, silent_progress
@@ -47,7 +48,6 @@ from recon.run.checks import check_run, run_folder
 from recon.run.parity import Parity, decide_parity
 from recon.run.result import PipelineResult
 from recon.run.stage_records import output_files, read_record, stage_verdict, write_run_results
-from recon.store.cache import CachedBackend
 from recon.store.calls import last_call_id, new_run_id, run_cost
 from recon.store.db import Database
 from recon.store.failures import CallFailures
@@ -95,8 +95,10 @@ class Pipeline:
             raise BackendError(f"{name}: all {failures.calls} of its LM calls failed ({'; '.join(failures.errors)}); "
                                "nothing was produced to build on: check the backend, then run again")
 
-    def _backend(self, config: BackendConfig, stage: str) -> CachedBackend:
-        return CachedBackend(self.backend_factory(config), self.db, run=self.result.run, stage=stage)
+    def context(self, progress: Callable[[int], None] | None = None) -> JobContext:
+        """What the run's jobs run in: its database, run id, backend factory and embedder."""
+        return JobContext(db=self.db, run=self.result.run, backend_factory=self.backend_factory, progress=progress,
+                          embedder=self.embedder)
 
     # -- stages ------------------------------------------------------------------------------------------
     def data(self) -> tuple[Path, Path]:
@@ -137,14 +139,12 @@ class Pipeline:
                     scorer = method.partition(":")[2] or cfg.recon_select.scorer
                     select = cfg.recon_select.model_copy(update={"scorer": scorer})
                     judge = models.judge if isinstance(models.judge, BackendConfig) else None
-                    return run_recon_select(train, select, synthesis=cfg.synthesis, synthesizer=synthesizer,
-                                            reconstructor=models.reconstructor or models.synthesizer, judge=judge,
-                                            out=out, db=self.db, run=self.result.run, on_progress=advance,
-                                            embedder=self.embedder, backend_factory=self.backend_factory,
-                                            label=method.partition(":")[0]).failures
+                    return run_recon_select(self.context(advance), train, select, synthesis=cfg.synthesis,
+                                            synthesizer=synthesizer, judge=judge,
+                                            reconstructor=models.reconstructor or models.synthesizer,
+                                            out=out, label=method.partition(":")[0]).failures
                 synth = cfg.synthesis.model_copy(update={"method": "backward" if policy else method})
-                summary, _ = run_synthesis(train, synthesizer, synth, out=out, db=self.db, run=self.result.run,
-                                           on_progress=advance, backend_factory=self.backend_factory, label=method)
+                summary, _ = run_synthesis(self.context(advance), train, synthesizer, synth, out=out, label=method)
                 return summary.failures
         inputs = {"train": file_hash(train_path), "method": method, "synthesis": cfg.synthesis.model_dump(),
                   "recon_select": cfg.recon_select.model_dump()
@@ -199,9 +199,8 @@ class Pipeline:
                 from recon.training.sft import read_sft_meta
                 trained_on = read_sft_meta(trained).get("train_conversations")
             with self.progress(f"predict {method}", len(test)) as advance:
-                return run_predict(test, train=train, traces=traces_of, method=method, user_model=user_model,
-                                   backend_config=backend_cfg, cfg=um, out=out, db=self.db, run=self.result.run,
-                                   on_progress=advance, embedder=self.embedder, backend_factory=self.backend_factory,
+                return run_predict(self.context(advance), test, train=train, traces=traces_of, method=method,
+                                   user_model=user_model, backend_config=backend_cfg, cfg=um, out=out,
                                    demos=parity.demos if user_model == "icl" else None,
                                    train_conversations=trained_on).failures
         self._stage(f"predict:{method}", inputs, [out], work)
@@ -253,7 +252,7 @@ class Pipeline:
             judge_cfg = self.cfg.judge
             if isinstance(judge_spec, BackendConfig):
                 judge_cfg = judge_cfg.model_copy(update={"kind": "lm"})
-                judge_backend = self._backend(judge_spec, "evaluate:judge")
+                judge_backend = self.context().open(judge_spec, "evaluate:judge")
             elif judge_cfg.kind != "embedding":
                 judge_cfg = PairJudgeConfig.model_validate({**judge_cfg.model_dump(), "kind": "embedding"})
             with evaluation_folder(eval_dir) as folder, self.progress("evaluate", len(test)) as advance:

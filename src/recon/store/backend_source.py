@@ -1,4 +1,5 @@
-"""Where a GRPO reward's LM calls go: a database, a run id, a stage name and a backend factory.
+"""Opening a cached backend (`open_cached`, the one place a `CachedBackend` is built from a config), and where a
+GRPO reward's LM calls go (`BackendSource`: a database, a run id, a stage name and a backend factory).
 
 `recon run` hands its own (so reward calls are cached, counted in the training stage's record and resumed
 like every other stage's); `recon train grpo` uses the default database and a fresh run id. A source is
@@ -9,6 +10,12 @@ picklable (the database by its path, reopened on first use), so rewards stay pic
     >>> copy = pickle.loads(pickle.dumps(src))
     >>> copy.run, copy.stage, copy.database().path.name
     ('r1', 'train:x', 'db.sqlite3')
+    >>> from recon.config import BackendConfig
+    >>> built = {}
+    >>> a = open_cached(BackendConfig(spec="fake"), copy.database(), run="r1", stage="s:a", built=built)
+    >>> b = open_cached(BackendConfig(spec="fake"), copy.database(), run="r1", stage="s:b", built=built)
+    >>> a.inner is b.inner, (a.log.stage, b.log.stage)
+    (True, ('s:a', 's:b'))
 """
 
 from __future__ import annotations
@@ -25,6 +32,19 @@ if TYPE_CHECKING:
     from recon.config import BackendConfig
     from recon.store.cache import CachedBackend
     from recon.store.db import Database
+
+
+def open_cached(config: BackendConfig, db: Database, *, run: str, stage: str,
+                factory: Callable[[BackendConfig], Backend] = build_backend,
+                built: dict[BackendConfig, Backend] | None = None) -> CachedBackend:
+    """`factory(config)` behind the cache and the call log, logging under `stage` in `run`. With `built`, one
+    model instance serves every stage that opens the same config."""
+    from recon.store.cache import CachedBackend
+    if built is None:
+        return CachedBackend(factory(config), db, run=run, stage=stage)
+    if config not in built:
+        built[config] = factory(config)
+    return CachedBackend(built[config], db, run=run, stage=stage)
 
 
 @dataclass
@@ -52,8 +72,7 @@ class BackendSource:
 
     def cached(self, config: BackendConfig, part: str) -> CachedBackend:
         """A cached backend for `config`, logging its calls as STAGE:PART in this source's run."""
-        from recon.store.cache import CachedBackend
         from recon.store.calls import new_run_id
         if self.run is None:
             self.run = new_run_id()
-        return CachedBackend(self.factory(config), self.database(), run=self.run, stage=f"{self.stage}:{part}")
+        return open_cached(config, self.database(), run=self.run, stage=f"{self.stage}:{part}", factory=self.factory)
