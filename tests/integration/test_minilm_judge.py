@@ -10,6 +10,7 @@ import pytest
 from recon.backends.fake import FakeBackend
 from recon.config import PairJudgeConfig, ReconstructionConfig
 from recon.evaluation.judge import EmbeddingPairJudge
+from recon.jobs.context import JobContext
 from recon.jobs.evaluate import run_evaluate
 from recon.method.embeddings import Embedder
 from recon.method.scoring import build_scorer
@@ -48,9 +49,9 @@ def test_the_embedding_scorer_ranks_reconstructions_on_real_minilm(minilm):
 def test_recon_evaluate_runs_the_default_judge_on_minilm(tmp_path, minilm):
     for name, text in (("close", CLOSE), ("far", FAR)):
         (tmp_path / f"{name}.jsonl").write_text(json.dumps({"id": EX.id, "action": text}) + "\n")
-    result = run_evaluate([EX], {"close": tmp_path / "close.jsonl", "far": tmp_path / "far.jsonl"},
-                          compare=[("close", "far")], judge_cfg=PairJudgeConfig(), embedder=minilm,
-                          out=tmp_path / "eval")
+    result = run_evaluate(JobContext(embedder=minilm), [EX],
+                          {"close": tmp_path / "close.jsonl", "far": tmp_path / "far.jsonl"},
+                          compare=[("close", "far")], judge_cfg=PairJudgeConfig(), out=tmp_path / "eval")
     [overall] = [c for c in result.comparisons if c.scope == "overall"]
     assert overall.win_rate == 1.0
     assert result.setup["judge"]["model"] == {"kind": "sentence-transformers", "model": "all-MiniLM-L6-v2"}

@@ -38,7 +38,7 @@ def test_all_three_scorers_write_complete_records(tmp_path, pairs):
     records = {}
     for scorer in ("likelihood", "judge", "embedding"):
         out = tmp_path / f"{scorer}.jsonl"
-        summary = run_recon_select(JobContext(db=db), pairs, ReconSelectConfig(n=2, scorer=scorer),
+        summary = run_recon_select(JobContext(database=db), pairs, ReconSelectConfig(n=2, scorer=scorer),
                                    synthesizer=embedded, reconstructor=embedded, judge=embedded, out=out)
         records[scorer] = [json.loads(x) for x in out.read_text().splitlines()]
         assert summary.pairs == 3 and [r["id"] for r in records[scorer]] == [p.id for p in pairs]

@@ -15,6 +15,7 @@ import recon.method.embeddings
 from recon.cli.bench_cmd import write_corpus
 from recon.cli.main import main
 from recon.data.corpus import load_examples
+from recon.jobs.context import JobContext
 from recon.method.embeddings import HashEmbedder
 from tests.stub_server import ChatServer
 
@@ -128,9 +129,9 @@ def test_a_prediction_without_an_action_is_a_loss_unless_its_call_failed(tmp_pat
     ok = preds("ok", {})
     empty = preds("empty", {"action": None, "error": "the user model wrote no action", "transient": False})
     failed = preds("failed", {"action": None, "error": "server 127.0.0.1: HTTP 503", "transient": True})
-    result = run_evaluate(test, {"ok": ok, "empty": empty, "failed": failed},
+    result = run_evaluate(JobContext(embedder=HashEmbedder()), test, {"ok": ok, "empty": empty, "failed": failed},
                           compare=[("empty", "ok"), ("failed", "ok")], judge_cfg=PairJudgeConfig(),
-                          embedder=HashEmbedder(), out=tmp_path / "eval")
+                          out=tmp_path / "eval")
     overall = {(c.a, c.b): c for c in result.comparisons if c.scope == "overall"}
     assert overall["empty", "ok"].invalid == 0 and overall["empty", "ok"].n == 3    # a deterministic loss
     failed_ok = overall["failed", "ok"]              # no outcome yet: pending, in neither rate; a re-run fills it

@@ -48,7 +48,7 @@ def test_sft_trains_a_few_steps_and_its_checkpoint_predicts(tmp_path, split):
     assert meta["train_conversations"] == sorted({e.conversation_id for e in train})
     assert (ckpt / "model.safetensors").is_file() and not (ckpt / "trainer").exists()
     out = tmp_path / "pred.jsonl"
-    summary = run_predict(JobContext(db=Database(tmp_path / "db.sqlite3")), test, train=[], traces=None,
+    summary = run_predict(JobContext(database=Database(tmp_path / "db.sqlite3")), test, train=[], traces=None,
                           method="backward", user_model=f"sft:{ckpt}",
                           backend_config=BackendConfig(spec=f"hf:{ckpt}"), cfg=UserModelConfig(max_tokens=64),
                           out=out)
@@ -61,7 +61,7 @@ def test_icl_predictions_with_the_embedded_model(tmp_path, split):
     train, test = split
     out = tmp_path / "pred.jsonl"
     t0 = time.perf_counter()
-    summary = run_predict(JobContext(db=Database(tmp_path / "db.sqlite3")), test, train=train,
+    summary = run_predict(JobContext(database=Database(tmp_path / "db.sqlite3")), test, train=train,
                           traces=traces_for(train), method="backward", user_model="icl",
                           backend_config=BackendConfig(spec="embedded"), cfg=UserModelConfig(k=2), out=out)
     print(f"\nICL: {(time.perf_counter() - t0) / len(test):.2f} s per prediction (k=2, embedded, CPU)")

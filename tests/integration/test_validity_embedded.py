@@ -26,7 +26,7 @@ def test_validity_on_the_embedded_model(tmp_path):
     examples = generate_corpus(individuals=2, pairs=3, seed=0).examples
     db = Database(tmp_path / "db.sqlite3")
     embedded = BackendConfig(spec="embedded")
-    result = run_validity(JobContext(db=db), examples, scorers=SCORERS, reconstructor=embedded, judge=None,
+    result = run_validity(JobContext(database=db), examples, scorers=SCORERS, reconstructor=embedded, judge=None,
                           out=tmp_path / "v")
     assert result.pairs == 6 and result.incomplete == 0
     records = [json.loads(x) for x in (tmp_path / "v/pairs.jsonl").read_text().splitlines()]
@@ -47,7 +47,7 @@ def test_validity_on_the_embedded_model(tmp_path):
                                                                abs=1e-9)
     # a trace that quotes the action makes it far easier to reconstruct: why the guard must run first
     assert result.summaries["likelihood"]["leak"]["outscores_cause"] == 1.0
-    again = run_validity(JobContext(db=db), examples, scorers=SCORERS, reconstructor=embedded, judge=None,
+    again = run_validity(JobContext(database=db), examples, scorers=SCORERS, reconstructor=embedded, judge=None,
                          out=tmp_path / "v2")
     assert all(s["cost"]["backend_calls"] == 0 for s in again.summaries.values())
     assert json.loads((tmp_path / "v2/results.json").read_text())["scorers"]["likelihood"]["pairwise"] == \

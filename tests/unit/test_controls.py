@@ -38,7 +38,7 @@ def lengths_backend(copy_index=None, empty_index=None):
 
 def run(method, tmp_path, backend, *, n=4, db=None, examples=None):
     out = tmp_path / f"{method}.jsonl"
-    summary = run_recon_select(JobContext(db=db or Database(tmp_path / "db.sqlite3"),
+    summary = run_recon_select(JobContext(database=db or Database(tmp_path / "db.sqlite3"),
                                           backend_factory=lambda cfg: backend),
                                examples or pairs(), ReconSelectConfig(n=n), synthesizer=BackendConfig(spec="fake"),
                                reconstructor=BackendConfig(spec="fake"), judge=None, out=out, label=method)

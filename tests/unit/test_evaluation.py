@@ -87,8 +87,8 @@ def test_duplicate_or_self_comparisons_are_refused(tmp_path):
     good = write_preds(tmp_path / "g.jsonl", "g", [e.action for e in TEST])
     for compare in ([("g", "g")], [("g", "h"), ("g", "h")]):
         with pytest.raises(ConfigError, match="two different methods, once"):
-            run_evaluate(TEST, {"g": good, "h": good}, compare=compare, judge_cfg=PairJudgeConfig(),
-                         embedder=HashEmbedder(), out=tmp_path / "eval")
+            run_evaluate(JobContext(embedder=HashEmbedder()), TEST, {"g": good, "h": good}, compare=compare,
+                         judge_cfg=PairJudgeConfig(), out=tmp_path / "eval")
 
 
 def test_kappa_is_undefined_when_everyone_used_one_label():
@@ -127,8 +127,8 @@ def evaluated(tmp_path):
     bad = write_preds(tmp_path / "bad.jsonl", "none", ["Let us adjourn." if i != 5 else None for i in range(40)])
     preds = {"backward": good, "none": bad}
     (tmp_path / "t.jsonl").write_text("".join(json.dumps(e.to_json()) + "\n" for e in TEST))
-    result = run_evaluate(TEST, preds, compare=[("backward", "none")], judge_cfg=PairJudgeConfig(),
-                          embedder=HashEmbedder(), out=tmp_path / "eval", test_paths=[str(tmp_path / "t.jsonl")])
+    result = run_evaluate(JobContext(embedder=HashEmbedder()), TEST, preds, compare=[("backward", "none")],
+                          judge_cfg=PairJudgeConfig(), out=tmp_path / "eval", test_paths=[str(tmp_path / "t.jsonl")])
     return result, preds, tmp_path
 
 
@@ -193,8 +193,8 @@ def test_the_report_labels_pair_intervals_optimistic_below_five_conversations(tm
     good.write_text("".join(json.dumps({"id": e.id, "action": e.action}) + "\n" for e in few))
     bad = tmp_path / "bad.jsonl"
     bad.write_text("".join(json.dumps({"id": e.id, "action": "Let us adjourn."}) + "\n" for e in few))
-    result = run_evaluate(few, {"good": good, "bad": bad}, compare=[("good", "bad")], judge_cfg=PairJudgeConfig(),
-                          embedder=HashEmbedder(), out=tmp_path / "eval")
+    result = run_evaluate(JobContext(embedder=HashEmbedder()), few, {"good": good, "bad": bad},
+                          compare=[("good", "bad")], judge_cfg=PairJudgeConfig(), out=tmp_path / "eval")
     md, _ = write_report(result, few, {"good": good, "bad": bad}, n_examples=1)
     overall = next(line for line in md.read_text().splitlines() if line.startswith("| good vs bad | overall"))
     assert "optimistic" in overall
@@ -204,8 +204,8 @@ def test_an_lm_judged_report_says_both_orders_and_the_order_consistency(tmp_path
     good = write_preds(tmp_path / "good.jsonl", "backward", [e.action for e in TEST])
     bad = write_preds(tmp_path / "bad.jsonl", "none", ["Let us adjourn." for _ in TEST])
     judge = FakeBackend(responder=lambda r: '{"winner": "A"}')           # pure position bias: never consistent
-    result = run_evaluate(TEST, {"backward": good, "none": bad}, compare=[("backward", "none")],
-                          judge_cfg=PairJudgeConfig(kind="lm"), judge_backend=judge, embedder=HashEmbedder(),
+    result = run_evaluate(JobContext(embedder=HashEmbedder()), TEST, {"backward": good, "none": bad},
+                          compare=[("backward", "none")], judge_cfg=PairJudgeConfig(kind="lm"), judge_backend=judge,
                           out=tmp_path / "eval")
     [overall] = [c for c in result.comparisons if c.scope == "overall"]
     assert overall.order_consistency == 0.0 and overall.win_rate == 0.5
@@ -221,8 +221,8 @@ def test_human_export_then_import_gives_agreement_and_kappa(tmp_path):
     bad = write_preds(tmp_path / "bad.jsonl", "b", ["Let us adjourn." if i % 2 == 0 else e.action
                                                     for i, e in enumerate(TEST)])
     (tmp_path / "t.jsonl").write_text("".join(json.dumps(e.to_json()) + "\n" for e in TEST))
-    run_evaluate(TEST, {"good": good, "bad": bad}, compare=[("good", "bad")], judge_cfg=PairJudgeConfig(),
-                 embedder=HashEmbedder(), out=tmp_path / "eval", test_paths=[str(tmp_path / "t.jsonl")])
+    run_evaluate(JobContext(embedder=HashEmbedder()), TEST, {"good": good, "bad": bad}, compare=[("good", "bad")],
+                 judge_cfg=PairJudgeConfig(), out=tmp_path / "eval", test_paths=[str(tmp_path / "t.jsonl")])
     items, form, n, identical, failed = export_items(tmp_path / "eval", n=12, out=tmp_path / "items.csv", seed=1)
     assert (n, identical, failed) == (12, 0, 0) and "Download labelled CSV" in form.read_text()
     key = json.loads((tmp_path / "eval/human_key.json").read_text())["items"]
@@ -259,8 +259,8 @@ def test_a_looping_prediction_is_detected_and_counted_per_method(tmp_path):
     looping = write_preds(tmp_path / "loop.jsonl", "none", [loop if i % 4 == 0 else e.action
                                                               for i, e in enumerate(TEST)])
     good = write_preds(tmp_path / "good.jsonl", "backward", [e.action for e in TEST])
-    run_evaluate(TEST, {"backward": good, "none": looping}, compare=[("backward", "none")],
-                 judge_cfg=PairJudgeConfig(), embedder=HashEmbedder(), out=tmp_path / "eval")
+    run_evaluate(JobContext(embedder=HashEmbedder()), TEST, {"backward": good, "none": looping},
+                 compare=[("backward", "none")], judge_cfg=PairJudgeConfig(), out=tmp_path / "eval")
     methods = json.loads((tmp_path / "eval/results.json").read_text())["methods"]
     assert methods["none"]["loop_rate"] == 0.25 and methods["backward"]["loop_rate"] == 0.0
 
@@ -270,8 +270,9 @@ def test_every_comparison_covers_every_test_pair_and_failures_lose(tmp_path):
     x = write_preds(tmp_path / "x.jsonl", "x", [None if i < 10 else e.action for i, e in enumerate(TEST)])
     y = write_preds(tmp_path / "y.jsonl", "y", [None if i >= 30 else e.action for i, e in enumerate(TEST)])
     z = write_preds(tmp_path / "z.jsonl", "z", ["Let us adjourn." for _ in TEST])
-    result = run_evaluate(TEST, {"x": x, "y": y, "z": z}, compare=[("x", "y"), ("x", "z"), ("y", "z")],
-                          judge_cfg=PairJudgeConfig(), embedder=HashEmbedder(), out=tmp_path / "eval")
+    result = run_evaluate(JobContext(embedder=HashEmbedder()), TEST, {"x": x, "y": y, "z": z},
+                          compare=[("x", "y"), ("x", "z"), ("y", "z")], judge_cfg=PairJudgeConfig(),
+                          out=tmp_path / "eval")
     overall = {(c.a, c.b): c for c in result.comparisons if c.scope == "overall"}
     assert {c.n + c.judge_invalid for c in overall.values()} == {len(TEST)}
     xy = overall[("x", "y")]
@@ -311,22 +312,22 @@ def test_results_say_what_was_measured_read_from_the_trace_and_prediction_manife
     train = [Example(id=f"t{i}", domain=DOMAINS[i % 2], individual=f"Person {i % 3}", conversation_id=f"tc{i}",
                      turn_index=1, context=(Turn("Bob", f"Train question {i}?"),), action=f"Train answer {i}.")
              for i in range(9)]
-    run_synthesis(JobContext(db=db), train, fake, SynthesisConfig(method="backward"), out=tmp_path / "bw.jsonl")
-    run_recon_select(JobContext(db=db), train, ReconSelectConfig(n=3, scorer="likelihood"), synthesizer=fake,
+    run_synthesis(JobContext(database=db), train, fake, SynthesisConfig(method="backward"), out=tmp_path / "bw.jsonl")
+    run_recon_select(JobContext(database=db), train, ReconSelectConfig(n=3, scorer="likelihood"), synthesizer=fake,
                      reconstructor=fake, judge=None, out=tmp_path / "rs.jsonl")
     traces = {"backward": tmp_path / "bw.jsonl", "recon-select": tmp_path / "rs.jsonl"}
     for m, t in traces.items():
         trace_map = {json.loads(x)["id"]: json.loads(x)["reasoning"] for x in t.read_text().splitlines()}
-        run_predict(JobContext(db=db), TEST, train=train, traces=trace_map, method=m, user_model="icl",
+        run_predict(JobContext(database=db), TEST, train=train, traces=trace_map, method=m, user_model="icl",
                     backend_config=fake, cfg=UserModelConfig(k=2), out=tmp_path / f"pred_{m}.jsonl")
     hand = write_preds(tmp_path / "hand.jsonl", "none", [e.action for e in TEST])     # no manifest
     test_file = tmp_path / "t.jsonl"
     test_file.write_text("".join(json.dumps(e.to_json()) + "\n" for e in TEST))
     preds = {"backward": tmp_path / "pred_backward.jsonl", "recon-select": tmp_path / "pred_recon-select.jsonl",
              "none": hand}
-    run_evaluate(TEST, preds, compare=[("recon-select", "backward"), ("backward", "none")],
-                 judge_cfg=PairJudgeConfig(), embedder=HashEmbedder(), out=tmp_path / "eval", traces=traces,
-                 test_paths=[str(test_file)], seed=3)
+    run_evaluate(JobContext(embedder=HashEmbedder()), TEST, preds,
+                 compare=[("recon-select", "backward"), ("backward", "none")], judge_cfg=PairJudgeConfig(),
+                 out=tmp_path / "eval", traces=traces, test_paths=[str(test_file)], seed=3)
     setup = json.loads((tmp_path / "eval/results.json").read_text())["setup"]
     assert setup["judge"]["kind"] == "embedding" and "not a preference judgment" in setup["judge"]["description"]
     assert setup["judge"]["model"] == HashEmbedder.fingerprint and setup["judge"]["both_orders"] is None

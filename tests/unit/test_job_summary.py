@@ -21,11 +21,11 @@ def ex(i, convo):
 def test_synthesize_and_predict_return_the_same_summary_type(tmp_path):
     db = Database(tmp_path / "db.sqlite3")
     train, test = [ex(i, f"tr{i}") for i in range(3)], [ex(10 + i, f"te{i}") for i in range(4)]
-    synthesis, _ = run_synthesis(JobContext(db=db), train, BackendConfig(spec="fake"),
+    synthesis, _ = run_synthesis(JobContext(database=db), train, BackendConfig(spec="fake"),
                                  SynthesisConfig(method="backward"), out=tmp_path / "t.jsonl")
     # the user model answers two test pairs with a reply and two with nothing usable (a recorded outcome)
     script = ['{"reasoning": "r", "reply": "Yes."}', '{"reasoning": "r", "reply": ""}'] * 2
-    predict = run_predict(JobContext(db=db, backend_factory=lambda cfg: FakeBackend(script=script)), test,
+    predict = run_predict(JobContext(database=db, backend_factory=lambda cfg: FakeBackend(script=script)), test,
                           train=train, traces={e.id: "She cares." for e in train}, method="backward",
                           user_model="icl", backend_config=BackendConfig(spec="fake"), cfg=UserModelConfig(k=2),
                           out=tmp_path / "p.jsonl")

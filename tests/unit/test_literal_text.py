@@ -16,6 +16,7 @@ from recon.cli.output import err_console, print_table, progress_bar
 from recon.config import PairJudgeConfig
 from recon.evaluation.human import export_items, import_labels, read_items
 from recon.evaluation.report import write_report
+from recon.jobs.context import JobContext
 from recon.jobs.evaluate import run_evaluate
 from recon.method.embeddings import HashEmbedder
 from recon.types import Example, Turn
@@ -62,8 +63,8 @@ def evaluation(tmp_path, test):
         preds[name] = tmp_path / f"{name}.jsonl"
         preds[name].write_text("".join(json.dumps({"id": e.id, "action": action(e), "reasoning": "=1+1"}) + "\n"
                                        for e in test))
-    result = run_evaluate(test, preds, compare=[("good", "bad")], judge_cfg=PairJudgeConfig(),
-                          embedder=HashEmbedder(), out=tmp_path / "eval", test_paths=[str(tmp_path / "t.jsonl")])
+    result = run_evaluate(JobContext(embedder=HashEmbedder()), test, preds, compare=[("good", "bad")],
+                          judge_cfg=PairJudgeConfig(), out=tmp_path / "eval", test_paths=[str(tmp_path / "t.jsonl")])
     return result, preds
 
 

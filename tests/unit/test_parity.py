@@ -66,10 +66,10 @@ def test_candidates_sample_with_the_synthesis_settings():
 def test_backward_is_candidate_zero_and_costs_nothing_extra(tmp_path):
     db, inner = Database(tmp_path / "db.sqlite3"), FakeBackend()
     pairs = [pair(i) for i in range(3)]
-    run_synthesis(JobContext(db=db, backend_factory=lambda cfg: inner), pairs, BackendConfig(spec="fake"),
+    run_synthesis(JobContext(database=db, backend_factory=lambda cfg: inner), pairs, BackendConfig(spec="fake"),
                   SynthesisConfig(), out=tmp_path / "bw.jsonl")
     generated = len(inner.history)
-    run_recon_select(JobContext(db=db, backend_factory=lambda cfg: inner), pairs, ReconSelectConfig(n=3),
+    run_recon_select(JobContext(database=db, backend_factory=lambda cfg: inner), pairs, ReconSelectConfig(n=3),
                      synthesis=SynthesisConfig(), synthesizer=BackendConfig(spec="fake"),
                      reconstructor=BackendConfig(spec="fake"), judge=None, out=tmp_path / "rs.jsonl")
     new_samples = [r.sample_index for r in inner.history[generated:] if hasattr(r, "sample_index")]
@@ -84,12 +84,12 @@ def test_an_empty_candidate_zero_is_recorded_as_backwards_failure(tmp_path):
     inner = FakeBackend(responder=lambda r: "" if r.sample_index == 0 and "Item 1:" in r.messages[-1].content
                         else f"She weighs it, sample {r.sample_index}.")
     pairs = [pair(i) for i in range(2)]
-    _, failures = run_synthesis(JobContext(db=db, backend_factory=lambda cfg: inner), pairs,
+    _, failures = run_synthesis(JobContext(database=db, backend_factory=lambda cfg: inner), pairs,
                                 BackendConfig(spec="fake"), SynthesisConfig(), out=tmp_path / "bw.jsonl")
     backward = [json.loads(x) for x in (tmp_path / "bw.jsonl").read_text().splitlines()]
     assert [b["id"] for b in backward] == ["Ann:0", "Ann:1"]
     assert backward[1]["reasoning"] is None and "empty" in backward[1]["invalid"] and len(failures) == 1
-    run_recon_select(JobContext(db=db, backend_factory=lambda cfg: inner), pairs, ReconSelectConfig(n=2),
+    run_recon_select(JobContext(database=db, backend_factory=lambda cfg: inner), pairs, ReconSelectConfig(n=2),
                      synthesizer=BackendConfig(spec="fake"), reconstructor=BackendConfig(spec="fake"), judge=None,
                      out=tmp_path / "rs.jsonl")
     selected = [json.loads(x) for x in (tmp_path / "rs.jsonl").read_text().splitlines()]
@@ -112,7 +112,7 @@ def test_icl_demonstrations_are_identical_for_every_method_despite_missing_trace
     seen = {}
     for method, method_traces in traces.items():
         out = tmp_path / f"{method}.jsonl"
-        run_predict(JobContext(db=Database(tmp_path / "db.sqlite3")), test, train=train, traces=method_traces,
+        run_predict(JobContext(database=Database(tmp_path / "db.sqlite3")), test, train=train, traces=method_traces,
                     method=method, user_model="icl", backend_config=BackendConfig(spec="fake"), cfg=cfg, out=out,
                     demos=demos)
         seen[method] = {p["id"]: p["demos"] for p in map(json.loads, out.read_text().splitlines())}

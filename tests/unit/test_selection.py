@@ -87,7 +87,7 @@ def examples(n=2):
 
 def test_records_keep_every_candidate_score_leakage_selection_and_cost(tmp_path):
     out = tmp_path / "sel.jsonl"
-    summary = run_recon_select(JobContext(db=Database(tmp_path / "db.sqlite3")), examples(),
+    summary = run_recon_select(JobContext(database=Database(tmp_path / "db.sqlite3")), examples(),
                                ReconSelectConfig(n=3, scorer="likelihood"), synthesizer=BackendConfig(spec="fake"),
                                reconstructor=BackendConfig(spec="fake"), judge=None, out=out)
     records = [json.loads(x) for x in out.read_text().splitlines()]
@@ -127,7 +127,7 @@ def test_invalid_judge_pairs_are_kept_and_reported(tmp_path):
     class MuteJudge(FakeBackend):
         def _text_for(self, req):
             return "no grades here" if "Grade each" in req.messages[-1].content else super()._text_for(req)
-    summary = run_recon_select(JobContext(db=Database(tmp_path / "db.sqlite3"),
+    summary = run_recon_select(JobContext(database=Database(tmp_path / "db.sqlite3"),
                                           backend_factory=lambda cfg: MuteJudge()),
                                examples(1), ReconSelectConfig(n=2, scorer="judge"),
                                synthesizer=BackendConfig(spec="fake"), reconstructor=BackendConfig(spec="fake"),
@@ -179,7 +179,7 @@ def test_an_empty_candidate_keeps_its_place_with_a_flag_and_is_never_selected(tm
 def test_a_failed_reconstruction_leaves_the_pair_invalid_in_the_output_and_a_rerun_completes_it(tmp_path):
     out, db = tmp_path / "sel.jsonl", Database(tmp_path / "db.sqlite3")
     flaky = {"on": True}
-    run_recon_select(JobContext(db=db, backend_factory=lambda cfg: FakeBackend(fail=lambda r: flaky["on"]
+    run_recon_select(JobContext(database=db, backend_factory=lambda cfg: FakeBackend(fail=lambda r: flaky["on"]
                                                              and hasattr(r, "continuation")
                                                              and "is thinking" in r.messages[-1].content)),
                      examples(2), ReconSelectConfig(n=3), synthesizer=BackendConfig(spec="fake"),
@@ -188,7 +188,7 @@ def test_a_failed_reconstruction_leaves_the_pair_invalid_in_the_output_and_a_rer
     assert all(r["invalid"].startswith("backend error") and r["transient"] for r in records)
     assert all(len(r["candidates"]) == 3 and r["reasoning"] is None for r in records)
     flaky["on"] = False
-    summary = run_recon_select(JobContext(db=db, backend_factory=lambda cfg: FakeBackend()), examples(2),
+    summary = run_recon_select(JobContext(database=db, backend_factory=lambda cfg: FakeBackend()), examples(2),
                                ReconSelectConfig(n=3), synthesizer=BackendConfig(spec="fake"),
                                reconstructor=BackendConfig(spec="fake"), judge=None, out=out)
     records = [json.loads(x) for x in out.read_text().splitlines()]
@@ -198,7 +198,7 @@ def test_a_failed_reconstruction_leaves_the_pair_invalid_in_the_output_and_a_rer
 
 def test_the_tie_rate_is_counted_in_the_summary_the_manifest_and_the_records(tmp_path):
     out = tmp_path / "sel.jsonl"
-    summary = run_recon_select(JobContext(db=Database(tmp_path / "db.sqlite3"),
+    summary = run_recon_select(JobContext(database=Database(tmp_path / "db.sqlite3"),
                                           backend_factory=lambda cfg: FakeBackend(scorer=lambda r: -5.0)),
                                examples(3), ReconSelectConfig(n=3), synthesizer=BackendConfig(spec="fake"),
                                reconstructor=BackendConfig(spec="fake"), judge=None, out=out)   # every gain 0

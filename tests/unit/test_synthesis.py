@@ -63,7 +63,8 @@ def test_empty_and_failed_generations_are_failures_not_empty_traces():
 
 def test_job_writes_traces_and_a_manifest(tmp_path):
     out = tmp_path / "t.jsonl"
-    job, failures = run_synthesis(JobContext(db=Database(tmp_path / "db.sqlite3")), [example(i) for i in range(2)],
+    job, failures = run_synthesis(JobContext(database=Database(tmp_path / "db.sqlite3")),
+                                  [example(i) for i in range(2)],
                                   BackendConfig(spec="fake"), SynthesisConfig(method="backward"), out=out)
     lines = [json.loads(x) for x in out.read_text().splitlines()]
     assert [r["id"] for r in lines] == ["x:0", "x:1"] and set(lines[0]) == {
@@ -96,12 +97,12 @@ def test_interrupted_run_leaves_no_output_and_resumes_without_paying_twice(tmp_p
     out = tmp_path / "t.jsonl"
     out.write_text("an older file\n")
     with pytest.raises(KeyboardInterrupt):
-        run_synthesis(JobContext(db=db, run="r1", backend_factory=lambda c: Interrupting(after=3)), exs,
+        run_synthesis(JobContext(database=db, run="r1", backend_factory=lambda c: Interrupting(after=3)), exs,
                       BackendConfig(spec="fake"), cfg, out=out)
     assert out.read_text() == "an older file\n"                        # untouched: no half-written output
     assert not list(tmp_path.glob(".t.jsonl*"))
     fresh = FakeBackend()
-    summary, _ = run_synthesis(JobContext(db=db, run="r2", backend_factory=lambda c: fresh), exs,
+    summary, _ = run_synthesis(JobContext(database=db, run="r2", backend_factory=lambda c: fresh), exs,
                                BackendConfig(spec="fake"), cfg, out=out)
     assert [json.loads(x)["id"] for x in out.read_text().splitlines()] == [e.id for e in exs]
     assert len(fresh.history) == 2                                     # only the two unfinished pairs
@@ -114,7 +115,7 @@ def test_failed_pairs_keep_their_place_in_the_output(tmp_path):
     exs = [example(i) for i in range(3)]
     out = tmp_path / "t.jsonl"
     failing = FakeBackend(fail=lambda r: "Reason 1." in r.messages[-1].content)
-    summary, failures = run_synthesis(JobContext(db=Database(tmp_path / "db.sqlite3"),
+    summary, failures = run_synthesis(JobContext(database=Database(tmp_path / "db.sqlite3"),
                                                  backend_factory=lambda c: failing),
                                       exs, BackendConfig(spec="fake"), SynthesisConfig(method="backward"), out=out)
     records = [json.loads(x) for x in out.read_text().splitlines()]

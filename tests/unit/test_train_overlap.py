@@ -37,7 +37,8 @@ def checkpoint(tmp_path, meta_file="recon_sft.json", **meta):
 
 def test_predicting_a_training_conversation_stops_naming_it(tmp_path):
     with pytest.raises(ConfigError, match="'trained-7'.*--allow-train-overlap"):
-        run_predict(JobContext(db=Database(tmp_path / "db.sqlite3")), TEST, train=[], traces=None, method="backward",
+        run_predict(JobContext(database=Database(tmp_path / "db.sqlite3")),
+                    TEST, train=[], traces=None, method="backward",
                     user_model="sft:ckpt", backend_config=BackendConfig(spec="fake"), cfg=UserModelConfig(),
                     out=tmp_path / "p.jsonl", train_conversations={"trained-7", "t-8"})
     assert not (tmp_path / "p.jsonl").exists()
@@ -45,7 +46,7 @@ def test_predicting_a_training_conversation_stops_naming_it(tmp_path):
 
 def test_an_allowed_overlap_is_recorded_in_every_record_and_the_manifest(tmp_path):
     out = tmp_path / "p.jsonl"
-    run_predict(JobContext(db=Database(tmp_path / "db.sqlite3")), TEST, train=[], traces=None, method="backward",
+    run_predict(JobContext(database=Database(tmp_path / "db.sqlite3")), TEST, train=[], traces=None, method="backward",
                 user_model="sft:ckpt", backend_config=BackendConfig(spec="fake"), cfg=UserModelConfig(), out=out,
                 train_conversations={"trained-7"}, allow_train_overlap=True)
     assert all(json.loads(x)["allow_train_overlap"] is True for x in out.read_text().splitlines())

@@ -52,14 +52,14 @@ def test_a_test_pair_or_its_conversation_is_never_a_demonstration():
 
 def test_predict_refuses_train_and_test_that_share_a_conversation(tmp_path):
     with pytest.raises(ConfigError, match="in both --data and --test"):
-        run_predict(JobContext(db=Database(tmp_path / "db.sqlite3")), [ex(1, "c1")], train=TRAIN, traces=TRACES,
+        run_predict(JobContext(database=Database(tmp_path / "db.sqlite3")), [ex(1, "c1")], train=TRAIN, traces=TRACES,
                     method="backward", user_model="icl", backend_config=BackendConfig(spec="fake"),
                     cfg=UserModelConfig(), out=tmp_path / "p.jsonl")
 
 
 def test_predict_refuses_traces_that_match_no_training_pair(tmp_path):
     with pytest.raises(ConfigError, match="none of the backward traces belongs to a training pair"):
-        run_predict(JobContext(db=Database(tmp_path / "db.sqlite3")), [ex(1, "t1")], train=TRAIN,
+        run_predict(JobContext(database=Database(tmp_path / "db.sqlite3")), [ex(1, "t1")], train=TRAIN,
                     traces={"other:1": "r"}, method="backward", user_model="icl",
                     backend_config=BackendConfig(spec="fake"), cfg=UserModelConfig(), out=tmp_path / "p.jsonl")
 

@@ -40,7 +40,7 @@ def by_kind(exs, values: dict[str, float]):
 
 def run(tmp_path, exs, *, scorers=("likelihood",), scorer=None, db=None, **kwargs):
     factory = kwargs.pop("backend_factory", lambda cfg: FakeBackend(scorer=scorer))
-    return run_validity(JobContext(db=db or Database(tmp_path / "db.sqlite3"), embedder=HashEmbedder(),
+    return run_validity(JobContext(database=db or Database(tmp_path / "db.sqlite3"), embedder=HashEmbedder(),
                                    backend_factory=factory),
                         exs, scorers=list(scorers), reconstructor=FAKE, judge=None, out=tmp_path / "validity",
                         **kwargs)
@@ -193,7 +193,8 @@ def test_bench_validity_command_on_the_fake_backend(tmp_path, capsys):
 
 def test_credentials_in_a_backend_url_never_reach_the_outputs(tmp_path):
     secret = BackendConfig(spec="openai:m@https://user:hunter2@llm.example/v1")
-    result = run_validity(JobContext(db=Database(tmp_path / "db.sqlite3"), backend_factory=lambda cfg: FakeBackend()),
+    result = run_validity(JobContext(database=Database(tmp_path / "db.sqlite3"),
+                                     backend_factory=lambda cfg: FakeBackend()),
                           examples(2), scorers=["likelihood", "judge"], reconstructor=secret, judge=secret,
                           out=tmp_path / "v")
     for name in ("results.json", "report.md", "pairs.jsonl"):
@@ -217,6 +218,6 @@ def test_the_validity_bench_keeps_a_server_busy_across_pairs(tmp_path):
     from tests.loopback_server import LoopbackServer
     with LoopbackServer(latency=0.5) as server:     # long enough for a loaded client to fill every slot
         spec = BackendConfig(spec=f"openai:m@{server.url}", api_key_env=None, concurrency=16)
-        run_validity(JobContext(db=Database(tmp_path / "db.sqlite3"), embedder=HashEmbedder()), examples(4),
+        run_validity(JobContext(database=Database(tmp_path / "db.sqlite3"), embedder=HashEmbedder()), examples(4),
                      scorers=["embedding"], reconstructor=spec, judge=None, out=tmp_path / "validity")
     assert server.max_in_flight == 16               # one pair at a time: its 4 honest candidates at most

@@ -57,28 +57,31 @@ def every_stage(tmp, window: int | None, factory, *, scorers=("likelihood", "jud
     train, test = pairs(8), pairs(6, "t")
     spec = BackendConfig(spec="fake")
     out = {}
-    run_synthesis(JobContext(db=db, backend_factory=factory, window=window), train, spec,
+    run_synthesis(JobContext(database=db, backend_factory=factory, window=window), train, spec,
                   SynthesisConfig(method="backward"), out=tmp / "bw.jsonl")
     out["synthesis"] = read(tmp / "bw.jsonl")
     for scorer in scorers:
-        run_recon_select(JobContext(db=db, embedder=HashEmbedder(), backend_factory=factory, window=window), train,
+        run_recon_select(JobContext(database=db, embedder=HashEmbedder(), backend_factory=factory, window=window),
+                         train,
                          ReconSelectConfig(n=3, scorer=scorer), synthesizer=spec, reconstructor=spec, judge=spec,
                          out=tmp / f"rs-{scorer}.jsonl")
         out[f"recon-select {scorer}"] = read(tmp / f"rs-{scorer}.jsonl")
-    run_scoring(JobContext(db=db, embedder=HashEmbedder(), backend_factory=factory, window=window), tmp / "bw.jsonl",
+    run_scoring(JobContext(database=db, embedder=HashEmbedder(), backend_factory=factory, window=window),
+                tmp / "bw.jsonl",
                 train, scorer_name=scorers[-1] if "likelihood" not in scorers else "judge", reconstructor=spec,
                 judge=spec, cfg=ReconSelectConfig().reconstruction, out=tmp / "score.jsonl")
     out["score"] = read(tmp / "score.jsonl")
     traces = {r["id"]: r["reasoning"] for r in out["synthesis"] if r["reasoning"]}
     for method, method_traces in (("backward", traces), ("none", None)):
-        run_predict(JobContext(db=db, backend_factory=factory, window=window), test, train=train,
+        run_predict(JobContext(database=db, backend_factory=factory, window=window), test, train=train,
                     traces=method_traces, method=method, user_model="icl", backend_config=spec,
                     cfg=UserModelConfig(k=2), out=tmp / f"pred-{method}.jsonl")
         out[f"predict {method}"] = read(tmp / f"pred-{method}.jsonl")
     judge = CachedBackend(factory(spec), db, run="eval", stage="evaluate:judge")
-    run_evaluate(test, {"backward": tmp / "pred-backward.jsonl", "none": tmp / "pred-none.jsonl"},
+    run_evaluate(JobContext(embedder=HashEmbedder(), window=window), test,
+                 {"backward": tmp / "pred-backward.jsonl", "none": tmp / "pred-none.jsonl"},
                  compare=[("backward", "none")], judge_cfg=PairJudgeConfig(kind="lm"), judge_backend=judge,
-                 embedder=HashEmbedder(), out=tmp / "eval", window_size=window)
+                 out=tmp / "eval")
     out["judge"] = read(tmp / "eval" / "judgments.jsonl")
     return out
 
@@ -120,7 +123,7 @@ def test_per_pair_records_keep_their_own_calls_and_tokens_in_a_window(tmp_path):
                         context=(Turn("Bob", "Why? " * (1 + 5 * i)),), action=f"Because {i}.") for i in range(5)]
     costs = {}
     for window in (1, 5):
-        summary = run_recon_select(JobContext(db=Database(tmp_path / f"db{window}.sqlite3"),
+        summary = run_recon_select(JobContext(database=Database(tmp_path / f"db{window}.sqlite3"),
                                               backend_factory=lambda cfg: FakeBackend(), window=window),
                                    examples, ReconSelectConfig(n=3, scorer="judge"), synthesizer=spec,
                                    reconstructor=spec, judge=spec, out=tmp_path / f"rs{window}.jsonl")
@@ -136,7 +139,7 @@ def test_recon_select_keeps_a_server_busy_across_pairs(tmp_path, scorer):
     n_pairs, concurrency = 8, 16
     with LoopbackServer(latency=0.5) as server:     # long enough for a loaded client to fill every slot
         spec = BackendConfig(spec=f"openai:m@{server.url}", api_key_env=None, concurrency=concurrency)
-        run_recon_select(JobContext(db=Database(tmp_path / "d.sqlite3"), embedder=HashEmbedder()), pairs(n_pairs),
+        run_recon_select(JobContext(database=Database(tmp_path / "d.sqlite3"), embedder=HashEmbedder()), pairs(n_pairs),
                          ReconSelectConfig(n=4, scorer=scorer), synthesizer=spec, reconstructor=spec, judge=spec,
                          out=tmp_path / "rs.jsonl")
     assert server.max_in_flight == concurrency          # one pair at a time never had more than N = 4 in flight
@@ -151,7 +154,7 @@ def test_the_pairwise_judge_keeps_a_server_busy_across_test_pairs(tmp_path):
         from recon.backends.openai_http import OpenAIBackend
         judge = CachedBackend(OpenAIBackend("m", server.url, api_key_env=None, concurrency=16),
                               Database(tmp_path / "d.sqlite3"), run="r", stage="evaluate:judge")
-        run_evaluate(test, {"a": tmp_path / "a.jsonl", "b": tmp_path / "b.jsonl"}, compare=[("a", "b")],
-                     judge_cfg=PairJudgeConfig(kind="lm"), judge_backend=judge, embedder=HashEmbedder(),
-                     out=tmp_path / "eval")
+        run_evaluate(JobContext(embedder=HashEmbedder()), test,
+                     {"a": tmp_path / "a.jsonl", "b": tmp_path / "b.jsonl"}, compare=[("a", "b")],
+                     judge_cfg=PairJudgeConfig(kind="lm"), judge_backend=judge, out=tmp_path / "eval")
     assert server.max_in_flight == 16                   # one pair at a time: a single judge call in flight

@@ -12,7 +12,7 @@ candidate with its leakage figures, scores and reconstructions), report.md with 
     >>> from recon.method.embeddings import HashEmbedder
     >>> tmp = Path(getfixture("tmp_path"))
     >>> from recon.store.db import Database
-    >>> ctx = JobContext(db=Database(tmp / "db.sqlite3"), embedder=HashEmbedder())
+    >>> ctx = JobContext(database=Database(tmp / "db.sqlite3"), embedder=HashEmbedder())
     >>> r = run_validity(ctx, generate_corpus(individuals=1, pairs=3, seed=0).examples, scorers=["likelihood"],
     ...                  reconstructor=BackendConfig(spec="fake"), judge=None, out=tmp / "validity")
     >>> r.pairs, r.summaries["likelihood"]["leak"]["all_caught"], (r.out / "report.md").is_file()

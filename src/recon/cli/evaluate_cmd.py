@@ -74,18 +74,18 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if any(len(c) != 2 for c in compare):
         raise ConfigError("--compare takes A:B")
     test = load_examples(args.test)
-    judge_backend = None
+    ctx, judge_backend = JobContext(), None
     if args.judge == "embedding":
         if args.both_orders is not None:
             raise ConfigError("--both-orders applies to an LM judge only (--judge SPEC), not to --judge embedding")
         judge_cfg = PairJudgeConfig(kind="embedding")
     else:
         judge_cfg = validated(PairJudgeConfig, kind="lm", both_orders=args.both_orders)
-        judge_backend = JobContext().open(BackendConfig(spec=args.judge), "evaluate:judge")
+        judge_backend = ctx.open(BackendConfig(spec=args.judge), "evaluate:judge")
     with evaluation_folder(args.out) as folder, progress_bar(f"judging ({args.judge})", len(test)) as advance:
-        result = run_evaluate(test, preds, compare=compare, judge_cfg=judge_cfg, judge_backend=judge_backend,
-                              out=folder, traces=named_paths(args.traces, "--traces"), seed=args.seed,
-                              test_paths=[str(p) for p in args.test], on_progress=advance)
+        result = run_evaluate(ctx.with_progress(advance), test, preds, compare=compare, judge_cfg=judge_cfg,
+                              judge_backend=judge_backend, out=folder, traces=named_paths(args.traces, "--traces"),
+                              seed=args.seed, test_paths=[str(p) for p in args.test])
         write_report(result, test, preds, seed=args.seed)
     result.out = args.out
     print_winrates(result.comparisons)

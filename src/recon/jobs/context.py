@@ -3,7 +3,7 @@ reports progress, how many pairs go to a backend per call, and the sentence embe
 `JobContext` first and only its own inputs after it.
 
     >>> from recon.config import BackendConfig
-    >>> ctx = JobContext(db=Database(getfixture("tmp_path") / "db.sqlite3"), run="r1")
+    >>> ctx = JobContext(database=Database(getfixture("tmp_path") / "db.sqlite3"), run="r1")
     >>> open_backend, fake = ctx.opener("score:likelihood"), BackendConfig(spec="fake")
     >>> a, b = open_backend(fake, "reconstruct"), open_backend(fake, "judge")
     >>> a.inner is b.inner, a.log.stage, b.log.stage, a.log.run
@@ -34,16 +34,25 @@ BackendFactory = Callable[[BackendConfig], Backend]
 
 @dataclass(frozen=True)
 class JobContext:
-    """`db` (default: $RECON_HOME's), `run` (default: a fresh id), `backend_factory` (how a config becomes a
-    backend), `progress` (called with the pairs just finished), `window` (pairs per backend call; None: the
-    backend's own window, 1: one pair at a time), `embedder` (None: MiniLM, built when first needed)."""
+    """`database` (None: $RECON_HOME's, opened on first use of `db`), `run` (default: a fresh id),
+    `backend_factory` (how a config becomes a backend), `progress` (called with the pairs just finished),
+    `window` (pairs per backend call; None: the backend's own window, 1: one pair at a time), `embedder` (None:
+    MiniLM, built when first needed)."""
 
-    db: Database = field(default_factory=Database)
+    database: Database | None = None
     run: str = field(default_factory=new_run_id)
     backend_factory: BackendFactory = build_backend
     progress: Callable[[int], None] | None = None
     window: int | None = None
     embedder: Any = None
+
+    @property
+    def db(self) -> Database:
+        """The database the job's calls are cached and logged in."""
+        if self.database is None:
+            object.__setattr__(self, "database", Database())    # frozen: set once, on first use
+        assert self.database is not None
+        return self.database
 
     def open(self, config: BackendConfig, stage: str) -> CachedBackend:
         """One backend behind the cache and the call log, logging under `stage` in this run."""

@@ -10,8 +10,11 @@ report (results.json, report.md, report.html, judgments.jsonl, plots/) in one fo
     ...                 context=(Turn("Bob", "Why?"),), action="We fund the library.") for i in range(3)]
     >>> _ = (tmp / "a.jsonl").write_text("".join(json.dumps({"id": e.id, "action": e.action}) + "\\n" for e in test))
     >>> _ = (tmp / "b.jsonl").write_text('{"id": "p0", "action": "No."}\\n{"id": "p1", "action": null}\\n')
-    >>> r = run_evaluate(test, {"a": tmp / "a.jsonl", "b": tmp / "b.jsonl"}, compare=[("a", "b")],
-    ...                  judge_cfg=PairJudgeConfig(), embedder=HashEmbedder(), out=tmp / "eval")
+    >>> from recon.jobs.context import JobContext
+    >>> from recon.store.db import Database
+    >>> ctx = JobContext(database=Database(tmp / "db.sqlite3"), embedder=HashEmbedder())
+    >>> r = run_evaluate(ctx, test, {"a": tmp / "a.jsonl", "b": tmp / "b.jsonl"}, compare=[("a", "b")],
+    ...                  judge_cfg=PairJudgeConfig(), out=tmp / "eval")
     >>> [(c.win_rate, c.n, c.failed_b) for c in r.comparisons if c.scope == "overall"]   # b failed twice: 2 losses
     [(1.0, 3, 2)]
 """
@@ -33,6 +36,7 @@ from recon.evaluation.metrics import reference_metrics
 from recon.evaluation.results import RESULTS_SCHEMA_VERSION, EvaluationResult, read_predictions, usable_action
 from recon.evaluation.setup_block import build_setup, judge_setup
 from recon.evaluation.winrate import JudgedPair, summarize
+from recon.jobs.context import JobContext
 from recon.method.windows import window_pairs, windows
 from recon.paths import manifest_path
 from recon.store.failures import CallFailures, backend_failures
@@ -142,13 +146,13 @@ def method_figures(records: dict[str, dict], test: Sequence[Example], embedder, 
                 "tokens_per_pair": None, "seconds_per_pair": None})}
 
 
-def run_evaluate(test: Sequence[Example], predictions: dict[str, str | Path], *, compare: list[tuple[str, str]],
-                 judge_cfg: PairJudgeConfig, judge_backend=None, embedder=None, out: str | Path,
+def run_evaluate(ctx: JobContext, test: Sequence[Example], predictions: dict[str, str | Path], *,
+                 compare: list[tuple[str, str]], judge_cfg: PairJudgeConfig, judge_backend=None, out: str | Path,
                  traces: dict[str, str | Path] | None = None, seed: int = 0, test_paths: Sequence[str] = (),
-                 on_progress: Callable[[int], None] | None = None, parity: dict | None = None,
-                 setup: dict | None = None, window_size: int | None = None) -> EvaluationResult:
-    """`parity`: how the run fixed the user models' training pairs and demonstrations (recon run), reported;
-    `setup`: what the caller knows beyond the files (`recon run`: data files, split, limits, run config)."""
+                 parity: dict | None = None, setup: dict | None = None) -> EvaluationResult:
+    """`judge_backend`: an LM judge's backend (opened with `ctx.open`); `parity`: how the run fixed the user
+    models' training pairs and demonstrations (recon run), reported; `setup`: what the caller knows beyond the
+    files (`recon run`: data files, split, limits, run config)."""
     out = Path(out)
     check_output_folder(out, "results.json", "a recon evaluation")
     if len(set(compare)) != len(compare) or any(a == b for a, b in compare):
@@ -163,6 +167,7 @@ def run_evaluate(test: Sequence[Example], predictions: dict[str, str | Path], *,
         unknown = sorted(set(records) - set(by_id))
         if unknown:
             raise DataError(f"prediction id {unknown[0]!r} is not in the test pairs", path=predictions[name])
+    embedder = ctx.embedder
     if embedder is None:
         from recon.method.embeddings import Embedder
         embedder = Embedder()
@@ -174,7 +179,7 @@ def run_evaluate(test: Sequence[Example], predictions: dict[str, str | Path], *,
             raise ConfigError("an LM judge needs a backend (--judge SPEC)")
         judge = LMPairJudge(judge_backend, judge_cfg)
 
-    judgments, judged = judge_every_pair(test, preds, compare, judge, on_progress, window_size)
+    judgments, judged = judge_every_pair(test, preds, compare, judge, ctx.progress, ctx.window)
     comparisons = summarize(judged, seed=seed)
     failures = backend_failures(judge_backend) if judge_cfg.kind == "lm" else CallFailures()
     methods = {name: method_figures(records, test, embedder, traces[name] if traces and name in traces else None)

@@ -9,7 +9,7 @@ other, written atomically, with a manifest and the usual cost figures.
     >>> mk = lambda i, c: Example(id=f"p{i}", domain="d", individual="Ann", conversation_id=c, turn_index=1,
     ...                           context=(Turn("Bob", "Why?"),), action=f"Because {i}.")
     >>> from recon.store.db import Database
-    >>> ctx = JobContext(db=Database(tmp / "db.sqlite3"))
+    >>> ctx = JobContext(database=Database(tmp / "db.sqlite3"))
     >>> job = run_predict(ctx, [mk(0, "test")], train=[mk(1, "a"), mk(2, "b")], traces={"p1": "She cares."},
     ...                   method="backward", user_model="icl", backend_config=BackendConfig(spec="fake"),
     ...                   cfg=UserModelConfig(k=2), out=tmp / "pred.jsonl")

@@ -6,7 +6,7 @@
     ...              context=(Turn("Bob", "Why?"),), action="Because it matters.")
     >>> _ = (tmp / "t.jsonl").write_text('{"id": "a", "method": "backward", "reasoning": "She cares."}\\n')
     >>> from recon.store.db import Database
-    >>> ctx = JobContext(db=Database(tmp / "d.sqlite3"))
+    >>> ctx = JobContext(database=Database(tmp / "d.sqlite3"))
     >>> s = run_scoring(ctx, tmp / "t.jsonl", [ex], scorer_name="likelihood", reconstructor=BackendConfig(spec="fake"),
     ...                 judge=None, cfg=ReconstructionConfig(), out=tmp / "s.jsonl")
     >>> s.method, s.scorer, s.written

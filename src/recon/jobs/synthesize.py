@@ -12,7 +12,7 @@ summary and manifest say whether it is complete (no failed call) and how many ca
     ...              context=(Turn("Bob", "Why?"),), action="Because.")
     >>> tmp = Path(getfixture("tmp_path"))
     >>> from recon.store.db import Database
-    >>> ctx = JobContext(db=Database(tmp / "db.sqlite3"))
+    >>> ctx = JobContext(database=Database(tmp / "db.sqlite3"))
     >>> job, failures = run_synthesis(ctx, [ex], BackendConfig(spec="fake"), SynthesisConfig(method="forward"),
     ...                               out=tmp / "t.jsonl")
     >>> job.written, job.cost.backend_calls, failures

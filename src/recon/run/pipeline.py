@@ -97,8 +97,8 @@ class Pipeline:
 
     def context(self, progress: Callable[[int], None] | None = None) -> JobContext:
         """What the run's jobs run in: its database, run id, backend factory and embedder."""
-        return JobContext(db=self.db, run=self.result.run, backend_factory=self.backend_factory, progress=progress,
-                          embedder=self.embedder)
+        return JobContext(database=self.db, run=self.result.run, backend_factory=self.backend_factory,
+                          progress=progress, embedder=self.embedder)
 
     # -- stages ------------------------------------------------------------------------------------------
     def data(self) -> tuple[Path, Path]:
@@ -256,9 +256,9 @@ class Pipeline:
             elif judge_cfg.kind != "embedding":
                 judge_cfg = PairJudgeConfig.model_validate({**judge_cfg.model_dump(), "kind": "embedding"})
             with evaluation_folder(eval_dir) as folder, self.progress("evaluate", len(test)) as advance:
-                result = run_evaluate(test, preds, compare=compare, judge_cfg=judge_cfg, judge_backend=judge_backend,
-                                      embedder=self.embedder, out=folder, traces=traces, seed=self.cfg.seed,
-                                      test_paths=[str(test_path)], on_progress=advance, parity=parity.summary(),
+                result = run_evaluate(self.context(advance), test, preds, compare=compare, judge_cfg=judge_cfg,
+                                      judge_backend=judge_backend, out=folder, traces=traces, seed=self.cfg.seed,
+                                      test_paths=[str(test_path)], parity=parity.summary(),
                                       setup={**run_setup(self.cfg, self.root), **grid_setup(self.cfg, self.out)})
                 write_report(result, test, preds, seed=self.cfg.seed)      # the whole eval/ set, or none of it
             return result.failures
