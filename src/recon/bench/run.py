@@ -17,7 +17,7 @@ from recon.bench.validity import ValidityResult, run_validity
 from recon.bench.validity_report import validity_table
 from recon.config import BackendConfig, RunConfig
 from recon.data.corpus import load_examples
-from recon.jobs.common import read_traces
+from recon.data.trace_records import read_traces
 from recon.run.pipeline import Pipeline, PipelineResult
 
 BENCH_METHODS = ["none", "forward", "backward", "recon-select:likelihood", "recon-select:judge",

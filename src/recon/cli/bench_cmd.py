@@ -11,7 +11,7 @@ from recon.bench.corpus_files import ensure_corpus, write_corpus
 from recon.cli.args import add_out, holds_out, non_negative_int, positive_int
 from recon.cli.output import console, print_table
 from recon.data.corpus import load_examples
-from recon.jobs.common import read_traces
+from recon.data.trace_records import read_traces
 from recon.jobs.context import JobContext
 
 

@@ -41,7 +41,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from recon.cli.bench_cmd import recovery_rows_table
     from recon.cli.run_cmd import print_methods, print_stages, print_winrates
     from recon.data.corpus import load_examples
-    from recon.jobs.common import read_traces
+    from recon.data.trace_records import read_traces
     from recon.run import run_pipeline
     message = ensure_corpus(args.data, **DEMO_SIZE)
     if message:

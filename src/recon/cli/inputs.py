@@ -12,8 +12,8 @@ from pathlib import Path
 
 from recon.data.convokit import load_convokit
 from recon.data.corpus import is_convokit_dir, load_examples
+from recon.data.trace_records import read_traces
 from recon.errors import ConfigError, DataError
-from recon.jobs.common import read_traces
 from recon.types import Example
 
 

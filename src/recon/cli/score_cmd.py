@@ -19,7 +19,7 @@ from recon.cli.inputs import examples_from_args
 from recon.cli.output import console, progress_bar
 from recon.cli.synthesize_cmd import print_summaries
 from recon.config import ReconstructionConfig
-from recon.jobs.common import read_traces
+from recon.data.trace_records import read_traces
 from recon.jobs.context import JobContext
 from recon.jobs.score import run_scoring
 

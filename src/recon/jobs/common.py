@@ -1,5 +1,5 @@
 """What every job shares: the summary of what it produced and cost (the end-of-command table and the
-manifest), the manifest itself, and reading trace files.
+manifest) and the manifest itself.
 
     >>> from recon.store.calls import RunCost
     >>> s = JobSummary("backward", None, pairs=4, written=4, invalid=0, leaking=1,
@@ -10,10 +10,6 @@ manifest), the manifest itself, and reading trace files.
     ...                    counts={"written": 3})
     >>> sorted(m)[:4], len(m["config_hash"]), m["complete"]
     (['complete', 'config', 'config_hash', 'cost'], 16, True)
-    >>> p = Path(getfixture("tmp_path")) / "t.jsonl"
-    >>> _ = p.write_text('{"id": "a", "method": "backward", "reasoning": "She wants to explain."}\\n')
-    >>> [(r.id, r.method) for r in read_traces(p)]
-    [('a', 'backward')]
 """
 
 from __future__ import annotations
@@ -28,8 +24,6 @@ import recon
 from recon.atomicio import write_json_atomic
 from recon.backends.registry import redacted_spec
 from recon.config import BackendConfig
-from recon.data.corpus import iter_json_lines
-from recon.errors import DataError
 from recon.hashing import content_hash
 from recon.paths import manifest_path
 from recon.provenance import git_sha
@@ -139,36 +133,3 @@ def write_manifest(summary: JobSummary, stage: str, config: dict, fingerprints: 
 def backend_json(cfg: BackendConfig) -> dict:
     """A backend config as manifests show it: no URL (URLs may carry credentials)."""
     return {**cfg.model_dump(), "spec": redacted_spec(cfg.spec)}
-
-
-@dataclass(frozen=True)
-class TraceRecord:
-    id: str
-    method: str
-    reasoning: str | None      # None: the pair has no usable trace (e.g. an invalid recon-select pair)
-    line: int
-
-
-def read_traces(path: str | Path) -> list[TraceRecord]:
-    out: list[TraceRecord] = []
-    seen: set[str] = set()
-    for line, rec in iter_json_lines(path):
-        if not isinstance(rec, dict):
-            raise DataError("a trace record must be a JSON object", path=path, line=line)
-        for key in ("id", "method", "reasoning"):
-            if key not in rec:
-                raise DataError(f"missing key {key!r}", path=path, line=line)
-        if not isinstance(rec["id"], str) or not isinstance(rec["method"], str):
-            raise DataError("id and method must be strings", path=path, line=line)
-        if rec["reasoning"] is not None and not isinstance(rec["reasoning"], str):
-            raise DataError("reasoning must be a string or null", path=path, line=line)
-        if rec["id"] in seen:
-            raise DataError(f"duplicate id {rec['id']!r}", path=path, line=line)
-        seen.add(rec["id"])
-        out.append(TraceRecord(rec["id"], rec["method"], rec["reasoning"], line))
-    return out
-
-
-def trace_map(path: Path | None) -> dict[str, str] | None:
-    """{pair id: trace} of a traces file (pairs without a usable trace left out); None for method `none`."""
-    return {r.id: r.reasoning for r in read_traces(path) if r.reasoning} if path else None

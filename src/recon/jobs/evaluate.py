@@ -29,7 +29,7 @@ from pathlib import Path
 
 from recon.atomicio import atomic_directory, check_output_folder, write_json_atomic, write_jsonl_atomic
 from recon.config import PairJudgeConfig
-from recon.data.corpus import iter_json_lines
+from recon.data.trace_records import read_traces
 from recon.errors import ConfigError, DataError
 from recon.evaluation.judge import EmbeddingPairJudge, LMPairJudge, verdict_of
 from recon.evaluation.metrics import reference_metrics
@@ -50,7 +50,7 @@ def trace_figures(path: str | Path) -> dict:
     `candidate_leakage_rate`: every candidate, and `tie_rate`: the share of pairs whose top score was shared,
     for methods that keep one of several (None for one-trace methods). Costs come from the file's manifest
     when there is one (every `recon synthesize` writes it), else from the records' `cost`."""
-    rows = [rec for _, rec in iter_json_lines(path) if isinstance(rec, dict)]
+    rows = [r.to_json() for r in read_traces(path)]
     leak = [bool((r.get("leakage") or {}).get("leaking")) for r in rows if r.get("reasoning")]
     cands = [bool((c.get("leakage") or {}).get("leaking")) for r in rows
              for c in (r.get("candidates") or []) if isinstance(c, dict)]

@@ -29,10 +29,10 @@ from typing import Any
 
 from recon.atomicio import atomic_directory, check_output_folder, write_json_atomic, write_jsonl_atomic
 from recon.config import UserModelConfig
-from recon.data.corpus import iter_json_lines
 from recon.data.tables import import_datasets, quiet_datasets
+from recon.data.trace_records import read_traces
 from recon.errors import ConfigError, DataError
-from recon.jobs.common import build_manifest, read_traces
+from recon.jobs.common import build_manifest
 from recon.jobs.dataset_card import render_card
 from recon.method.leakage import measure_leakage
 from recon.method.sft_format import sft_turns
@@ -69,7 +69,7 @@ def read_trace_file(path: str | Path) -> TraceFile:
     if len(methods) != 1:
         raise ConfigError(f"{path} mixes methods {methods}; export one method's traces"
                           if methods else f"{path} holds no trace records")
-    records = {rec["id"]: rec for _, rec in iter_json_lines(path) if isinstance(rec, dict)}   # every one (checked)
+    records = {r.id: r.to_json() for r in checked}
     manifest = None
     if manifest_path(path).is_file():
         try:

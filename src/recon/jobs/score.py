@@ -21,8 +21,9 @@ from typing import Any
 
 from recon.atomicio import check_output_path, write_jsonl_atomic
 from recon.config import BackendConfig, LeakageConfig, ReconstructionConfig
+from recon.data.trace_records import TraceRecord, read_traces
 from recon.errors import DataError
-from recon.jobs.common import JobSummary, TraceRecord, backend_json, read_traces, write_manifest
+from recon.jobs.common import JobSummary, backend_json, write_manifest
 from recon.jobs.context import JobContext
 from recon.method.leakage import measure_leakage
 from recon.method.scoring import PairScores, open_scorer

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from recon.atomicio import check_output_path, write_jsonl_atomic
 from recon.config import BackendConfig, ReconSelectConfig, SynthesisConfig
+from recon.data.trace_records import SelectionRecord, TraceRecord
 from recon.jobs.common import JobSummary, backend_json, write_manifest
 from recon.jobs.context import JobContext
 from recon.method.controls import CONTROLS, control_scorer
@@ -57,8 +58,8 @@ def run_synthesis(ctx: JobContext, examples: Sequence[Example], backend_config: 
     failed = {f.id: f for f in result.failures}
     traces = {t.id: dataclasses.replace(t, method=label) for t in result.traces}
     write_jsonl_atomic(out, (traces[ex.id].to_json() if ex.id in traces else
-                             {"id": ex.id, "method": label, "reasoning": None, "invalid": failed[ex.id].error,
-                              "transient": failed[ex.id].transient}
+                             TraceRecord(id=ex.id, method=label, reasoning=None, invalid=failed[ex.id].error,
+                                         transient=failed[ex.id].transient).to_json()
                              for ex in examples))
     written = len(result.traces)
     summary = JobSummary(label, None, pairs=len(examples), written=written, invalid=len(result.failures),
@@ -71,20 +72,19 @@ def run_synthesis(ctx: JobContext, examples: Sequence[Example], backend_config: 
 
 
 def selection_record(example_id: str, sel: Selection, *, scorer: str, fingerprints: dict, cost: Meter,
-                     label: str = "recon-select") -> dict:
+                     label: str = "recon-select") -> SelectionRecord:
     chosen = sel.chosen
-    return {
-        "id": example_id, "method": label, "scorer": scorer,
-        "reasoning": chosen.reasoning if chosen else None, "selected_index": sel.selected,
-        "flags": sel.flags, "invalid": sel.invalid, "transient": sel.transient,
-        "leakage": chosen.leakage.to_json() if chosen else None,
-        "candidates": [c.to_json() for c in sel.candidates],
-        "model": fingerprints["synthesizer"], "reconstructor": fingerprints["reconstructor"],
-        "judge": fingerprints.get("judge"), "prompt_hash": sel.prompt_hash,
-        "tokens": {"prompt": chosen.prompt_tokens if chosen else 0,
-                   "completion": chosen.completion_tokens if chosen else 0},
-        "scoring": sel.extra, "cost": cost.to_json(),
-    }
+    return SelectionRecord(
+        id=example_id, method=label, scorer=scorer,
+        reasoning=chosen.reasoning if chosen else None, selected_index=sel.selected,
+        flags=sel.flags, invalid=sel.invalid, transient=sel.transient,
+        leakage=chosen.leakage.to_json() if chosen else None,
+        candidates=[c.to_json() for c in sel.candidates],
+        model=fingerprints["synthesizer"], reconstructor=fingerprints["reconstructor"],
+        judge=fingerprints.get("judge"), prompt_hash=sel.prompt_hash,
+        tokens={"prompt": chosen.prompt_tokens if chosen else 0,
+                "completion": chosen.completion_tokens if chosen else 0},
+        scoring=sel.extra, cost=cost.to_json())
 
 
 def selection_backends(ctx: JobContext, label: str, cfg: ReconSelectConfig, synthesis: SynthesisConfig, *,
@@ -122,7 +122,7 @@ def run_recon_select(ctx: JobContext, examples: Sequence[Example], cfg: ReconSel
     stage = f"synthesize:{label}:{scorer_name}"
     synth, scorer, backends, fingerprints = selection_backends(
         ctx, label, cfg, synthesis, synthesizer=synthesizer, reconstructor=reconstructor, judge=judge, stage=stage)
-    records = []
+    records: list[SelectionRecord] = []
     try:
         for window in windows(examples, window_pairs(synth, ctx.window)):
             meters = [Meter() for _ in window]
@@ -135,17 +135,17 @@ def run_recon_select(ctx: JobContext, examples: Sequence[Example], cfg: ReconSel
     finally:
         for b in backends:
             b.close()
-    write_jsonl_atomic(out, records)
+    write_jsonl_atomic(out, (r.to_json() for r in records))
     total = run_cost(db, run, stage + ":", prefix=True)
     summary = JobSummary(label, scorer_name, pairs=len(examples),
-                         written=sum(r["reasoning"] is not None for r in records),
-                         invalid=sum(r["invalid"] is not None for r in records),
-                         leaking=sum(bool(r["leakage"] and r["leakage"]["leaking"]) for r in records),
+                         written=sum(r.reasoning is not None for r in records),
+                         invalid=sum(r.invalid is not None for r in records),
+                         leaking=sum(bool(r.leakage and r.leakage["leaking"]) for r in records),
                          cost=total, out=out, run=run, failures=call_failures(db, run, stage + ":", prefix=True),
-                         ties=sum("tie" in r["flags"] for r in records if r["reasoning"] is not None),
-                         candidates=sum(len(r["candidates"]) for r in records),
+                         ties=sum("tie" in r.flags for r in records if r.reasoning is not None),
+                         candidates=sum(len(r.candidates) for r in records),
                          candidates_leaking=sum(bool(c["leakage"] and c["leakage"]["leaking"]) for r in records
-                                                for c in r["candidates"]))
+                                                for c in r.candidates))
     write_manifest(summary, stage, {"recon_select": cfg.model_dump(), "synthesis": synthesis.model_dump(),
                                     "synthesizer": backend_json(synthesizer),
                                     "reconstructor": backend_json(reconstructor) if fingerprints["reconstructor"]

@@ -35,9 +35,9 @@ from recon.config import BackendConfig, RunConfig
 from recon.data.corpus import load_examples
 from recon.data.sample import SAMPLE_RULE, sample_per_individual
 from recon.data.splits import split_examples
+from recon.data.trace_records import trace_map
 from recon.errors import BackendError
 from recon.hashing import content_hash, file_hash
-from recon.jobs.common import trace_map
 from recon.jobs.context import JobContext
 from recon.output_lock import hold_output
 from recon.paths import GRPO_META, SFT_META
