@@ -70,3 +70,46 @@ def test_a_malformed_record_names_its_file_and_line(tmp_path, bad, why):
     with pytest.raises(DataError, match=why) as err:
         read_traces(path)
     assert err.value.line == 2 and str(err.value).startswith(f"{path}:2: ")
+
+
+def evaluated(tmp_path):
+    from recon.config import PairJudgeConfig
+    from recon.jobs.evaluate import run_evaluate
+    from recon.method.embeddings import HashEmbedder
+    test = pairs(3)
+    for name, action in (("a", "Because."), ("b", "No.")):
+        (tmp_path / f"{name}.jsonl").write_text("".join(json.dumps({"id": e.id, "action": action}) + "\n"
+                                                        for e in test), encoding="utf-8")
+    ctx = JobContext(database=Database(tmp_path / "db.sqlite3"), embedder=HashEmbedder())
+    run_evaluate(ctx, test, {"a": tmp_path / "a.jsonl", "b": tmp_path / "b.jsonl"}, compare=[("a", "b")],
+                 judge_cfg=PairJudgeConfig(), out=tmp_path / "eval")
+    return tmp_path / "eval" / "results.json"
+
+
+def test_results_json_round_trips_through_its_model(tmp_path):
+    from recon.evaluation.results import RESULTS_SCHEMA_VERSION, Results, load_results, read_results
+    path = evaluated(tmp_path)
+    results = read_results(path)
+    assert isinstance(results, Results) and results.schema_version == RESULTS_SCHEMA_VERSION
+    assert results.to_json() == json.loads(path.read_text(encoding="utf-8"))      # the file sorts its keys
+    assert load_results(path.parent) == results and set(results.methods) == {"a", "b"}
+
+
+def test_results_of_another_schema_version_or_shape_name_the_file(tmp_path):
+    from recon.evaluation.results import read_results
+    path = evaluated(tmp_path)
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps(raw | {"schema_version": 1}), encoding="utf-8")
+    with pytest.raises(DataError, match="schema version 1") as err:
+        read_results(path)
+    assert str(err.value).startswith(str(path))
+    path.write_text(json.dumps({k: v for k, v in raw.items() if k != "methods"}), encoding="utf-8")
+    with pytest.raises(DataError, match="methods"):
+        read_results(path)
+
+
+def test_seed_results_round_trip():
+    from recon.evaluation.results import SeedResults
+    raw = {"schema": "seeds-1", "seeds": {"0": "runs/x/seed-0/results.json"}, "baseline": "backward",
+           "grid": {"recon-select": {"overall": {"mean": 0.5, "sd": 0.0, "values": [0.5]}}}, "warnings": []}
+    assert json.dumps(SeedResults.model_validate(raw).to_json()) == json.dumps(raw)

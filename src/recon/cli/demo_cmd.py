@@ -42,6 +42,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from recon.cli.run_cmd import print_methods, print_stages, print_winrates
     from recon.data.corpus import load_examples
     from recon.data.trace_records import read_traces
+    from recon.evaluation.results import load_results
     from recon.run import run_pipeline
     message = ensure_corpus(args.data, **DEMO_SIZE)
     if message:
@@ -50,8 +51,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     result = run_pipeline(cfg, args.data, progress=progress_bar,
                           log=lambda msg: err_console.print(msg, markup=False))
     print_winrates(result.comparisons)
-    import json
-    print_methods(json.loads((result.out / "results.json").read_text(encoding="utf-8"))["methods"])
+    print_methods(load_results(result.out).methods)
     train = load_examples([args.data / "train.jsonl"])
     traces = {m: {r.id: r.reasoning for r in read_traces(result.out / "traces" / f"{m}.jsonl")}
               for m in cfg.methods if m != "none"}

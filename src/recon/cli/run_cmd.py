@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from recon.cli.args import add_out
 from recon.cli.exit_codes import DONE, FAILED_CALLS
 from recon.cli.output import console, err_console, print_table, progress_bar
+
+if TYPE_CHECKING:
+    from recon.evaluation.results import SeedResults
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -71,27 +74,28 @@ def print_methods(methods: dict, title: str = "methods") -> None:
                  for m, v in methods.items()])
 
 
-def print_seed_grid(results: dict, methods: list[str]) -> None:
+def print_seed_grid(results: SeedResults, methods: list[str]) -> None:
     from recon.evaluation.seed_grid import seed_tables
-    by_domain, _ = seed_tables(results["grid"], methods, results["baseline"])
+    by_domain, _ = seed_tables(results.grid, methods, results.baseline)
     if by_domain:
-        print_table(f"win rate over {results['baseline']} (%), mean ± sd over seeds {', '.join(results['seeds'])}",
+        print_table(f"win rate over {results.baseline} (%), mean ± sd over seeds {', '.join(results.seeds)}",
                     by_domain[0], by_domain[1:])
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from recon.config import load_run_config
+    from recon.evaluation.results import SeedResults, read_results
     from recon.run import run_pipeline
     cfg, root = load_run_config(args.config, data_root=args.data_root,
                                 out=None if args.out is None else str(args.out))
     result = run_pipeline(cfg, root, force=args.force, progress=progress_bar,
                           log=lambda msg: err_console.print(msg, markup=False))
-    results = json.loads((result.out / "results.json").read_text(encoding="utf-8"))
-    if "seeds" in results:                                 # seeds: the mean ± sd table (each seed has its own)
+    results = read_results(result.out / "results.json")
+    if isinstance(results, SeedResults):                   # seeds: the mean ± sd table (each seed has its own)
         print_seed_grid(results, cfg.predicted_methods)
     else:
         print_winrates(result.comparisons)
-        print_methods(results["methods"])
+        print_methods(results.methods)
     code = print_stages(result)
     console.print(f"ran {len(result.ran)} stage(s), skipped {len(result.skipped)} unchanged; "
                   f"{result.seconds:.0f} s. results → {result.out / 'results.json'}; report → {result.report}")

@@ -97,9 +97,9 @@ def export_items(eval_dir: str | Path, *, n: int, out: str | Path, seed: int = 0
         raise ConfigError(f"n must be >= 1, got {n}")
     eval_dir, out = Path(eval_dir), Path(out)
     results = load_results(eval_dir)
-    test = {e.id: e for e in load_examples(_existing(results["test"], "test data"))}
+    test = {e.id: e for e in load_examples(_existing(results.test, "test data"))}
     preds = {name: read_predictions(path)
-             for name, path in zip(results["predictions"], _existing(list(results["predictions"].values()),
+             for name, path in zip(results.predictions, _existing(list(results.predictions.values()),
                                                                       "prediction file"), strict=True)}
     judged = _judgments(eval_dir / "judgments.jsonl")
     shown, failed, identical = [], 0, 0

@@ -33,7 +33,13 @@ from recon.data.trace_records import read_traces
 from recon.errors import ConfigError, DataError
 from recon.evaluation.judge import EmbeddingPairJudge, LMPairJudge, verdict_of
 from recon.evaluation.metrics import reference_metrics
-from recon.evaluation.results import RESULTS_SCHEMA_VERSION, EvaluationResult, read_predictions, usable_action
+from recon.evaluation.results import (
+    RESULTS_SCHEMA_VERSION,
+    EvaluationResult,
+    Results,
+    read_predictions,
+    usable_action,
+)
 from recon.evaluation.setup_block import build_setup, judge_setup
 from recon.evaluation.winrate import JudgedPair, summarize
 from recon.jobs.context import JobContext
@@ -190,15 +196,15 @@ def run_evaluate(ctx: JobContext, test: Sequence[Example], predictions: dict[str
                         predictions=predictions, traces=dict(traces or {}), seed=seed, extra=setup)
     out.mkdir(parents=True, exist_ok=True)
     write_jsonl_atomic(out / "judgments.jsonl", judgments)
-    write_json_atomic(out / "results.json", {
-        "schema_version": RESULTS_SCHEMA_VERSION, "setup": block,
-        "comparisons": [c.to_json() for c in comparisons], "methods": methods,
-        "judge": {"kind": judge_cfg.kind, "config": judge_cfg.model_dump(), "model": judge_model},
-        "test_pairs": len(test), "test": [str(Path(p).resolve()) for p in test_paths],
-        "predictions": {k: str(Path(v).resolve()) for k, v in predictions.items()},
-        "warnings": [f"{c.a} vs {c.b} ({c.scope}): {c.warning}" for c in comparisons if c.warning]
+    write_json_atomic(out / "results.json", Results(
+        schema_version=RESULTS_SCHEMA_VERSION, setup=block,
+        comparisons=[c.to_json() for c in comparisons], methods=methods,
+        judge={"kind": judge_cfg.kind, "config": judge_cfg.model_dump(), "model": judge_model},
+        test_pairs=len(test), test=[str(Path(p).resolve()) for p in test_paths],
+        predictions={k: str(Path(v).resolve()) for k, v in predictions.items()},
+        warnings=[f"{c.a} vs {c.b} ({c.scope}): {c.warning}" for c in comparisons if c.warning]
         + ([f"judge: {failures.describe()}"] if not failures.complete else []),
-        "parity": parity})
+        parity=parity).to_json())
     return EvaluationResult(comparisons, methods, judgments, out, failures, parity, block)
 
 

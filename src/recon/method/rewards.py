@@ -32,8 +32,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from recon.config import BackendConfig, LeakageConfig, ReconstructionConfig, SynthesisConfig
+from recon.data.schema import parse_example
 from recon.method.leakage import measure_leakage
-from recon.types import Example, Turn
+from recon.types import Example
 
 if TYPE_CHECKING:
     from recon.backends.base import Backend
@@ -50,10 +51,8 @@ def completion_text(completion: Any) -> str:
 
 
 def example_from_json(text: str | dict) -> Example:
-    d = json.loads(text) if isinstance(text, str) else text
-    return Example(id=d["id"], domain=d["domain"], individual=d["individual"], conversation_id=d["conversation_id"],
-                   turn_index=d["turn_index"], context=tuple(Turn(t["speaker"], t["text"]) for t in d["context"]),
-                   action=d["action"], meta=d.get("meta") or {})
+    """The pair TRL hands back (the JSON of `Example.to_json`), read by the one pair parser."""
+    return parse_example(json.loads(text) if isinstance(text, str) else text)
 
 
 def groups(examples: Sequence[str]) -> list[list[int]]:

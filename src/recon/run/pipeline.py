@@ -286,6 +286,6 @@ class Pipeline:
             results = write_run_results(self.out, self.out / "eval" / "results.json", self.result.incomplete,
                                         self.result.training_warnings())
         from recon.evaluation.winrate import Comparison
-        self.result.comparisons = [Comparison.from_json(c) for c in results["comparisons"]]
+        self.result.comparisons = [Comparison.from_json(c) for c in results.comparisons]
         self.result.seconds = time.perf_counter() - t0
         return self.result

@@ -15,7 +15,6 @@ runs/NAME/report.md / report.html.
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 
 from recon.atomicio import atomic_writer, write_json_atomic
@@ -62,14 +61,15 @@ def write_seed_report(cfg: RunConfig, out: Path, per_seed: dict) -> Path:
     from recon.evaluation.grid import GRID_NOTE
     from recon.evaluation.markdown_text import md_text
     from recon.evaluation.report import html_table, md_table
+    from recon.evaluation.results import SeedResults, read_results
     from recon.evaluation.seed_grid import seed_cells, seed_tables
     baseline = cfg.report.baseline
-    results = {s: json.loads((r.out / "results.json").read_text(encoding="utf-8")) for s, r in per_seed.items()}
+    results = {s: read_results(r.out / "results.json") for s, r in per_seed.items()}
     cells = seed_cells({s: [c for c in r.comparisons] for s, r in per_seed.items()}, baseline)
-    write_json_atomic(out / "results.json", {
-        "schema": SEEDS_SCHEMA, "seeds": {str(s): str(r.out / "results.json") for s, r in per_seed.items()},
-        "baseline": baseline, "grid": cells,
-        "warnings": [f"seed {s}: {w}" for s, res in results.items() for w in res.get("warnings", [])]})
+    write_json_atomic(out / "results.json", SeedResults(
+        schema_name=SEEDS_SCHEMA, seeds={str(s): str(r.out / "results.json") for s, r in per_seed.items()},
+        baseline=baseline, grid=cells,
+        warnings=[f"seed {s}: {w}" for s, res in results.items() for w in res.warnings]).to_json())
     by_domain, by_person = seed_tables(cells, cfg.predicted_methods, baseline)
     note = (GRID_NOTE.format(baseline=baseline).split(", with 95%")[0] +
             f"; mean ± sd over seeds {', '.join(map(str, per_seed))} (each seed's own report has the intervals).")

@@ -24,6 +24,8 @@ import json
 from pathlib import Path
 
 from recon.atomicio import write_json_atomic
+from recon.errors import DataError
+from recon.evaluation.results import Results, read_results
 from recon.hashing import file_sha256
 from recon.store.failures import CallFailures
 
@@ -107,12 +109,14 @@ def stage_warnings(failures: dict[str, CallFailures]) -> list[str]:
 
 
 def write_run_results(out: Path, eval_results: Path, failures: dict[str, CallFailures],
-                      extra: list[str] | tuple[str, ...] = ()) -> dict:
+                      extra: list[str] | tuple[str, ...] = ()) -> Results:
     """runs/NAME/results.json: the evaluation's results plus a warning per incomplete stage (the evaluate
     stage's own failed judge calls are already among the evaluation's warnings) and the `extra` warnings.
     Returns what it wrote."""
-    results = json.loads(eval_results.read_text(encoding="utf-8"))
+    results = read_results(eval_results)
+    if not isinstance(results, Results):
+        raise DataError("an evaluation's results hold no seeds", path=eval_results)
     others = {stage: f for stage, f in failures.items() if stage != "evaluate"}
-    results["warnings"] = results.get("warnings", []) + stage_warnings(others) + list(extra)
-    write_json_atomic(out / "results.json", results)
+    results = results.model_copy(update={"warnings": results.warnings + stage_warnings(others) + list(extra)})
+    write_json_atomic(out / "results.json", results.to_json())
     return results
