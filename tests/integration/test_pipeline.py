@@ -300,6 +300,7 @@ def test_the_setup_block_never_holds_server_credentials(tmp_path):
 
 def test_seeds_repeat_the_run_and_the_table_shows_mean_and_sd(tmp_path, capsys):
     from recon.cli.run_cmd import print_seed_grid
+    from recon.evaluation.results import read_results
     cfg, root = load_run_config(setup_run(tmp_path, methods=["none", "backward", "recon-select"],
                                           compare=[["recon-select", "none"]], seeds=[0, 1]))
     result = run_pipeline(cfg, root, embedder=HashEmbedder())
@@ -314,5 +315,5 @@ def test_seeds_repeat_the_run_and_the_table_shows_mean_and_sd(tmp_path, capsys):
     assert len(cell["values"]) == 2 and cell["mean"] == pytest.approx(sum(cell["values"]) / 2)
     report = (out / "report.md").read_text()
     assert "mean ± sd over seeds 0, 1" in report and " ± " in report.split("| vs backward |")[1]
-    print_seed_grid(results, cfg.predicted_methods)
+    print_seed_grid(read_results(out / "results.json"), cfg.predicted_methods)
     assert "mean ± sd over seeds 0, 1" in capsys.readouterr().out
