@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from recon.backends.base import Backend, GenRequest, Message
+from recon.backends.base import PROMPT_TOO_LONG, Backend, GenRequest, Message
 from recon.config import LeakageConfig, SynthesisConfig
 from recon.errors import BackendError
 from recon.method.leakage import measure_leakage
@@ -75,6 +75,10 @@ def synthesize(examples: Sequence[Example], backend: Backend, cfg: SynthesisConf
                 result.failures.append(Failure(ex.id, error or "no generation", transient=True))
                 continue
             reasoning = gen.text.strip()
+            if gen.finish_reason == PROMPT_TOO_LONG:
+                result.failures.append(Failure(ex.id, f"the prompt ({gen.prompt_tokens} tokens) does not fit the "
+                                                      "synthesizer's context window"))
+                continue
             if not reasoning:
                 result.failures.append(Failure(ex.id, "the synthesizer returned empty text"))
                 continue
