@@ -1,7 +1,7 @@
 """The README and docs/ read as reference: no sentence over 50 words, and the README opens with what recon is
 and its two commands.
 
-A sentence is counted on prose only: fenced code, tables, headings and HTML are dropped, an inline code span
+A sentence is counted on prose only: fenced and indented code, tables, headings and HTML are dropped, an inline code span
 counts as one word, a list item is its own unit, and a sentence ends at . ! or ? followed by a space and a
 capital letter or a code span.
 
@@ -31,6 +31,8 @@ def _units(text: str) -> Iterator[str]:
     current: list[str] = []
     for line in text.splitlines():
         stripped = line.strip()
+        if line.startswith("    ") and not current:
+            continue  # an indented code block
         item = LIST_ITEM.match(line)
         if not stripped or stripped.startswith(("#", "|", "<")) or item:
             if current:
