@@ -1,9 +1,9 @@
 """The README and docs/ read as reference: no sentence over 50 words, and the README opens with what recon is
 and its two commands.
 
-A sentence is counted on prose only: fenced and indented code, tables, headings and HTML are dropped, an inline code span
-counts as one word, a list item is its own unit, and a sentence ends at . ! or ? followed by a space and a
-capital letter or a code span.
+A sentence is counted on prose only: fenced and indented code, tables, headings and HTML are dropped, an
+inline code span counts as one word, a list item is its own unit, and a sentence ends at . ! or ? followed
+by a space and a capital letter or a code span.
 
 >>> [word_count(s) for s in sentences("One `two three`. Four five!\\n\\n- six\\n- seven `x`\\n")]
 [2, 2, 1, 2]
@@ -47,17 +47,21 @@ def _units(text: str) -> Iterator[str]:
 def sentences(text: str) -> Iterator[str]:
     """Each sentence of the prose in `text`, with each code span as one token (restored in the result)."""
     for unit in _units(text):
-        spans: list[str] = []
-
-        def hide(match: re.Match[str]) -> str:
-            spans.append(match.group(0))
-            return f"\x00{len(spans) - 1}\x00"
-
-        hidden = CODE_SPAN.sub(hide, unit)
+        spans = CODE_SPAN.findall(unit)
+        hidden = CODE_SPAN.sub("\x00", unit)
         hidden = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", hidden)
         for part in SENTENCE_END.split(hidden):
             if part.strip():
-                yield re.sub(r"\x00(\d+)\x00", lambda m: spans[int(m.group(1))], part)
+                yield _restore(part, spans)
+
+
+def _restore(part: str, spans: list[str]) -> str:
+    """Put the code spans back, consuming them in order."""
+    pieces = part.split("\x00")
+    out = pieces[0]
+    for piece in pieces[1:]:
+        out += spans.pop(0) + piece
+    return out
 
 
 def word_count(sentence: str) -> int:
