@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from recon.atomicio import atomic_writer
+from recon.evaluation.fake_banner import banner_text
 from recon.evaluation.grid import GRID_NOTE, grid_plot, grid_setup_sentences, grid_tables
 from recon.evaluation.markdown_text import fenced, md_text
 from recon.evaluation.report_setup import setup_sentences
@@ -215,8 +216,10 @@ def write_report(result: EvaluationResult, test: Sequence[Example], predictions:
     by_domain, by_person = grid_tables(result.comparisons, list(result.methods), baseline)
     grid_md = ["## Methods × domains", "", md_text(GRID_NOTE.format(baseline=baseline)), "", md_table(by_domain),
                "", "Per individual:", "", md_table(by_person), ""] if by_domain else []
-    md = ["# Evaluation report", "", "## Setup", ""] + [f"- {md_text(line)}" for line in setup] + [""] + grid_md + [
-          "## Win rates", "", md_table(comp), ""]
+    fake = banner_text(result.setup.get("fake_backend") or [])
+    md = ["# Evaluation report", ""] + ([f"> **{md_text(fake)}**", ""] if fake else [])
+    md += ["## Setup", ""] + [f"- {md_text(line)}" for line in setup] + [""] + grid_md + [
+           "## Win rates", "", md_table(comp), ""]
     md += [f"![{n}](plots/{n})" for n in plots] + ["", "## Methods", "", md_table(meth), ""]
     if result.parity:
         md += [md_text(parity_line(result.parity)), ""]
@@ -246,8 +249,10 @@ def write_report(result: EvaluationResult, test: Sequence[Example], predictions:
 <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}}table{{border-collapse:collapse;margin:1em 0}}
 td,th{{border:1px solid #ccc;padding:4px 8px;font-size:13px;vertical-align:top}}
 pre{{white-space:pre-wrap;background:#f6f6f6;padding:8px}}
-figure img{{max-width:100%}}</style></head><body>
+figure img{{max-width:100%}}
+.fake-banner{{background:#fff3cd;border:2px solid #c98a00;padding:10px 14px;font-weight:bold}}</style></head><body>
 <h1>Evaluation report</h1>
+{f'<p class="fake-banner">{html.escape(fake)}</p>' if fake else ""}
 <h2>Setup</h2><ul>{"".join(f"<li>{html.escape(line)}</li>" for line in setup)}</ul>
 {grid_html}<h2>Win rates</h2>{html_table(comp)}{imgs}
 <h2>Methods</h2>{html_table(meth)}{f"<p>{html.escape(parity_line(result.parity))}</p>" if result.parity else ""}
