@@ -118,3 +118,12 @@ def test_a_labelled_form_round_trips_through_human_import(browser, run, tmp_path
     assert main(["human", "import", str(labelled), "--eval", str(run / "eval")]) == 0
     saved = json.loads((run / "eval/human_agreement.json").read_text())
     assert saved["n"] == len(names) and saved["unlabelled"] == 0
+
+
+def test_the_first_screen_shows_the_setup_the_main_table_and_the_main_figure(browser, run):
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto((run / "eval/report.html").as_uri())
+    for selector in ("ul.setup", "#main-table", "#fig-methods_by_domain img"):
+        box = page.locator(selector).bounding_box()
+        assert box is not None and box["y"] < 800, selector
+    assert page.locator("#fig-methods_by_domain img").bounding_box()["y"] + 60 < 800    # visibly started

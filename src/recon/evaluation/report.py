@@ -103,7 +103,7 @@ def _write_files(result: EvaluationResult, figures: list[Figure], baseline: str)
 
 def _html_figure(fig: Figure) -> str:
     data = base64.b64encode(fig.files["png"]).decode()
-    return (f'<figure><img alt="{fig.name}" src="data:image/png;base64,{data}">'
+    return (f'<figure id="fig-{fig.name}"><img alt="{fig.name}" src="data:image/png;base64,{data}">'
             f"<figcaption>{html.escape(fig.caption)}</figcaption></figure>")
 
 
@@ -164,7 +164,8 @@ def write_report(result: EvaluationResult, test: Sequence[Example], predictions:
                        f"<p><b>true action:</b> {html.escape(ex.action)}</p>"
                        f"<table><thead><tr><th>method</th><th>reasoning</th><th>action</th></tr></thead>"
                        f"<tbody>{rows}</tbody></table><p>{html.escape('; '.join(item['verdicts']))}</p></section>")
-    grid_html = (f"<h2>Methods × domains</h2><p>{html.escape(note)}</p>{html_table(by_domain)}" if by_domain else "")
+    grid_html = (f'<h2>Methods × domains</h2><p>{html.escape(note)}</p><div id="main-table">{html_table(by_domain)}'
+                 "</div>" if by_domain else "")
     person_html = f"<h2>Per individual</h2>{html_table(by_person)}" if by_domain else ""
     comp_html = "".join(f"<details><summary>{html.escape(name)}</summary>{html_table(rows)}</details>"
                         for name, rows in comps.items())
@@ -173,11 +174,13 @@ def write_report(result: EvaluationResult, test: Sequence[Example], predictions:
 <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}}table{{border-collapse:collapse;margin:1em 0}}
 td,th{{border:1px solid #ccc;padding:4px 8px;font-size:13px;vertical-align:top}}
 pre{{white-space:pre-wrap;background:#f6f6f6;padding:8px}}figure{{margin:1em 0}}figure img{{max-width:100%}}
-figcaption{{font-size:13px;color:#444}}summary{{cursor:pointer;font-weight:bold;margin:.5em 0}}
+figcaption{{font-size:13px;color:#444}}
+.setup{{max-height:170px;overflow:auto;margin:0;font-size:13px}}#fig-methods_by_domain img{{max-height:300px}}
+summary{{cursor:pointer;font-weight:bold;margin:.5em 0}}
 .fake-banner{{background:#fff3cd;border:2px solid #c98a00;padding:10px 14px;font-weight:bold}}</style></head><body>
 <h1>Evaluation report</h1>
 {f'<p class="fake-banner">{html.escape(fake)}</p>' if fake else ""}
-<h2>Setup</h2><ul>{"".join(f"<li>{html.escape(line)}</li>" for line in setup)}</ul>
+<h2>Setup</h2><ul class="setup">{"".join(f"<li>{html.escape(line)}</li>" for line in setup)}</ul>
 {grid_html}{"".join(_html_figure(f) for f in main_fig)}
 {"<h2>Figures</h2>" if other_figs else ""}{"".join(_html_figure(f) for f in other_figs)}
 {person_html}<h2>Win rates</h2>{comp_html}
