@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from recon.atomicio import check_output_path, write_jsonl_atomic
-from recon.config import BackendConfig, ReconSelectConfig, SynthesisConfig
+from recon.config import BackendConfig, LeakageConfig, ReconSelectConfig, SynthesisConfig
 from recon.data.trace_records import SelectionRecord, TraceRecord
 from recon.jobs.common import JobSummary, backend_json, write_manifest
 from recon.jobs.context import JobContext
@@ -41,10 +41,11 @@ from recon.types import Example
 
 
 def run_synthesis(ctx: JobContext, examples: Sequence[Example], backend_config: BackendConfig, cfg: SynthesisConfig,
-                  *, out: str | Path, inputs: list[str] | None = None,
-                  label: str | None = None) -> tuple[JobSummary, list[Failure]]:
+                  *, out: str | Path, inputs: list[str] | None = None, label: str | None = None,
+                  leakage: LeakageConfig | None = None) -> tuple[JobSummary, list[Failure]]:
     """`label` names the method in records and stages (e.g. recon-grpo: backward prompts, a trained model).
-    Pairs go to the backend in windows (`ctx.window`; default the backend's, 1 is one pair at a time)."""
+    Pairs go to the backend in windows (`ctx.window`; default the backend's, 1 is one pair at a time).
+    `leakage`: the thresholds each trace is measured with (a run passes its one configuration)."""
     out, db, run = Path(out), ctx.db, ctx.run
     check_output_path(out)
     label = label or cfg.method
@@ -52,7 +53,7 @@ def run_synthesis(ctx: JobContext, examples: Sequence[Example], backend_config: 
     backend = ctx.open(backend_config, stage)
     try:
         result = synthesize(examples, backend, cfg, on_progress=ctx.progress,
-                            batch_size=window_pairs(backend, ctx.window))
+                            batch_size=window_pairs(backend, ctx.window), leakage=leakage)
     finally:
         backend.close()
     failed = {f.id: f for f in result.failures}
