@@ -84,8 +84,8 @@ def table_csv(table: PaperTable, baseline: str) -> str:
             kind = "" if not c.ci else "pairs" if c.optimistic else "conversations"
             w.writerow([m, baseline, _label(scope), rate, lo, hi, c.n, kind])
         if table.name == "methods_by_domain":
-            rate = macro(table.cells, m)
-            w.writerow([m, baseline, "macro", "" if rate is None else _pct(rate), "", "", "", ""])
+            mean = macro(table.cells, m)
+            w.writerow([m, baseline, "macro", "" if mean is None else _pct(mean), "", "", "", ""])
     return buf.getvalue()
 
 

@@ -45,7 +45,7 @@ __all__ = ["md_table", "html_table", "write_report", "verdict_text", "report_bas
 
 def verdict_text(judgment: dict) -> str:
     """A judgment named by method: 'A vs B: A closer' (or tie / no valid verdict)."""
-    v = judgment.get("verdict")
+    v = str(judgment.get("verdict"))
     said = {"a": f"{judgment['a']} closer", "b": f"{judgment['b']} closer", "tie": "tie"}.get(v, "no valid verdict")
     return f"{judgment['a']} vs {judgment['b']}: {said}"
 
@@ -154,7 +154,7 @@ def write_report(result: EvaluationResult, test: Sequence[Example], predictions:
     ex_html = []
     for item in examples:
         ex = item["example"]
-        rows = "".join(f"<tr><td>{html.escape(m)}</td><td>{html.escape(rec.get('reasoning') or '–')}</td>"
+        body = "".join(f"<tr><td>{html.escape(m)}</td><td>{html.escape(rec.get('reasoning') or '–')}</td>"
                        f"<td>{html.escape(rec.get('action') or '–')}</td></tr>" for m, rec in item["methods"].items())
         title = html.escape(ex.id)
         if explorer:
@@ -163,7 +163,7 @@ def write_report(result: EvaluationResult, test: Sequence[Example], predictions:
                        f"<pre>{html.escape(render_context(ex, max_turns=3, max_turn_chars=300))}</pre>"
                        f"<p><b>true action:</b> {html.escape(ex.action)}</p>"
                        f"<table><thead><tr><th>method</th><th>reasoning</th><th>action</th></tr></thead>"
-                       f"<tbody>{rows}</tbody></table><p>{html.escape('; '.join(item['verdicts']))}</p></section>")
+                       f"<tbody>{body}</tbody></table><p>{html.escape('; '.join(item['verdicts']))}</p></section>")
     grid_html = (f'<h2>Methods × domains</h2><p>{html.escape(note)}</p><div id="main-table">{html_table(by_domain)}'
                  "</div>" if by_domain else "")
     person_html = f"<h2>Per individual</h2>{html_table(by_person)}" if by_domain else ""

@@ -5,11 +5,11 @@ method's reasoning and prediction and the judge's verdicts by method name."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from recon.data.corpus import iter_json_lines, load_examples
 from recon.errors import ConfigError
+from recon.evaluation.results import Results, read_results
 from recon.render import render_context
 from recon.types import Example
 
@@ -62,16 +62,16 @@ def explorer_data(run: str | Path) -> dict:
         raise ConfigError(f"{run} is not a recon run folder (no data/train.jsonl); give the folder `recon run` wrote")
     train = load_examples([run / "data" / "train.jsonl"])
     test = load_examples([run / "data" / "test.jsonl"]) if (run / "data" / "test.jsonl").is_file() else []
-    results = json.loads((run / "results.json").read_text(encoding="utf-8")) if (run / "results.json").is_file() \
-        else {}
-    methods = list(results.get("methods") or {}) or sorted(p.stem for p in (run / "preds").glob("*.jsonl"))
+    read = read_results(run / "results.json") if (run / "results.json").is_file() else None
+    results = read if isinstance(read, Results) else None           # a run over seeds: each seed has its own
+    methods = list(results.methods if results else {}) or sorted(p.stem for p in (run / "preds").glob("*.jsonl"))
     traces = {p.stem: _records(p) for p in sorted((run / "traces").glob("*.jsonl"))}
     preds = {m: _records(run / "preds" / f"{m}.jsonl") for m in methods}
     verdicts: dict[str, list[dict]] = {}
     for _, j in iter_json_lines(run / "eval" / "judgments.jsonl") if (run / "eval" / "judgments.jsonl").is_file() \
             else []:
         if isinstance(j, dict) and "id" in j:
-            winner = {"a": j.get("a"), "b": j.get("b")}.get(j.get("verdict"))
+            winner = {"a": j.get("a"), "b": j.get("b")}.get(str(j.get("verdict")))
             verdicts.setdefault(j["id"], []).append({"a": j.get("a"), "b": j.get("b"), "p_a": j.get("p_a"),
                                                      "winner": winner, "verdict": j.get("verdict")})
     train_rows = []
@@ -88,6 +88,6 @@ def explorer_data(run: str | Path) -> dict:
         train_rows.append(row)
     test_rows = [_pair(ex) | {"predictions": {m: _prediction(preds[m].get(ex.id)) for m in methods},
                               "verdicts": verdicts.get(ex.id, [])} for ex in test]
-    setup = results.get("setup") or {}
+    setup = results.setup if results else {}
     return {"run": run.name, "methods": methods, "trace_methods": list(traces),
             "fake_backend": setup.get("fake_backend") or [], "train": train_rows, "test": test_rows}
