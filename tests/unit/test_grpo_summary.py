@@ -48,7 +48,10 @@ def test_a_run_writes_the_warning_into_its_results(tmp_path):
     from recon.run.stage_records import write_run_results
     result = PipelineResult(out=tmp_path, run="r", training={
         "grpo:e2e": {"steps": 2, "no_signal_steps": 2}, "grpo:recon": {"steps": 2, "no_signal_steps": 0}})
-    (tmp_path / "eval.json").write_text(json.dumps({"warnings": ["judge: x"]}))
+    from recon.evaluation.results import RESULTS_SCHEMA_VERSION, Results
+    evaluation = Results(schema_version=RESULTS_SCHEMA_VERSION, setup={}, comparisons=[], methods={}, judge={},
+                         test_pairs=0, test=[], predictions={}, warnings=["judge: x"], parity=None)
+    (tmp_path / "eval.json").write_text(json.dumps(evaluation.to_json()))
     write_run_results(tmp_path, tmp_path / "eval.json", {}, result.training_warnings())
     warnings = json.loads((tmp_path / "results.json").read_text())["warnings"]
     assert warnings[0] == "judge: x"
