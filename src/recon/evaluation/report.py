@@ -27,6 +27,7 @@ from recon.evaluation.grid import GRID_NOTE, grid_plot, grid_setup_sentences, gr
 from recon.evaluation.markdown_text import fenced, md_text
 from recon.evaluation.report_setup import setup_sentences
 from recon.evaluation.results import EvaluationResult, read_predictions
+from recon.methods import DEFAULT_BASELINE
 from recon.render import render_context
 from recon.types import Example
 
@@ -128,7 +129,7 @@ def _examples(result: EvaluationResult, test: Sequence[Example], predictions: di
 
 def report_baseline(result: EvaluationResult) -> str:
     """The baseline of the methods × domains table: the run's `report.baseline` (default backward)."""
-    return ((result.setup.get("run_config") or {}).get("report") or {}).get("baseline") or "backward"
+    return ((result.setup.get("run_config") or {}).get("report") or {}).get("baseline") or DEFAULT_BASELINE
 
 
 def ci_text(c) -> str:

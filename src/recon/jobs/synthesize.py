@@ -28,11 +28,12 @@ from recon.backends.base import Backend
 from recon.backends.registry import build_backend
 from recon.config import BackendConfig, ReconSelectConfig, SynthesisConfig
 from recon.jobs.common import BackendFactory, JobSummary, backend_json, write_manifest
-from recon.method.controls import CONTROLS, control_scorer
+from recon.method.controls import control_scorer
 from recon.method.scoring import build_scorer
 from recon.method.selection import Selection, select_window
 from recon.method.synthesis import Failure, synthesize
 from recon.method.windows import metered, window_pairs, windows
+from recon.methods import fixed_scorer
 from recon.store.cache import CachedBackend
 from recon.store.calls import Meter, new_run_id, run_cost
 from recon.store.db import Database
@@ -104,8 +105,9 @@ def selection_backends(label: str, cfg: ReconSelectConfig, synthesis: SynthesisC
 
     synth = cached(synthesizer, "candidates")
     recon = judge_backend = None
-    if label in CONTROLS:
-        scorer = control_scorer(label, seed=synthesis.seed)
+    own_score = fixed_scorer(label)
+    if own_score is not None:
+        scorer = control_scorer(own_score, seed=synthesis.seed)
     else:
         recon = cached(reconstructor, "reconstruct")
         judge_backend = cached(judge or reconstructor, "judge") if cfg.scorer == "judge" else None
@@ -132,7 +134,7 @@ def run_recon_select(examples: Sequence[Example], cfg: ReconSelectConfig, *, syn
     synthesis = synthesis or SynthesisConfig()
     out, run = Path(out), run or new_run_id()
     check_output_path(out)
-    scorer_name = CONTROLS.get(label, cfg.scorer)
+    scorer_name = fixed_scorer(label) or cfg.scorer
     stage = f"synthesize:{label}:{scorer_name}"
     synth, scorer, backends, fingerprints = selection_backends(
         label, cfg, synthesis, synthesizer=synthesizer, reconstructor=reconstructor, judge=judge, db=db, run=run,
