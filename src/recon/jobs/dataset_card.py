@@ -147,8 +147,8 @@ def render_card(meta: dict[str, Any], records: dict[str, dict[str, Any]]) -> str
             *turns]),
         "",
         "The system turn names the individual and asks for the reasoning and then what they say; the user turn "
-        f"holds the last {um['context_turns']} context turns as `Speaker: text` lines (each clipped to "
-        f"{um['turn_chars']} characters); the assistant turn is {answer}, with the reasoning clipped to "
+        f"holds the last {um['max_context_turns']} context turns as `Speaker: text` lines (each clipped to "
+        f"{um['max_turn_chars']} characters); the assistant turn is {answer}, with the reasoning clipped to "
         f"{um['max_reasoning_chars']} and the action to {um['max_reply_chars']} characters. This is exactly "
         "what recon's SFT user model (`recon train sft`) is trained to produce. " + LOSS_NOTE[fmt],
         "",

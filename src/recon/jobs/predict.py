@@ -22,6 +22,7 @@ from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 from recon.atomicio import check_output_path, write_json_atomic, write_jsonl_atomic
+from recon.backends.model_defaults import resolved_penalty
 from recon.backends.registry import build_backend
 from recon.config import BackendConfig, UserModelConfig
 from recon.errors import ConfigError
@@ -75,6 +76,7 @@ def run_predict(test: Sequence[Example], *, train: Sequence[Example], traces: di
     windows (`window_size`, default the backend's; 1 is one pair at a time)."""
     out, run = Path(out), run or new_run_id()
     check_output_path(out)
+    cfg = resolved_penalty(cfg, backend_config.spec)      # the model's default, once: recorded in the manifest
     check_train_overlap(test, train_conversations, user_model, allow=allow_train_overlap)
     leaked = {e.conversation_id for e in train} & {e.conversation_id for e in test}
     if leaked:

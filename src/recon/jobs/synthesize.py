@@ -25,6 +25,7 @@ from pathlib import Path
 
 from recon.atomicio import check_output_path, write_jsonl_atomic
 from recon.backends.base import Backend
+from recon.backends.model_defaults import resolved_penalty
 from recon.backends.registry import build_backend
 from recon.config import BackendConfig, ReconSelectConfig, SynthesisConfig
 from recon.jobs.common import BackendFactory, JobSummary, backend_json, write_manifest
@@ -51,6 +52,7 @@ def run_synthesis(examples: Sequence[Example], backend_config: BackendConfig, cf
     out, run = Path(out), run or new_run_id()
     check_output_path(out)
     label = label or cfg.method
+    cfg = resolved_penalty(cfg, backend_config.spec)      # None: the synthesizer's default, once
     stage = f"synthesize:{label}"
     backend = CachedBackend(backend_factory(backend_config), db, run=run, stage=stage)
     try:
@@ -131,7 +133,7 @@ def run_recon_select(examples: Sequence[Example], cfg: ReconSelectConfig, *, syn
     """`synthesis` (default: SynthesisConfig()) samples the candidates, exactly as it samples backward traces.
     `label` random-of-n / longest-of-n: the controls, which replace the reconstruction score (no LM calls).
     Pairs go in windows sized from the synthesizer (`window_size` overrides: 1 is one pair at a time)."""
-    synthesis = synthesis or SynthesisConfig()
+    synthesis = resolved_penalty(synthesis or SynthesisConfig(), synthesizer.spec)
     out, run = Path(out), run or new_run_id()
     check_output_path(out)
     scorer_name = fixed_scorer(label) or cfg.scorer
