@@ -51,7 +51,7 @@ def model_repetition_penalty(spec: str) -> float:
 
 def resolved_penalty(cfg: Config, spec: str) -> Config:
     """`cfg` (any config with a `repetition_penalty`) with None replaced by the model's default."""
-    if cfg.repetition_penalty is not None:
+    if cfg.model_dump().get("repetition_penalty") is not None:
         return cfg
     return cfg.model_copy(update={"repetition_penalty": model_repetition_penalty(spec)})
 
