@@ -26,7 +26,7 @@ TRACES = {e.id: "Ann weighs the cost of books against the hours the library stay
 
 def prompt_words(method: str) -> int:
     fake = FakeBackend()
-    ICLUserModel(fake, DemonstrationPool(TRAIN, None if method == "none" else TRACES), UserModelConfig(k=3),
+    ICLUserModel(fake, DemonstrationPool(TRAIN, None if method == "none" else TRACES), UserModelConfig(k=3, repetition_penalty=1.0),
                  method=method).predict([ex(100, "test")])
     return sum(len(m.content.split()) for m in fake.history[0].messages)
 
@@ -39,7 +39,7 @@ def test_a_window_between_two_methods_prompt_lengths_makes_the_longer_one_lose_n
     preds = {}
     for method, traces in (("none", None), ("backward", TRACES)):
         backend = CachedBackend(FakeBackend(n_ctx=window), db, run="r", stage=f"predict:{method}")
-        [preds[method]] = ICLUserModel(backend, DemonstrationPool(TRAIN, traces), UserModelConfig(k=3),
+        [preds[method]] = ICLUserModel(backend, DemonstrationPool(TRAIN, traces), UserModelConfig(k=3, repetition_penalty=1.0),
                                        method=method).predict([ex(100, "test")])
         assert backend_failures(backend).complete                      # nothing for a re-run to retry
     assert preds["none"].action is not None
