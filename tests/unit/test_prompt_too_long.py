@@ -6,6 +6,8 @@ from __future__ import annotations
 from recon.backends.base import PROMPT_TOO_LONG, GenRequest, Message
 from recon.backends.fake import FakeBackend
 from recon.config import UserModelConfig
+
+OFF = UserModelConfig(k=3, repetition_penalty=1.0)      # a resolved repetition penalty: off
 from recon.method.usermodel import DemonstrationPool, ICLUserModel
 from recon.store.cache import CachedBackend
 from recon.store.db import Database
@@ -26,7 +28,7 @@ TRACES = {e.id: "Ann weighs the cost of books against the hours the library stay
 
 def prompt_words(method: str) -> int:
     fake = FakeBackend()
-    ICLUserModel(fake, DemonstrationPool(TRAIN, None if method == "none" else TRACES), UserModelConfig(k=3, repetition_penalty=1.0),
+    ICLUserModel(fake, DemonstrationPool(TRAIN, None if method == "none" else TRACES), OFF,
                  method=method).predict([ex(100, "test")])
     return sum(len(m.content.split()) for m in fake.history[0].messages)
 
@@ -39,7 +41,7 @@ def test_a_window_between_two_methods_prompt_lengths_makes_the_longer_one_lose_n
     preds = {}
     for method, traces in (("none", None), ("backward", TRACES)):
         backend = CachedBackend(FakeBackend(n_ctx=window), db, run="r", stage=f"predict:{method}")
-        [preds[method]] = ICLUserModel(backend, DemonstrationPool(TRAIN, traces), UserModelConfig(k=3, repetition_penalty=1.0),
+        [preds[method]] = ICLUserModel(backend, DemonstrationPool(TRAIN, traces), OFF,
                                        method=method).predict([ex(100, "test")])
         assert backend_failures(backend).complete                      # nothing for a re-run to retry
     assert preds["none"].action is not None
