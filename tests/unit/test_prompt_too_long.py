@@ -6,13 +6,13 @@ from __future__ import annotations
 from recon.backends.base import PROMPT_TOO_LONG, GenRequest, Message
 from recon.backends.fake import FakeBackend
 from recon.config import UserModelConfig
-
-OFF = UserModelConfig(k=3, repetition_penalty=1.0)      # a resolved repetition penalty: off
 from recon.method.usermodel import DemonstrationPool, ICLUserModel
 from recon.store.cache import CachedBackend
 from recon.store.db import Database
 from recon.store.failures import backend_failures
 from recon.types import Example, Turn
+
+OFF = UserModelConfig(k=3, repetition_penalty=1.0)      # a resolved repetition penalty: off
 
 
 def ex(i: int, convo: str) -> Example:
