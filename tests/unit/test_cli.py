@@ -164,9 +164,21 @@ def test_synthesize_with_a_grpo_synthesizer(tmp_path, capsys):
     (ckpt / "recon_grpo.json").write_text('{"reward": "recon"}')
     assert main(base + ["--model", f"hf:{ckpt}"]) == 0
     assert {json.loads(x)["method"] for x in out.read_text().splitlines()} == {"recon-grpo"}
-    assert main(base + ["--model", f"hf:{ckpt}", "--n", "2"]) == 0          # several samples + selection
+    assert main(base + ["--model", f"hf:{ckpt}", "--n", "2"]) == 2          # one trace per pair: --n is refused
+    assert "--method recon-grpo-select" in capsys.readouterr().err
+    select = [a if a != "recon-grpo" else "recon-grpo-select" for a in base]
+    assert main(select + ["--model", f"hf:{ckpt}", "--n", "2"]) == 0        # several samples + selection
     records = [json.loads(x) for x in out.read_text().splitlines()]
-    assert {r["method"] for r in records} == {"recon-grpo"} and all(len(r["candidates"]) == 2 for r in records)
+    assert {r["method"] for r in records} == {"recon-grpo-select"} and all(len(r["candidates"]) == 2 for r in records)
+    assert main(select + ["--n", "2"]) == 2 and "needs --model hf:CHECKPOINT" in capsys.readouterr().err
+
+
+def test_synthesize_refuses_n_for_a_method_that_keeps_one_trace(tmp_path, capsys):
+    data = pairs_file(tmp_path)
+    argv = ["synthesize", "--data", str(data), "--method", "backward", "--n", "3", "--dry-run",
+            "--out", str(tmp_path / "t.jsonl")]
+    assert main(argv) == 2
+    assert "--method recon-select" in capsys.readouterr().err and not (tmp_path / "t.jsonl").exists()
 
 
 def test_the_lcs_threshold_is_a_flag_and_bad_values_are_named(tmp_path, capsys):

@@ -12,6 +12,8 @@ from recon.store.db import Database
 from recon.store.failures import backend_failures
 from recon.types import Example, Turn
 
+OFF = UserModelConfig(k=3, repetition_penalty=1.0)      # a resolved repetition penalty: off
+
 
 def ex(i: int, convo: str) -> Example:
     return Example(id=f"Ann:{i}", domain="council", individual="Ann", conversation_id=convo, turn_index=1,
@@ -26,7 +28,7 @@ TRACES = {e.id: "Ann weighs the cost of books against the hours the library stay
 
 def prompt_words(method: str) -> int:
     fake = FakeBackend()
-    ICLUserModel(fake, DemonstrationPool(TRAIN, None if method == "none" else TRACES), UserModelConfig(k=3),
+    ICLUserModel(fake, DemonstrationPool(TRAIN, None if method == "none" else TRACES), OFF,
                  method=method).predict([ex(100, "test")])
     return sum(len(m.content.split()) for m in fake.history[0].messages)
 
@@ -39,7 +41,7 @@ def test_a_window_between_two_methods_prompt_lengths_makes_the_longer_one_lose_n
     preds = {}
     for method, traces in (("none", None), ("backward", TRACES)):
         backend = CachedBackend(FakeBackend(n_ctx=window), db, run="r", stage=f"predict:{method}")
-        [preds[method]] = ICLUserModel(backend, DemonstrationPool(TRAIN, traces), UserModelConfig(k=3),
+        [preds[method]] = ICLUserModel(backend, DemonstrationPool(TRAIN, traces), OFF,
                                        method=method).predict([ex(100, "test")])
         assert backend_failures(backend).complete                      # nothing for a re-run to retry
     assert preds["none"].action is not None

@@ -17,6 +17,11 @@ from recon.store.db import Database
 from recon.types import Example, Turn
 
 
+def resolved(**fields) -> UserModelConfig:
+    """A user-model config whose repetition penalty is resolved (off), as a job hands it down."""
+    return UserModelConfig(repetition_penalty=1.0, **fields)
+
+
 def ex(i, convo, individual="Ann", topic="library"):
     return Example(id=f"{individual}:{i}", domain="council", individual=individual, conversation_id=convo,
                    turn_index=1, context=(Turn("Bob", f"Context {i} about the {topic}."),),
@@ -29,7 +34,7 @@ TRACES = {e.id: f"Reasoning {e.id}." for e in TRAIN}
 
 def test_icl_prompt_shows_k_demonstrations_of_the_same_individual_then_the_test_context():
     fake = FakeBackend(script=['{"reasoning": "r", "reply": "x"}'])
-    model = ICLUserModel(fake, DemonstrationPool(TRAIN, TRACES), UserModelConfig(k=3), method="backward")
+    model = ICLUserModel(fake, DemonstrationPool(TRAIN, TRACES), resolved(k=3), method="backward")
     test = ex(100, "test-convo")
     [pred] = model.predict([test])
     msgs = fake.history[0].messages
@@ -66,7 +71,7 @@ def test_predict_refuses_traces_that_match_no_training_pair(tmp_path):
 
 def test_method_none_shows_no_reasoning():
     fake = FakeBackend(script=['{"reply": "x"}'])
-    ICLUserModel(fake, DemonstrationPool(TRAIN, None), UserModelConfig(k=2), method="none").predict([ex(9, "t")])
+    ICLUserModel(fake, DemonstrationPool(TRAIN, None), resolved(k=2), method="none").predict([ex(9, "t")])
     answers = [json.loads(m.content) for m in fake.history[0].messages if m.role == "assistant"]
     assert answers and all(set(a) == {"reply"} for a in answers)
     assert "reasoning" not in json.loads(fake.history[0].json_schema)["properties"]
@@ -101,26 +106,19 @@ def test_parse_prediction(text, expected):
 
 def test_a_prediction_without_an_action_is_recorded_as_unusable():
     fake = FakeBackend(script=["<reasoning>thinking only"])
-    [pred] = ICLUserModel(fake, DemonstrationPool(TRAIN, TRACES), UserModelConfig(k=1), method="backward",
+    [pred] = ICLUserModel(fake, DemonstrationPool(TRAIN, TRACES), resolved(k=1), method="backward",
                           answer_format="tags").predict([ex(9, "t")])
     assert pred.action is None and pred.error == "the user model wrote no action" and not pred.well_formed
 
 
-def test_the_repetition_penalty_reaches_the_request_and_defaults_to_the_backends_own(tmp_path):
-    class Embeddedish(FakeBackend):
-        default_repetition_penalty = 1.2
+def test_the_resolved_repetition_penalty_reaches_the_request():
     pool = DemonstrationPool(TRAIN, TRACES)
     test = ex(50, "c50")
-    req, _ = ICLUserModel(FakeBackend(), pool, UserModelConfig(k=2), method="backward").request(test)
-    assert req.repetition_penalty is None                           # a backend without a default: off
-    req, _ = ICLUserModel(Embeddedish(), pool, UserModelConfig(k=2), method="backward").request(test)
-    assert req.repetition_penalty == 1.2                            # the backend's measured default
-    cfg = UserModelConfig(k=2, repetition_penalty=1.0)
-    req, _ = ICLUserModel(Embeddedish(), pool, cfg, method="backward").request(test)
-    assert req.repetition_penalty is None                           # 1.0 said explicitly: off
-    from recon.store.cache import CachedBackend
-    cached = CachedBackend(Embeddedish(), Database(tmp_path / "db.sqlite3"), run="r", stage="s")
-    assert cached.default_repetition_penalty == 1.2
+    req, _ = ICLUserModel(FakeBackend(), pool, resolved(k=2).model_copy(update={"repetition_penalty": 1.2}),
+                          method="backward").request(test)
+    assert req.repetition_penalty == 1.2
+    req, _ = ICLUserModel(FakeBackend(), pool, resolved(k=2), method="backward").request(test)
+    assert req.repetition_penalty is None                           # 1.0: off, and out of the cache key
 
 
 def test_llamacpp_and_transformers_map_the_repetition_penalty():

@@ -178,8 +178,6 @@ class Backend(abc.ABC):
     """Subclasses implement `_generate` / `_logprob`; the public methods check the batch contract."""
 
     fingerprint: Fingerprint
-    # the repetition penalty a user model decodes with when its config leaves it unset (None: off)
-    default_repetition_penalty: float | None = None
     # pairs a stage submits together (method/windows.py): enough to keep the backend busy; 1 where batching
     # across pairs does not help
     window_pairs: int = 1

@@ -20,7 +20,6 @@ Example (not run here: loads the model; the contract tests do)::
 from __future__ import annotations
 
 import importlib.metadata
-import json
 import os
 from pathlib import Path
 
@@ -57,24 +56,6 @@ def resolve_model_source(path: str) -> tuple[Path, str | None]:
                       "(models are never downloaded at run time)")
 
 
-def embedded_default_penalty(path: str, source: Path) -> float | None:
-    """The embedded model's repetition penalty for `embedded` and for a checkpoint trained from it (its
-    recon_sft.json / recon_grpo.json names base `embedded`): a few fine-tuning steps do not cure its loops.
-    None for every other model."""
-    from recon.backends.llamacpp import EMBEDDED_REPETITION_PENALTY
-    from recon.paths import GRPO_META, SFT_META
-    if path == "embedded":
-        return EMBEDDED_REPETITION_PENALTY
-    for name in (SFT_META, GRPO_META):
-        try:
-            base = json.loads((source / name).read_text(encoding="utf-8")).get("base") or {}
-        except (OSError, ValueError, AttributeError):
-            continue
-        if isinstance(base, dict) and base.get("spec") == "embedded":
-            return EMBEDDED_REPETITION_PENALTY
-    return None
-
-
 def generation_kwargs(req: GenRequest) -> dict:
     """transformers `generate` settings shared by a batch: always greedy (sampled rows are sampled by
     SeededSampling, row by row), and `repetition_penalty` only when the request turns it on.
@@ -108,7 +89,6 @@ class HFBackend(Backend):
     def __init__(self, path: str, *, n_ctx: int = 4096, dtype: str = "auto", device: str | None = None,
                  batch_size: int = 8):
         self.source, self.gguf_file = resolve_model_source(path)
-        self.default_repetition_penalty = embedded_default_penalty(path, self.source)
         self.batch_size = self.preferred_batch = self.window_pairs = batch_size
         self.n_ctx, self.device = n_ctx, device
         self.dtype_name = resolve_dtype(dtype, device)

@@ -13,8 +13,8 @@ Generation then decodes the last prompt token on its own, as llama.cpp does. Thr
 logits (1–4 threads). Other builds (GPU offload) may differ; the cache makes re-runs identical anyway.
 
 Sampling uses temperature and top_p, and a repetition penalty only when the request sets one (top_k, min_p
-and typical_p are disabled); temperature 0 is greedy. The embedded model's user-model default penalty is
-`EMBEDDED_REPETITION_PENALTY`, measured in docs/user-models.md (greedy decoding without it loops).
+and typical_p are disabled); temperature 0 is greedy. The embedded model's default penalty is resolved by
+`backends/model_defaults.py` when a job opens it (greedy decoding without one loops: docs/user-models.md).
 
 Example (not run here: loads the model; the contract tests do)::
 
@@ -37,7 +37,6 @@ from recon.backends.tokenize import encode_pair, target_logprob, truncate_left
 from recon.errors import BackendError, ConfigError
 
 EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
-EMBEDDED_REPETITION_PENALTY = 1.15       # measured: benchmarks/bench_repetition.py, docs/user-models.md
 
 
 def embedded_gguf_path() -> Path:
@@ -108,8 +107,6 @@ class LlamaCppBackend(Backend):
             extra={"file": self.model_path.name, "identity": gguf_identity(self.model_path), "n_ctx": n_ctx,
                    "score_chunk": score_chunk,
                    "llama_cpp_python": importlib.metadata.version("llama_cpp_python")})
-        # the embedded model loops under greedy decoding without a penalty; other GGUFs keep theirs off
-        self.default_repetition_penalty = EMBEDDED_REPETITION_PENALTY if model_path is None else None
         self._gen = None
         self._scorer = None
         self._formatter = None

@@ -18,6 +18,7 @@ from recon.bench.validity_report import validity_table
 from recon.config import BackendConfig, RunConfig
 from recon.data.corpus import load_examples
 from recon.data.trace_records import read_traces
+from recon.methods import method_spec, selection_scorer
 from recon.run.pipeline import Pipeline, PipelineResult
 
 BENCH_METHODS = ["none", "forward", "backward", "recon-select:likelihood", "recon-select:judge",
@@ -65,7 +66,8 @@ def bench_validity(pipeline: Pipeline, examples: list) -> ValidityResult:
     """Scorer validity for the scorers of the run's recon-select methods on `examples` (the training pairs, as
     for latent recovery), with the run's reconstructor (and judge, when it is an LM), cache and call log."""
     cfg = pipeline.cfg
-    scorers = [m.partition(":")[2] or cfg.recon_select.scorer for m in cfg.methods if m.startswith("recon-select")]
+    scorers = [selection_scorer(m, cfg.recon_select.scorer) for m in cfg.methods
+               if method_spec(m).selection == "reconstruction"]
     judge = cfg.models.judge if isinstance(cfg.models.judge, BackendConfig) else None
     return run_validity(pipeline.context(), examples, scorers=list(dict.fromkeys(scorers)),
                         reconstructor=cfg.models.reconstructor or cfg.models.synthesizer, judge=judge,

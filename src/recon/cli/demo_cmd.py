@@ -13,6 +13,7 @@ from pathlib import Path
 
 from recon.cli.args import add_out
 from recon.cli.output import console, err_console, progress_bar
+from recon.methods import method_spec
 
 DEMO_SIZE = {"individuals": 4, "pairs": 9, "seed": 0, "test_fraction": 1 / 3}
 
@@ -56,7 +57,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print_methods(load_results(result.out).methods)
     train = load_examples([args.data / "train.jsonl"])
     traces = {m: {r.id: r.reasoning for r in read_traces(result.out / "traces" / f"{m}.jsonl")}
-              for m in cfg.methods if m != "none"}
+              for m in cfg.methods if method_spec(m).traces}
     recovery_rows_table(recovery_table(traces, train))
     code = print_stages(result)
     console.print(f"{result.seconds:.0f} s; ran {len(result.ran)} stage(s), reused {len(result.skipped)}. "

@@ -1,5 +1,5 @@
-"""`recon synthesize`: reasoning traces for pairs (forward, backward, recon-select, recon-grpo, and the
-random-of-n / longest-of-n controls)."""
+"""`recon synthesize`: reasoning traces for pairs, by any method of the registry that writes traces itself
+(forward, backward, recon-select, the random-of-n / longest-of-n controls, recon-grpo, recon-grpo-select)."""
 
 from __future__ import annotations
 
@@ -26,20 +26,21 @@ from recon.errors import ConfigError
 from recon.jobs.common import TABLE_COLUMNS, JobSummary, table_row
 from recon.jobs.context import JobContext
 from recon.jobs.synthesize import run_recon_select, run_synthesis
-from recon.method.controls import CONTROLS
 from recon.method.synthesis import Failure
+from recon.methods import cli_methods, fixed_scorer, method_spec, selecting_variant
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("synthesize", help="synthesize reasoning traces for pairs")
     add_data_args(p)
-    p.add_argument("--method", required=True, choices=["forward", "backward", "recon-select", "recon-grpo",
-                                                       "random-of-n", "longest-of-n"],
+    p.add_argument("--method", required=True, choices=cli_methods(),
                    help="random-of-n / longest-of-n: the controls (Recon-Select's candidates, no reconstruction)")
-    add_backend_args(p, "synthesizer LM (recon-grpo: hf:DIR, the folder written by `recon train grpo`)")
+    add_backend_args(p, "synthesizer LM (recon-grpo, recon-grpo-select: hf:DIR, the folder written by "
+                        "`recon train grpo`)")
     renamed(p, "--synthesizer", "--model hf:DIR")
     add_scoring_args(p)
-    p.add_argument("--n", type=positive_int, help="recon-select: candidates per pair (default 4)")
+    p.add_argument("--n", type=positive_int, help="recon-select, recon-grpo-select and the controls: candidates per "
+                   "pair (default 4)")
     add_out(p, "file", "the traces JSONL (written atomically at the end; its manifest beside it)")
     p.add_argument("--temperature", type=float)
     p.add_argument("--top-p", type=float)
@@ -50,11 +51,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_synthesize)
 
 
-def grpo_checkpoint(spec: str) -> Path:
-    """The folder of `--model hf:DIR` for --method recon-grpo, checked to be a recon GRPO synthesizer."""
+def grpo_checkpoint(spec: str, method: str) -> Path:
+    """The folder of `--model hf:DIR` for a method whose traces a GRPO policy writes, checked to be a recon GRPO
+    synthesizer."""
     from recon.paths import GRPO_META
     if not spec.startswith("hf:"):
-        raise ConfigError("--method recon-grpo needs --model hf:CHECKPOINT (a folder written by `recon train grpo`)")
+        raise ConfigError(f"--method {method} needs --model hf:CHECKPOINT (a folder written by `recon train grpo`)")
     folder = Path(spec[3:])
     if not (folder / GRPO_META).is_file():
         raise ConfigError(f"{folder} is not a recon GRPO checkpoint (no {GRPO_META})")
@@ -69,15 +71,16 @@ def print_summaries(title: str, summaries: list[JobSummary]) -> None:
 def cmd_synthesize(args: argparse.Namespace) -> int:
     examples = examples_from_args(args)
     spec = "fake" if args.dry_run else args.model
-    label = args.method
-    if args.method == "recon-grpo":
-        # a GRPO-trained synthesizer writes backward traces (several + selection with --n)
-        grpo_checkpoint(args.model)
-        args.method = "recon-select" if (args.n or 1) > 1 else "backward"
+    label, method = args.method, method_spec(args.method)
+    if not method.selects and args.n is not None and args.n > 1:
+        raise ConfigError(f"--method {label} writes one trace per pair; for --n {args.n} candidates per pair use "
+                          f"--method {selecting_variant(method).name}")
+    if method.policy == "recon":          # a GRPO-trained synthesizer writes backward traces
+        grpo_checkpoint(args.model, label)
     synth_backend = backend_config_from_args(args, spec)
     inputs = [str(p) for p in args.data]
-    if args.method in ("recon-select", *CONTROLS):
-        synth = validated(SynthesisConfig, method="backward", temperature=args.temperature, top_p=args.top_p,
+    if method.selects:
+        synth = validated(SynthesisConfig, method=method.prompt, temperature=args.temperature, top_p=args.top_p,
                           max_tokens=args.max_tokens, seed=args.seed)
         select = validated(ReconSelectConfig, n=args.n, scorer=args.scorer, reconstruction=ReconstructionConfig(),
                            leakage=leakage_config_from_args(args))
@@ -87,7 +90,7 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
         if args.dry_run and select.scorer == "embedding":
             from recon.method.embeddings import HashEmbedder
             embedder = HashEmbedder()
-        with progress_bar(f"{label} ({CONTROLS.get(label, select.scorer)}, n={select.n})", len(examples)) as advance:
+        with progress_bar(f"{label} ({fixed_scorer(label) or select.scorer}, n={select.n})", len(examples)) as advance:
             summary = run_recon_select(JobContext(progress=advance, embedder=embedder), examples, select,
                                        synthesis=synth, synthesizer=synth_backend,
                                        reconstructor=backend_config_from_args(args, recon_spec),
@@ -95,9 +98,9 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
                                        inputs=inputs, label=label)
         failures: list[Failure] = []
     else:
-        if args.scorer or args.n:
-            err_console.print("note: --scorer and --n apply to recon-select and the controls only; ignored")
-        cfg = validated(SynthesisConfig, method=args.method, temperature=args.temperature, top_p=args.top_p,
+        if args.scorer:
+            err_console.print("note: --scorer applies to the methods that select among candidates only; ignored")
+        cfg = validated(SynthesisConfig, method=method.prompt, temperature=args.temperature, top_p=args.top_p,
                         max_tokens=args.max_tokens, seed=args.seed)
         with progress_bar(f"{label} synthesis", len(examples)) as advance:
             summary, failures = run_synthesis(JobContext(progress=advance), examples, synth_backend, cfg,

@@ -15,9 +15,8 @@ from pydantic import Field, StrictBool, StrictInt, field_validator, model_valida
 from recon.config.base import Number, Strict
 from recon.config.stages import BackendConfig
 from recon.config.training import TrainBase
+from recon.methods import DEFAULT_BASELINE, known_method, selection_scorer
 from recon.redaction import redacted_spec
-
-GRPO_METHODS = ("recon-grpo", "recon-grpo-select", "e2e-grpo")
 
 
 def _spec(value):
@@ -73,7 +72,7 @@ class GRPORunConfig(TrainBase):
 class ReportConfig(Strict):
     """The methods × domains table: every method judged against `baseline` (listed in compare or not)."""
 
-    baseline: str = "backward"
+    baseline: str = DEFAULT_BASELINE
 
 
 def signal_judge_clashes(cfg) -> list[str]:
@@ -98,11 +97,13 @@ def signal_judge_clashes(cfg) -> list[str]:
                            "that judges the evaluation (models.judge)")
 
     for m in cfg.predicted_methods:          # a method that is synthesized but never judged measures nothing
-        if m.startswith("recon-select") or m == "recon-grpo-select":
-            scorer = m.partition(":")[2] or cfg.recon_select.scorer
-            check(m, scorer, lm_judge or recon, "selection scorer")
-        if m in ("recon-grpo", "recon-grpo-select"):
+        spec = known_method(m)             # a name outside `methods` is reported by RunConfig's own check
+        if spec is None:
+            continue
+        if spec.selection == "reconstruction":
+            check(m, selection_scorer(m, cfg.recon_select.scorer), lm_judge or recon, "selection scorer")
+        if spec.policy == "recon":
             check(m, cfg.grpo.recon.scorer, cfg.grpo.recon.judge, "GRPO reward (grpo.recon.scorer)")
-        if m == "e2e-grpo":
+        if spec.policy == "e2e":
             check(m, cfg.grpo.e2e.reward, cfg.grpo.e2e.judge, "GRPO reward (grpo.e2e.reward)")
     return clashes

@@ -18,12 +18,11 @@ predicted method.
 
 from __future__ import annotations
 
-from recon.config.grpo_run import GRPO_METHODS
+from recon.methods import method_spec
 
 LM_ONLY_JUDGE_FIELDS = ("both_orders", "retries", "max_tokens", "max_context_turns", "max_turn_chars",
                         "max_text_chars")
 ICL_ONLY_FIELDS = ("k", "draw")
-SELECTION_CONTROLS = ("random-of-n", "longest-of-n")   # they reuse recon_select.n and its leakage settings
 
 
 def ignored_settings(cfg) -> list[str]:
@@ -47,14 +46,14 @@ def ignored_settings(cfg) -> list[str]:
     if um.kind == "sft":
         problems += [f"user_model.{name} applies to ICL user models only (kind icl)"
                      for name in ICL_ONLY_FIELDS if name in um.model_fields_set]
-    if not any(m.startswith("recon-") or m in SELECTION_CONTROLS for m in cfg.methods):
+    specs = [method_spec(m) for m in cfg.methods]
+    if not any(spec.reads_recon_select for spec in specs):
         if "recon_select" in cfg.model_fields_set:
             problems.append("recon_select applies to recon-select methods, the controls and Recon-GRPO (its leakage "
                             "and reconstruction settings) only, and methods has none")
-    reconstructs = any(m.startswith("recon-select") or m in GRPO_METHODS for m in cfg.methods)
-    if not reconstructs and cfg.models.reconstructor is not None:
+    if not any(spec.uses_reconstructor for spec in specs) and cfg.models.reconstructor is not None:
         problems.append("models.reconstructor is used by recon-select and the GRPO methods only, and methods has none")
-    if "grpo" in cfg.model_fields_set and not any(m in GRPO_METHODS for m in cfg.methods):
+    if "grpo" in cfg.model_fields_set and not any(spec.policy for spec in specs):
         problems.append("grpo applies to recon-grpo, recon-grpo-select and e2e-grpo only, and methods has none")
     return problems + report_problems(cfg)
 

@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import Field, StrictBool, StrictInt, ValidationError, field_validator, model_validator
 
 from recon.config.base import Number, Strict
-from recon.config.grpo_run import GRPO_METHODS, GRPORunConfig, ReportConfig, signal_judge_clashes
+from recon.config.grpo_run import GRPORunConfig, ReportConfig, signal_judge_clashes
 from recon.config.ignored import ignored_settings
 from recon.config.stages import (
     BackendConfig,
@@ -25,8 +25,7 @@ from recon.config.stages import (
 )
 from recon.config.training import SFTTrainConfig
 from recon.errors import ConfigError
-
-SYNTHESIS_METHODS = ("none", "forward", "backward", "recon-select", "random-of-n", "longest-of-n", *GRPO_METHODS)
+from recon.methods import method_spec
 
 
 class SplitConfig(Strict):
@@ -114,12 +113,10 @@ class RunConfig(Strict):
     @classmethod
     def _methods(cls, methods):
         for m in methods:
-            base, _, scorer = m.partition(":")
-            if base not in SYNTHESIS_METHODS or (scorer and (base != "recon-select" or
-                                                               scorer not in ("likelihood", "judge", "embedding"))):
-                raise ValueError(f"unknown method {m!r}: use none, forward, backward, recon-select, "
-                                 "recon-select:SCORER (likelihood | judge | embedding), recon-grpo, "
-                                 "recon-grpo-select, e2e-grpo, or the controls random-of-n and longest-of-n")
+            try:
+                method_spec(m)
+            except ConfigError as exc:
+                raise ValueError(str(exc)) from None
         if len(set(methods)) != len(methods):
             raise ValueError("a method is listed twice")
         return methods

@@ -39,7 +39,7 @@ class SynthesisConfig(Strict):
     top_p: Number = Field(0.95, gt=0.0, le=1.0)
     max_tokens: StrictInt = Field(128, ge=8, le=4096)
     seed: StrictInt = 0
-    repetition_penalty: Number | None = Field(None, ge=1.0, le=2.0)   # None or 1.0: off
+    repetition_penalty: Number | None = Field(1.0, ge=1.0, le=2.0)   # 1.0: off; None: the model's default
     # prompt budget: sized for the embedded 135M model (shorter prompts gave it more coherent traces)
     max_context_turns: StrictInt = Field(4, ge=1, le=64)
     max_turn_chars: StrictInt = Field(400, ge=50)
@@ -109,8 +109,8 @@ class UserModelConfig(Strict):
     draw: Literal["random", "nearest"] = "random"    # nearest: by MiniLM similarity of the contexts
     seed: StrictInt = 0
     temperature: Number = Field(0.0, ge=0.0, le=2.0)
-    # None: the model's own default (the embedded model and checkpoints trained from it: 1.15, measured in
-    # docs/user-models.md; others off)
+    # None: the model's own default, resolved when the model is opened (backends/model_defaults.py: the embedded
+    # model and checkpoints trained from it 1.15, measured in docs/user-models.md; others off); 1.0: off
     repetition_penalty: Number | None = Field(None, ge=1.0, le=2.0)
     max_tokens: StrictInt = Field(320, ge=8, le=4096)  # room for both bounded JSON fields below
     max_reasoning_chars: StrictInt = Field(400, ge=20)       # bounds of the JSON answer (enforced by a schema)
@@ -118,8 +118,18 @@ class UserModelConfig(Strict):
     demo_context_turns: StrictInt = Field(2, ge=1, le=16)
     demo_turn_chars: StrictInt = Field(300, ge=50)
     demo_text_chars: StrictInt = Field(400, ge=50)    # reasoning and action of a demonstration
-    context_turns: StrictInt = Field(4, ge=1, le=64)
-    turn_chars: StrictInt = Field(400, ge=50)
+    max_context_turns: StrictInt = Field(4, ge=1, le=64)
+    max_turn_chars: StrictInt = Field(400, ge=50)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data):
+        """The names every other config uses; an old name stops with the new one."""
+        if isinstance(data, dict):
+            for old in ("context_turns", "turn_chars"):
+                if old in data:
+                    raise ValueError(f"{old} is now max_{old} (the name every config uses)")
+        return data
 
 
 class PairJudgeConfig(Strict):

@@ -37,6 +37,7 @@ from recon.evaluation.report_tables import (
     parity_line,
 )
 from recon.evaluation.results import EvaluationResult, read_predictions
+from recon.methods import DEFAULT_BASELINE
 from recon.render import render_context
 from recon.types import Example
 
@@ -72,7 +73,7 @@ def _examples(result: EvaluationResult, test: Sequence[Example], predictions: di
 
 def report_baseline(result: EvaluationResult) -> str:
     """The baseline of the methods × domains table: the run's `report.baseline` (default backward)."""
-    return ((result.setup.get("run_config") or {}).get("report") or {}).get("baseline") or "backward"
+    return ((result.setup.get("run_config") or {}).get("report") or {}).get("baseline") or DEFAULT_BASELINE
 
 
 def _md_examples(examples: list[dict], explorer: str | None = None) -> list[str]:

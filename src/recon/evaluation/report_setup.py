@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from recon.methods import acting_policy_label, known_method
+
 COUNTING = ("Win rates count every test pair: a method without a usable prediction (none after the user model's "
             "own retries) loses the pair, both failing is a tie, ties count ½; a pair whose judge call failed or "
             "stayed unparsable is left out (judge invalid). \"Valid only\" is the rate over pairs where both "
@@ -61,12 +63,12 @@ def _data(data: dict, seed) -> str:
 
 def _method(name: str, m: dict) -> str:
     pred, traces = m.get("predictions") or {}, m.get("traces")
-    kind = pred.get("user_model")
+    kind, spec, acting = pred.get("user_model"), known_method(name), acting_policy_label()
     parts = []
     if traces:
         models = traces.get("models") or {}
         text = f"traces by {_model(models.get('synthesizer'))}"
-        if name.startswith("recon-grpo"):
+        if spec is not None and spec.policy == "recon":
             text = f"traces by the Recon-GRPO policy ({_model(models.get('synthesizer'))})"
         rs = traces.get("recon_select")
         picks = {"random": "picked at random", "length": "the longest picked"}
@@ -82,13 +84,14 @@ def _method(name: str, m: dict) -> str:
                      f"{leak.get('max_coverage')} of its words covered)")
         parts.append(text)
     else:
-        parts.append("no traces" if name == "none" else "no traces (the policy writes the action itself)"
-                     if kind == "e2e-grpo" else "traces unknown (no --traces)")
+        parts.append("no traces" if spec is not None and not spec.traces and spec.user_model == "configured" else
+                     "no traces (the policy writes the action itself)" if kind == acting else
+                     "traces unknown (no --traces)")
     if kind == "icl":
         parts.append(f"ICL user model, k = {pred.get('k')}, on {_model(pred.get('model'))}")
     elif kind == "sft":
         parts.append(f"SFT user model ({pred.get('sft_steps')} steps), on {_model(pred.get('model'))}")
-    elif kind == "e2e-grpo":
+    elif kind == acting:
         parts.append(f"the E2E-GRPO policy itself as user model ({pred.get('sft_steps')} GRPO steps), on "
                      f"{_model(pred.get('model'))}")
     else:

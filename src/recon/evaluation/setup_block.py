@@ -28,6 +28,7 @@ from recon.data.corpus import iter_json_lines
 from recon.data.sample import SAMPLE_RULE
 from recon.evaluation.fake_banner import fake_roles
 from recon.hashing import file_sha256
+from recon.methods import acting_policy_label
 from recon.paths import manifest_path
 from recon.prompts import load_prompt
 from recon.provenance import git_sha
@@ -77,7 +78,7 @@ def prediction_setup(path: str | Path) -> dict:
         from recon.paths import GRPO_META, SFT_META
         meta = Path(kind[4:]) / SFT_META
         if not meta.is_file() and (Path(kind[4:]) / GRPO_META).is_file():   # an E2E-GRPO policy
-            meta, kind = Path(kind[4:]) / GRPO_META, "e2e-grpo:" + kind[4:]
+            meta, kind = Path(kind[4:]) / GRPO_META, f"{acting_policy_label()}:{kind[4:]}"
         try:
             sft_steps = json.loads(meta.read_text(encoding="utf-8")).get("steps") if meta.is_file() else None
         except (OSError, json.JSONDecodeError):

@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from recon.methods import writes_traces
+
 COUNT_ROWS = [
     ("pairs", "pairs in the --data files"),
     ("written", "records in this export"),
@@ -59,7 +61,7 @@ def _percent(share: Any) -> str:
 def _selection(meta: dict[str, Any], records: dict[str, dict[str, Any]]) -> list[tuple[str, str]]:
     """Scorer, N and the leakage policy at selection, as the traces' manifest and records state them."""
     method, manifest = meta["method"], meta["traces_manifest"] or {}
-    if method == "none":
+    if not writes_traces(method):
         return [("scorer", "—"), ("candidates per pair (N)", "—"), ("leakage policy at selection", "—")]
     select = (manifest.get("config") or {}).get("recon_select")
     scorer = next((r["scorer"] for r in records.values() if isinstance(r.get("scorer"), str)), None)
@@ -88,7 +90,7 @@ def _provenance(meta: dict[str, Any], records: dict[str, dict[str, Any]]) -> lis
                  ("traces' config hash", str(manifest.get("config_hash"))),
                  ("traces written by", f"recon {manifest.get('recon_version')}, git {manifest.get('git_sha') or '—'}, "
                                        f"finished {manifest.get('finished_at')}")]
-    elif meta["method"] != "none":
+    elif writes_traces(meta["method"]):
         rows.append(("traces' manifest", "no manifest beside the traces file: provenance beyond the records unknown"))
     for source in meta["sources"]:
         rows.append((source["role"], f"`{Path(source['path']).name}` (sha256 {source['sha256'][:16]})"))
@@ -119,7 +121,8 @@ def render_card(meta: dict[str, Any], records: dict[str, dict[str, Any]]) -> str
     um, fmt = meta["config"]["user_model"], meta["config"]["format"]
     turns = ([("messages", "the system, user and assistant turns")] if fmt == "chat" else
              [("prompt", "the system and user turns"), ("completion", "the assistant turn")])
-    answer = ("`<reasoning>TRACE</reasoning>` then the action" if meta["method"] != "none" else "the action alone")
+    answer = ("`<reasoning>TRACE</reasoning>` then the action" if writes_traces(meta["method"]) else
+              "the action alone")
     counts = meta["counts"]
     return "\n".join([
         _header(meta),
@@ -149,8 +152,8 @@ def render_card(meta: dict[str, Any], records: dict[str, dict[str, Any]]) -> str
             *turns]),
         "",
         "The system turn names the individual and asks for the reasoning and then what they say; the user turn "
-        f"holds the last {um['context_turns']} context turns as `Speaker: text` lines (each clipped to "
-        f"{um['turn_chars']} characters); the assistant turn is {answer}, with the reasoning clipped to "
+        f"holds the last {um['max_context_turns']} context turns as `Speaker: text` lines (each clipped to "
+        f"{um['max_turn_chars']} characters); the assistant turn is {answer}, with the reasoning clipped to "
         f"{um['max_reasoning_chars']} and the action to {um['max_reply_chars']} characters. This is exactly "
         "what recon's SFT user model (`recon train sft`) is trained to produce. " + LOSS_NOTE[fmt],
         "",

@@ -25,6 +25,7 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from recon.atomicio import check_output_path, write_json_atomic, write_jsonl_atomic
+from recon.backends.model_defaults import resolved_penalty
 from recon.config import BackendConfig, UserModelConfig
 from recon.errors import ConfigError
 from recon.hashing import content_hash
@@ -97,6 +98,7 @@ def run_predict(ctx: JobContext, test: Sequence[Example], *, train: Sequence[Exa
     windows (`ctx.window`, default the backend's; 1 is one pair at a time)."""
     out, db, run = Path(out), ctx.db, ctx.run
     check_output_path(out)
+    cfg = resolved_penalty(cfg, backend_config.spec)      # the model's default, once: recorded in the manifest
     if train_conversations is None:            # the same checkpoint served as a plain backend is guarded too
         train_conversations = checkpoint_conversations(backend_config.spec)
     check_train_overlap(test, train_conversations, user_model, allow=allow_train_overlap)

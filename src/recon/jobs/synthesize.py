@@ -26,15 +26,17 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from recon.atomicio import check_output_path, write_jsonl_atomic
+from recon.backends.model_defaults import resolved_penalty
 from recon.config import BackendConfig, LeakageConfig, ReconSelectConfig, SynthesisConfig
 from recon.data.trace_records import SelectionRecord, TraceRecord
 from recon.jobs.common import JobSummary, backend_json, write_manifest
 from recon.jobs.context import JobContext
-from recon.method.controls import CONTROLS, control_scorer
+from recon.method.controls import control_scorer
 from recon.method.scoring import open_scorer
 from recon.method.selection import Selection, select_window
 from recon.method.synthesis import Failure, synthesize
 from recon.method.windows import metered, window_pairs, windows
+from recon.methods import fixed_scorer
 from recon.store.calls import Meter, run_cost
 from recon.store.failures import call_failures
 from recon.types import Example
@@ -49,6 +51,7 @@ def run_synthesis(ctx: JobContext, examples: Sequence[Example], backend_config: 
     out, db, run = Path(out), ctx.db, ctx.run
     check_output_path(out)
     label = label or cfg.method
+    cfg = resolved_penalty(cfg, backend_config.spec)      # None: the synthesizer's default, once
     stage = f"synthesize:{label}"
     backend = ctx.open(backend_config, stage)
     try:
@@ -96,8 +99,9 @@ def selection_backends(ctx: JobContext, label: str, cfg: ReconSelectConfig, synt
     cached = ctx.opener(stage)                  # one model instance per distinct backend config
     synth = cached(synthesizer, "candidates")
     recon = judge_backend = None
-    if label in CONTROLS:
-        scorer = control_scorer(label, seed=synthesis.seed)
+    own_score = fixed_scorer(label)
+    if own_score is not None:
+        scorer = control_scorer(own_score, seed=synthesis.seed)
     else:
         scorer = open_scorer(cfg.scorer, reconstructor=reconstructor, judge=judge, cfg=cfg.reconstruction,
                              open_backend=cached, embedder=ctx.embedder)
@@ -116,10 +120,10 @@ def run_recon_select(ctx: JobContext, examples: Sequence[Example], cfg: ReconSel
     """`synthesis` (default: SynthesisConfig()) samples the candidates, exactly as it samples backward traces.
     `label` random-of-n / longest-of-n: the controls, which replace the reconstruction score (no LM calls).
     Pairs go in windows sized from the synthesizer (`ctx.window` overrides: 1 is one pair at a time)."""
-    synthesis = synthesis or SynthesisConfig()
+    synthesis = resolved_penalty(synthesis or SynthesisConfig(), synthesizer.spec)
     out, db, run = Path(out), ctx.db, ctx.run
     check_output_path(out)
-    scorer_name = CONTROLS.get(label, cfg.scorer)
+    scorer_name = fixed_scorer(label) or cfg.scorer
     stage = f"synthesize:{label}:{scorer_name}"
     synth, scorer, backends, fingerprints = selection_backends(
         ctx, label, cfg, synthesis, synthesizer=synthesizer, reconstructor=reconstructor, judge=judge, stage=stage)

@@ -52,8 +52,6 @@ class LengthScorer(LocalScorer):
         return PairScores([float(len(t.split())) if t.strip() else None for t in traces], [None] * len(traces))
 
 
-CONTROLS = {"random-of-n": "random", "longest-of-n": "length"}      # method -> scorer name
-
-
-def control_scorer(method: str, *, seed: int) -> Scorer:
-    return RandomScorer(seed) if CONTROLS[method] == "random" else LengthScorer()
+def control_scorer(score: str, *, seed: int) -> Scorer:
+    """The scorer of a control's own score (`random` or `length`: `MethodSpec.selection`)."""
+    return RandomScorer(seed) if score == "random" else LengthScorer()

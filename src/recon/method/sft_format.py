@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 from recon.config import UserModelConfig
 from recon.method.usermodel import format_completion, user_model_messages
+from recon.methods import writes_traces
 from recon.render import clip_text
 from recon.types import Example
 
@@ -28,7 +29,7 @@ Turns = list[dict[str, str]]
 
 def sft_turns(example: Example, reasoning: str | None, cfg: UserModelConfig, *, method: str) -> tuple[Turns, Turns]:
     """(prompt turns, [the assistant turn]) of one pair; `reasoning` is ignored for method `none`."""
-    with_reasoning = method != "none"
+    with_reasoning = writes_traces(method)
     prompt = user_model_messages(example, [], cfg, with_reasoning=with_reasoning, answer_format="tags")
     kept = clip_text(reasoning, cfg.max_reasoning_chars) if (with_reasoning and reasoning) else None
     completion = format_completion(kept, clip_text(example.action, cfg.max_reply_chars))
@@ -37,7 +38,7 @@ def sft_turns(example: Example, reasoning: str | None, cfg: UserModelConfig, *, 
 
 def trained_pairs(train: Sequence[Example], traces: dict[str, str] | None, *, method: str) -> list[Example]:
     """The pairs SFT learns from: every pair for method `none`, else those with a trace."""
-    return [ex for ex in train if method == "none" or (traces or {}).get(ex.id)]
+    return [ex for ex in train if not writes_traces(method) or (traces or {}).get(ex.id)]
 
 
 def sft_records(train: Sequence[Example], traces: dict[str, str] | None, *, method: str,

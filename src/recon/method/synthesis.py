@@ -21,6 +21,7 @@ from recon.config import LeakageConfig, SynthesisConfig
 from recon.errors import BackendError
 from recon.method.leakage import measure_leakage
 from recon.method.windows import salvage, window_pairs
+from recon.methods import method_spec
 from recon.prompts import load_prompt
 from recon.render import clip_text, render_context
 from recon.types import Example, Trace
@@ -29,7 +30,7 @@ from recon.types import Example, Trace
 def synthesis_messages(example: Example, cfg: SynthesisConfig) -> tuple[Message, ...]:
     context = render_context(example, max_turns=cfg.max_context_turns, max_turn_chars=cfg.max_turn_chars)
     values = {"individual": example.individual, "context": context}
-    if cfg.method == "backward":
+    if method_spec(cfg.method).sees_action:
         values["action"] = clip_text(example.action, cfg.max_action_chars)
     return load_prompt(cfg.method).render(**values)
 

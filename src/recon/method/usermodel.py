@@ -30,6 +30,7 @@ from recon.config import UserModelConfig
 from recon.errors import BackendError, ConfigError
 from recon.hashing import canonical_json, content_hash
 from recon.method.windows import salvage
+from recon.methods import writes_traces
 from recon.prompts import load_prompt
 from recon.render import clip_text, render_context
 from recon.types import Example
@@ -126,7 +127,7 @@ def user_model_messages(example: Example, demos: Sequence[tuple[Example, str | N
         return render_context(ex, max_turns=turns, max_turn_chars=chars)
 
     system, first_user = template.render(individual=example.individual, format=fmt,
-                                         context=context(example, cfg.context_turns, cfg.turn_chars))
+                                         context=context(example, cfg.max_context_turns, cfg.max_turn_chars))
     messages = [system]
     for demo, reasoning in demos:
         _, user = template.render(individual=example.individual, format=fmt,
@@ -164,8 +165,9 @@ class DemonstrationPool:
         pool = [d for d in self.by_individual.get(example.individual, [])
                 if d.id != example.id and d.conversation_id != example.conversation_id]
         if cfg.draw == "nearest" and self.similarity is not None and pool:
-            sims = self.similarity(render_context(example, max_turns=cfg.context_turns, max_turn_chars=400),
-                                   [render_context(d, max_turns=cfg.context_turns, max_turn_chars=400) for d in pool])
+            sims = self.similarity(render_context(example, max_turns=cfg.max_context_turns, max_turn_chars=400),
+                                   [render_context(d, max_turns=cfg.max_context_turns, max_turn_chars=400)
+                                    for d in pool])
             ranked = [d for _, d in sorted(zip(sims, pool, strict=True), key=lambda t: (-t[0], t[1].id))]
         else:
             ranked = sorted(pool, key=lambda d: content_hash([cfg.seed, example.id, d.id], tag="demo-draw"))
@@ -187,11 +189,12 @@ class ICLUserModel:
     def __init__(self, backend: Backend, pool: DemonstrationPool | None, cfg: UserModelConfig, *, method: str,
                  answer_format: str = "json", name: str = "icl"):
         self.backend, self.pool, self.cfg, self.method = backend, pool, cfg, method
-        self.with_reasoning = method != "none"
+        self.with_reasoning = writes_traces(method)
         self.answer_format, self.name = answer_format, name
-        # unset in the config: the backend's own default (the embedded model's measured one)
-        self.repetition_penalty = (cfg.repetition_penalty if cfg.repetition_penalty is not None
-                                   else getattr(backend, "default_repetition_penalty", None))
+        if cfg.repetition_penalty is None:
+            raise ConfigError("user_model.repetition_penalty None (the model's default) must be resolved when the "
+                              "model is opened: backends/model_defaults.resolved_penalty")
+        self.repetition_penalty: float = cfg.repetition_penalty
 
     def request(self, example: Example) -> tuple[GenRequest, list[str]]:
         demos = self.pool.draw(example, self.cfg) if self.pool is not None else []

@@ -23,6 +23,7 @@ from pathlib import Path
 from recon.atomicio import write_json_atomic
 from recon.config import GRPOTrainConfig, UserModelConfig
 from recon.hashing import content_hash
+from recon.methods import method_spec, policy_rewards, trained_by
 from recon.paths import GRPO_META
 from recon.redaction import redact_secrets
 from recon.store.backend_source import BackendSource
@@ -43,7 +44,7 @@ def grpo_train_config(cfg, reward: str) -> GRPOTrainConfig:
         judge = (g.recon.judge or reconstructor) if g.recon.scorer == "judge" else None
         return GRPOTrainConfig(reward="recon", **shared, **common, scorer=g.recon.scorer, judge=judge,
                                leakage=cfg.recon_select.leakage,
-                               synthesis=cfg.synthesis.model_copy(update={"method": "backward"}))
+                               synthesis=cfg.synthesis.model_copy(update={"method": trained_by("recon").prompt}))
     judge = (g.e2e.judge or reconstructor) if g.e2e.reward == "judge" else None
     user = UserModelConfig(**{**cfg.user_model.model_dump(exclude={"kind", "sft"}), "k": 0})
     return GRPOTrainConfig(reward="e2e", **shared, **common, judge=judge, user_model=user)
@@ -82,14 +83,14 @@ def run_grpo_training(pairs: Sequence[Example], tcfg: GRPOTrainConfig, *, out: P
 def grid_setup(cfg, out: Path) -> dict:
     """What results.json's setup records of the GRPO methods (same training pairs, same step budget and
     generations for both policies; each policy's steps and reward curve) and of the signal-equals-judge rule."""
-    from recon.config.grpo_run import GRPO_METHODS, signal_judge_clashes
+    from recon.config.grpo_run import signal_judge_clashes
     from recon.training.grpo import step_summary
     block: dict = {"allow_signal_equals_judge": cfg.allow_signal_equals_judge,
                    "signal_equals_judge": signal_judge_clashes(cfg), "report_baseline": cfg.report.baseline}
-    if any(m in GRPO_METHODS for m in cfg.methods):
+    used = {method_spec(m).policy for m in cfg.methods}
+    if used - {None}:
         policies = {}
-        used = {"recon": any(m.startswith("recon-grpo") for m in cfg.methods), "e2e": "e2e-grpo" in cfg.methods}
-        for reward in [r for r, on in used.items() if on]:
+        for reward in [r for r in policy_rewards() if r in used]:
             meta = out / "grpo" / reward / GRPO_META
             if meta.is_file():
                 m = json.loads(meta.read_text(encoding="utf-8"))

@@ -39,6 +39,7 @@ from recon.data.trace_records import trace_map
 from recon.errors import BackendError
 from recon.hashing import content_hash, file_hash
 from recon.jobs.context import JobContext
+from recon.methods import method_spec, selection_scorer, trained_by
 from recon.output_lock import hold_output
 from recon.paths import GRPO_META, SFT_META
 from recon.progress import Progress, silent_progress
@@ -123,34 +124,32 @@ class Pipeline:
         return train_out, test_out
 
     def synthesize(self, method: str, train_path: Path) -> Path | None:
-        if method in ("none", "e2e-grpo"):        # e2e-grpo: the policy acts itself (grpo_policy), no traces
-            return None
+        spec = method_spec(method)
         out = self.traces_path(method)
-        assert out is not None, "every method but none writes traces"
+        if out is None:                           # e2e-grpo: the policy acts itself (grpo_policy), no traces
+            return None
         cfg, models = self.cfg, self.cfg.models
-        policy = self.grpo_policy("recon", train_path) if method.startswith("recon-grpo") else None
+        policy = self.grpo_policy(spec.policy, train_path) if spec.policy else None
         synthesizer = BackendConfig(spec=f"hf:{policy}") if policy else models.synthesizer
 
         def work():
             train = load_examples([train_path])
             from recon.jobs.synthesize import run_recon_select, run_synthesis
             with self.progress(f"synthesize {method}", len(train)) as advance:
-                if method not in ("forward", "backward", "recon-grpo"):   # recon-select[:SCORER], the controls and
-                    #                                                         recon-grpo-select
-                    scorer = method.partition(":")[2] or cfg.recon_select.scorer
+                if spec.selects:             # recon-select[:SCORER], the controls and recon-grpo-select
+                    scorer = selection_scorer(method, cfg.recon_select.scorer)
                     select = cfg.recon_select.model_copy(update={"scorer": scorer})
                     judge = models.judge if isinstance(models.judge, BackendConfig) else None
                     return run_recon_select(self.context(advance), train, select, synthesis=cfg.synthesis,
                                             synthesizer=synthesizer, judge=judge,
                                             reconstructor=models.reconstructor or models.synthesizer,
-                                            out=out, label=method.partition(":")[0]).failures
-                synth = cfg.synthesis.model_copy(update={"method": "backward" if policy else method})
+                                            out=out, label=spec.name).failures
+                synth = cfg.synthesis.model_copy(update={"method": spec.prompt})
                 summary, _ = run_synthesis(self.context(advance), train, synthesizer, synth, out=out, label=method,
                                            leakage=cfg.recon_select.leakage)     # one configuration per run
                 return summary.failures
         inputs = {"train": file_hash(train_path), "method": method, "synthesis": cfg.synthesis.model_dump(),
-                  "recon_select": cfg.recon_select.model_dump()
-                  if method not in ("forward", "backward", "recon-grpo") else None,
+                  "recon_select": cfg.recon_select.model_dump() if spec.selects else None,
                   "models": self.cfg.models.model_dump(), "leakage": cfg.recon_select.leakage.model_dump(),
                   "policy": file_hash(policy / GRPO_META) if policy else None}
         self._stage(f"synthesize:{method}", inputs, [out], work)
@@ -174,8 +173,10 @@ class Pipeline:
                   "backend": self.cfg.models.user_model.model_dump(), "method": method, "parity": parity.key}
         user_model, backend_cfg = "icl", self.cfg.models.user_model
         trained = None
-        if method == "e2e-grpo":                 # the E2E policy is the user model (it was trained to act)
-            trained = self.grpo_policy("e2e", train_path)
+        spec = method_spec(method)
+        if spec.user_model == "policy":          # the E2E policy is the user model (it was trained to act)
+            assert spec.policy is not None, "a policy that acts is trained by a reward"
+            trained = self.grpo_policy(spec.policy, train_path)
             user_model, backend_cfg = f"sft:{trained}", BackendConfig(spec=f"hf:{trained}")
             inputs["checkpoint"] = file_hash(trained / GRPO_META)
         elif um.kind == "sft":
@@ -186,7 +187,7 @@ class Pipeline:
                 from recon.training.sft import train_sft
                 with self.progress(f"train sft {method}", um.sft.max_steps) as advance:
                     same_pairs = [e for e in load_examples([train_path]) if e.id in parity.eligible]
-                    train_sft(same_pairs, traces_of, method=method.split(":")[0], cfg=um.sft, out=ckpt,
+                    train_sft(same_pairs, traces_of, method=spec.name, cfg=um.sft, out=ckpt,
                               user_cfg=um, on_step=StepProgress(advance),
                               data_files={str(train_path): file_hash(train_path)})
             self._stage(f"train:{method}", train_inputs, [ckpt / SFT_META, ckpt], train_work)
@@ -213,7 +214,7 @@ class Pipeline:
         policy of `reward` (recon: Recon-GRPO's synthesizer; e2e: E2E-GRPO's user model) on every training pair."""
         from recon.run.grpo_stages import grpo_train_config, run_grpo_training
         from recon.training.grpo import step_summary
-        method = "recon-grpo" if reward == "recon" else "e2e-grpo"
+        method = trained_by(reward).name
         name, folder = f"grpo:{reward}", self.out / "grpo" / reward
         if name in self.result.stages:
             return folder
@@ -270,7 +271,7 @@ class Pipeline:
 
     # -- all of it ----------------------------------------------------------------------------------------
     def traces_path(self, method: str) -> Path | None:
-        return None if method == "none" else self.out / "traces" / f"{method}.jsonl"
+        return self.out / "traces" / f"{method}.jsonl" if method_spec(method).traces else None
 
     def run(self) -> PipelineResult:
         """Check the config, hold the run folder (one writer per folder), then run every stage."""

@@ -80,14 +80,6 @@ class CachedBackend(Backend):
         finally:
             self._owners = None
 
-    @property
-    def default_repetition_penalty(self) -> float | None:
-        return getattr(self.inner, "default_repetition_penalty", None)
-
-    @default_repetition_penalty.setter
-    def default_repetition_penalty(self, value: float | None) -> None:     # as `window_pairs`
-        self.inner.default_repetition_penalty = value
-
     def _lookup(self, keys: list[str]) -> dict[str, tuple[dict, float | None]]:
         if not keys:
             return {}

@@ -31,6 +31,7 @@ from recon.config import SFTTrainConfig, UserModelConfig
 from recon.errors import ConfigError
 from recon.hashing import content_hash
 from recon.method.sft_format import sft_records, trained_pairs
+from recon.methods import trained_by
 from recon.paths import GRPO_META, SFT_META
 from recon.training.common import (
     load_base,
@@ -110,7 +111,7 @@ def read_sft_meta(path: str | Path) -> dict:
     if grpo.is_file():
         meta = json.loads(grpo.read_text(encoding="utf-8"))
         if meta.get("reward") == "e2e":
-            return {**meta, "method": "e2e-grpo"}
+            return {**meta, "method": trained_by("e2e").name}
         raise ConfigError(f"{path} is a recon-GRPO *synthesizer*; use it with "
                           "`recon synthesize --method recon-grpo --model hf:DIR` instead")
     raise ConfigError(f"{path} is not a recon user-model checkpoint (no {SFT_META}); train one with "
