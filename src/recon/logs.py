@@ -31,12 +31,16 @@ class Redacted(logging.Filter):
         return True
 
 
+def _utc(seconds: float | None) -> time.struct_time:
+    return time.gmtime(seconds)
+
+
 class Timestamped(logging.Formatter):
     """`2026-01-31T12:00:00.123Z LEVEL logger: message`, in UTC."""
-    converter = time.gmtime
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s.%(msecs)03dZ %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S")
+        self.converter = _utc
 
 
 @contextmanager

@@ -82,3 +82,17 @@ def test_the_run_log_has_timestamps_no_secrets_and_is_detached_after(tmp_path, m
     assert re.search(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d.*INFO recon.run: stage data: started$", text, re.M)
     assert "WARNING" in text and "sk-verysecretkey123456" not in text
     assert "after the run" not in text
+
+
+def test_a_message_is_printed_once_even_when_a_library_configured_the_root_logger(monkeypatch, capsys):
+    def command(args: argparse.Namespace) -> int:
+        logging.basicConfig()                      # what some libraries do on import
+        logging.getLogger("recon.run").warning("printed once")
+        return 0
+    parser = build_parser()
+    monkeypatch.setattr("recon.cli.main.build_parser", lambda: parser)
+    dict(commands(parser))[("cache", "stats")].set_defaults(func=command)
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [])
+    main(["cache", "stats"])
+    assert capsys.readouterr().err.count("printed once") == 1

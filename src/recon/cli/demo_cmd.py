@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 
 from recon.cli.args import add_out
-from recon.cli.output import console, err_console, progress_bar
+from recon.cli.output import console, progress_bar
 
 DEMO_SIZE = {"individuals": 4, "pairs": 9, "seed": 0, "test_fraction": 1 / 3}
 
@@ -47,8 +47,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if message:
         console.print(message)
     cfg = demo_config(args.model, args.out)
-    result = run_pipeline(cfg, args.data, progress=progress_bar,
-                          log=lambda msg: err_console.print(msg, markup=False))
+    result = run_pipeline(cfg, args.data, progress=progress_bar)     # messages: the `recon` logger
     print_winrates(result.comparisons)
     import json
     print_methods(json.loads((result.out / "results.json").read_text(encoding="utf-8"))["methods"])

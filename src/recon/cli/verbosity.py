@@ -79,12 +79,14 @@ def applied(args: argparse.Namespace) -> Iterator[None]:
     logger = logging.getLogger(LOGGER)
     handler = ConsoleLog(logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO)
     handler.addFilter(Redacted())
-    before = logger.level
+    before = logger.level, logger.propagate
     logger.setLevel(handler.level)
+    logger.propagate = False                # printed once, even where a library configured the root logger
     logger.addHandler(handler)
     try:
         yield
     finally:
         logger.removeHandler(handler)
-        logger.setLevel(before)
+        logger.setLevel(before[0])
+        logger.propagate = before[1]
         output.settings = saved
