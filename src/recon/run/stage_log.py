@@ -26,6 +26,11 @@ from recon.store.failures import CallFailures
 log = logging.getLogger("recon.run")
 
 
+def note(message: str) -> None:
+    """A message of the run (why a stage re-runs, a checkpoint resumed, a lock taken over)."""
+    log.info(message)
+
+
 def stage_started(name: str, key: str, skip: bool) -> None:
     if skip:
         log.info("%s: unchanged, skipped", name)
