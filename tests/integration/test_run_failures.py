@@ -6,6 +6,7 @@ never make a stage incomplete."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,10 @@ def test_failed_calls_leave_the_stage_incomplete_and_the_next_run_pays_only_for_
         results = json.loads((tmp_path / "run/results.json").read_text())
         assert any("synthesize:backward" in w and f"3 of {n} LM calls failed" in w for w in results["warnings"])
         assert len(server.prompts) == n
+        log = (tmp_path / "run/run.log").read_text()               # each failed call, then the stage's count
+        failed_call = r"WARNING recon\.store\.cache: synthesize:backward: \d+ of \d+ generate calls? failed: .*HTTP 503"
+        assert re.search(failed_call, log, re.M), log
+        assert re.search(r"Z WARNING recon\.run: synthesize:backward: ran in .*, 3 failed", log), log
 
         assert main(["run", str(config)]) == 1                    # still failing: still incomplete, not skipped
         assert len(server.prompts) == n + 3

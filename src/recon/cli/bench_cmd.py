@@ -97,7 +97,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 @holds_out
 def cmd_run(args: argparse.Namespace) -> int:
     from recon.bench.run import bench_config, run_bench
-    from recon.cli.output import err_console, progress_bar
+    from recon.cli.output import progress_bar
     from recon.cli.run_cmd import print_winrates
     data = args.data or args.out.with_name(args.out.name + "-data")
     cfg = bench_config(args.out, args.model, n=args.n)             # validated before any work
@@ -105,7 +105,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                             test_fraction=1 / 3)
     if message:
         console.print(message)
-    result, rows, validity = run_bench(data, cfg, progress=progress_bar, log=lambda msg: err_console.print(msg))
+    result, rows, validity = run_bench(data, cfg, progress=progress_bar)       # messages: the `recon` logger
     recovery_rows_table(rows)
     validity_rows_table(validity.summaries)
     print_winrates(result.comparisons)

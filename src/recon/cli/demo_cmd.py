@@ -12,8 +12,12 @@ import argparse
 from pathlib import Path
 
 from recon.cli.args import add_out
+<<<<<<< HEAD
 from recon.cli.output import console, err_console, progress_bar
 from recon.methods import method_spec
+=======
+from recon.cli.output import console, progress_bar
+>>>>>>> logs
 
 DEMO_SIZE = {"individuals": 4, "pairs": 9, "seed": 0, "test_fraction": 1 / 3}
 
@@ -51,8 +55,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if message:
         console.print(message)
     cfg = demo_config(args.model, args.out)
-    result = run_pipeline(cfg, args.data, progress=progress_bar,
-                          log=lambda msg: err_console.print(msg, markup=False))
+    result = run_pipeline(cfg, args.data, progress=progress_bar)     # messages: the `recon` logger
     print_winrates(result.comparisons)
     print_methods(load_results(result.out).methods)
     train = load_examples([args.data / "train.jsonl"])

@@ -28,6 +28,7 @@ from recon.cli import (
     store_cmd,
     synthesize_cmd,
     train_cmd,
+    verbosity,
     view_cmd,
 )
 from recon.cli.exit_codes import EPILOG, RUNTIME_ERROR, Terminated, exit_code, internal_error, message
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     for module in (data_cmd, synthesize_cmd, score_cmd, predict_cmd, train_cmd, evaluate_cmd, run_cmd, bench_cmd,
                    store_cmd, demo_cmd, export_cmd, view_cmd):
         module.register(sub)
+    verbosity.add_to_every_command(parser)
     return parser
 
 
@@ -66,9 +68,12 @@ def sigterm_as_interrupt() -> Iterator[None]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.quiet and args.verbose:
+        parser.error("-q and -v exclude each other")
     try:
-        with sigterm_as_interrupt():
+        with sigterm_as_interrupt(), verbosity.applied(args):
             return int(args.func(args) or 0)
     except KeyboardInterrupt as exc:
         what = "terminated" if isinstance(exc, Terminated) else "interrupted"

@@ -49,6 +49,7 @@ from recon.run.checks import check_run, run_folder
 from recon.run.explorer_page import VIEW_FILE, write_explorer
 from recon.run.parity import Parity, decide_parity
 from recon.run.result import PipelineResult
+from recon.run.stage_log import logged_run, note, stage_ended, stage_started
 from recon.run.stage_records import output_files, read_record, stage_verdict, write_run_results
 from recon.store.calls import last_call_id, new_run_id, run_cost
 from recon.store.db import Database
@@ -59,12 +60,12 @@ from recon.training.progress import StepProgress
 class Pipeline:
     def __init__(self, cfg: RunConfig, root: Path, *, db: Database | None = None, force: bool = False,
                  progress: Progress | None = None, backend_factory=build_backend, embedder=None,
-                 log: Callable[[str], None] = lambda msg: None):
+                 log: Callable[[str], None] | None = None):
         self.cfg, self.root, self.force = cfg, root, force
         self.out = run_folder(cfg)
         self.db = db or Database()
         self.progress = progress or silent_progress
-        self.backend_factory, self.embedder, self.log = backend_factory, embedder, log
+        self.backend_factory, self.embedder, self.log = backend_factory, embedder, log or note
         self.result = PipelineResult(out=self.out, run=new_run_id())
 
     # -- stage bookkeeping -------------------------------------------------------------------------------
@@ -79,6 +80,7 @@ class Pipeline:
         skip, say = stage_verdict(last, key, outputs, self.out)
         if say is not None:
             self.log(f"{name}: {say}")
+        stage_started(name, key, skip)
         if skip:
             self.result.skipped.append(name)
             self.result.stages[name] = None
@@ -86,9 +88,10 @@ class Pipeline:
         t0 = time.perf_counter()
         before = last_call_id(self.db)
         failures = work() or CallFailures()
-        cost = run_cost(self.db, self.result.run, after_id=before)     # exactly this stage's calls
+        cost, seconds = run_cost(self.db, self.result.run, after_id=before), time.perf_counter() - t0
+        stage_ended(name, seconds, failures)
         write_json_atomic(record, {"stage": name, "key": key, "inputs": inputs, "git_sha": git_sha(),
-                                   "run": self.result.run, "seconds": round(time.perf_counter() - t0, 2),
+                                   "run": self.result.run, "seconds": round(seconds, 2),
                                    "outputs": output_files(outputs, self.out), "cost_this_time": cost.__dict__,
                                    **failures.to_json()})
         self.result.ran.append(name)
@@ -279,17 +282,18 @@ class Pipeline:
         check_run(self.cfg, self.root, backend_factory=self.backend_factory)     # before anything is written
         with hold_output(self.out, log=self.log):
             self.out.mkdir(parents=True, exist_ok=True)
-            write_json_atomic(self.out / "config.json", redact_secrets(self.cfg.model_dump()))
-            train_path, test_path = self.data()
-            traces = {m: self.synthesize(m, train_path) for m in self.cfg.methods}
-            parity = self.parity(traces, train_path, test_path)
-            preds = {m: self.train_and_predict(m, traces[m], train_path, test_path, parity)
-                     for m in self.cfg.predicted_methods}
-            self.evaluate(preds, {m: p for m, p in traces.items() if p is not None and m in preds}, test_path,
-                          parity)
-            results = write_run_results(self.out, self.out / "eval" / "results.json", self.result.incomplete,
-                                        self.result.training_warnings())
-            write_explorer(self.out)                  # view.html: the run pair by pair (recon view)
+            with logged_run(self.out, self.cfg.name, self.result):
+                write_json_atomic(self.out / "config.json", redact_secrets(self.cfg.model_dump()))
+                train_path, test_path = self.data()
+                traces = {m: self.synthesize(m, train_path) for m in self.cfg.methods}
+                parity = self.parity(traces, train_path, test_path)
+                preds = {m: self.train_and_predict(m, traces[m], train_path, test_path, parity)
+                         for m in self.cfg.predicted_methods}
+                self.evaluate(preds, {m: p for m, p in traces.items() if p is not None and m in preds}, test_path,
+                              parity)
+                results = write_run_results(self.out, self.out / "eval" / "results.json", self.result.incomplete,
+                                            self.result.training_warnings())
+                write_explorer(self.out)              # view.html: the run pair by pair (recon view)
         from recon.evaluation.winrate import Comparison
         self.result.comparisons = [Comparison.from_json(c) for c in results.comparisons]
         self.result.seconds = time.perf_counter() - t0

@@ -43,7 +43,8 @@ def run_seeds(cfg: RunConfig, root: Path, **kwargs):
     out = run_folder(cfg)
     total = PipelineResult(out=out, run="")
     per_seed = {}
-    with hold_output(out, log=kwargs.get("log", lambda msg: None)):     # each seed's folder is held in turn too
+    from recon.run.stage_log import log
+    with hold_output(out, log=kwargs.get("log") or log.info):     # each seed's folder is held in turn too
         for seed in cfg.seeds:
             result = Pipeline(seed_config(cfg, seed), root, **kwargs).run()
             total.run = total.run or result.run

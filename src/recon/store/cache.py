@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,8 +30,11 @@ from pathlib import Path  # noqa: F401  (doctest)
 from recon.backends.base import Backend, Generation, GenRequest, Score, ScoreRequest, request_payload
 from recon.errors import BackendError
 from recon.hashing import canonical_json, content_hash
+from recon.redaction import redact
 from recon.store.calls import CallLog, CallRecord, Meter
 from recon.store.db import Database
+
+_log = logging.getLogger(__name__)          # failed calls (a run's run.log; redacted by its handlers)
 
 
 def op_of(result: object) -> str:
@@ -136,6 +140,8 @@ class CachedBackend(Backend):
             late = {j: r for j, r in enumerate(partial) if r is not None and j not in done}
             self._store(op, [(keys[order[j]], r, None) for j, r in late.items()])
             done |= late
+            _log.warning("%s: %d of %d %s call%s failed: %s", self.log.stage, len(batch) - len(done), len(batch), op,
+                         "" if len(batch) == 1 else "s", redact(str(exc)))
             self._log(records + [self._record(op, None, False, None, keys[order[j]], error=str(exc))
                                  for j in range(len(batch)) if j not in done])
             by_key = {keys[order[j]]: r for j, r in done.items()}
