@@ -4,8 +4,8 @@ how often it flags honest forward traces (which never saw the action), with Wils
 For every sampled action (as a synthesizer sees it, clipped) each transform of `leakage_attacks` is
 measured; a transform's detection rate is reported over all actions and over the "revealing" ones: actions
 with at least `min_content_words` content words whose adversarial trace holds at least half of them (the
-goal: ≥ 99% caught there). Actions with fewer content words are left to the short-action and LCS rules. Forward traces come from `synthesize(method="forward")`
-through the cache, so a re-run costs nothing.
+goal: ≥ 99% caught there). Actions with fewer content words are left to the short-action and LCS rules.
+Forward traces come from `synthesize(method="forward")` through the cache, so a re-run costs nothing.
 
     >>> wilson(0, 10)[0], round(wilson(10, 10)[0], 3)
     (0.0, 0.722)
