@@ -2,8 +2,8 @@
 learn to write. Each transform takes the action (and an honest trace to hide in) and returns a trace within
 `budget` words, about the 128 tokens a trace is allowed.
 
-    >>> reverse_keywords("The agency changed the rule after twenty years.", budget=96)
-    'years twenty rule changed agency'
+    >>> reverse_keywords("The agency changed the rule after twenty years.", budget=96)   # "twenty": a stop word
+    'years rule changed agency'
     >>> with_fillers("a b c", fillers_per_word=2, budget=96)
     'a um so b um so c um so'
 """
