@@ -73,7 +73,8 @@ def _selection(meta: dict[str, Any], records: dict[str, dict[str, Any]]) -> list
         thresholds = (f"a trace leaks when it shares a run of more than {leak.get('max_shared_run')} words with the "
                       f"action, holds more than {_percent(leak.get('max_ngram_fraction'))} of the action's 4-grams, "
                       f"covers more than {_percent(leak.get('max_coverage'))} of the action's words with them"
-                      + "".join(", " + text.format(_percent(leak[key])) for key, text in LATER_THRESHOLDS if key in leak)
+                      + "".join(", " + text.format(_percent(leak[key])) for key, text in LATER_THRESHOLDS
+                                if key in leak)
                       + ", or quotes a short action")
         return [("scorer", select.get("scorer") or scorer or "unknown"),
                 ("candidates per pair (N)", str(select.get("n"))),
