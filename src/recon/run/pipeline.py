@@ -144,12 +144,13 @@ class Pipeline:
                                             label=method.partition(":")[0]).failures
                 synth = cfg.synthesis.model_copy(update={"method": "backward" if policy else method})
                 summary, _ = run_synthesis(train, synthesizer, synth, out=out, db=self.db, run=self.result.run,
-                                           on_progress=advance, backend_factory=self.backend_factory, label=method)
+                                           on_progress=advance, backend_factory=self.backend_factory, label=method,
+                                           leakage=cfg.recon_select.leakage)     # one configuration per run
                 return summary.failures
         inputs = {"train": file_hash(train_path), "method": method, "synthesis": cfg.synthesis.model_dump(),
                   "recon_select": cfg.recon_select.model_dump()
                   if method not in ("forward", "backward", "recon-grpo") else None,
-                  "models": self.cfg.models.model_dump(),
+                  "models": self.cfg.models.model_dump(), "leakage": cfg.recon_select.leakage.model_dump(),
                   "policy": file_hash(policy / GRPO_META) if policy else None}
         self._stage(f"synthesize:{method}", inputs, [out], work)
         return out
