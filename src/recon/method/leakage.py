@@ -11,12 +11,18 @@ punctuation and case do not hide a copy), against the action *as the synthesizer
 - the longest common subsequence of words, over min(action words, trace words) (at least
   `short_action_words` + 1): an order-preserving measure that a filler word after every few quoted words,
   or a quote with every other word dropped, cannot hide from;
-- for short actions (≤ `short_action_words` words), the action's words in order within a window of
-  2·len+2 trace words, at least one of them not a stop word.
+- a quote with filler words (at most 3 between quoted words, one action word may be skipped) of 8+ words,
+  judged by the larger of the share of the action it quotes and the share of the trace it fills, so a long
+  action quoted by a short trace cannot hide behind the action's length;
+- the share of the action's content words (stop words out, Snowball stems) the trace holds in any order,
+  for actions with at least `min_content_words` of them: a keyword list, reversed or shuffled;
+- for short actions (≤ `short_action_words` words), the action's words in order within a window of 4·len
+  trace words (2·len when they are all stop words, as in "So do I.").
 
 A trace leaks when any measure crosses its threshold. `overlap` (0..1, what the `penalize` policy and the GRPO
-penalty subtract) is the largest of the contiguous measures, the LCS fraction's excess over its threshold,
-and 1 for a short quote, so an honest trace pays little and a disguised full quote pays in full.
+penalty subtract) is the largest of the contiguous measures, the LCS, content and filler-quote shares' excess
+over their thresholds, and 1 for a short quote, so an honest trace pays little and a disguised full quote pays
+in full.
 
     >>> action = "I would fund the library before the stadium because reading matters"
     >>> m = measure_leakage("She thinks: I would fund the library before the stadium, clearly.", action)
@@ -29,6 +35,9 @@ and 1 for a short quote, so an honest trace pays little and a disguised full quo
     >>> m.longest_run, m.lcs_fraction, m.leaking
     (1, 1.0, True)
     >>> measure_leakage("She will say yes, of course.", "Yes.").short_quote
+    True
+    >>> longer = action + " to children"                      # 6 content words: the content share applies
+    >>> measure_leakage("children matters reading stadium library fund", longer).leaking      # a keyword list
     True
 """
 
