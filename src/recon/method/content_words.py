@@ -37,9 +37,10 @@ def _stemmer():
 
 
 def content_stems(text: str) -> set[str]:
-    """The distinct stems of `text`'s lowercased words that are not stop words (digits kept, `_` dropped)."""
+    """The distinct stems of `text`'s lowercased words that are not stop words nor single characters (the "s"
+    of "people's"); digits are kept."""
     stops = stop_words()
-    return {_stem(w) for w in (m.lower().strip("_") for m in _WORD.findall(text)) if w and w not in stops}
+    return {_stem(w) for w in (m.lower().strip("_") for m in _WORD.findall(text)) if len(w) > 1 and w not in stops}
 
 
 def content_share(trace: str, action: str) -> float:

@@ -47,7 +47,7 @@ import re
 from dataclasses import dataclass
 
 from recon.config import LeakageConfig, SynthesisConfig
-from recon.method.content_words import content_share, stop_words
+from recon.method.content_words import content_share, content_stems, stop_words
 from recon.render import clip_text
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -245,7 +245,7 @@ def measure_leakage(trace: str, action: str, cfg: LeakageConfig | None = None, *
     cover = ngram_coverage(t, a)
     lcs = lcs_fraction(t, a, min_words=cfg.short_action_words + 1)
     short = short_quote(t, a, max_words=cfg.short_action_words)
-    enough = len({w for w in a if w not in stop_words()}) >= cfg.min_content_words
+    enough = len(content_stems(seen)) >= cfg.min_content_words
     content = content_share(trace, seen) if enough else 0.0
     quote = quote_share(t, a)
     overlap = max(frac, cover, run / len(a), excess(lcs, cfg.max_lcs_fraction), float(short),
