@@ -360,7 +360,8 @@ def test_the_first_screen_is_setup_table_and_main_figure_and_every_figure_has_it
     run_pipeline(cfg, root, embedder=HashEmbedder())
     out = tmp_path / "run" / "eval"
     page = (out / "report.html").read_text()
-    order = [page.index(h) for h in ("<h2>Setup", "<h2>Methods × domains", "methods_by_domain", "<h2>Win rates")]
+    order = [page.index(h) for h in ("<h2>Setup", "<h2>Methods × domains", '<figure id="fig-methods_by_domain"',
+                                     "<h2>Win rates")]
     assert order == sorted(order)
     assert page.count("<figcaption>") == len(list((out / "plots").glob("*.png")))
     assert "<details><summary>recon-select vs backward</summary>" in page      # long tables collapse

@@ -24,3 +24,11 @@ def test_the_grid_runs_the_controls_and_compares_them_with_recon_select(name):
     assert set(CONTROLS) <= set(cfg.methods)
     compared = {frozenset(pair) for pair in cfg.compare}
     assert all(frozenset(("recon-select", control)) in compared for control in CONTROLS)
+
+
+def test_the_report_says_a_control_picks_without_a_score():
+    from recon.evaluation.report_setup import _method
+    traces = {"models": {"synthesizer": {"kind": "fake", "model": "fake"}},
+              "recon_select": {"scorer": "random", "n": 3}, "leakage": None}
+    text = _method("random-of-n", {"predictions": {"user_model": "icl", "k": 2}, "traces": traces})
+    assert "picked at random" in text and "scored by" not in text

@@ -74,3 +74,19 @@ def test_methods_panels_do_not_collide_and_a_missing_value_is_a_labelled_gap():
     for name, (_, _, legends) in made.items():
         assert all(not _boxes_overlap(legend, axes) for legend, axes in legends), name
     assert grid_figure([], METHODS, "backward") is None and methods_figure({}) is None
+
+
+def test_the_latex_table_compiles_in_a_minimal_document(tmp_path):
+    import shutil
+    import subprocess
+
+    import pytest
+    pdflatex = shutil.which("pdflatex")
+    if pdflatex is None:
+        pytest.skip("no pdflatex on this machine (the table is checked for booktabs structure above)")
+    [by_domain, _] = paper_tables(COMPS, METHODS, "backward")
+    doc = tmp_path / "t.tex"
+    doc.write_text("\\documentclass{article}\\usepackage{booktabs}\\begin{document}\n"
+                   + table_tex(by_domain, "backward", "MiniLM cosine similarity") + "\\end{document}\n")
+    done = subprocess.run([pdflatex, "-interaction=nonstopmode", doc.name], cwd=tmp_path, capture_output=True)
+    assert done.returncode == 0 and (tmp_path / "t.pdf").is_file(), done.stdout[-2000:]

@@ -20,6 +20,7 @@ import html
 import random
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import quote
 
 from recon.atomicio import atomic_writer
 from recon.evaluation.fake_banner import banner_text
@@ -74,13 +75,14 @@ def report_baseline(result: EvaluationResult) -> str:
     return ((result.setup.get("run_config") or {}).get("report") or {}).get("baseline") or "backward"
 
 
-def _md_examples(examples: list[dict]) -> list[str]:
+def _md_examples(examples: list[dict], explorer: str | None = None) -> list[str]:
     """The examples section's lines: every text from data escaped (`markdown_text.py`), contexts fenced."""
     md = []
     for item in examples:
         ex = item["example"]
         context = render_context(ex, max_turns=3, max_turn_chars=300)
-        md += [f"### {md_text(ex.individual)} — {md_text(ex.id)}", "", fenced(context),
+        title = f"[{md_text(ex.id)}]({explorer}#pair={quote(ex.id, safe='')})" if explorer else md_text(ex.id)
+        md += [f"### {md_text(ex.individual)} — {title}", "", fenced(context),
                f"**true action:** {md_text(ex.action)}", ""]
         for m, rec in item["methods"].items():
             md += [f"- **{md_text(m)}** — reasoning: {md_text(rec.get('reasoning') or '–')}; "
@@ -101,7 +103,7 @@ def _write_files(result: EvaluationResult, figures: list[Figure], baseline: str)
 
 def _html_figure(fig: Figure) -> str:
     data = base64.b64encode(fig.files["png"]).decode()
-    return (f'<figure><img alt="{fig.name}" src="data:image/png;base64,{data}">'
+    return (f'<figure id="fig-{fig.name}"><img alt="{fig.name}" src="data:image/png;base64,{data}">'
             f"<figcaption>{html.escape(fig.caption)}</figcaption></figure>")
 
 
@@ -110,7 +112,8 @@ def _md_figure(fig: Figure) -> list[str]:
 
 
 def write_report(result: EvaluationResult, test: Sequence[Example], predictions: dict[str, str | Path], *,
-                 seed: int = 0, n_examples: int = 20) -> tuple[Path, Path]:
+                 seed: int = 0, n_examples: int = 20, explorer: str | None = None) -> tuple[Path, Path]:
+    """`explorer`: the run explorer's page relative to the report; each example then links to its pair."""
     baseline = report_baseline(result)
     figures = report_figures(result.comparisons, result.methods, baseline)
     _write_files(result, figures, baseline)
@@ -143,7 +146,7 @@ def write_report(result: EvaluationResult, test: Sequence[Example], predictions:
         md += [md_text(parity_line(result.parity)), ""]
     if warns:
         md += ["## Warnings", ""] + [f"- {md_text(f'{a} vs {b} ({s}): {w}')}" for a, b, s, w in warns] + [""]
-    md += ["## Examples", ""] + _md_examples(examples)
+    md += ["## Examples", ""] + _md_examples(examples, explorer)
     md_path = result.out / "report.md"
     with atomic_writer(md_path) as f:
         f.write("\n".join(md) + "\n")
@@ -153,12 +156,16 @@ def write_report(result: EvaluationResult, test: Sequence[Example], predictions:
         ex = item["example"]
         rows = "".join(f"<tr><td>{html.escape(m)}</td><td>{html.escape(rec.get('reasoning') or '–')}</td>"
                        f"<td>{html.escape(rec.get('action') or '–')}</td></tr>" for m, rec in item["methods"].items())
-        ex_html.append(f"<section><h3>{html.escape(ex.individual)} — {html.escape(ex.id)}</h3>"
+        title = html.escape(ex.id)
+        if explorer:
+            title = f'<a href="{html.escape(explorer)}#pair={quote(ex.id, safe="")}">{title}</a>'
+        ex_html.append(f"<section><h3>{html.escape(ex.individual)} — {title}</h3>"
                        f"<pre>{html.escape(render_context(ex, max_turns=3, max_turn_chars=300))}</pre>"
                        f"<p><b>true action:</b> {html.escape(ex.action)}</p>"
                        f"<table><thead><tr><th>method</th><th>reasoning</th><th>action</th></tr></thead>"
                        f"<tbody>{rows}</tbody></table><p>{html.escape('; '.join(item['verdicts']))}</p></section>")
-    grid_html = (f"<h2>Methods × domains</h2><p>{html.escape(note)}</p>{html_table(by_domain)}" if by_domain else "")
+    grid_html = (f'<h2>Methods × domains</h2><p>{html.escape(note)}</p><div id="main-table">{html_table(by_domain)}'
+                 "</div>" if by_domain else "")
     person_html = f"<h2>Per individual</h2>{html_table(by_person)}" if by_domain else ""
     comp_html = "".join(f"<details><summary>{html.escape(name)}</summary>{html_table(rows)}</details>"
                         for name, rows in comps.items())
@@ -167,11 +174,13 @@ def write_report(result: EvaluationResult, test: Sequence[Example], predictions:
 <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}}table{{border-collapse:collapse;margin:1em 0}}
 td,th{{border:1px solid #ccc;padding:4px 8px;font-size:13px;vertical-align:top}}
 pre{{white-space:pre-wrap;background:#f6f6f6;padding:8px}}figure{{margin:1em 0}}figure img{{max-width:100%}}
-figcaption{{font-size:13px;color:#444}}summary{{cursor:pointer;font-weight:bold;margin:.5em 0}}
+figcaption{{font-size:13px;color:#444}}
+.setup{{max-height:170px;overflow:auto;margin:0;font-size:13px}}#fig-methods_by_domain img{{max-height:300px}}
+summary{{cursor:pointer;font-weight:bold;margin:.5em 0}}
 .fake-banner{{background:#fff3cd;border:2px solid #c98a00;padding:10px 14px;font-weight:bold}}</style></head><body>
 <h1>Evaluation report</h1>
 {f'<p class="fake-banner">{html.escape(fake)}</p>' if fake else ""}
-<h2>Setup</h2><ul>{"".join(f"<li>{html.escape(line)}</li>" for line in setup)}</ul>
+<h2>Setup</h2><ul class="setup">{"".join(f"<li>{html.escape(line)}</li>" for line in setup)}</ul>
 {grid_html}{"".join(_html_figure(f) for f in main_fig)}
 {"<h2>Figures</h2>" if other_figs else ""}{"".join(_html_figure(f) for f in other_figs)}
 {person_html}<h2>Win rates</h2>{comp_html}

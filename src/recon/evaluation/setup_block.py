@@ -99,7 +99,9 @@ def trace_setup(path: str | Path) -> dict:
     rs = config.get("recon_select")
     return {**_file(path), "stage": manifest.get("stage"), "models": models or None,
             "fingerprints": manifest.get("fingerprints"),
-            "recon_select": {"scorer": rs.get("scorer"), "n": rs.get("n")} if isinstance(rs, dict) else None,
+            # a control's records name how it picked (random, length); the manifest's config is Recon-Select's
+            "recon_select": {"scorer": first.get("scorer") or rs.get("scorer"), "n": rs.get("n")}
+            if isinstance(rs, dict) else None,
             "leakage": (rs.get("leakage") if isinstance(rs, dict) else config.get("leakage")),
             "config": config or None}
 
