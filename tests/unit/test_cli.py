@@ -231,3 +231,12 @@ def test_evaluate_and_human_validation_print_what_was_measured(tmp_path, capsys,
     assert "95% CI" in out and "items" in out
     reference = [line for line in out.splitlines() if "77%" in line]
     assert len(reference) == 1 and reference[0].startswith("reference only") and "not comparable" in reference[0]
+
+
+def test_the_content_and_filler_quote_thresholds_are_flags(tmp_path, capsys):
+    data = pairs_file(tmp_path)
+    base = ["synthesize", "--data", str(data), "--method", "recon-select", "--dry-run", "--out", str(tmp_path / "o")]
+    assert main(base + ["--leak-max-content", "2"]) == 2 and "max_content_share" in capsys.readouterr().err
+    assert main(base + ["--leak-max-content", "0.6", "--leak-max-quote", "0.4"]) == 0
+    leakage = json.loads((tmp_path / "o.manifest.json").read_text())["config"]["recon_select"]["leakage"]
+    assert (leakage["max_content_share"], leakage["max_quote_share"]) == (0.6, 0.4)

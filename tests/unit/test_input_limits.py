@@ -121,7 +121,8 @@ def test_data_split_never_leaves_one_file_without_the_other(tmp_path, capsys, mo
     assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
 
 
-NON_NEGATIVE = {"--seed", "--k"}        # 0 is a seed, and zero demonstrations is a zero-shot user model
+NON_NEGATIVE = {"--seed", "--k",       # 0 is a seed, and zero demonstrations is a zero-shot user model
+                "--forward-pairs", "--backward-pairs"}   # bench leakage: 0 honest traces of that method
 
 
 def count_options():

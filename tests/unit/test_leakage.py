@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recon.config import LeakageConfig, SynthesisConfig
+from recon.method.content_words import stop_words
 from recon.method.leakage import longest_shared_run, measure_leakage, ngram_fraction, words
 from recon.render import clip_text
 
@@ -172,3 +173,57 @@ def test_an_interleaved_quote_has_full_overlap_so_the_penalty_bites():
     honest = measure_leakage("She suspects the regulator reversed itself without a reason.", LONG)
     assert honest.overlap < 0.2
     assert measure_leakage("She will say yes, of course.", "Yes.").overlap == 1.0
+
+
+# --- order-free leaks, filler quotes of long actions, stop-word short actions ---------------------------------
+
+REASONS = ("I want to know whether the agency ever explained why it changed the rule after twenty years of "
+           "telling farmers the opposite, because that history matters to whether deference is owed, and the "
+           "record shows no notice, no comment period, no study of the costs to small growers, nothing at all "
+           "about the drought years, and a regional office that kept applying the old rule for another season")
+
+
+@pytest.mark.parametrize("order", [reversed, sorted])
+def test_a_keyword_list_of_the_action_in_any_order_is_leaking(order):
+    keywords = [w for w in dict.fromkeys(words(LONG)) if w not in stop_words()]
+    m = measure_leakage(" ".join(order(keywords)), LONG)
+    assert m.longest_run <= 2 and m.content_share == 1.0 and m.leaking and m.overlap == 1.0
+
+
+def test_inflected_keywords_still_count():
+    keywords = "explanations farmer histories changing rules agencies deferring owing years twenty"
+    assert measure_leakage(keywords, LONG).leaking
+
+
+def test_an_honest_trace_naming_the_topic_is_not_leaking():
+    trace = "She doubts the agency's reversal and thinks farmers deserved an explanation."
+    m = measure_leakage(trace, LONG)
+    assert 0 < m.content_share <= 0.5 and not m.leaking
+
+
+def test_two_fillers_per_word_quoting_part_of_a_longer_action_is_leaking():
+    quoted = REASONS.split()[:27]                               # 27 words of a 70-word action, 81-word trace
+    assert len(REASONS.split()) > 3 * len(quoted) - 20
+    m = measure_leakage(" ".join(f"{w} um so" for w in quoted), REASONS)
+    assert m.quote_share > 0.9 and m.leaking
+
+
+@pytest.mark.parametrize("action", ["No.", "Why not?", "So do I.", "Not at all."])
+def test_quoted_stop_word_short_actions_are_leaking(action):
+    assert measure_leakage(f"She will answer: {action}", action).short_quote
+
+
+def test_stop_words_of_a_short_action_scattered_in_a_sentence_are_not_leaking():
+    assert not measure_leakage("So she thinks it is hard to do much about it, I suppose.", "So do I.").leaking
+
+
+@settings(max_examples=150, deadline=None)
+@given(rest=st.lists(WORD, min_size=20, max_size=80), fillers=st.lists(FILLER, min_size=3, max_size=3),
+       per_word=st.integers(1, 3), budget=st.integers(40, 96), data=st.data())
+def test_any_quote_with_up_to_three_fillers_per_word_cut_to_a_trace_budget_is_leaking(rest, fillers, per_word,
+                                                                                      budget, data):
+    action_words = data.draw(st.permutations(rest))
+    out: list[str] = []
+    for w in action_words:
+        out += [w, *fillers[:per_word]]
+    assert measure_leakage(" ".join(out[:budget]), " ".join(action_words) + ".").leaking

@@ -164,6 +164,25 @@ def test_an_interleaved_quote_ranks_below_every_honest_trace_of_its_group():
     assert out[0] < out[1] and out[0] < out[2] and out[3] < out[0]
 
 
+LONG_EX = Example(id="p2", domain="court", individual="Kagan", conversation_id="c2", turn_index=4,
+                  context=(Turn("Counsel", "The agency may change its rule."),),
+                  action="I want to know whether the agency ever explained why it changed the rule after twenty "
+                         "years of telling farmers the opposite, because that history matters to deference.")
+
+
+@pytest.mark.parametrize("order", ["reverse", "alphabetical", "shuffled"])
+def test_a_keyword_list_cannot_raise_its_reward_above_an_honest_trace(order):
+    from recon.bench.leakage_attacks import alphabetical_keywords, reverse_keywords, shuffled_keywords
+    make = {"reverse": reverse_keywords, "alphabetical": alphabetical_keywords, "shuffled": shuffled_keywords}
+    keywords = make[order](LONG_EX.action)
+    # the reconstructor makes the action nearly certain given the keywords, as a likelihood scorer would
+    reward, _ = fake_reward({None: -30.0, keywords: -2.0, "explanation": -25.0, "tired": -31.0})
+    honest = "She doubts the regulator's reversal and wants an explanation before deferring."
+    out = reward(prompts=["p"] * 3, completions=[keywords, honest, "She is tired."],
+                 example=[json.dumps(LONG_EX.to_json())] * 3)
+    assert out[0] < out[1] and out[0] < out[2]
+
+
 def test_e2e_empty_completions_cost_a_margin_below_the_worst_scored_action():
     reward = E2EReward(embedder=HashEmbedder())
     metrics = {}

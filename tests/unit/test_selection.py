@@ -208,3 +208,16 @@ def test_the_tie_rate_is_counted_in_the_summary_the_manifest_and_the_records(tmp
     assert json.loads(manifest_path(out).read_text())["cost"]["tie_pct"] == 100.0
     from recon.jobs.evaluate import trace_figures
     assert trace_figures(out)["tie_rate"] == 1.0
+
+
+def test_reject_never_keeps_a_reverse_keyword_list_over_an_honest_candidate():
+    from recon.bench.leakage_attacks import reverse_keywords
+    from recon.method.leakage import measure_leakage
+    action = ("I want to know whether the agency ever explained why it changed the rule after twenty years of "
+              "telling farmers the opposite, because that history matters to deference.")
+    keywords = reverse_keywords(action)
+    honest = "She doubts the regulator's reversal and wants a reason before she defers."
+    cands = [Candidate(0, keywords, measure_leakage(keywords, action), 0.329),     # the likelihood scorer's favourite
+             Candidate(1, honest, measure_leakage(honest, action), -0.006)]
+    assert cands[0].leakage.leaking and not cands[1].leakage.leaking
+    assert choose(cands, LeakageConfig()) == (1, [])

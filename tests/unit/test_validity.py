@@ -138,7 +138,7 @@ def test_all_three_scorers_write_results_a_report_and_a_plot(tmp_path):
 
 def test_a_leakage_guard_that_misses_the_leaks_is_reported(tmp_path):
     lax = LeakageConfig(max_shared_run=1000, max_ngram_fraction=1.0, max_coverage=1.0, max_lcs_fraction=1.0,
-                        short_action_words=0)
+                        short_action_words=0, max_content_share=1.0, max_quote_share=1.0)
     result = run(tmp_path, examples(3), leakage=lax)
     assert result.summaries["likelihood"]["leak"]["caught"] == 0
     assert not result.summaries["likelihood"]["leak"]["all_caught"]

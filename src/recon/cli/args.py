@@ -167,10 +167,15 @@ def add_scoring_args(parser: argparse.ArgumentParser, *, required_scorer: bool =
     parser.add_argument("--leak-max-fraction", type=float, help="share of the action's 4-grams allowed (default 0.3)")
     parser.add_argument("--leak-max-lcs", type=float, help="longest common word subsequence / the shorter of "
                         "action and trace allowed (default: calibrated on forward traces, docs/method.md)")
+    parser.add_argument("--leak-max-content", type=float, metavar="SHARE",
+                        help="share of the action's content words a trace may hold in any order (default 0.5)")
+    parser.add_argument("--leak-max-quote", type=float, metavar="SHARE",
+                        help="a quote with filler words: share of the action or trace allowed (default 0.3)")
     parser.add_argument("--leak-penalty", type=float, help="λ of score − λ·overlap under --leak-policy penalize")
 
 
 def leakage_config_from_args(args: argparse.Namespace) -> LeakageConfig:
     return validated(LeakageConfig, policy=args.leak_policy, max_shared_run=args.leak_max_run,
                      max_ngram_fraction=args.leak_max_fraction, max_lcs_fraction=args.leak_max_lcs,
+                     max_content_share=args.leak_max_content, max_quote_share=args.leak_max_quote,
                      penalty=args.leak_penalty)

@@ -40,6 +40,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--model", default="embedded")
     run.set_defaults(func=cmd_run)
     add_validity_parser(bsub)
+    add_leakage_parser(bsub)
+
+
+def add_leakage_parser(bsub: argparse._SubParsersAction) -> None:
+    p = bsub.add_parser("leakage", help="adversarial traces against the leakage guard, and honest traces' flags")
+    p.add_argument("--data", required=True, type=Path, metavar="DIR", help="the development corpora folder")
+    p.add_argument("--pairs", type=positive_int, default=60, help="actions per corpus to transform (default 60)")
+    p.add_argument("--forward-pairs", type=non_negative_int, default=20,
+                   help="pairs per corpus with a forward trace, the honest reference (default 20)")
+    p.add_argument("--backward-pairs", type=non_negative_int, default=0,
+                   help="pairs per corpus with a backward trace, to report its flag rate (default 0)")
+    p.add_argument("--model", default="embedded", metavar="SPEC", help="the synthesizer of honest traces")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="which pairs are sampled")
+    add_out(p, "folder", "the report folder (default bench-leakage)", default=Path("bench-leakage"))
+    p.set_defaults(func=cmd_leakage)
 
 
 def add_validity_parser(bsub: argparse._SubParsersAction) -> None:
@@ -154,3 +169,27 @@ def cmd_validity(args: argparse.Namespace) -> int:
     validity_rows_table(result.summaries)
     console.print(f"{result.seconds:.0f} s. report → {result.out / 'report.md'} (run {result.run})")
     return _incomplete(result.incomplete)
+
+
+@holds_out
+def cmd_leakage(args: argparse.Namespace) -> int:
+    from recon.backends.registry import build_backend
+    from recon.bench.leakage_bench import bench_rows, development_pairs, honest_traces, run_leakage_bench
+    from recon.store.cache import CachedBackend
+    from recon.store.db import Database
+    corpora = development_pairs(args.data, max(args.pairs, args.forward_pairs, args.backward_pairs), args.seed)
+    honest: dict[str, dict[str, str]] = {}
+    if args.forward_pairs or args.backward_pairs:
+        model = CachedBackend(build_backend(args.model), Database(), run="bench-leakage", stage="bench:leakage")
+        for method, k in (("forward", args.forward_pairs), ("backward", args.backward_pairs)):
+            if k:
+                honest[method] = {}
+                for pairs in corpora.values():
+                    honest[method].update(honest_traces(pairs[:k], model, method))
+    bench = run_leakage_bench(corpora, honest, pairs=args.pairs)
+    print_table("leakage guard: % caught [95% CI]", ["traces", "all actions", "revealing >= 50% of content words (6+)"],
+                bench_rows(bench))
+    args.out.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(args.out / "leakage.json", bench.to_json())
+    console.print(f"report → {args.out / 'leakage.json'}")
+    return 0

@@ -56,6 +56,13 @@ class LeakageConfig(Strict):
     # which never saw the action (0.429 on 160 of them: docs/method.md, benchmarks/bench_leakage.py)
     max_lcs_fraction: Number = Field(0.43, ge=0.0, le=1.0)
     short_action_words: StrictInt = Field(6, ge=0, le=32)  # this short: an in-order quote in a small window leaks
+    # share of the action's content stems the trace holds in any order (a keyword list), judged for actions with
+    # at least `min_content_words` distinct content words; calibrated on forward traces (docs/method.md)
+    max_content_share: Number = Field(0.5, ge=0.0, le=1.0)
+    min_content_words: StrictInt = Field(6, ge=1, le=64)
+    # a quote of 8+ words with up to 3 filler words between quoted words: the larger of the action's share
+    # quoted and the trace's share it fills
+    max_quote_share: Number = Field(0.3, ge=0.0, le=1.0)
     policy: Literal["reject", "penalize"] = "reject"
     penalty: Number = Field(1.0, ge=0.0)             # λ in score − λ·overlap (policy "penalize")
 

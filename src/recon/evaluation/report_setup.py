@@ -80,8 +80,12 @@ def _method(name: str, m: dict) -> str:
         leak = traces.get("leakage")
         if leak:
             text += (f", leakage policy {leak.get('policy')} (leaking: a shared run over {leak.get('max_shared_run')} "
-                     f"words, over {leak.get('max_ngram_fraction')} of the action's 4-grams, or over "
-                     f"{leak.get('max_coverage')} of its words covered)")
+                     f"words, over {leak.get('max_ngram_fraction')} of the action's 4-grams, over "
+                     f"{leak.get('max_coverage')} of its words covered"
+                     + (f", over {leak['max_content_share']} of its content words in any order"
+                        if "max_content_share" in leak else "")
+                     + (f", a filler quote over {leak['max_quote_share']}" if "max_quote_share" in leak else "")
+                     + ")")
         parts.append(text)
     else:
         parts.append("no traces" if spec is not None and not spec.traces and spec.user_model == "configured" else

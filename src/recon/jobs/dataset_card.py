@@ -37,6 +37,11 @@ LOSS_NOTE = {
 }
 
 
+LATER_THRESHOLDS = (("max_lcs_fraction", "shares more than {} of its words in order (LCS)"),
+                    ("max_content_share", "holds more than {} of its content words in any order"),
+                    ("max_quote_share", "fills more than {} of the action or trace with a filler quote"))
+
+
 def fingerprint_text(fp: dict[str, Any]) -> str:
     text = f"{fp.get('kind', '?')}:{fp.get('model', '?')}"
     if fp.get("quantization"):
@@ -69,7 +74,10 @@ def _selection(meta: dict[str, Any], records: dict[str, dict[str, Any]]) -> list
         leak = select.get("leakage") or {}
         thresholds = (f"a trace leaks when it shares a run of more than {leak.get('max_shared_run')} words with the "
                       f"action, holds more than {_percent(leak.get('max_ngram_fraction'))} of the action's 4-grams, "
-                      f"or covers more than {_percent(leak.get('max_coverage'))} of the action's words with them")
+                      f"covers more than {_percent(leak.get('max_coverage'))} of the action's words with them"
+                      + "".join(", " + text.format(_percent(leak[key])) for key, text in LATER_THRESHOLDS
+                                if key in leak)
+                      + ", or quotes a short action")
         return [("scorer", select.get("scorer") or scorer or "unknown"),
                 ("candidates per pair (N)", str(select.get("n"))),
                 ("leakage policy at selection", str(leak.get("policy"))), ("leakage thresholds", thresholds)]

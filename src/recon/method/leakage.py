@@ -11,12 +11,18 @@ punctuation and case do not hide a copy), against the action *as the synthesizer
 - the longest common subsequence of words, over min(action words, trace words) (at least
   `short_action_words` + 1): an order-preserving measure that a filler word after every few quoted words,
   or a quote with every other word dropped, cannot hide from;
-- for short actions (≤ `short_action_words` words), the action's words in order within a window of
-  2·len+2 trace words, at least one of them not a stop word.
+- a quote with filler words (at most 3 between quoted words, one action word may be skipped) of 8+ words,
+  judged by the larger of the share of the action it quotes and the share of the trace it fills, so a long
+  action quoted by a short trace cannot hide behind the action's length;
+- the share of the action's content words (stop words out, Snowball stems) the trace holds in any order,
+  for actions with at least `min_content_words` of them: a keyword list, reversed or shuffled;
+- for short actions (≤ `short_action_words` words), the action's words in order within a window of 4·len
+  trace words (2·len when they are all stop words, as in "So do I.").
 
 A trace leaks when any measure crosses its threshold. `overlap` (0..1, what the `penalize` policy and the GRPO
-penalty subtract) is the largest of the contiguous measures, the LCS fraction's excess over its threshold,
-and 1 for a short quote, so an honest trace pays little and a disguised full quote pays in full.
+penalty subtract) is the largest of the contiguous measures, the LCS, content and filler-quote shares' excess
+over their thresholds, and 1 for a short quote, so an honest trace pays little and a disguised full quote pays
+in full.
 
     >>> action = "I would fund the library before the stadium because reading matters"
     >>> m = measure_leakage("She thinks: I would fund the library before the stadium, clearly.", action)
@@ -30,15 +36,18 @@ and 1 for a short quote, so an honest trace pays little and a disguised full quo
     (1, 1.0, True)
     >>> measure_leakage("She will say yes, of course.", "Yes.").short_quote
     True
+    >>> longer = action + " to children"                      # 6 content words: the content share applies
+    >>> measure_leakage("children matters reading stadium library fund", longer).leaking      # a keyword list
+    True
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
 
 from recon.config import LeakageConfig, SynthesisConfig
+from recon.method.content_words import content_share, content_stems, stop_words
 from recon.render import clip_text
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -47,13 +56,6 @@ NGRAM = 4
 
 def words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
-
-
-@cache
-def stop_words() -> frozenset[str]:
-    """scikit-learn's English stop words (imported on first use)."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-    return frozenset(ENGLISH_STOP_WORDS)
 
 
 def longest_shared_run(a: list[str], b: list[str]) -> int:
@@ -121,11 +123,58 @@ def in_order_within(trace: list[str], action: list[str], window: int) -> bool:
 
 
 def short_quote(trace: list[str], action: list[str], *, max_words: int) -> bool:
-    """A short action (≤ max_words words) whose words appear in order within 2·len+2 trace words, at least
-    one of them not a stop word."""
-    if not action or len(action) > max_words or all(w in stop_words() for w in action):
+    """A short action (≤ max_words words) whose words appear in order within 4·len trace words; an action of
+    stop words only ("So do I.") within 2·len, since such words turn up in any sentence.
+
+    >>> short_quote("she will say so do i".split(), "so do i".split(), max_words=6)
+    True
+    """
+    if not action or len(action) > max_words:
         return False
-    return in_order_within(trace, action, 2 * len(action) + 2)
+    only_stops = all(w in stop_words() for w in action)
+    return in_order_within(trace, action, (2 if only_stops else 4) * len(action))
+
+
+def filler_quote(trace: list[str], action: list[str], *, max_gap: int = 3) -> tuple[int, int]:
+    """The longest quote of the action with filler words: consecutive action words (one may be skipped) found
+    in order in the trace with at most `max_gap` other words between two of them. Returns (quoted words, trace
+    words it spans).
+
+    >>> filler_quote("a um b um um c d".split(), "a b c d".split())
+    (4, 7)
+    """
+    where: dict[str, list[int]] = {}
+    for j, w in enumerate(action):
+        where.setdefault(w, []).append(j)
+    chain: dict[tuple[int, int], tuple[int, int]] = {}       # (trace i, action j) -> (length, start i)
+    best = (0, 0)
+    for i, w in enumerate(trace):
+        for j in where.get(w, ()):
+            length, start = 1, i
+            for back in range(max(0, i - max_gap - 1), i):
+                for jb in (j - 1, j - 2):
+                    prev = chain.get((back, jb))
+                    if prev and prev[0] + 1 > length:
+                        length, start = prev[0] + 1, prev[1]
+            chain[i, j] = (length, start)
+            if length > best[0]:
+                best = (length, i - start + 1)
+    return best
+
+
+def quote_share(trace: list[str], action: list[str], *, min_run: int = 8, max_gap: int = 3) -> float:
+    """A filler quote of at least `min_run` words, judged by the larger of the share of the action it quotes and
+    the share of the trace it fills (0 for shorter quotes): a long action quoted with fillers by a short trace
+    fills the trace.
+
+    >>> action = [f"w{i}" for i in range(60)]                 # a 60-word action, 20 words quoted with 2 fillers
+    >>> round(quote_share(" ".join(f"{w} um so" for w in action[:20]).split(), action), 2)
+    0.97
+    """
+    quoted, span = filler_quote(trace, action, max_gap=max_gap)
+    if quoted < min_run or not trace or not action:
+        return 0.0
+    return max(quoted / len(action), span / len(trace))
 
 
 def excess(value: float, threshold: float) -> float:
@@ -169,11 +218,14 @@ class Leakage:
     coverage: float = 0.0     # share of the action's words inside shared 4-grams
     lcs_fraction: float = 0.0  # longest common word subsequence / min(action words, trace words)
     short_quote: bool = False  # a short action's words in order within a small window of the trace
+    content_share: float = 0.0  # share of the action's content stems in the trace, any order (0: too few)
+    quote_share: float = 0.0    # a filler quote of 8+ words: max(share of the action, share of the trace)
 
     def to_json(self) -> dict:
         return {"longest_run": self.longest_run, "ngram_fraction": round(self.ngram_fraction, 4),
                 "coverage": round(self.coverage, 4), "lcs_fraction": round(self.lcs_fraction, 4),
-                "short_quote": self.short_quote, "overlap": round(self.overlap, 4), "leaking": self.leaking}
+                "short_quote": self.short_quote, "content_share": round(self.content_share, 4),
+                "quote_share": round(self.quote_share, 4), "overlap": round(self.overlap, 4), "leaking": self.leaking}
 
 
 def seen_action(action: str, max_action_chars: int | None = None) -> str:
@@ -186,14 +238,20 @@ def measure_leakage(trace: str, action: str, cfg: LeakageConfig | None = None, *
     """Every measure of `trace` against `action` clipped to `max_action_chars` (default: the synthesis
     prompt's), and whether any of them crosses its threshold in `cfg`."""
     cfg = cfg or LeakageConfig()
-    t, a = words(trace), words(seen_action(action, max_action_chars))
+    seen = seen_action(action, max_action_chars)
+    t, a = words(trace), words(seen)
     run = longest_shared_run(t, a)
     frac = ngram_fraction(t, a)
     cover = ngram_coverage(t, a)
     lcs = lcs_fraction(t, a, min_words=cfg.short_action_words + 1)
     short = short_quote(t, a, max_words=cfg.short_action_words)
-    overlap = max(frac, cover, run / len(a), excess(lcs, cfg.max_lcs_fraction), float(short)) if a else 0.0
+    enough = len(content_stems(seen)) >= cfg.min_content_words
+    content = content_share(trace, seen) if enough else 0.0
+    quote = quote_share(t, a)
+    overlap = max(frac, cover, run / len(a), excess(lcs, cfg.max_lcs_fraction), float(short),
+                  excess(content, cfg.max_content_share), excess(quote, cfg.max_quote_share)) if a else 0.0
     leaking = (run > cfg.max_shared_run or frac > cfg.max_ngram_fraction or cover > cfg.max_coverage
-               or lcs > cfg.max_lcs_fraction or short)
+               or lcs > cfg.max_lcs_fraction or short or content > cfg.max_content_share
+               or quote > cfg.max_quote_share)
     return Leakage(longest_run=run, ngram_fraction=frac, overlap=overlap, coverage=cover, lcs_fraction=lcs,
-                   short_quote=short, leaking=leaking)
+                   short_quote=short, leaking=leaking, content_share=content, quote_share=quote)
