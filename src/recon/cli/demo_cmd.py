@@ -12,12 +12,8 @@ import argparse
 from pathlib import Path
 
 from recon.cli.args import add_out
-<<<<<<< HEAD
-from recon.cli.output import console, err_console, progress_bar
-from recon.methods import method_spec
-=======
 from recon.cli.output import console, progress_bar
->>>>>>> logs
+from recon.methods import method_spec
 
 DEMO_SIZE = {"individuals": 4, "pairs": 9, "seed": 0, "test_fraction": 1 / 3}
 

@@ -88,16 +88,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from recon.run import run_pipeline
     cfg, root = load_run_config(args.config, data_root=args.data_root,
                                 out=None if args.out is None else str(args.out))
-<<<<<<< HEAD
-    result = run_pipeline(cfg, root, force=args.force, progress=progress_bar,
-                          log=lambda msg: err_console.print(msg, markup=False))
+    result = run_pipeline(cfg, root, force=args.force, progress=progress_bar)   # messages: the `recon` logger
     results = read_results(result.out / "results.json")
     if isinstance(results, SeedResults):                   # seeds: the mean ± sd table (each seed has its own)
-=======
-    result = run_pipeline(cfg, root, force=args.force, progress=progress_bar)   # messages: the `recon` logger
-    results = json.loads((result.out / "results.json").read_text(encoding="utf-8"))
-    if "seeds" in results:                                 # seeds: the mean ± sd table (each seed has its own)
->>>>>>> logs
         print_seed_grid(results, cfg.predicted_methods)
     else:
         print_winrates(result.comparisons)
