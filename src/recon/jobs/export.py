@@ -30,7 +30,7 @@ from typing import Any
 from recon.atomicio import atomic_directory, check_output_folder, write_json_atomic, write_jsonl_atomic
 from recon.config import UserModelConfig
 from recon.data.corpus import iter_json_lines
-from recon.data.tables import import_datasets, quiet_datasets
+from recon.data.table_sources import import_datasets, quiet_datasets
 from recon.errors import ConfigError, DataError
 from recon.jobs.common import build_manifest, read_traces
 from recon.jobs.dataset_card import render_card
