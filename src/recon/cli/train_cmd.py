@@ -14,6 +14,8 @@ from recon.errors import ConfigError
 from recon.hashing import file_hash
 from recon.training.progress import StepProgress
 
+BASE_MODELS = "hf:embedded, hf:FILE.gguf, hf:DIR or hf:ORG/NAME[@REVISION]"
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     train = sub.add_parser("train", help="train user models")
@@ -22,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_pairs(sft, "--data", "training pairs JSONL (repeatable)")
     renamed(sft, "--train", "--data")
     sft.add_argument("--traces", type=Path, help="the method's traces (omit for method none)")
-    sft.add_argument("--model", default="hf:embedded", help="base model: hf:embedded, hf:FILE.gguf or hf:DIR")
+    sft.add_argument("--model", default="hf:embedded", help=f"base model: {BASE_MODELS}")
     sft.add_argument("--lora", action=argparse.BooleanOptionalAction, default=True, help="LoRA (PEFT) adapters")
     sft.add_argument("--max-steps", type=positive_int)
     sft.add_argument("--per-device-train-batch-size", type=positive_int, help="pairs per device per step")
@@ -34,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     grpo = tsub.add_parser("grpo", help="TRL GRPOTrainer: the synthesizer (reward recon) or an e2e user model")
     grpo.add_argument("--reward", required=True, choices=["recon", "e2e"])
     add_pairs(grpo, "--data", "training pairs JSONL (repeatable)")
-    grpo.add_argument("--model", default="hf:embedded", help="the policy's base: hf:embedded, hf:FILE.gguf or hf:DIR")
+    grpo.add_argument("--model", default="hf:embedded", help=f"the policy's base: {BASE_MODELS}")
     renamed(grpo, "--policy", "--model")
     grpo.add_argument("--reconstructor", default="embedded", help="frozen reconstruction model (reward recon)")
     grpo.add_argument("--scorer", choices=["likelihood", "judge", "embedding"], help="reward recon: how to score")
@@ -61,7 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_train_sft(args: argparse.Namespace) -> int:
     from recon.training.sft import train_sft
     if not args.model.startswith("hf:"):
-        raise ConfigError("SFT trains a transformers model: use --model hf:embedded, hf:FILE.gguf or hf:DIR")
+        raise ConfigError(f"SFT trains a transformers model: use --model {BASE_MODELS}")
     train = load_examples(args.data)
     traces, method = traces_and_method(args.traces)
     cfg = validated(SFTTrainConfig, model=args.model[3:], lora=args.lora, max_steps=args.max_steps,
@@ -82,7 +84,7 @@ def cmd_train_grpo(args: argparse.Namespace) -> int:
     from recon.config import BackendConfig, GRPOTrainConfig
     from recon.training.grpo import grpo_signal_warning, step_summary, train_grpo
     if not args.model.startswith("hf:"):
-        raise ConfigError("GRPO trains a transformers model: use --model hf:embedded, hf:FILE.gguf or hf:DIR")
+        raise ConfigError(f"GRPO trains a transformers model: use --model {BASE_MODELS}")
     cfg = validated(GRPOTrainConfig, reward=args.reward, model=args.model[3:],
                     reconstructor=BackendConfig(spec=args.reconstructor), scorer=args.scorer,
                     judge=BackendConfig(spec=args.listwise_judge) if args.listwise_judge else None,

@@ -10,12 +10,11 @@ that reports steps and logs, and saving the trained model (LoRA merged) beside i
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 from recon.backends.dequantize import dequantized_dir
-from recon.backends.hf import resolve_model_source
+from recon.backends.hf import locate_model
 
 
 def quiet_library_progress() -> None:
@@ -34,19 +33,18 @@ def quiet_library_progress() -> None:
 
 
 def load_base(spec: str, dtype: str = "float32"):
-    """(model, tokenizer, base record) for `embedded` (the GGUF dequantised once), a .gguf file or an HF folder;
-    nothing is downloaded."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    """(model, tokenizer, base record) for `embedded` (the GGUF dequantised once), a .gguf file, an HF folder or
+    a Hub id (its snapshot in the Hugging Face cache; the record names the commit)."""
     quiet_library_progress()
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
-    source, gguf = resolve_model_source(spec)
+    source, gguf, hub = locate_model(spec)
     directory = dequantized_dir(source / gguf) if gguf else source
     tokenizer = AutoTokenizer.from_pretrained(str(directory))
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     model = AutoModelForCausalLM.from_pretrained(str(directory), dtype=getattr(torch, dtype))
-    return model, tokenizer, {"spec": spec, "source": source.name, "gguf": gguf}
+    return model, tokenizer, {"spec": spec, "source": source.name, "gguf": gguf, **(hub.record() if hub else {})}
 
 
 def lora_config(cfg):
