@@ -59,6 +59,7 @@ def test_an_offline_miss_stops_with_one_line_naming_the_id_and_how_to_fetch_it(t
     assert "model org/absent@v1" in errors[0] and "`hf download org/absent --revision v1`" in errors[0]
 
 
+@pytest.mark.slow          # trains a tiny model for one step (~6 s)
 def test_recon_train_sft_trains_a_hub_id_and_records_its_commit(tiny_on_hub, tmp_path):
     pytest.importorskip("trl")
     out = tmp_path / "ckpt"
