@@ -1,4 +1,5 @@
-"""Shared fixtures. Every test gets its own RECON_HOME, so no test touches ~/.recon."""
+"""Shared fixtures. Every test gets its own RECON_HOME, so no test touches ~/.recon, and its own empty Hugging
+Face cache with the Hub offline, so nothing in the suite reaches a network."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import os
 from pathlib import Path
 
 import pytest
+
+# before any Hugging Face library is imported: huggingface_hub reads it once, at import
+os.environ["HF_HUB_OFFLINE"] = "1"
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("RECON_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -23,6 +27,21 @@ def recon_home(tmp_path_factory, monkeypatch, models_home) -> Path:
     monkeypatch.setenv("RECON_HOME", str(home))
     monkeypatch.setenv("RECON_MODELS", str(models_home))
     return home
+
+
+@pytest.fixture(autouse=True)
+def offline_hub(tmp_path_factory, monkeypatch) -> Path:
+    """An empty Hugging Face cache of the test's own, read offline (tests/hub_cache.py fills it)."""
+    cache = tmp_path_factory.mktemp("hf_cache")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_CACHE", str(cache / "hub"))
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(cache / "datasets"))
+    import sys
+    if "huggingface_hub" in sys.modules:        # read once at import: the test's cache and offline mode
+        from huggingface_hub import constants
+        monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache / "hub"))
+        monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    return cache / "hub"
 
 
 @pytest.fixture

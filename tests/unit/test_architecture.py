@@ -12,7 +12,7 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "recon"
 # bottom to top: a module may import from its own layer and the layers below it
 LAYERS = [
     {"", "types", "errors", "hashing", "atomicio", "paths", "render", "redaction", "provenance", "output_lock",
-     "progress", "methods", "logs"},
+     "progress", "methods", "logs", "hub"},
     {"config"},
     {"data", "backends", "store", "prompts"},
     {"method"},

@@ -53,7 +53,6 @@ def dequantized_dir(gguf: Path) -> Path:
     target = models_home() / f"{gguf.name.removesuffix('.gguf')}-{gguf_identity(gguf)}"
     if (target / "config.json").is_file():
         return target
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging as hf_logging

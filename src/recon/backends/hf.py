@@ -1,6 +1,7 @@
-"""Local `transformers` backend: an HF model directory, or a GGUF file dequantised into transformers
-(`hf:embedded` is the embedded SmolLM2 GGUF; converted once, see dequantize.py). Loads offline only
-(HF_HUB_OFFLINE=1).
+"""Local `transformers` backend: an HF model directory, a Hub model id `ORG/NAME[@REVISION]` (its snapshot in
+the Hugging Face cache, downloaded first unless HF_HUB_OFFLINE is set; `recon.hub`), or a GGUF file dequantised
+into transformers (`hf:embedded` is the embedded SmolLM2 GGUF; converted once, see dequantize.py). A Hub
+model's fingerprint names its id and the commit it resolved to.
 
 Prompts are rendered with the tokenizer's chat template; tokens are encoded without extra special tokens
 (the template carries them). Scoring and generation run in left-padded batches of `batch_size` (padding
@@ -20,7 +21,6 @@ Example (not run here: loads the model; the contract tests do)::
 from __future__ import annotations
 
 import importlib.metadata
-import os
 from pathlib import Path
 
 from recon.backends.base import (
@@ -39,21 +39,35 @@ from recon.backends.seeded_sampling import SAMPLER_VERSION, RowSampling, SeededS
 from recon.backends.tokenize import encode_pair, target_logprob, truncate_left
 from recon.errors import ConfigError
 from recon.hashing import derive_seed
+from recon.hub import MODEL_FILES, HubSnapshot, hub_snapshot, parse_hub_ref
 
 
-def resolve_model_source(path: str) -> tuple[Path, str | None]:
-    """(directory to load from, gguf file name or None) for `embedded`, a .gguf path or a directory."""
+def locate_model(path: str) -> tuple[Path, str | None, HubSnapshot | None]:
+    """(directory to load from, gguf file name or None, the Hub snapshot or None) for `embedded`, a .gguf path,
+    a directory or a Hub id."""
     if path == "embedded":
         from recon.backends.llamacpp import embedded_gguf_path
         gguf = embedded_gguf_path()
-        return gguf.parent, gguf.name
+        return gguf.parent, gguf.name, None
     p = Path(path).expanduser()
     if p.is_file() and p.suffix == ".gguf":
-        return p.parent, p.name
+        return p.parent, p.name, None
     if p.is_dir() and (p / "config.json").is_file():
-        return p, None
-    raise ConfigError(f"hf backend: {path!r} is neither a .gguf file nor a model directory with config.json "
-                      "(models are never downloaded at run time)")
+        return p, None, None
+    ref = parse_hub_ref(path)
+    if ref is not None:
+        snapshot = hub_snapshot(ref, "model", allow_patterns=MODEL_FILES)
+        if not (snapshot.path / "config.json").is_file():
+            raise ConfigError(f"hf backend: Hub model {ref} has no config.json (a transformers model is needed)")
+        return snapshot.path, None, snapshot
+    raise ConfigError(f"hf backend: {path!r} is neither a .gguf file, a model directory with config.json nor a "
+                      "Hub model id ORG/NAME[@REVISION]")
+
+
+def resolve_model_source(path: str) -> tuple[Path, str | None]:
+    """(directory to load from, gguf file name or None) for `embedded`, a .gguf path, a directory or a Hub id."""
+    source, gguf, _ = locate_model(path)
+    return source, gguf
 
 
 def generation_kwargs(req: GenRequest) -> dict:
@@ -88,11 +102,12 @@ def row_sampling(req: GenRequest) -> RowSampling:
 class HFBackend(Backend):
     def __init__(self, path: str, *, n_ctx: int = 4096, dtype: str = "auto", device: str | None = None,
                  batch_size: int = 8):
-        self.source, self.gguf_file = resolve_model_source(path)
+        self.source, self.gguf_file, self.hub = locate_model(path)
         self.batch_size = self.preferred_batch = self.window_pairs = batch_size
         self.n_ctx, self.device = n_ctx, device
         self.dtype_name = resolve_dtype(dtype, device)
-        name = (self.gguf_file.removesuffix(".gguf") if self.gguf_file else self.source.name)
+        name = (self.gguf_file.removesuffix(".gguf") if self.gguf_file
+                else self.hub.ref.repo_id if self.hub else self.source.name)
         quant = ""
         if self.gguf_file and "." in name:
             name, q = name.rsplit(".", 1)
@@ -102,12 +117,12 @@ class HFBackend(Backend):
         self.fingerprint = Fingerprint(kind="hf", model=name, quantization=quant,
                                        extra={"identity": identity, "dtype": self.dtype_name, "n_ctx": n_ctx,
                                               "sampler": SAMPLER_VERSION,
-                                              "transformers": importlib.metadata.version("transformers")})
+                                              "transformers": importlib.metadata.version("transformers"),
+                                              **(self.hub.record() if self.hub else {})})
         self._model = self._tok = None
 
     def _load(self):
         if self._model is None:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
             import torch
             from transformers import AutoModelForCausalLM, AutoTokenizer
             from transformers.utils import logging as hf_logging

@@ -4,20 +4,24 @@
     ('openai', 'qwen3-8b@http://127.0.0.1:8000/v1')
     >>> build_backend(BackendConfig(spec="fake")).fingerprint.kind
     'fake'
+    >>> openai_endpoint("gpt-5-mini", {})
+    ('gpt-5-mini', 'https://api.openai.com/v1')
 """
 
 from __future__ import annotations
 
 import difflib
 import importlib
+import os
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from recon.backends.base import Backend
 from recon.config import BackendConfig
 from recon.errors import ConfigError
 from recon.redaction import redact_secrets as redact_secrets  # re-exported: configs are written in this shape
-from recon.redaction import redacted_spec
+from recon.redaction import redacted_spec as redacted_spec  # re-exported: how a spec is shown
 
 BACKENDS: dict[str, str] = {
     "fake": "recon.backends.fake:FakeBackend",
@@ -27,7 +31,22 @@ BACKENDS: dict[str, str] = {
     "openai": "recon.backends.openai_http:OpenAIBackend",
 }
 
-SPEC_HELP = "fake | embedded | llamacpp:FILE.gguf | hf:DIR_OR_GGUF | openai:MODEL@BASE_URL"
+SPEC_HELP = ("fake | embedded | llamacpp:FILE.gguf | hf:DIR_OR_GGUF | hf:ORG/NAME[@REVISION] | "
+             "openai:MODEL[@BASE_URL]")
+OPENAI_PUBLIC_URL = "https://api.openai.com/v1"
+
+
+def openai_endpoint(arg: str, environ: Mapping[str, str] = os.environ) -> tuple[str, str]:
+    """(model, base URL) of `MODEL[@URL]`: the spec's URL, else $OPENAI_BASE_URL, else the public OpenAI API."""
+    match = re.match(r"^(?P<model>[^@]+)@(?P<url>https?://.+)$", arg)
+    if match:
+        return match["model"], match["url"]
+    if "@" in arg:
+        raise ConfigError("openai backend spec must be openai:MODEL or openai:MODEL@BASE_URL (http:// or https://)")
+    url = environ.get("OPENAI_BASE_URL") or OPENAI_PUBLIC_URL
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError("OPENAI_BASE_URL must start with http:// or https:// (or unset it for the OpenAI API)")
+    return arg, url
 
 
 def parse_spec(spec: str) -> tuple[str, str]:
@@ -67,9 +86,7 @@ def build_backend(config: BackendConfig | str) -> Backend:
         return cls(arg, **local)
     if kind == "hf":
         return cls(arg, dtype=config.dtype, **local, **({"batch_size": config.batch_size} if config.batch_size else {}))
-    match = re.match(r"^(?P<model>[^@]+)@(?P<url>https?://.+)$", arg)
-    if not match:
-        raise ConfigError(f"openai backend spec must be openai:MODEL@BASE_URL, got {redacted_spec(config.spec)!r}")
-    return cls(match["model"], match["url"], api_key_env=config.api_key_env, concurrency=config.concurrency,
+    model, url = openai_endpoint(arg)
+    return cls(model, url, api_key_env=config.api_key_env, concurrency=config.concurrency,
                timeout_s=config.timeout_s, max_retries=config.max_retries, chat_template=config.chat_template,
                revision=config.revision)

@@ -17,6 +17,7 @@ from recon.data.splits import split_examples
 from recon.data.stats import corpus_stats
 from recon.data.tables import iter_table
 from recon.errors import ConfigError
+from recon.hub import HubSnapshot
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,10 +39,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     renamed(split, "--out-dir", "--out")
     split.set_defaults(func=cmd_split)
 
-    convert = dsub.add_parser("convert", help="a table (Parquet, CSV, datasets folder) with a column mapping, "
-                              "or a ConvoKit corpus for one speaker → pairs JSONL")
-    convert.add_argument("directory", type=Path, metavar="SOURCE",
-                         help=".parquet, .csv, a datasets save_to_disk folder, or a ConvoKit corpus folder")
+    convert = dsub.add_parser("convert", help="a table (Parquet, CSV, JSON / JSONL, datasets folder, Hub dataset) "
+                              "with a column mapping, or a ConvoKit corpus for one speaker → pairs JSONL")
+    convert.add_argument("directory", metavar="SOURCE",
+                         help=".parquet, .csv, .json, .jsonl, a datasets save_to_disk folder, a Hub dataset id "
+                              "ORG/NAME[@REVISION] (from the Hugging Face cache or the Hub), or a ConvoKit folder")
     convert.add_argument("--speaker", help="ConvoKit: the speaker id whose turns are the actions")
     convert.add_argument("--max-context", type=positive_int, help="ConvoKit: previous turns kept (default 8)")
     convert.add_argument("--context", choices=["thread", "sequence"],
@@ -61,7 +63,10 @@ def add_table_args(parser: argparse.ArgumentParser) -> None:
                         help="table: the mapping as YAML (columns, speaker_field, domain, split); --map wins")
     parser.add_argument("--speaker-field", metavar="RULE",
                         help=f"table: who speaks context turns given as strings: {RULES_HELP}")
-    parser.add_argument("--split", help="table: the split of a datasets folder that holds several")
+    parser.add_argument("--split", help="table: the split of a datasets folder or Hub dataset that holds several")
+    parser.add_argument("--config", dest="dataset_config", metavar="NAME",
+                        help="Hub dataset: its configuration (subset)")
+    parser.add_argument("--revision", help="Hub dataset: a branch, tag or commit (default main)")
 
 
 def _load(args: argparse.Namespace):
@@ -92,13 +97,14 @@ def cmd_split(args: argparse.Namespace) -> int:
 
 @holds_out
 def cmd_convert(args: argparse.Namespace) -> int:
-    if not is_convokit_dir(args.directory):
+    if not is_convokit_dir(Path(args.directory)):
         return convert_table(args)
     if not args.speaker:
         raise ConfigError(f"{args.directory} is a ConvoKit corpus: name whose turns are the actions with --speaker ID")
-    if args.map or args.mapping or args.speaker_field or args.split:
-        raise ConfigError("--map, --mapping, --speaker-field and --split apply to tables, not to a ConvoKit corpus")
-    result = load_convokit(args.directory, args.speaker, max_context=args.max_context or 8,
+    if args.map or args.mapping or args.speaker_field or args.split or args.dataset_config or args.revision:
+        raise ConfigError("--map, --mapping, --speaker-field, --split, --config and --revision apply to tables, "
+                          "not to a ConvoKit corpus")
+    result = load_convokit(Path(args.directory), args.speaker, max_context=args.max_context or 8,
                            context=args.context or "thread", domain=args.domain)
     n = write_jsonl_atomic(args.out, (e.to_json() for e in result.examples))
     skipped = ", ".join(f"{k}: {v}" for k, v in result.skipped.items())
@@ -110,7 +116,11 @@ def convert_table(args: argparse.Namespace) -> int:
     if args.speaker or args.context or args.max_context is not None:
         raise ConfigError("--speaker, --context and --max-context apply to a ConvoKit corpus folder only")
     mapping = mapping_from(entries=args.map, file=args.mapping, speaker_field=args.speaker_field,
-                           domain=args.domain, split=args.split)
-    n = write_jsonl_atomic(args.out, (e.to_json() for e in iter_table(args.directory, mapping)))
-    console.print(f"{n} pairs → {args.out} (from {args.directory})")
+                           domain=args.domain, split=args.split, config=args.dataset_config,
+                           revision=args.revision)
+    read: list[HubSnapshot] = []
+    pairs = iter_table(args.directory, mapping, on_snapshot=read.append)
+    n = write_jsonl_atomic(args.out, (e.to_json() for e in pairs))
+    source = f"{read[0].ref.repo_id} at commit {read[0].commit}" if read else args.directory
+    console.print(f"{n} pairs → {args.out} (from {source})")
     return 0

@@ -34,8 +34,10 @@ def refuse_old_names(values):
 
 
 class TrainBase(Strict):
-    """What SFT and GRPO share: the base model (`embedded` = the GGUF dequantised, a .gguf file or an HF model
-    directory; an `hf:` prefix is accepted), LoRA, batch, steps and seed."""
+    """What SFT and GRPO share: the base model (`embedded` = the GGUF dequantised, a .gguf file, an HF model
+    directory or a Hub id `ORG/NAME[@REVISION]`; an `hf:` prefix is accepted), LoRA, batch, steps, seed, and
+    what TRL logs and saves: `report_to` (TensorBoard or W&B, under the output folder's `runs/`), a log line
+    every `logging_steps`, a checkpoint every `save_steps` (the newest `save_total_limit` kept; None: all)."""
 
     model: str = "embedded"
     lora: StrictBool = True
@@ -46,6 +48,10 @@ class TrainBase(Strict):
     max_steps: StrictInt = Field(30, ge=1)
     learning_rate: Number = Field(2e-4, gt=0)
     seed: StrictInt = 0
+    report_to: Literal["none", "tensorboard", "wandb"] = "none"
+    logging_steps: StrictInt = Field(1, ge=1)
+    save_steps: StrictInt = Field(10, ge=1)
+    save_total_limit: StrictInt | None = Field(None, ge=1)
 
     _old_names = model_validator(mode="before")(refuse_old_names)
 
@@ -56,10 +62,13 @@ class TrainBase(Strict):
 
 
 class SFTTrainConfig(TrainBase):
-    """`recon train sft`: TRL SFTTrainer on context → `<reasoning>…</reasoning>` action, loss on the completion."""
+    """`recon train sft`: TRL SFTTrainer on context → `<reasoning>…</reasoning>` action, loss on the completion.
+    `eval_fraction` of the records (chosen by a hash of each, so the same ones every time) are held out and
+    their loss is reported every `logging_steps` as `eval_loss`."""
 
     max_length: StrictInt = Field(1024, ge=64)
     dtype: Literal["float32", "bfloat16", "float16"] = "float32"
+    eval_fraction: Number = Field(0.0, ge=0.0, lt=1.0)
 
 
 class GRPOTrainConfig(TrainBase):
@@ -81,7 +90,6 @@ class GRPOTrainConfig(TrainBase):
     beta: Number = Field(0.0, ge=0)           # KL weight (TRL's default 0)
     temperature: Number = Field(1.0, gt=0)
     max_completion_length: StrictInt = Field(96, ge=8)
-    save_steps: StrictInt = Field(10, ge=1)
     gradient_checkpointing: StrictBool | None = None   # None: on with a GPU (memory), off on CPU (speed)
     use_vllm: StrictBool = False
     vllm_mode: Literal["server", "colocate"] = "colocate"

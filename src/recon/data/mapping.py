@@ -102,7 +102,9 @@ class ColumnMapping(Strict):
     columns: dict[str, str] = {}
     speaker_field: str | None = None      # how string context turns get speakers (see SpeakerRule)
     domain: str | None = None             # a constant domain (default: the file's or folder's name)
-    split: str | None = None              # which split of a DatasetDict folder
+    split: str | None = None              # which split of a DatasetDict folder or a Hub dataset
+    config: str | None = None             # which configuration of a Hub dataset
+    revision: str | None = None           # which revision (branch, tag, commit) of a Hub dataset
 
     @field_validator("columns")
     @classmethod
@@ -140,7 +142,8 @@ def parse_map_entries(entries: list[str]) -> dict[str, str]:
 
 def mapping_from(*, entries: list[str] | None = None, file: str | Path | None = None,
                  speaker_field: str | None = None, domain: str | None = None,
-                 split: str | None = None) -> ColumnMapping:
+                 split: str | None = None, config: str | None = None,
+                 revision: str | None = None) -> ColumnMapping:
     """The mapping of a YAML file overridden by command-line values (entries per field; the rest if given)."""
     base: dict[str, Any] = {}
     if file is not None:
@@ -154,11 +157,18 @@ def mapping_from(*, entries: list[str] | None = None, file: str | Path | None = 
             raise ConfigError(f"{file}: a mapping file holds keys columns, speaker_field, domain, split")
         base = loaded
     columns = {**(base.get("columns") or {}), **parse_map_entries(entries or [])}
-    values = {**base, "columns": columns, **{k: v for k, v in {"speaker_field": speaker_field, "domain": domain,
-                                                                "split": split}.items() if v is not None}}
+    given = {"speaker_field": speaker_field, "domain": domain, "split": split, "config": config, "revision": revision}
+    values = {**base, "columns": columns, **{k: v for k, v in given.items() if v is not None}}
     try:
         return ColumnMapping(**values)
     except ValidationError as exc:
         where = f"{file}: " if file else ""
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'mapping'}: {e['msg']}" for e in exc.errors())
         raise ConfigError(f"{where}invalid column mapping: {problems}") from None
+
+
+def mapped_columns(mapping: ColumnMapping) -> dict[str, str]:
+    """Every column the mapping reads, by what it becomes (the speaker rule's column as 'speakers')."""
+    rule = speaker_rule(mapping.speaker_field)
+    speakers = {"speakers": rule.names[0]} if rule and rule.kind == "column" else {}
+    return {**mapping.columns, **speakers}

@@ -1,5 +1,6 @@
-"""Tables → pairs: Parquet, CSV and `datasets` folders (`save_to_disk`), read through the `datasets` library and
-mapped onto the pair schema by a `ColumnMapping`.
+"""Tables → pairs: Parquet, CSV, JSON / JSONL in any schema, `datasets` folders (`save_to_disk`) and Hub
+datasets (`table_sources.py`), read through the `datasets` library and mapped onto the pair schema by a
+`ColumnMapping`.
 
 Every row is validated by the same strict `parse_example` as a JSONL line; a bad row stops the whole
 conversion with the file, the row number (1-based, the header not counted) and the column:
@@ -9,9 +10,9 @@ conversion with the file, the row number (1-based, the header not counted) and t
   `conversation_id`) become their decimal text. CSV cells are text: `turn_index` must be a whole number, and
   `context` and `meta` cells hold JSON (a list of turns; an object).
 - `context` is a list of `{speaker, text}` objects, or of strings with a speaker rule (`--speaker-field`).
-- Defaults for unmapped fields: `domain` = the file's stem (or the folder's name); `turn_index` = the number
-  of context turns; `id` = `DOMAIN:` + a hash of (individual, conversation, turn index, context, action), so
-  ids do not depend on row order; `meta` = `{}` plus any `meta.NAME` columns.
+- Defaults for unmapped fields: `domain` = the file's stem (or the folder's or Hub dataset's name);
+  `turn_index` = the number of context turns; `id` = `DOMAIN:` + a hash of (individual, conversation,
+  turn index, context, action), so ids do not depend on row order; `meta` = `{}` plus any `meta.NAME` columns.
 
 Example (not run: needs a table)::
 
@@ -26,111 +27,23 @@ import datetime
 import difflib
 import json
 import math
-import os
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from recon.data.json_checks import DEPTH_MESSAGE, json_problem
-from recon.data.mapping import REQUIRED, CellError, ColumnMapping, speaker_rule
+from recon.data.mapping import REQUIRED, CellError, ColumnMapping, mapped_columns, speaker_rule
 from recon.data.schema import parse_example
+from recon.data.table_sources import open_table, table_kind, table_name
 from recon.errors import ConfigError, DataError
 from recon.hashing import content_hash
+from recon.hub import HubSnapshot
 from recon.types import Example
 
-SUFFIXES = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
-KIND_NAMES = {"parquet": "Parquet", "csv": "CSV", "datasets": "a datasets folder"}
 ID_FIELDS = ("id", "domain", "individual", "conversation_id")
 
 
-def table_kind(path: str | Path) -> str | None:
-    """'parquet', 'csv' or 'datasets' (a folder written by `save_to_disk`); None for anything else."""
-    path = Path(path)
-    if path.is_dir():
-        saved = ("state.json", "dataset_dict.json")
-        return "datasets" if any((path / name).is_file() for name in saved) else None
-    return SUFFIXES.get(path.suffix.lower())
-
-
-def import_datasets(purpose: str = "reading Parquet, CSV or a datasets folder"):
-    """The `datasets` module, or a ConfigError that says how to install it."""
-    try:
-        import datasets
-    except ImportError:
-        raise ConfigError(f"{purpose} needs the `datasets` package: pip install 'recon[data]'") from None
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    return datasets
-
-
-@contextmanager
-def quiet_datasets(datasets):
-    """No progress bars or log lines from `datasets` inside the block (restored afterwards)."""
-    was_disabled, verbosity = datasets.are_progress_bars_disabled(), datasets.logging.get_verbosity()
-    datasets.disable_progress_bars()
-    datasets.logging.set_verbosity(datasets.logging.CRITICAL)    # a read failure is reported as a DataError
-    try:
-        yield
-    finally:
-        datasets.logging.set_verbosity(verbosity)
-        if not was_disabled:
-            datasets.enable_progress_bars()
-
-
-@contextmanager
-def open_table(path: str | Path, mapping: ColumnMapping) -> Iterator[Any]:
-    """The table as a `datasets.Dataset` (its Arrow cache in a temporary folder, removed on exit)."""
-    path = Path(path)
-    kind = table_kind(path)
-    if kind is None:
-        if path.is_dir():
-            raise ConfigError(f"{path} is a folder but neither a ConvoKit corpus nor a `datasets` folder "
-                              "(save_to_disk writes state.json or dataset_dict.json)")
-        raise ConfigError(f"{path}: convert reads .parquet, .csv, a datasets folder or a ConvoKit folder")
-    if kind != "datasets" and not path.is_file():
-        raise DataError("no such file", path=path)
-    datasets = import_datasets()
-    with tempfile.TemporaryDirectory(prefix="recon-table-") as cache, quiet_datasets(datasets):
-        try:
-            if kind == "parquet":
-                table = datasets.Dataset.from_parquet(str(path), cache_dir=cache)
-            elif kind == "csv":
-                text_columns = {c: str for c in mapped_columns(mapping).values()}
-                table = datasets.Dataset.from_csv(str(path), cache_dir=cache, converters=text_columns,
-                                                  na_filter=False)
-            else:
-                table = _saved_split(datasets.load_from_disk(str(path)), path, mapping.split)
-        except (ConfigError, DataError):
-            raise
-        except Exception as exc:      # pyarrow, pandas and datasets each raise their own kinds
-            cause = exc.__cause__ or exc
-            raise DataError(f"cannot be read as {KIND_NAMES[kind]}: {type(cause).__name__}: {cause}",
-                            path=path) from None
-        yield table
-
-
-def _saved_split(saved, path: Path, split: str | None):
-    if not hasattr(saved, "keys"):                         # a single Dataset
-        if split is not None:
-            raise ConfigError(f"{path} holds one dataset, not splits: drop --split")
-        return saved
-    names = sorted(saved.keys())
-    if split is None and len(names) == 1:
-        return saved[names[0]]
-    if split not in names:
-        raise ConfigError(f"{path} holds splits: {', '.join(names)}; choose one with --split NAME")
-    return saved[split]
-
-
-def mapped_columns(mapping: ColumnMapping) -> dict[str, str]:
-    """Every column the mapping reads, by what it becomes (the speaker rule's column as 'speakers')."""
-    rule = speaker_rule(mapping.speaker_field)
-    speakers = {"speakers": rule.names[0]} if rule and rule.kind == "column" else {}
-    return {**mapping.columns, **speakers}
-
-
-def check_columns(path: Path, mapping: ColumnMapping, columns: list[str]) -> None:
+def check_columns(path: str | Path, mapping: ColumnMapping, columns: list[str]) -> None:
     listing = ", ".join(columns)
     for target in REQUIRED:
         if target not in mapping.columns:
@@ -230,14 +143,19 @@ def pair_id(example: Example) -> str:
     return f"{example.domain}:{content_hash(key, tag='pair-id', length=12)}"
 
 
-def iter_table(path: str | Path, mapping: ColumnMapping) -> Iterator[Example]:
-    """Validated pairs, one per row, in table order; the first bad row raises a DataError."""
-    path = Path(path)
+def iter_table(source: str | Path, mapping: ColumnMapping,
+               on_snapshot: Callable[[HubSnapshot], None] | None = None) -> Iterator[Example]:
+    """Validated pairs, one per row, in table order; the first bad row raises a DataError. `on_snapshot` hears
+    which commit of a Hub dataset is read."""
+    path = source if isinstance(source, Path) else str(source)
     kind = table_kind(path)
-    default_domain = path.stem if path.is_file() else path.name
+    default_domain = table_name(path)
     seen: dict[str, int] = {}
-    with open_table(path, mapping) as table:
+    with open_table(path, mapping) as opened:
         assert kind is not None, "open_table opens tables of a known kind only"
+        if opened.snapshot is not None and on_snapshot is not None:
+            on_snapshot(opened.snapshot)
+        table = opened.table
         check_columns(path, mapping, table.column_names)
         for number, row in enumerate(_rows(table, sorted(set(mapped_columns(mapping).values()))), start=1):
             try:
@@ -261,5 +179,5 @@ def iter_table(path: str | Path, mapping: ColumnMapping) -> Iterator[Example]:
             yield example
 
 
-def load_table(path: str | Path, mapping: ColumnMapping) -> list[Example]:
-    return list(iter_table(path, mapping))
+def load_table(source: str | Path, mapping: ColumnMapping) -> list[Example]:
+    return list(iter_table(source, mapping))

@@ -29,7 +29,7 @@ from typing import Any
 
 from recon.atomicio import atomic_directory, check_output_folder, write_json_atomic, write_jsonl_atomic
 from recon.config import UserModelConfig
-from recon.data.tables import import_datasets, quiet_datasets
+from recon.data.table_sources import import_datasets, quiet_datasets
 from recon.data.trace_records import read_traces
 from recon.errors import ConfigError, DataError
 from recon.evaluation.fake_banner import is_fake

@@ -1,5 +1,6 @@
 """What SFT and GRPO training share: loading the base model and its tokenizer, the LoRA config, the callback
-that reports steps and logs, and saving the trained model (LoRA merged) beside its tokenizer.
+that reports steps and logs, what TRL logs, reports and saves, the checkpoint to resume from, the number of
+processes `accelerate launch` started, and saving the trained model (LoRA merged) beside its tokenizer.
 
     >>> from recon.config import SFTTrainConfig
     >>> lora_config(SFTTrainConfig(lora=False)) is None
@@ -10,12 +11,17 @@ that reports steps and logs, and saving the trained model (LoRA merged) beside i
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from recon.backends.dequantize import dequantized_dir
-from recon.backends.hf import resolve_model_source
+from recon.backends.hf import locate_model
+from recon.errors import ConfigError
+
+STEP_LOG = logging.getLogger("recon.training")
 
 
 def quiet_library_progress() -> None:
@@ -34,19 +40,18 @@ def quiet_library_progress() -> None:
 
 
 def load_base(spec: str, dtype: str = "float32"):
-    """(model, tokenizer, base record) for `embedded` (the GGUF dequantised once), a .gguf file or an HF folder;
-    nothing is downloaded."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    """(model, tokenizer, base record) for `embedded` (the GGUF dequantised once), a .gguf file, an HF folder or
+    a Hub id (its snapshot in the Hugging Face cache; the record names the commit)."""
     quiet_library_progress()
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
-    source, gguf = resolve_model_source(spec)
+    source, gguf, hub = locate_model(spec)
     directory = dequantized_dir(source / gguf) if gguf else source
     tokenizer = AutoTokenizer.from_pretrained(str(directory))
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     model = AutoModelForCausalLM.from_pretrained(str(directory), dtype=getattr(torch, dtype))
-    return model, tokenizer, {"spec": spec, "source": source.name, "gguf": gguf}
+    return model, tokenizer, {"spec": spec, "source": source.name, "gguf": gguf, **(hub.record() if hub else {})}
 
 
 def lora_config(cfg):
@@ -58,11 +63,15 @@ def lora_config(cfg):
 
 
 def step_callback(on_step: Callable[[int, int], None] | None, on_log: Callable[[object, dict], None] | None = None):
-    """A TrainerCallback calling `on_step(step, max_steps)` after each step and `on_log(state, logs)` per log."""
+    """A TrainerCallback calling `on_step(step, max_steps)` after each step and `on_log(state, logs)` per log;
+    each log is also a line of the `recon.training` logger (train.log)."""
     from transformers import TrainerCallback
 
     class Steps(TrainerCallback):
         def on_log(self, args, state, control, logs=None, **kwargs):
+            if logs:
+                figures = " ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in logs.items())
+                STEP_LOG.info("step %d/%d %s", state.global_step, state.max_steps, figures)
             if on_log is not None and logs:
                 on_log(state, logs)
 
@@ -70,6 +79,47 @@ def step_callback(on_step: Callable[[int, int], None] | None, on_log: Callable[[
             if on_step is not None:
                 on_step(state.global_step, state.max_steps)
     return Steps()
+
+
+def watch_args(cfg, out: Path) -> dict[str, Any]:
+    """TRL arguments for what a run logs, reports and saves: checkpoints in `out/checkpoints` every `save_steps`,
+    a log every `logging_steps`, and `report_to` (TensorBoard events under `out/checkpoints/runs/`).
+
+    >>> from recon.config import SFTTrainConfig
+    >>> watch_args(SFTTrainConfig(report_to="tensorboard", save_steps=5), Path("ckpt"))["save_steps"]
+    5
+    """
+    return {"output_dir": str(out / "checkpoints"), "logging_steps": cfg.logging_steps, "report_to": cfg.report_to,
+            "save_strategy": "steps", "save_steps": cfg.save_steps, "save_total_limit": cfg.save_total_limit,
+            "disable_tqdm": True}
+
+
+def latest_checkpoint(folder: Path) -> Path | None:
+    """TRL's checkpoint folder with the highest step, or None.
+
+    >>> latest_checkpoint(Path(getfixture("tmp_path"))) is None
+    True
+    """
+    def step(p: Path) -> int:
+        tail = p.name.split("-")[1]
+        return int(tail) if tail.isdigit() else -1
+    found = sorted(folder.glob("checkpoint-*"), key=step)
+    return found[-1] if found else None
+
+
+def launched_processes(given: int | None = None, environ=os.environ) -> int:
+    """The processes `accelerate launch` started (its WORLD_SIZE), or `given`, or 1; a `given` count that
+    disagrees with the launcher's is refused.
+
+    >>> launched_processes(None, {"WORLD_SIZE": "4"}), launched_processes(2, {}), launched_processes(None, {})
+    (4, 2, 1)
+    """
+    world = environ.get("WORLD_SIZE")
+    launched = int(world) if world and world.isdigit() else None
+    if given is not None and launched is not None and given != launched:
+        raise ConfigError(f"num_processes is {given} but accelerate launched {launched} processes: drop "
+                          "num_processes (it is read from the launcher) or launch as many")
+    return given or launched or 1
 
 
 def quiet(trainer) -> None:

@@ -7,11 +7,12 @@ a thin adapter from our validated config to TRL's GRPOConfig and GRPOTrainer.
 - e2e: prompts are user-model prompts (context only); the policy writes `<reasoning>…</reasoning>` and an
   action; the reward looks at the action only.
 
-The run folder holds `checkpoints/` (TRL's, every `save_steps`; `resume=True` continues from the latest),
-`steps.jsonl` (one line per step: reward mean/std, leakage, empty and failed rates, KL, completion
-length, seconds), and at the end the merged model, its tokenizer and `recon_grpo.json` (with the training
-pairs' ids, conversations and data files). For GPUs: `use_vllm` (colocate or server) and `accelerate
-launch` with `num_processes` set to the GPU count (docs/grpo.md).
+The run folder holds `checkpoints/` (TRL's, every `save_steps`; `resume=True` continues from the latest;
+TensorBoard or W&B logs as `report_to` asks), `train.log` (the libraries' own log lines and warnings),
+`steps.jsonl` (one line per logged step, every `logging_steps`: reward mean/std, leakage, empty and failed
+rates, KL, completion length, seconds), and at the end the merged model, its tokenizer and `recon_grpo.json`
+(with the training pairs' ids, conversations and data files). For GPUs: `use_vllm` (colocate or server) and
+`accelerate launch`, whose process count is read from the launcher (docs/grpo.md).
 
 Example (not run here: trains; the slow test does)::
 
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from recon.atomicio import write_json_atomic
-from recon.config import GRPOTrainConfig
+from recon.config import GRPOTrainConfig, validated
 from recon.errors import ConfigError
 from recon.hashing import canonical_json, content_hash
 from recon.method.rewards import E2EReward, ReconReward
@@ -35,7 +36,20 @@ from recon.method.synthesis import synthesis_messages
 from recon.method.usermodel import user_model_messages
 from recon.paths import GRPO_META
 from recon.redaction import redact_secrets
-from recon.training.common import load_base, lora_config, quiet, save_trained, step_callback, training_data, use_cpu
+from recon.training.common import (
+    latest_checkpoint,
+    launched_processes,
+    load_base,
+    lora_config,
+    quiet,
+    quiet_library_progress,
+    save_trained,
+    step_callback,
+    training_data,
+    use_cpu,
+    watch_args,
+)
+from recon.training.library_output import TRAIN_LOG, library_output_to
 from recon.types import Example
 
 
@@ -68,31 +82,43 @@ class GRPOResult:
     log: list[dict] = field(default_factory=list)
 
 
-def latest_checkpoint(folder: Path) -> Path | None:
-    """TRL's checkpoint folder with the highest step, or None."""
-    def step(p: Path) -> int:
-        tail = p.name.split("-")[1]
-        return int(tail) if tail.isdigit() else -1
-    found = sorted(folder.glob("checkpoint-*"), key=step)
-    return found[-1] if found else None
+def with_launched_processes(cfg: GRPOTrainConfig) -> GRPOTrainConfig:
+    """`cfg` with `num_processes` read from `accelerate launch` unless the config sets it (then they must agree);
+    the batch check runs again for the new count."""
+    given = cfg.num_processes if "num_processes" in cfg.model_fields_set else None
+    processes = launched_processes(given)
+    if processes == cfg.num_processes:
+        return cfg
+    return validated(GRPOTrainConfig, **{**cfg.model_dump(), "num_processes": processes})
 
 
 def train_grpo(train: Sequence[Example], cfg: GRPOTrainConfig, *, out: str | Path, resume: bool = False,
                on_step: Callable[[int, int], None] | None = None, reward=None,
-               data_files: dict[str, str] | None = None) -> GRPOResult:
-    """`resume`: continue from the latest checkpoint in `out/checkpoints` (from scratch when there is none)."""
+               data_files: dict[str, str] | None = None,
+               on_log: Callable[[object, dict], None] | None = None) -> GRPOResult:
+    """`resume`: continue from the latest checkpoint in `out/checkpoints` (from scratch when there is none).
+    TRL's own output goes to `out/train.log`."""
     if not train:
         raise ConfigError("GRPO needs training pairs")
+    out = Path(out)
+    cfg = with_launched_processes(cfg)
+    quiet_library_progress()
+    with library_output_to(out / TRAIN_LOG):
+        return _train(train, cfg, out, resume, on_step, on_log, reward, data_files)
+
+
+def _train(train, cfg: GRPOTrainConfig, out: Path, resume: bool, on_step, on_log, reward, data_files) -> GRPOResult:
     from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
 
-    out = Path(out)
     model, tokenizer, base = load_base(cfg.model)
     steps_log = out / "steps.jsonl"
     log: list[dict] = []
     clock = {"t": time.perf_counter()}
 
     def log_step(state, logs: dict) -> None:
+        if on_log is not None:
+            on_log(state, logs)
         if "reward" not in logs:
             return
         now = time.perf_counter()
@@ -109,12 +135,12 @@ def train_grpo(train: Sequence[Example], cfg: GRPOTrainConfig, *, out: str | Pat
 
     gpu = not use_cpu()
     args = GRPOConfig(
-        output_dir=str(out / "checkpoints"), max_steps=cfg.max_steps,
+        max_steps=cfg.max_steps,
         per_device_train_batch_size=cfg.per_device_train_batch_size,
         gradient_accumulation_steps=cfg.gradient_accumulation_steps, num_generations=cfg.num_generations,
         max_completion_length=cfg.max_completion_length, temperature=cfg.temperature, learning_rate=cfg.learning_rate,
-        beta=cfg.beta, logging_steps=1, save_strategy="steps", save_steps=cfg.save_steps, seed=cfg.seed,
-        report_to="none", disable_tqdm=True, use_cpu=not gpu, use_vllm=cfg.use_vllm, vllm_mode=cfg.vllm_mode,
+        beta=cfg.beta, seed=cfg.seed, use_cpu=not gpu, use_vllm=cfg.use_vllm, vllm_mode=cfg.vllm_mode,
+        **watch_args(cfg, out),
         gradient_checkpointing=gpu if cfg.gradient_checkpointing is None else cfg.gradient_checkpointing)
     reward = reward or build_reward(cfg)
     trainer = GRPOTrainer(model=model, reward_funcs=[reward], args=args,

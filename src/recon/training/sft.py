@@ -7,8 +7,9 @@ so TRL computes the loss on the completion only. The model starts from the embed
 transformers, a .gguf file, or an HF model directory.
 The checkpoint directory holds a plain transformers model (LoRA weights merged), its tokenizer, and
 `recon_sft.json` (config, method, base fingerprint, training-data hash, the training pair ids, conversations
-and data files, losses), so `hf:DIR` and
-`--user-model sft:DIR` load it directly.
+and data files, losses and eval losses), so `hf:DIR` and `--user-model sft:DIR` load it directly. It also
+holds TRL's checkpoints (`checkpoints/`, every `save_steps`; `resume=True` continues from the newest), the
+TensorBoard or W&B logs `report_to` asks for, and `train.log` (the libraries' own log lines and warnings).
 
 On GPUs, run the same command under `accelerate launch` (see docs/user-models.md).
 
@@ -25,23 +26,28 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from recon.atomicio import write_json_atomic
 from recon.config import SFTTrainConfig, UserModelConfig
 from recon.errors import ConfigError
-from recon.hashing import content_hash
+from recon.hashing import content_hash, hash_fraction
 from recon.method.sft_format import sft_records, trained_pairs
 from recon.methods import trained_by
 from recon.paths import GRPO_META, SFT_META
 from recon.training.common import (
+    latest_checkpoint,
     load_base,
     lora_config,
     quiet,
+    quiet_library_progress,
     save_trained,
     step_callback,
     training_data,
     use_cpu,
+    watch_args,
 )
+from recon.training.library_output import TRAIN_LOG, library_output_to
 from recon.types import Example
 
 
@@ -52,54 +58,97 @@ class SFTResult:
     losses: list[float] = field(default_factory=list)
     seconds_per_step: float = 0.0
     examples: int = 0
+    eval_losses: list[float] = field(default_factory=list)
+    resumed_from: str | None = None
+
+
+def split_eval(records: list[dict], fraction: float) -> tuple[list[dict], list[dict]]:
+    """(training records, held-out records): the `fraction` of records (at least one) with the lowest hash are
+    held out, so the same records are held out every time, whatever their order.
+
+    >>> train, held = split_eval([{"n": i} for i in range(20)], 0.25)
+    >>> len(train), len(held)
+    (15, 5)
+    """
+    if fraction <= 0:
+        return records, []
+    ranked = sorted(range(len(records)), key=lambda i: hash_fraction(records[i], tag="sft-eval"))
+    held = set(ranked[:max(1, round(fraction * len(records)))])
+    train = [r for i, r in enumerate(records) if i not in held]
+    if not train:
+        raise ConfigError(f"eval_fraction {fraction} of {len(records)} records leaves none to train on: "
+                          "lower eval_fraction")
+    return train, [r for i, r in enumerate(records) if i in held]
 
 
 def train_sft(train: Sequence[Example], traces: dict[str, str] | None, *, method: str, cfg: SFTTrainConfig,
               out: str | Path, user_cfg: UserModelConfig | None = None,
-              on_step: Callable[[int, int], None] | None = None, data_files: dict[str, str] | None = None
-              ) -> SFTResult:
+              on_step: Callable[[int, int], None] | None = None, data_files: dict[str, str] | None = None,
+              on_log: Callable[[object, dict], None] | None = None, resume: bool = False) -> SFTResult:
     """`data_files` ({path: hash}) is recorded in the checkpoint with the pair ids and conversations it learned
-    from (the train-overlap guard of `recon predict` reads them)."""
+    from (the train-overlap guard of `recon predict` reads them). `resume`: continue from the latest checkpoint
+    in `out/checkpoints` (from scratch when there is none). TRL's own output goes to `out/train.log`."""
     user_cfg = user_cfg or UserModelConfig()
     records = sft_records(train, traces, method=method, cfg=user_cfg)
     if not records:
         raise ConfigError("no training records: no training pair has a trace for this method "
                           "(do the trace ids match the --train pairs?)")
+    fit, held_out = split_eval(records, cfg.eval_fraction)
+    out = Path(out)
+    checkpoint = latest_checkpoint(out / "checkpoints") if resume else None
+    if checkpoint is None:
+        shutil.rmtree(out / "checkpoints", ignore_errors=True)       # another run's checkpoints
+    quiet_library_progress()
+    with library_output_to(out / TRAIN_LOG):
+        trainer, base, losses, eval_losses = _trainer(cfg, out, fit, held_out, on_step, on_log)
+        t0 = time.perf_counter()
+        trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+        elapsed = time.perf_counter() - t0
+        save_trained(trainer, trainer.processing_class, out, lora=cfg.lora)
+    shutil.rmtree(out / "trainer", ignore_errors=True)        # scratch of older versions
+    steps = trainer.state.global_step
+    done = steps - (int(checkpoint.name.split("-")[1]) if checkpoint else 0)
+    write_json_atomic(out / SFT_META, {
+        "method": method, "config": cfg.model_dump(), "user_model": user_cfg.model_dump(),
+        "base": base,
+        "data_hash": content_hash(records, tag="sft-data", length=16), "examples": len(fit),
+        "eval_examples": len(held_out),
+        **training_data(trained_pairs(train, traces, method=method), data_files),
+        "steps": steps, "losses": losses, "eval_losses": eval_losses,
+        "resumed_from": checkpoint.name if checkpoint else None, "seconds": round(elapsed, 2)})
+    return SFTResult(out=out, steps=steps, losses=losses, seconds_per_step=elapsed / max(1, done),
+                     examples=len(fit), eval_losses=eval_losses, resumed_from=checkpoint.name if checkpoint else None)
+
+
+def _trainer(cfg: SFTTrainConfig, out: Path, fit: list[dict], held_out: list[dict], on_step, on_log):
+    """TRL's SFTTrainer for `cfg`, the base model's record, and the lists its training and eval losses are
+    appended to."""
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
 
     model, tokenizer, base = load_base(cfg.model, cfg.dtype)
-    out = Path(out)
-    work = out / "trainer"
     losses: list[float] = []
+    eval_losses: list[float] = []
 
     def log(state, logs: dict) -> None:
         if "loss" in logs:
             losses.append(float(logs["loss"]))
+        if "eval_loss" in logs:
+            eval_losses.append(float(logs["eval_loss"]))
+        if on_log is not None:
+            on_log(state, logs)
 
-    args = SFTConfig(output_dir=str(work), max_steps=cfg.max_steps,
-                     per_device_train_batch_size=cfg.per_device_train_batch_size,
+    evaluation: dict[str, Any] = {"eval_strategy": "steps", "eval_steps": cfg.logging_steps} if held_out else {}
+    args = SFTConfig(max_steps=cfg.max_steps, per_device_train_batch_size=cfg.per_device_train_batch_size,
                      gradient_accumulation_steps=cfg.gradient_accumulation_steps, learning_rate=cfg.learning_rate,
-                     max_length=cfg.max_length, logging_steps=1, save_strategy="no", report_to="none",
-                     seed=cfg.seed, use_cpu=use_cpu(), disable_tqdm=True, completion_only_loss=True)
-    trainer = SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(records),
+                     max_length=cfg.max_length, seed=cfg.seed, use_cpu=use_cpu(), completion_only_loss=True,
+                     **watch_args(cfg, out), **evaluation)
+    trainer = SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(fit),
+                         eval_dataset=Dataset.from_list(held_out) if held_out else None,
                          processing_class=tokenizer, peft_config=lora_config(cfg),
                          callbacks=[step_callback(on_step, log)])
     quiet(trainer)
-    t0 = time.perf_counter()
-    trainer.train()
-    elapsed = time.perf_counter() - t0
-    save_trained(trainer, tokenizer, out, lora=cfg.lora)
-    shutil.rmtree(work, ignore_errors=True)         # trainer scratch (no checkpoints are saved mid-run)
-    steps = trainer.state.global_step
-    write_json_atomic(out / SFT_META, {
-        "method": method, "config": cfg.model_dump(), "user_model": user_cfg.model_dump(),
-        "base": base,
-        "data_hash": content_hash(records, tag="sft-data", length=16), "examples": len(records),
-        **training_data(trained_pairs(train, traces, method=method), data_files),
-        "steps": steps, "losses": losses, "seconds": round(elapsed, 2)})
-    return SFTResult(out=out, steps=steps, losses=losses, seconds_per_step=elapsed / max(1, steps),
-                     examples=len(records))
+    return trainer, base, losses, eval_losses
 
 
 def read_sft_meta(path: str | Path) -> dict:
