@@ -87,10 +87,10 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
         if args.dry_run and select.scorer == "embedding":
             from recon.method.embeddings import HashEmbedder
             embedder = HashEmbedder()
+        reconstructor, judge = backend_config_from_args(args, recon_spec), backend_config_from_args(args, judge_spec)
         with progress_bar(f"{label} ({CONTROLS.get(label, select.scorer)}, n={select.n})", len(examples)) as advance:
             summary = run_recon_select(examples, select, synthesis=synth, synthesizer=synth_backend,
-                                       reconstructor=backend_config_from_args(args, recon_spec),
-                                       judge=backend_config_from_args(args, judge_spec), out=args.out,
+                                       reconstructor=reconstructor, judge=judge, out=args.out,
                                        db=Database(), on_progress=advance, inputs=inputs, embedder=embedder,
                                        label=label)
         failures: list[Failure] = []
