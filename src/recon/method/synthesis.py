@@ -85,7 +85,8 @@ def synthesize(examples: Sequence[Example], backend: Backend, cfg: SynthesisConf
             result.traces.append(Trace(id=ex.id, method=cfg.method, reasoning=reasoning, model=fingerprint,
                                        prompt_hash=req.prompt_hash(), prompt_tokens=gen.prompt_tokens,
                                        completion_tokens=gen.completion_tokens, finish_reason=gen.finish_reason,
-                                       leakage=measure_leakage(reasoning, ex.action, leakage).to_json()))
+                                       leakage=measure_leakage(reasoning, ex.action, leakage,
+                                                               max_action_chars=cfg.max_action_chars).to_json()))
         if on_progress is not None:
             on_progress(len(chunk))
     return result
