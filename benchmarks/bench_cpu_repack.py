@@ -91,7 +91,8 @@ def main() -> None:
     for name, rounds in results.items():
         tps = statistics.median(r[0] for r in rounds)
         score = statistics.median(r[1] for r in rounds)
-        print(f"{name:>3}: generation {tps:7.1f} tokens/s   scoring {score:6.2f} s for {len(CONTINUATIONS)} continuations")
+        print(f"{name:>3}: generation {tps:7.1f} tokens/s   "
+              f"scoring {score:6.2f} s for {len(CONTINUATIONS)} continuations")
     if "on" in results:
         off, on = results["off"], results["on"]
         gen_ratio = statistics.median(r[0] for r in off) / statistics.median(r[0] for r in on)
