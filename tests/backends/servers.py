@@ -1,5 +1,6 @@
 """A real `llama_cpp.server` (OpenAI-compatible) serving the embedded GGUF on 127.0.0.1, for the contract
-tests of the openai backend."""
+tests of the openai backend. It loads the model as recon's llama.cpp backend does (`llamacpp_serve`: no
+repacked / AMX weights), so it runs on every CPU the embedded backend runs on."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ class LlamaServer:
         self.alias = alias
         self.url = f"http://127.0.0.1:{self.port}/v1"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--model_alias", alias,
+            [sys.executable, "-m", "recon.backends.llamacpp_serve", "--model", str(gguf), "--model_alias", alias,
              "--host", "127.0.0.1", "--port", str(self.port), "--n_ctx", "2048", "--logits_all", "true",
              "--n_threads", "2", "--seed", "0"],
             stdout=subprocess.DEVNULL, stderr=self._log)

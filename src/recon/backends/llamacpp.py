@@ -26,13 +26,15 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
-import os
 from pathlib import Path
 
 import numpy as np
 
 from recon.backends.base import Backend, Fingerprint, Generation, GenRequest, Message, Score, ScoreRequest, each
+from recon.backends.cpu import physical_cores
 from recon.backends.dequantize import gguf_identity
+from recon.backends.llamacpp_check import ensure_llamacpp_runs
+from recon.backends.llamacpp_load import load_llama
 from recon.backends.tokenize import encode_pair, target_logprob, truncate_left
 from recon.errors import BackendError, ConfigError
 
@@ -94,19 +96,23 @@ class LlamaCppBackend(Backend):
     preferred_batch = 1
 
     def __init__(self, model_path: str | Path | None = None, *, n_ctx: int = 4096,
-                 n_threads: int | None = None, model_name: str | None = None, score_chunk: int = 64):
+                 n_threads: int | None = None, model_name: str | None = None, score_chunk: int = 64,
+                 cpu_repack: bool = False):
         self.model_path = Path(model_path) if model_path else embedded_gguf_path()
+        self.spec_kind = "llamacpp" if model_path else "embedded"
         if not self.model_path.is_file():
             raise ConfigError(f"GGUF file not found: {self.model_path}")
         self.n_ctx = n_ctx
         self.score_chunk = score_chunk
-        self.n_threads = n_threads or max(1, os.cpu_count() or 1)
+        self.n_threads = n_threads or physical_cores()
+        self.cpu_repack = cpu_repack
         name = model_name or self.model_path.name.removesuffix(".gguf").rsplit(".", 1)[0]
         self.fingerprint = Fingerprint(
             kind="llamacpp", model=name, quantization=_quantization(self.model_path),
             extra={"file": self.model_path.name, "identity": gguf_identity(self.model_path), "n_ctx": n_ctx,
                    "score_chunk": score_chunk,
-                   "llama_cpp_python": importlib.metadata.version("llama_cpp_python")})
+                   "llama_cpp_python": importlib.metadata.version("llama_cpp_python"),
+                   **({"cpu_repack": True} if cpu_repack else {})})   # off: the keys of earlier caches
         self._gen = None
         self._scorer = None
         self._formatter = None
@@ -114,10 +120,16 @@ class LlamaCppBackend(Backend):
         self._grammars: dict[str, object] = {}
 
     # -- model instances ----------------------------------------------------------------------
+    def preflight(self, op: str = "generate") -> None:
+        """Load the model once in a child process first (remembered): a native crash stops recon with one
+        line naming the CPU's features and `cpu_repack` (backends/llamacpp_check.py), not a dead process."""
+        ensure_llamacpp_runs(self.model_path, cpu_repack=self.cpu_repack, n_threads=self.n_threads,
+                             backend=self.spec_kind)
+
     def _load(self, n_batch: int = 512):
-        from llama_cpp import Llama
-        return Llama(model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=self.n_threads,
-                     n_threads_batch=self.n_threads, n_batch=n_batch, n_ubatch=n_batch, verbose=False)
+        self.preflight()
+        return load_llama(self.model_path, n_ctx=self.n_ctx, n_threads=self.n_threads, n_batch=n_batch,
+                          cpu_repack=self.cpu_repack)
 
     @property
     def generator(self):

@@ -80,13 +80,25 @@ def build_backend(config: BackendConfig | str) -> Backend:
     local = {"n_ctx": config.n_ctx} if config.n_ctx else {}
     if kind == "fake":
         return cls()
+    native = {"n_threads": config.n_threads, "cpu_repack": config.cpu_repack}
     if kind == "embedded":
-        return cls(**local)
+        return cls(**local, **native)
     if kind == "llamacpp":
-        return cls(arg, **local)
+        return cls(arg, **local, **native)
     if kind == "hf":
         return cls(arg, dtype=config.dtype, **local, **({"batch_size": config.batch_size} if config.batch_size else {}))
     model, url = openai_endpoint(arg)
     return cls(model, url, api_key_env=config.api_key_env, concurrency=config.concurrency,
                timeout_s=config.timeout_s, max_retries=config.max_retries, chat_template=config.chat_template,
                revision=config.revision)
+
+
+def check_native(config: BackendConfig) -> None:
+    """For a backend that runs native code in this process (llama.cpp): load it once in a child process first
+    (remembered per machine), so a crash stops recon with one line (backends/llamacpp_check.py). Others: no-op."""
+    if parse_spec(config.spec)[0] in ("embedded", "llamacpp"):
+        backend = build_backend(config)
+        try:
+            backend.preflight("generate")
+        finally:
+            backend.close()

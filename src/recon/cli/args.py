@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
-from recon.backends.registry import SPEC_HELP
+from recon.backends.registry import SPEC_HELP, check_native
 from recon.config import BackendConfig, LeakageConfig, validated
 from recon.method.scoring import SCORERS
 from recon.output_lock import hold_output
@@ -139,12 +139,22 @@ def add_backend_args(parser: argparse.ArgumentParser, model_help: str = "synthes
                         help="hf: weights' dtype (default auto: bfloat16 on a capable GPU, float32 otherwise)")
     parser.add_argument("--batch-size", dest="backend_batch_size", type=positive_int,
                         help="hf: sequences per forward pass (default 8)")
+    parser.add_argument("--n-threads", type=positive_int, metavar="N",
+                        help="llama.cpp: threads (default: the physical cores this process may use)")
+    parser.add_argument("--cpu-repack", action="store_true",
+                        help="llama.cpp: load weights repacked for this CPU (AMX and similar), which some CPUs "
+                             "that report AMX crash on (default: off, the plain path every CPU runs)")
 
 
 def backend_config_from_args(args: argparse.Namespace, spec: str) -> BackendConfig:
-    return validated(BackendConfig, spec=spec, api_key_env=args.api_key_env, chat_template=args.chat_template,
-                     concurrency=args.concurrency, n_ctx=args.n_ctx, dtype=args.dtype,
-                     batch_size=args.backend_batch_size)
+    """The backend config the flags name; a llama.cpp model that would crash recon stops the command here,
+    before any progress bar or paid call (`check_native`)."""
+    config = validated(BackendConfig, spec=spec, api_key_env=args.api_key_env, chat_template=args.chat_template,
+                       concurrency=args.concurrency, n_ctx=args.n_ctx, dtype=args.dtype,
+                       batch_size=args.backend_batch_size, n_threads=args.n_threads,
+                       cpu_repack=args.cpu_repack or None)
+    check_native(config)
+    return config
 
 
 def add_listwise_judge(parser: argparse.ArgumentParser, default_help: str = "the reconstructor") -> None:

@@ -63,9 +63,10 @@ def cmd_predict(args: argparse.Namespace) -> int:
     elif args.user_model == "icl" and not train:
         raise ConfigError("an icl user model needs --data training pairs to draw demonstrations from")
     cfg = validated(UserModelConfig, k=args.k, draw=args.draw, seed=args.seed)
+    backend_config = backend_config_from_args(args, spec)
     with progress_bar(f"predict ({method}, {args.user_model})", len(test)) as advance:
         summary = run_predict(JobContext(progress=advance), test, train=train, traces=traces, method=method,
-                              user_model=args.user_model, backend_config=backend_config_from_args(args, spec),
+                              user_model=args.user_model, backend_config=backend_config,
                               cfg=cfg, out=args.out, inputs=[str(p) for p in args.test],
                               train_conversations=trained_on, allow_train_overlap=args.allow_train_overlap)
     f = summary.figures()

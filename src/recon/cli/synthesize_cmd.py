@@ -90,12 +90,11 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
         if args.dry_run and select.scorer == "embedding":
             from recon.method.embeddings import HashEmbedder
             embedder = HashEmbedder()
+        reconstructor, judge = backend_config_from_args(args, recon_spec), backend_config_from_args(args, judge_spec)
         with progress_bar(f"{label} ({fixed_scorer(label) or select.scorer}, n={select.n})", len(examples)) as advance:
             summary = run_recon_select(JobContext(progress=advance, embedder=embedder), examples, select,
-                                       synthesis=synth, synthesizer=synth_backend,
-                                       reconstructor=backend_config_from_args(args, recon_spec),
-                                       judge=backend_config_from_args(args, judge_spec), out=args.out,
-                                       inputs=inputs, label=label)
+                                       synthesis=synth, synthesizer=synth_backend, reconstructor=reconstructor,
+                                       judge=judge, out=args.out, inputs=inputs, label=label)
         failures: list[Failure] = []
     else:
         if args.scorer:

@@ -24,6 +24,9 @@ class BackendConfig(Strict):
     max_retries: StrictInt = Field(4, ge=0, le=20)
     chat_template: str | None = None                 # openai logprob: 'chatml' or a Jinja file
     n_ctx: StrictInt | None = Field(None, ge=256)    # local backends' context window
+    n_threads: StrictInt | None = Field(None, ge=1, le=1024)   # llama.cpp: threads (default: physical cores)
+    # llama.cpp: extra buffer types (repacked / AMX weights) on; off by default, as some CPUs fault on them
+    cpu_repack: StrictBool = False
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"   # hf: auto = bfloat16 on a capable GPU
     batch_size: StrictInt | None = Field(None, ge=1, le=1024)          # hf: sequences per forward pass (default 8)
     # openai: names the served weights in cache keys instead of the server's address (change it with the weights)

@@ -1,5 +1,6 @@
 """What `recon run` checks before it writes anything or pays for an LM call: every backend a config names
-can be built (an unknown spec, a missing model file or chat template), the run folder is not a file, every
+can be built (an unknown spec, a missing model file or chat template) and, for llama.cpp, loaded without
+crashing (in a child process, remembered), the run folder is not a file, every
 data file parses and holds pairs, and no conversation is in both the training and the test pairs. Errors
 name the config field (`models.synthesizer`, `data.test`, `out`) or the data file and line.
 
@@ -31,7 +32,8 @@ def check_run(cfg: RunConfig, root: Path, *, backend_factory=build_backend) -> N
 
 
 def check_backends(cfg: RunConfig, backend_factory=build_backend) -> None:
-    """Build (never load) each configured backend: a bad spec fails now, not when its stage starts."""
+    """Build (never load here) each configured backend: a bad spec fails now, not when its stage starts; a
+    llama.cpp model that would crash this process is found by loading it once in a child process."""
     models = cfg.models
     roles = {"synthesizer": models.synthesizer, "reconstructor": models.reconstructor,
              "user_model": models.user_model,
@@ -40,7 +42,11 @@ def check_backends(cfg: RunConfig, backend_factory=build_backend) -> None:
         if config is None:
             continue
         try:
-            backend_factory(config).close()
+            backend = backend_factory(config)
+            try:
+                backend.preflight("generate")
+            finally:
+                backend.close()
         except ConfigError as exc:
             raise ConfigError(f"models.{role}: {exc}") from None
 
