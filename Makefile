@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.recon-installed
 EXTRAS := hf,embeddings,train,data,server,dev
 
-.PHONY: venv demo test test-fast test-slow lint typecheck bench clean
+.PHONY: venv demo test test-fast test-slow lint typecheck bench clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,7 +20,14 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/recon demo
 
-test: $(STAMP)
+# the browser tests drive Debian's chromium (never a downloaded one); installed when we may, else they skip
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  (apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	   (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)); } || \
+	  echo "no chromium: the browser tests will skip (apt-get install chromium)"
+
+test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
@@ -36,7 +43,7 @@ typecheck: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-test-slow: $(STAMP)
+test-slow: $(STAMP) browser
 	$(BIN)/python -m pytest -q -m slow
 
 bench: $(STAMP)

@@ -26,6 +26,26 @@ def models_home() -> Path:
     return Path(os.environ.get("RECON_MODELS") or recon_home() / "models")
 
 
+def private_folder(folder: str | Path) -> Path:
+    """Create `folder` 0700, and its missing parents: 0700 from `$RECON_HOME` down (it holds prompts, outputs
+    and models), as usual above it. Folders that already exist keep their mode.
+
+    >>> import tempfile; base = Path(tempfile.mkdtemp())
+    >>> oct(private_folder(base / "a" / "b").stat().st_mode & 0o777)
+    '0o700'
+    """
+    folder = Path(folder).absolute()
+    home = recon_home().absolute()
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    for path in reversed(missing):
+        private = path == folder or path == home or home in path.parents
+        try:
+            path.mkdir(mode=0o700 if private else 0o777)
+        except FileExistsError:                     # made by another process meanwhile
+            pass
+    return folder
+
+
 def manifest_path(out: str | Path) -> Path:
     """The manifest written beside a stage output: `OUT.manifest.json`."""
     out = Path(out)

@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from recon.backends.base import GenRequest, Message, ScoreRequest
+from recon.backends.base import PROMPT_TOO_LONG, GenRequest, Message, ScoreRequest
 from recon.errors import BackendError, ConfigError
 
 SYSTEM = Message("system", "You are a concise assistant.")
@@ -201,6 +201,9 @@ def test_only_the_prompt_is_truncated_from_the_left(request, name):
     assert s.n_tokens == full.n_tokens
     with pytest.raises(BackendError, match="does not fit"):
         small.logprob([ScoreRequest(chat("x"), "word " * 400)])
+    too_long, fits = small.generate([GenRequest(long_prompt, max_tokens=4), GenRequest(chat("Say hi."), max_tokens=4)])
+    assert (too_long.finish_reason, too_long.text) == (PROMPT_TOO_LONG, "")     # an outcome, not an error
+    assert fits.finish_reason != PROMPT_TOO_LONG
     small.close()
 
 

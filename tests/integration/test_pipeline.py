@@ -316,3 +316,21 @@ def test_seeds_repeat_the_run_and_the_table_shows_mean_and_sd(tmp_path, capsys):
     assert "mean ± sd over seeds 0, 1" in report and " ± " in report.split("| vs backward |")[1]
     print_seed_grid(results, cfg.predicted_methods)
     assert "mean ± sd over seeds 0, 1" in capsys.readouterr().out
+
+
+def test_every_method_of_a_run_is_measured_with_the_runs_one_leakage_configuration(tmp_path, recon_home):
+    from recon.data.corpus import load_examples
+    from recon.method.leakage import measure_leakage
+    strict = {"max_shared_run": 1, "max_ngram_fraction": 0.0, "max_coverage": 0.0, "max_lcs_fraction": 0.0}
+    cfg, root = load_run_config(setup_run(tmp_path, recon_select={"n": 2, "scorer": "likelihood",
+                                                                  "leakage": strict}))
+    run_pipeline(cfg, root, embedder=HashEmbedder())
+    actions = {e.id: e.action for e in load_examples([tmp_path / "run/data/train.jsonl"])}
+    for method in ("forward", "backward"):
+        rows = [json.loads(x) for x in (tmp_path / "run/traces" / f"{method}.jsonl").read_text().splitlines()]
+        rows = [r for r in rows if r.get("leakage")]
+        assert rows, method
+        expected = [measure_leakage(r["reasoning"], actions[r["id"]], cfg.recon_select.leakage,
+                                    max_action_chars=cfg.synthesis.max_action_chars).leaking for r in rows]
+        assert [r["leakage"]["leaking"] for r in rows] == expected, method
+        assert any(expected), method                   # the strict thresholds flag some: not the default ones

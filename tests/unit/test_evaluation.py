@@ -172,10 +172,11 @@ def test_the_report_opens_with_the_setup_and_shows_failures_loops_and_intervals(
     assert text.index("## Setup") < text.index("## Win rates")
     assert "MiniLM" in setup and "not a preference judgment" in setup and "LLM judge" in setup
     assert "40 test pairs from 40 conversations" in setup and "loses" in setup
-    header = next(line for line in text.splitlines() if line.startswith("| comparison"))
+    block = text.split("### backward vs none", 1)[1]                 # one block per comparison
+    header = next(line for line in block.splitlines() if line.startswith("| scope"))
     for column in ("failed A", "failed B", "judge invalid", "win rate (valid only)", "conversations"):
         assert column in header
-    overall = next(line for line in text.splitlines() if line.startswith("| backward vs none | overall"))
+    overall = next(line for line in block.splitlines() if line.startswith("| overall"))
     assert "| 1 |" in overall                                         # none failed once
     individual = next(line for line in text.splitlines() if "individual:Person 0" in line)
     assert "optimistic" not in individual                            # 13 conversations: a real interval
@@ -195,7 +196,8 @@ def test_the_report_labels_pair_intervals_optimistic_below_five_conversations(tm
     result = run_evaluate(few, {"good": good, "bad": bad}, compare=[("good", "bad")], judge_cfg=PairJudgeConfig(),
                           embedder=HashEmbedder(), out=tmp_path / "eval")
     md, _ = write_report(result, few, {"good": good, "bad": bad}, n_examples=1)
-    overall = next(line for line in md.read_text().splitlines() if line.startswith("| good vs bad | overall"))
+    block = md.read_text().split("### good vs bad", 1)[1]             # one block per comparison
+    overall = next(line for line in block.splitlines() if line.startswith("| overall"))
     assert "optimistic" in overall
 
 
@@ -348,3 +350,26 @@ def test_results_say_what_was_measured_read_from_the_trace_and_prediction_manife
     assert setup["data"]["split"] is None and setup["seed"] == 3
     assert setup["recon_version"] and "numpy" in setup["libraries"] and setup["device"]["cpus"] >= 1
     assert "git_commit" in setup
+
+
+def test_the_first_screen_is_setup_table_and_main_figure_and_every_figure_has_its_formats(tmp_path, recon_home):
+    from recon.config import load_run_config
+    from recon.run import run_pipeline
+    from tests.integration.test_pipeline import setup_run
+    cfg, root = load_run_config(setup_run(tmp_path))
+    run_pipeline(cfg, root, embedder=HashEmbedder())
+    out = tmp_path / "run" / "eval"
+    page = (out / "report.html").read_text()
+    order = [page.index(h) for h in ("<h2>Setup", "<h2>Methods × domains", '<figure id="fig-methods_by_domain"',
+                                     "<h2>Win rates")]
+    assert order == sorted(order)
+    assert page.count("<figcaption>") == len(list((out / "plots").glob("*.png")))
+    assert "<details><summary>recon-select vs backward</summary>" in page      # long tables collapse
+    for png in (out / "plots").glob("*.png"):
+        assert png.with_suffix(".pdf").read_bytes()[:5] == b"%PDF-"
+        assert b"<svg" in png.with_suffix(".svg").read_bytes()[:400]
+    md = (out / "report.md").read_text()
+    assert md.index("## Methods × domains") < md.index("![methods_by_domain.png]") < md.index("## Win rates")
+    verdicts = [line for line in md.splitlines() if line.startswith("verdicts:")]
+    assert verdicts and all(": a" not in v.replace(": all", "") for v in verdicts)      # named, not letters
+    assert any("closer" in v or "tie" in v for v in verdicts)

@@ -152,3 +152,13 @@ def test_recon_help_states_143_and_the_debug_flag():
     from recon.cli.main import build_parser
     text = build_parser().format_help()
     assert "143  terminated (SIGTERM)" in text and "--debug" in text and "internal error" in text
+
+
+def test_a_models_folder_made_under_a_new_home_keeps_the_home_private(tmp_path, monkeypatch):
+    from recon.paths import models_home, private_folder
+    monkeypatch.setenv("RECON_HOME", str(tmp_path / "outer" / "home"))
+    monkeypatch.delenv("RECON_MODELS", raising=False)
+    private_folder(models_home() / "converted")
+    mode = lambda p: p.stat().st_mode & 0o777                    # noqa: E731
+    assert [mode(tmp_path / "outer" / "home"), mode(models_home()), mode(models_home() / "converted")] == [0o700] * 3
+    assert mode(tmp_path / "outer") == 0o755

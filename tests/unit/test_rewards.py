@@ -21,6 +21,7 @@ from recon.method.rewards import (
     completion_text,
     groups,
     leak_adjusted,
+    penalty_margin,
     with_empty_floor,
 )
 from recon.training.grpo import grpo_records
@@ -86,7 +87,8 @@ def test_e2e_reward_scores_the_action_only():
     other = "<reasoning>" + EX.action + "</reasoning> Let us adjourn."       # the right words, but as reasoning
     no_action = "<reasoning>thinking and never answering"
     out = reward(prompts=["p"] * 3, completions=[good, other, no_action], example=[EXJ] * 3)
-    assert out[0] == pytest.approx(1.0, abs=1e-5) and out[1] < 0.5 and out[2] == pytest.approx(min(out[:2]) - 1.0)
+    assert out[0] == pytest.approx(1.0, abs=1e-5) and out[1] < 0.5
+    assert out[2] == pytest.approx(min(out[:2]) - penalty_margin(out[:2]))
 
 
 def test_rewards_pickle_without_their_models():
@@ -125,13 +127,14 @@ def test_grpo_prompts_show_the_action_only_to_the_synthesizer():
 
 # --- empty and failed completions ------------------------------------------------------------------------------
 
-def test_an_empty_completion_costs_one_below_the_worst_scored_completion_of_its_group():
+def test_an_empty_completion_costs_a_margin_below_the_worst_scored_completion_of_its_group():
     reward, _ = fake_reward({None: -30.0, "books": -20.0, "tired": -35.0})
     metrics = {}
     out = reward(prompts=["p"] * 4, completions=[HONEST, "", "She is tired.", "  \n "], example=[EXJ] * 4,
                  log_metric=lambda k, v: metrics.__setitem__(k, v))
     scored = [out[0], out[2]]
-    assert out[1] == pytest.approx(min(scored) - 1.0) and out[3] == pytest.approx(min(scored) - 1.0)
+    floor = min(scored) - penalty_margin(scored)
+    assert out[1] == pytest.approx(floor) and out[3] == pytest.approx(floor)
     assert metrics["empty_rate"] == 0.5 and metrics["failed_rate"] == 0.0
 
 
@@ -161,12 +164,13 @@ def test_an_interleaved_quote_ranks_below_every_honest_trace_of_its_group():
     assert out[0] < out[1] and out[0] < out[2] and out[3] < out[0]
 
 
-def test_e2e_empty_completions_cost_one_below_the_worst_scored_action():
+def test_e2e_empty_completions_cost_a_margin_below_the_worst_scored_action():
     reward = E2EReward(embedder=HashEmbedder())
     metrics = {}
     out = reward(prompts=["p"] * 3, completions=[f"<reasoning>x</reasoning> {EX.action}", "Let us adjourn.", ""],
                  example=[EXJ] * 3, log_metric=lambda k, v: metrics.__setitem__(k, v))
-    assert out[2] == pytest.approx(min(out[:2]) - 1.0) and metrics["empty_rate"] == pytest.approx(1 / 3)
+    assert out[2] == pytest.approx(min(out[:2]) - penalty_margin(out[:2]))
+    assert metrics["empty_rate"] == pytest.approx(1 / 3)
     assert reward(prompts=["p"] * 2, completions=["", "<reasoning>only thinking"], example=[EXJ] * 2) == [-2.0, -2.0]
 
 

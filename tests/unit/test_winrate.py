@@ -84,3 +84,12 @@ def test_a_scope_with_fewer_than_five_conversations_gets_no_interval_only_an_opt
     [c] = [c for c in summarize(rows) if c.scope == "overall"]
     assert c.n_conversations == 4 and c.ci is None and c.ci_pairs is not None
     assert c.to_json()["ci"] is None and "optimistic" in c.note
+
+
+def test_the_length_controlled_rate_is_not_identifiable_when_one_method_is_longer_in_every_pair():
+    diffs = list(range(1, 21))                            # x is longer in every pair: no pair at equal length
+    ps = [1.0 if i % 3 else 0.0 for i in range(20)]
+    [c] = [c for c in summarize(judged(ps, diffs)) if c.scope == "overall"]
+    assert c.lc_win_rate is None and c.warning and "not identifiable" in c.warning
+    assert lc_win_rate(ps, [5] * 20) is None                 # constant, nonzero difference: the same
+    assert lc_win_rate(ps, [0] * 20) == pytest.approx(sum(ps) / 20)     # equal lengths: the raw rate

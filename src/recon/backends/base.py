@@ -78,12 +78,25 @@ class GenRequest:
         return messages_hash(self.messages)
 
 
+PROMPT_TOO_LONG = "prompt_too_long"
+
+
 @dataclass(frozen=True)
 class Generation:
     text: str
     prompt_tokens: int
     completion_tokens: int
-    finish_reason: str = "stop"          # stop | length
+    finish_reason: str = "stop"          # stop | length | prompt_too_long (nothing generated)
+
+    @classmethod
+    def refused(cls, prompt_tokens: int) -> Generation:
+        """The outcome of a prompt that does not fit the model's window: no text. A re-run cannot change it
+        (the window is in the fingerprint), so it is cached and judged like any result, never retried.
+
+        >>> Generation.refused(5000).finish_reason
+        'prompt_too_long'
+        """
+        return cls(text="", prompt_tokens=prompt_tokens, completion_tokens=0, finish_reason=PROMPT_TOO_LONG)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 from recon.hashing import content_hash
-from recon.paths import models_home
+from recon.paths import models_home, private_folder
 
 
 def gguf_identity(gguf: Path) -> str:
@@ -66,7 +66,7 @@ def dequantized_dir(gguf: Path) -> Path:
     model.is_quantized = False  # type: ignore[assignment]
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(target.parent)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         model.save_pretrained(str(tmp))

@@ -56,13 +56,14 @@ class FakeBackend(Backend):
     def __init__(self, script: Iterable[str] = (), *, responder: Callable[[GenRequest], str] | None = None,
                  scorer: Callable[[ScoreRequest], float] | None = None,
                  fail: Callable[[object], bool] | None = None, name: str = "fake", delay: float | None = None,
-                 window_pairs: int = 4):
+                 window_pairs: int = 4, n_ctx: int | None = None):
         self.script = deque(script)
         self.responder = responder
         self.scorer = scorer
         self.fail = fail
         self.history: list[GenRequest | ScoreRequest] = []
-        self.fingerprint = Fingerprint(kind="fake", model=name)
+        self.n_ctx = n_ctx                       # a window in words: a longer prompt is refused, as by a model
+        self.fingerprint = Fingerprint(kind="fake", model=name, extra={"n_ctx": n_ctx} if n_ctx else {})
         self.window_pairs = window_pairs         # several pairs per call, so tests run the windowed path
         self._lock = threading.Lock()
         # seconds per request, so tests can interrupt a run mid-stage (RECON_FAKE_DELAY for subprocesses)
@@ -99,14 +100,17 @@ class FakeBackend(Backend):
                 if not self._check(req):
                     out.append(None)
                     continue
-                text = self._text_for(req)
-                words = text.split()
-                finish = "stop"
-                if len(words) > req.max_tokens:
-                    text, finish = " ".join(words[:req.max_tokens]), "length"
                 prompt_tokens = sum(_words(m.content) for m in req.messages)
-                out.append(Generation(text=text, prompt_tokens=prompt_tokens,
-                                      completion_tokens=min(len(words), req.max_tokens), finish_reason=finish))
+                if self.n_ctx is not None and prompt_tokens + 1 >= self.n_ctx:
+                    out.append(Generation.refused(prompt_tokens))
+                else:
+                    text = self._text_for(req)
+                    words = text.split()
+                    finish = "stop"
+                    if len(words) > req.max_tokens:
+                        text, finish = " ".join(words[:req.max_tokens]), "length"
+                    out.append(Generation(text=text, prompt_tokens=prompt_tokens,
+                                          completion_tokens=min(len(words), req.max_tokens), finish_reason=finish))
                 if on_result is not None:
                     on_result(i, out[-1])
         return self._finish(out)

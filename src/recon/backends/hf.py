@@ -38,7 +38,7 @@ from recon.backends.base import (
 from recon.backends.dequantize import directory_identity, gguf_identity
 from recon.backends.seeded_sampling import SAMPLER_VERSION, RowSampling, SeededSampling
 from recon.backends.tokenize import encode_pair, target_logprob, truncate_left
-from recon.errors import BackendError, ConfigError
+from recon.errors import ConfigError
 from recon.hashing import derive_seed
 
 
@@ -173,9 +173,12 @@ class HFBackend(Backend):
         import torch
         model, tok = self._load()
         prompts = [self.encode(self.render(r.messages)) for r in reqs]
-        for ids in prompts:
-            if len(ids) + 1 >= self.n_ctx:
-                raise BackendError(f"prompt of {len(ids)} tokens does not fit the {self.n_ctx}-token window")
+        fits = [i for i, ids in enumerate(prompts) if len(ids) + 1 < self.n_ctx]
+        if len(fits) < len(reqs):                   # a prompt over the window is refused, the rest generated
+            results = [Generation.refused(len(ids)) for ids in prompts]
+            for i, gen in zip(fits, self._generate_batch([reqs[i] for i in fits]) if fits else [], strict=True):
+                results[i] = gen
+            return results
         from transformers import LogitsProcessorList
         first = reqs[0]
         kwargs = {**generation_kwargs(first), "pad_token_id": tok.pad_token_id}

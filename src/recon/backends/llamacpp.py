@@ -196,8 +196,7 @@ class LlamaCppBackend(Backend):
         prompt, has_bos, stops = self.render(llm, req.messages)
         tokens = self.tokenize(llm, prompt, add_bos=not has_bos)
         if len(tokens) + 1 >= self.n_ctx:
-            raise BackendError(f"prompt of {len(tokens)} tokens does not fit the {self.n_ctx}-token window "
-                               f"of {self.model_path.name}; shorten the context or raise n_ctx")
+            return Generation.refused(len(tokens))
         self._eval_like_fresh(llm, tokens[:-1])
         try:
             out = llm.create_completion(prompt=tokens, stop=list(req.stop) + stops,

@@ -83,7 +83,7 @@ def _cell(row: dict, key: str) -> str:
 
 
 def bench_markdown(rows: list[dict], result: PipelineResult, validity: ValidityResult | None = None) -> str:
-    from recon.evaluation.report import ci_text
+    from recon.evaluation.report_tables import ci_text
     lines = ["# Known-latent benchmark", "",
              "Latent recovery of each method's traces on the training pairs (share of traces, 95% bootstrap CI):",
              "", "| method | traces | names the true factor | names a distractor | true only | leaking |",

@@ -1,6 +1,7 @@
 """`recon demo` (what `make demo` runs): the whole experiment on the embedded stack, on a corpus the
 project generates itself (the known-latent benchmark's council members): methods none / backward /
-recon-select (likelihood), ICL user models, the MiniLM judge. Prints the win rates, what each method cost,
+recon-select (likelihood) and its controls random-of-n and longest-of-n (the same N candidates picked
+without the score), ICL user models, the MiniLM judge. Prints the win rates, what each method cost,
 how often each method's traces name the true cause, and the report path. examples/demo.yaml is the same
 run as a config file.
 """
@@ -21,9 +22,10 @@ def demo_config(model: str, out: Path):
     return RunConfig.model_validate({
         "name": "demo", "data": {"train": ["train.jsonl"], "test": ["test.jsonl"]},
         "models": {"synthesizer": model, "user_model": model, "judge": "embedding"},
-        "methods": ["none", "backward", "recon-select"],
+        "methods": ["none", "backward", "recon-select", "random-of-n", "longest-of-n"],
         "recon_select": {"n": 4, "scorer": "likelihood"}, "user_model": {"kind": "icl", "k": 3},
-        "compare": [["recon-select", "backward"], ["recon-select", "none"], ["backward", "none"]],
+        "compare": [["recon-select", "backward"], ["recon-select", "none"], ["backward", "none"],
+                    ["recon-select", "random-of-n"], ["recon-select", "longest-of-n"]],
         "out": str(out)})
 
 

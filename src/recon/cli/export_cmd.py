@@ -7,7 +7,7 @@ from pathlib import Path
 
 from recon.cli.args import add_data_args, add_out, holds_out
 from recon.cli.inputs import examples_from_args
-from recon.cli.output import console, print_table
+from recon.cli.output import console, err_console, print_table
 from recon.jobs.export import FORMATS, run_export
 
 
@@ -31,6 +31,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     result = run_export(examples, args.traces, out=args.out, fmt=args.format, keep_leaking=args.keep_leaking,
                         license_id=args.license_id, inputs=args.data)
     c = result.counts
+    if result.fake_backend:
+        err_console.print("warning: these traces were written by the fake backend (a test double, not a language "
+                          "model); the dataset card says so", markup=False)
     print_table("export", ["method", "format", "pairs", "written", "invalid", "no trace", "leaking",
                            "leaking kept", "traces without a pair"],
                 [[result.method, result.fmt, c["pairs"], c["written"], c["invalid"], c["no_trace"], c["leaking"],

@@ -28,6 +28,7 @@ from recon.cli import (
     store_cmd,
     synthesize_cmd,
     train_cmd,
+    view_cmd,
 )
 from recon.cli.exit_codes import EPILOG, RUNTIME_ERROR, Terminated, exit_code, internal_error, message
 from recon.errors import ReconError
@@ -42,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="print the traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True)
     for module in (data_cmd, synthesize_cmd, score_cmd, predict_cmd, train_cmd, evaluate_cmd, run_cmd, bench_cmd,
-                   store_cmd, demo_cmd, export_cmd):
+                   store_cmd, demo_cmd, export_cmd, view_cmd):
         module.register(sub)
     return parser
 

@@ -26,7 +26,7 @@ def print_winrates(comparisons, title: str = "win rates (%)") -> None:
     """Overall and per-domain rows: the rate over every test pair with its interval (conversations; pairs,
     marked optimistic, below 5 conversations), failures, judge failures, pairs pending a re-run (a prediction
     call failed), the valid-only and LC rates."""
-    from recon.evaluation.report import ci_text
+    from recon.evaluation.report_tables import ci_text
 
     def pct(x):
         return None if x is None else round(100 * x, 1)

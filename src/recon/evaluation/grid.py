@@ -1,7 +1,7 @@
 """The paper's table: methods × domains. Each row is a method judged against one baseline (`report.baseline`
 of the run, default backward); columns are the domains, `overall` (pooled over every test pair) and `macro`
 (the mean of the per-individual win rates); a cell is the win rate with its 95% interval. The same per
-individual, and a plot of it.
+individual (its figure: `report_figures.py`).
 
     >>> baseline_pairs(["none", "backward", "recon-select"], [("recon-select", "backward")], "backward")
     [('none', 'backward')]
@@ -125,36 +125,3 @@ def grid_setup_sentences(setup: dict) -> list[str]:
         lines.append(text + f". Recon-GRPO's reward: reconstruction by {(grpo.get('recon') or {}).get('scorer')}; "
                      f"E2E-GRPO's: {reward} on the action, and its policy is the user model itself.")
     return lines
-
-
-def grid_plot(comparisons: Sequence, methods: Sequence[str], baseline: str):
-    """A matplotlib figure of the methods × domains table (bars with intervals), or None."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    cells = grid_cells(comparisons, baseline)
-    rows = [m for m in methods if m != baseline and any(k[0] == m for k in cells)]
-    scopes = sorted({s for (_, s) in cells if s.startswith("domain:")}) + ["overall"]
-    if not rows:
-        return None
-    fig, ax = plt.subplots(figsize=(max(6, 1.5 * len(scopes)), 3.8))
-    width = 0.8 / len(rows)
-    for k, m in enumerate(rows):
-        xs, ys, lo, hi = [], [], [], []
-        for i, s in enumerate(scopes):
-            c = cells.get((m, s))
-            if c is None or c.win_rate is None:
-                continue
-            xs.append(i + k * width)
-            ys.append(100 * c.win_rate)
-            ci = c.ci or (c.win_rate, c.win_rate)
-            lo.append(100 * (c.win_rate - ci[0]))
-            hi.append(100 * (ci[1] - c.win_rate))
-        ax.bar(xs, ys, width, yerr=[lo, hi], capsize=3, label=m)
-    ax.set_xticks([i + width * (len(rows) - 1) / 2 for i in range(len(scopes))])
-    ax.set_xticklabels([s.split(":", 1)[-1] for s in scopes], rotation=15)
-    ax.axhline(50, color="grey", linestyle="--", linewidth=1)
-    ax.set_ylim(0, 100)
-    ax.set_ylabel(f"win rate over {baseline} (%)")
-    ax.legend(fontsize=8)
-    return fig

@@ -27,6 +27,7 @@ from recon.atomicio import atomic_writer, write_json_atomic
 from recon.data.corpus import iter_json_lines, load_examples
 from recon.errors import ConfigError, DataError
 from recon.evaluation.results import load_results, read_predictions, usable_action
+from recon.evaluation.script_json import script_json
 from recon.render import render_context
 
 COLUMNS = ["item", "context", "true_action", "response_1", "response_2", "label"]
@@ -150,7 +151,7 @@ def _form_html(rows: list[dict], cells: list[dict]) -> str:
                      f'<p><b>response 1:</b> {html.escape(r["response_1"])}</p>'
                      f'<p><b>response 2:</b> {html.escape(r["response_2"])}</p>'
                      f'<p>Which response is closer in style, intent and values? {radios}</p></section>')
-    data = json.dumps(cells).replace("</", "<\\/")
+    data = script_json(cells)
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>recon: which reply is closer?</title>
 <style>body{{font-family:sans-serif;max-width:900px;margin:2em auto}}
 pre{{white-space:pre-wrap;background:#f6f6f6;padding:8px}}</style>

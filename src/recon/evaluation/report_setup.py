@@ -69,7 +69,10 @@ def _method(name: str, m: dict) -> str:
         if name.startswith("recon-grpo"):
             text = f"traces by the Recon-GRPO policy ({_model(models.get('synthesizer'))})"
         rs = traces.get("recon_select")
-        if rs:
+        picks = {"random": "picked at random", "length": "the longest picked"}
+        if rs and rs.get("scorer") in picks:           # a selection control: no reconstruction, no score
+            text += f", {rs.get('n')} candidates (Recon-Select's own), {picks[rs['scorer']]}"
+        elif rs:
             text += (f", {rs.get('n')} candidates scored by {rs.get('scorer')} (reconstruction by "
                      f"{_model(models.get('reconstructor'))})")
         leak = traces.get("leakage")

@@ -26,6 +26,7 @@ import recon
 from recon.config import PairJudgeConfig
 from recon.data.corpus import iter_json_lines
 from recon.data.sample import SAMPLE_RULE
+from recon.evaluation.fake_banner import fake_roles
 from recon.hashing import file_sha256
 from recon.paths import manifest_path
 from recon.prompts import load_prompt
@@ -98,7 +99,9 @@ def trace_setup(path: str | Path) -> dict:
     rs = config.get("recon_select")
     return {**_file(path), "stage": manifest.get("stage"), "models": models or None,
             "fingerprints": manifest.get("fingerprints"),
-            "recon_select": {"scorer": rs.get("scorer"), "n": rs.get("n")} if isinstance(rs, dict) else None,
+            # a control's records name how it picked (random, length); the manifest's config is Recon-Select's
+            "recon_select": {"scorer": first.get("scorer") or rs.get("scorer"), "n": rs.get("n")}
+            if isinstance(rs, dict) else None,
             "leakage": (rs.get("leakage") if isinstance(rs, dict) else config.get("leakage")),
             "config": config or None}
 
@@ -146,4 +149,5 @@ def build_setup(*, judge: dict, test: Sequence[Example], test_paths: Sequence[st
             "sample": None, **extra.pop("data", {})}
     methods = {m: {"predictions": prediction_setup(p), "traces": trace_setup(traces[m]) if m in traces else None}
                for m, p in predictions.items()}
-    return {"judge": judge, "methods": methods, "data": data, "seed": seed, **environment(), **extra}
+    setup = {"judge": judge, "methods": methods, "data": data, "seed": seed, **environment(), **extra}
+    return {**setup, "fake_backend": fake_roles(setup)}

@@ -71,9 +71,19 @@ def cluster_bootstrap_ci(ps: Sequence[float], clusters: Sequence[str], *, n_boot
     return _percentiles(sums[draws].sum(axis=1) / counts[draws].sum(axis=1), level)
 
 
+def length_separates(length_diffs: Sequence[float]) -> bool:
+    """One method longer in every pair: a rate "at equal length" would be an extrapolation, not a measurement.
+
+    >>> length_separates([3, 1, 8]), length_separates([3, 0, 8]), length_separates([-2, 4])
+    (True, False, False)
+    """
+    return bool(length_diffs) and (min(length_diffs) > 0 or max(length_diffs) < 0)
+
+
 def lc_win_rate(ps: Sequence[float], length_diffs: Sequence[float]) -> float | None:
-    """Win rate at zero length difference from a logistic fit with soft labels (None below 5 judgments)."""
-    if len(ps) < 5:
+    """Win rate at zero length difference from a logistic fit with soft labels; None below 5 judgments and
+    when it is not identifiable (`length_separates`)."""
+    if len(ps) < 5 or length_separates(length_diffs):
         return None
     diffs = np.asarray(length_diffs, dtype=np.float64)
     sd = diffs.std()
@@ -171,8 +181,13 @@ def compare_scope(a: str, b: str, scope: str, rows: Sequence[JudgedPair], *, see
     n_conv = len(set(clusters))
     valid_ps = [r.p_a for r in valid if r.p_a is not None]            # of every one of `valid`
     raw_valid = win_rate(valid_ps) if valid else None
-    lc = lc_win_rate(valid_ps, [r.len_a - r.len_b for r in valid]) if valid else None
+    diffs = [r.len_a - r.len_b for r in valid]
+    lc = lc_win_rate(valid_ps, diffs) if valid else None
     warning = None
+    if len(valid_ps) >= 5 and length_separates(diffs):
+        longer = a if min(diffs) > 0 else b
+        warning = (f"length-controlled win rate not identifiable: {longer}'s prediction is the longer one in every "
+                   "pair, so no pair shows the judge at equal length")
     if lc is not None and raw_valid is not None and abs(lc - raw_valid) * 100 > LC_WARNING_POINTS:
         warning = (f"length-controlled win rate {100 * lc:.1f}% differs from the raw {100 * raw_valid:.1f}% (pairs "
                    f"where both predicted) by more than {LC_WARNING_POINTS:.0f} points: the judge may be rewarding "

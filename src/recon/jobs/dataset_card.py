@@ -110,6 +110,10 @@ def _header(meta: dict[str, Any]) -> str:
     return "---\n" + yaml.safe_dump(fields, sort_keys=False) + "---\n"
 
 
+FAKE_CARD_NOTE = ("**Not for training: these traces were written by recon's fake backend**, a deterministic test "
+                  "double that is not a language model. The data exists to test software.")
+
+
 def render_card(meta: dict[str, Any], records: dict[str, dict[str, Any]]) -> str:
     """The card's Markdown from the export's metadata (`recon_export.json`) and the trace records."""
     um, fmt = meta["config"]["user_model"], meta["config"]["format"]
@@ -125,6 +129,7 @@ def render_card(meta: dict[str, Any], records: dict[str, dict[str, Any]]) -> str
         "method wrote for it, in the conversational format TRL's `SFTTrainer` takes (format "
         f"`{fmt}`). Written by `recon export`.",
         "",
+        *([FAKE_CARD_NOTE, ""] if meta.get("fake_backend") else []),
         "## Loading",
         "",
         "```python",

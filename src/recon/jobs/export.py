@@ -32,6 +32,7 @@ from recon.config import UserModelConfig
 from recon.data.corpus import iter_json_lines
 from recon.data.tables import import_datasets, quiet_datasets
 from recon.errors import ConfigError, DataError
+from recon.evaluation.fake_banner import is_fake
 from recon.jobs.common import build_manifest, read_traces
 from recon.jobs.dataset_card import render_card
 from recon.method.leakage import measure_leakage
@@ -60,6 +61,7 @@ class ExportResult:
     method: str
     fmt: str
     counts: dict[str, int]
+    fake_backend: bool = False      # the traces were written by the fake backend (a test double, not an LM)
 
 
 def read_trace_file(path: str | Path) -> TraceFile:
@@ -167,7 +169,9 @@ def run_export(examples: Sequence[Example], traces: str | Path | None, *, out: s
     meta = build_manifest("export", config, fingerprints=model_fingerprints(trace_file), counts=counts,
                           inputs=[s["path"] for s in sources])
     per_individual = Counter((ex.domain, ex.individual) for ex, _ in chosen)
-    meta.update(method=method, sources=sources, traces_manifest=trace_file.manifest if trace_file else None,
+    fake = any(is_fake(fp) for fp in meta.get("fingerprints") or [])
+    meta.update(method=method, fake_backend=fake, sources=sources,
+                traces_manifest=trace_file.manifest if trace_file else None,
                 per_individual=[{"domain": d, "individual": i, "records": n}
                                 for (d, i), n in sorted(per_individual.items())])
     with atomic_directory(out) as folder:
@@ -176,7 +180,7 @@ def run_export(examples: Sequence[Example], traces: str | Path | None, *, out: s
         (folder / "README.md").write_text(render_card(meta, trace_file.records if trace_file else {}),
                                           encoding="utf-8")
         write_json_atomic(folder / EXPORT_META, meta)
-    return ExportResult(out, method, fmt, counts)
+    return ExportResult(out, method, fmt, counts, fake_backend=fake)
 
 
 def model_fingerprints(traces: TraceFile | None) -> list[dict[str, Any]]:

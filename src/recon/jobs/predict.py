@@ -18,6 +18,7 @@ other, written atomically, with a manifest and the usual cost figures.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from recon.jobs.common import BackendFactory, JobSummary, backend_json, build_ma
 from recon.method.parity import similarity_for
 from recon.method.usermodel import DemonstrationPool, ICLUserModel
 from recon.method.windows import window_pairs, windows
-from recon.paths import manifest_path
+from recon.paths import GRPO_META, SFT_META, manifest_path
 from recon.store.cache import CachedBackend
 from recon.store.calls import new_run_id, run_cost
 from recon.store.db import Database
@@ -49,6 +50,28 @@ def build_user_model(user_model: str, *, method: str, train: Sequence[Example], 
     if user_model.startswith("sft:"):
         return ICLUserModel(backend, None, cfg, method=method, answer_format="tags", name=user_model)
     raise ConfigError(f"unknown user model {user_model!r}: use icl or sft:CHECKPOINT_DIR")
+
+
+def checkpoint_conversations(spec: str) -> list[str] | None:
+    """The training conversations a checkpoint records, when `spec` is `hf:DIR` of a recon checkpoint (SFT or
+    GRPO); None for any other model.
+
+    >>> checkpoint_conversations("embedded") is None
+    True
+    """
+    kind, _, arg = spec.partition(":")
+    folder = Path(arg)
+    if kind != "hf" or not arg or not folder.is_dir():
+        return None
+    for name in (SFT_META, GRPO_META):
+        try:
+            meta = json.loads((folder / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        found = meta.get("train_conversations") if isinstance(meta, dict) else None
+        if isinstance(found, list):
+            return [str(c) for c in found]
+    return None
 
 
 def check_train_overlap(test: Sequence[Example], train_conversations: Collection[str] | None, user_model: str, *,
@@ -75,6 +98,8 @@ def run_predict(test: Sequence[Example], *, train: Sequence[Example], traces: di
     windows (`window_size`, default the backend's; 1 is one pair at a time)."""
     out, run = Path(out), run or new_run_id()
     check_output_path(out)
+    if train_conversations is None:            # the same checkpoint served as a plain backend is guarded too
+        train_conversations = checkpoint_conversations(backend_config.spec)
     check_train_overlap(test, train_conversations, user_model, allow=allow_train_overlap)
     leaked = {e.conversation_id for e in train} & {e.conversation_id for e in test}
     if leaked:

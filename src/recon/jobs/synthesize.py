@@ -26,7 +26,7 @@ from pathlib import Path
 from recon.atomicio import check_output_path, write_jsonl_atomic
 from recon.backends.base import Backend
 from recon.backends.registry import build_backend
-from recon.config import BackendConfig, ReconSelectConfig, SynthesisConfig
+from recon.config import BackendConfig, LeakageConfig, ReconSelectConfig, SynthesisConfig
 from recon.jobs.common import BackendFactory, JobSummary, backend_json, write_manifest
 from recon.method.controls import CONTROLS, control_scorer
 from recon.method.scoring import build_scorer
@@ -44,9 +44,11 @@ def run_synthesis(examples: Sequence[Example], backend_config: BackendConfig, cf
                   out: str | Path, db: Database, run: str | None = None,
                   on_progress: Callable[[int], None] | None = None, inputs: list[str] | None = None,
                   backend_factory: BackendFactory = build_backend, label: str | None = None,
-                  window_size: int | None = None) -> tuple[JobSummary, list[Failure]]:
+                  window_size: int | None = None, leakage: LeakageConfig | None = None
+                  ) -> tuple[JobSummary, list[Failure]]:
     """`label` names the method in records and stages (e.g. recon-grpo: backward prompts, a trained model).
-    `window_size`: pairs per backend call (default: the backend's window; 1 is one pair at a time)."""
+    `window_size`: pairs per backend call (default: the backend's window; 1 is one pair at a time).
+    `leakage`: the thresholds each trace is measured with (a run passes its one configuration)."""
     out, run = Path(out), run or new_run_id()
     check_output_path(out)
     label = label or cfg.method
@@ -54,7 +56,7 @@ def run_synthesis(examples: Sequence[Example], backend_config: BackendConfig, cf
     backend = CachedBackend(backend_factory(backend_config), db, run=run, stage=stage)
     try:
         result = synthesize(examples, backend, cfg, on_progress=on_progress,
-                            batch_size=window_pairs(backend, window_size))
+                            batch_size=window_pairs(backend, window_size), leakage=leakage)
     finally:
         backend.close()
     failed = {f.id: f for f in result.failures}

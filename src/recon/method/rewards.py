@@ -8,13 +8,14 @@ the groups of a batch are one window (method/windows.py): one backend call per p
 Two outcomes are kept apart. A completion whose scoring *call* failed (a backend error) gets `None`: TRL
 gives it advantage 0 and leaves it out of the group baseline, which is right for infrastructure noise. An
 *empty* completion (whitespace only; for `e2e`, no action) is a result: it gets min(scored rewards of its
-group) − 1, or −2 when nothing in the group scored, so writing nothing always costs something. Both are
+group) − a margin (`penalty_margin`), or −2 when nothing in the group scored, so writing nothing always costs
+something. Both are
 logged per step (`failed_rate`, `empty_rate`).
 
 - `ReconReward`: the policy writes a trace from the backward prompt; reward = the reconstruction score of
   the trace (likelihood by default; judge or embedding) minus λ·overlap with the action, and a *leaking*
-  trace always scores below every honest trace of its group (reward = min(honest rewards) − 1 − overlap),
-  so quoting the action can never pay.
+  trace always scores below every honest trace of its group (reward = min(honest rewards) −
+  margin·(1 + overlap), the margin a fifth of the honest range), so quoting the action can never pay.
 - `E2EReward`: the policy is the user model; it writes `<reasoning>…</reasoning>` then an action from the
   context alone; reward = MiniLM cosine of its action to the true action (or a listwise judge's grade),
   nothing about the reasoning. A completion without an action counts as empty.
@@ -94,19 +95,47 @@ class _LazyBackends:
         return self._built[config]
 
 
-EMPTY_MARGIN = 1.0          # an empty completion scores this far below the worst scored one of its group
-EMPTY_ALONE = -2.0          # ... or this, when nothing in its group scored
+MARGIN_SHARE = 0.2          # a penalised completion sits this share of the honest range below the honest minimum
+MIN_MARGIN = 1e-3           # ... at least this far, so it stays strictly below
+UNIT_MARGIN = 1.0           # ... or this far when the honest rewards have no spread (fewer than two, or all equal)
+EMPTY_ALONE = -2.0          # an empty completion's reward when nothing in its group scored
 
 
-def with_empty_floor(rewards: list[float | None], empty: list[bool]) -> list[float | None]:
-    """Empty completions get min(scored rewards of the group) − 1 (−2 if none scored); the rest are kept.
+def penalty_margin(honest: list[float]) -> float:
+    """How far below the honest minimum a penalty puts a completion: a fifth of the honest range (two fifths
+    at full overlap), so penalised completions do not drag the group's mean below its weaker honest ones and
+    so push those up.
+
+    >>> penalty_margin([0.7, -0.3]), penalty_margin([0.2]), penalty_margin([])
+    (0.2, 1.0, 1.0)
+    """
+    spread = max(honest) - min(honest) if len(honest) > 1 else 0.0
+    return max(MARGIN_SHARE * spread, MIN_MARGIN) if spread > 0 else UNIT_MARGIN
+
+
+def with_empty_floor(rewards: list[float | None], empty: list[bool],
+                     margin: float | None = None) -> list[float | None]:
+    """Empty completions get min(scored rewards of the group) − margin (by default the scored rewards'
+    `penalty_margin`; −2 if none scored); the rest are kept.
 
     >>> with_empty_floor([0.5, None, -0.25, None], [False, True, False, False])
-    [0.5, -1.25, -0.25, None]
+    [0.5, -0.4, -0.25, None]
     """
     scored = [r for r, e in zip(rewards, empty, strict=True) if r is not None and not e]
-    floor = min(scored) - EMPTY_MARGIN if scored else EMPTY_ALONE
+    margin = penalty_margin(scored) if margin is None else margin
+    floor = min(scored) - margin if scored else EMPTY_ALONE
     return [floor if e else r for r, e in zip(rewards, empty, strict=True)]
+
+
+def no_signal_share(groups: list[list[float | None]]) -> float:
+    """The share of groups that cannot teach anything: fewer than two distinct rewards among those that exist
+    (all equal, or none at all — TRL's own zero-std count misses the latter, whose std is NaN).
+
+    >>> no_signal_share([[None, None], [0.1, 0.4]])
+    0.5
+    """
+    flat = [len({r for r in g if r is not None}) < 2 for g in groups]
+    return sum(flat) / len(flat) if flat else 0.0
 
 
 def log_rates(kwargs: dict, **rates: float) -> None:
@@ -118,16 +147,23 @@ def log_rates(kwargs: dict, **rates: float) -> None:
 
 
 def leak_adjusted(scores: list[float | None], leaks: list, penalty: float) -> list[float | None]:
-    """score − λ·overlap; a leaking trace gets min(honest rewards of the group) − 1 − overlap."""
+    """score − λ·overlap; a leaking trace gets min(honest rewards of the group) − margin·(1 + overlap), with the
+    honest rewards' `penalty_margin`: below every honest trace, without swamping their spread.
+
+    >>> from recon.method.leakage import Leakage
+    >>> leak_adjusted([0.7, 0.9, -0.3], [Leakage(1, 0, 0, False), Leakage(9, 1, 1, True), Leakage(1, 0, 0, False)], 1.0)
+    [0.7, -0.7, -0.3]
+    """
     adjusted = [None if s is None else s - penalty * lk.overlap for s, lk in zip(scores, leaks, strict=True)]
     honest = [a for a, lk in zip(adjusted, leaks, strict=True) if a is not None and not lk.leaking]
+    margin = penalty_margin(honest)
     out = []
     for a, lk in zip(adjusted, leaks, strict=True):
         if a is None or not lk.leaking:
             out.append(a)
         else:
             floor = min(honest) if honest else a
-            out.append(min(a, floor) - 1.0 - lk.overlap)
+            out.append(min(a, floor) - margin * (1.0 + lk.overlap))
     return out
 
 
@@ -176,13 +212,17 @@ class ReconReward(_LazyBackends):
         for members, _, written, leaks in parts:
             scores = next(scored).scores if written else []
             adjusted = dict(zip(written, leak_adjusted(scores, leaks, self.leakage.penalty), strict=True))
-            group = with_empty_floor([adjusted.get(i) for i in members], [not texts[i] for i in members])
+            honest = [adjusted[i] for i, lk in zip(written, leaks, strict=True)
+                      if adjusted[i] is not None and not lk.leaking]
+            group = with_empty_floor([adjusted.get(i) for i in members], [not texts[i] for i in members],
+                                     margin=penalty_margin([r for r in honest if r is not None]))
             for i, r in zip(members, group, strict=True):
                 rewards[i] = r
         leaking = sum(lk.leaking for *_, leaks in parts for lk in leaks)
         n = max(1, len(texts))
         log_rates(kwargs, leakage_rate=leaking / n, empty_rate=sum(not t for t in texts) / n,
-                  failed_rate=sum(r is None for r in rewards) / n)
+                  failed_rate=sum(r is None for r in rewards) / n,
+                  no_signal_rate=no_signal_share([[rewards[i] for i in members] for members, *_ in parts]))
         return rewards
 
 
@@ -234,5 +274,6 @@ class E2EReward(_LazyBackends):
                 rewards[i] = r
         n = max(1, len(actions))
         log_rates(kwargs, empty_rate=sum(not a for a in actions) / n,
-                  failed_rate=sum(r is None for r in rewards) / n)
+                  failed_rate=sum(r is None for r in rewards) / n,
+                  no_signal_rate=no_signal_share([[rewards[i] for i in members] for members, _ in parts]))
         return rewards

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from recon.backends.base import Backend, GenRequest, Message
+from recon.backends.base import PROMPT_TOO_LONG, Backend, GenRequest, Message
 from recon.config import LeakageConfig, SynthesisConfig
 from recon.errors import BackendError
 from recon.method.leakage import measure_leakage
@@ -75,13 +75,18 @@ def synthesize(examples: Sequence[Example], backend: Backend, cfg: SynthesisConf
                 result.failures.append(Failure(ex.id, error or "no generation", transient=True))
                 continue
             reasoning = gen.text.strip()
+            if gen.finish_reason == PROMPT_TOO_LONG:
+                result.failures.append(Failure(ex.id, f"the prompt ({gen.prompt_tokens} tokens) does not fit the "
+                                                      "synthesizer's context window"))
+                continue
             if not reasoning:
                 result.failures.append(Failure(ex.id, "the synthesizer returned empty text"))
                 continue
             result.traces.append(Trace(id=ex.id, method=cfg.method, reasoning=reasoning, model=fingerprint,
                                        prompt_hash=req.prompt_hash(), prompt_tokens=gen.prompt_tokens,
                                        completion_tokens=gen.completion_tokens, finish_reason=gen.finish_reason,
-                                       leakage=measure_leakage(reasoning, ex.action, leakage).to_json()))
+                                       leakage=measure_leakage(reasoning, ex.action, leakage,
+                                                               max_action_chars=cfg.max_action_chars).to_json()))
         if on_progress is not None:
             on_progress(len(chunk))
     return result

@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from recon.backends.base import Backend, GenRequest, Message
+from recon.backends.base import PROMPT_TOO_LONG, Backend, GenRequest, Message
 from recon.config import UserModelConfig
 from recon.errors import BackendError, ConfigError
 from recon.hashing import canonical_json, content_hash
@@ -220,6 +220,9 @@ def prediction_from(example: Example, gen, *, method: str, user_model: str, mode
     if gen is None:
         return Prediction(example.id, method, user_model, "", None, "", False, model, demos, error or "no output",
                           transient=True)
+    if gen.finish_reason == PROMPT_TOO_LONG:           # an outcome a re-run cannot change: a failed prediction
+        return Prediction(example.id, method, user_model, "", None, "", False, model, demos,
+                          f"the prompt ({gen.prompt_tokens} tokens) does not fit the user model's context window")
     reasoning, action, ok = parse_prediction(gen.text)
     return Prediction(example.id, method, user_model, reasoning, action or None, gen.text, ok, model, demos,
                       None if action else "the user model wrote no action")

@@ -44,6 +44,7 @@ from recon.progress import Progress, silent_progress
 from recon.prompts import prompt_versions
 from recon.provenance import git_sha
 from recon.run.checks import check_run, run_folder
+from recon.run.explorer_page import VIEW_FILE, write_explorer
 from recon.run.parity import Parity, decide_parity
 from recon.run.result import PipelineResult
 from recon.run.stage_records import output_files, read_record, stage_verdict, write_run_results
@@ -144,12 +145,13 @@ class Pipeline:
                                             label=method.partition(":")[0]).failures
                 synth = cfg.synthesis.model_copy(update={"method": "backward" if policy else method})
                 summary, _ = run_synthesis(train, synthesizer, synth, out=out, db=self.db, run=self.result.run,
-                                           on_progress=advance, backend_factory=self.backend_factory, label=method)
+                                           on_progress=advance, backend_factory=self.backend_factory, label=method,
+                                           leakage=cfg.recon_select.leakage)     # one configuration per run
                 return summary.failures
         inputs = {"train": file_hash(train_path), "method": method, "synthesis": cfg.synthesis.model_dump(),
                   "recon_select": cfg.recon_select.model_dump()
                   if method not in ("forward", "backward", "recon-grpo") else None,
-                  "models": self.cfg.models.model_dump(),
+                  "models": self.cfg.models.model_dump(), "leakage": cfg.recon_select.leakage.model_dump(),
                   "policy": file_hash(policy / GRPO_META) if policy else None}
         self._stage(f"synthesize:{method}", inputs, [out], work)
         return out
@@ -261,7 +263,8 @@ class Pipeline:
                                       embedder=self.embedder, out=folder, traces=traces, seed=self.cfg.seed,
                                       test_paths=[str(test_path)], on_progress=advance, parity=parity.summary(),
                                       setup={**run_setup(self.cfg, self.root), **grid_setup(self.cfg, self.out)})
-                write_report(result, test, preds, seed=self.cfg.seed)      # the whole eval/ set, or none of it
+                write_report(result, test, preds, seed=self.cfg.seed,      # the whole eval/ set, or none of it
+                             explorer=f"../{VIEW_FILE}")
             return result.failures
         self._stage("evaluate", inputs, [eval_dir / "results.json", eval_dir / "report.html"], work)
         self.result.report = eval_dir / "report.html"
@@ -286,6 +289,7 @@ class Pipeline:
                           parity)
             results = write_run_results(self.out, self.out / "eval" / "results.json", self.result.incomplete,
                                         self.result.training_warnings())
+            write_explorer(self.out)                  # view.html: the run pair by pair (recon view)
         from recon.evaluation.winrate import Comparison
         self.result.comparisons = [Comparison.from_json(c) for c in results["comparisons"]]
         self.result.seconds = time.perf_counter() - t0

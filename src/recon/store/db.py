@@ -14,7 +14,7 @@ import stat
 import threading
 from pathlib import Path
 
-from recon.paths import default_db_path
+from recon.paths import default_db_path, private_folder
 
 # Append-only: never edit or reorder an applied entry; add a new one. PRAGMA user_version counts them.
 MIGRATIONS: list[str] = [
@@ -52,17 +52,6 @@ MIGRATIONS: list[str] = [
 
 
 
-def _private_folder(folder: Path) -> None:
-    """Create `folder` 0700 when it is missing (its parents as usual); an existing folder is left as it is."""
-    if folder.is_dir():
-        return
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        folder.mkdir(mode=0o700)
-    except FileExistsError:
-        pass
-
-
 def _private_file(path: Path) -> None:
     """Take group and other permissions off an existing file."""
     mode = stat.S_IMODE(path.stat().st_mode)
@@ -78,7 +67,7 @@ class Database:
 
     def __init__(self, path: str | Path | None = None):
         self.path = Path(path) if path is not None else default_db_path()
-        _private_folder(self.path.parent)
+        private_folder(self.path.parent)
         os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))     # SQLite gives -wal/-shm its mode
         for path in (self.path, *(self.path.with_name(self.path.name + s) for s in ("-wal", "-shm"))):
             if path.exists():

@@ -100,7 +100,8 @@ def train_grpo(train: Sequence[Example], cfg: GRPOTrainConfig, *, out: str | Pat
                "leakage_rate": logs.get("leakage_rate"), "empty_rate": logs.get("empty_rate"),
                "failed_rate": logs.get("failed_rate"), "kl": logs.get("kl"),
                "completion_length": logs.get("completions/mean_length", logs.get("completion_length")),
-               "frac_reward_zero_std": logs.get("frac_reward_zero_std"), "seconds": round(now - clock["t"], 3)}
+               "frac_reward_zero_std": logs.get("frac_reward_zero_std"),
+               "no_signal_rate": logs.get("no_signal_rate"), "seconds": round(now - clock["t"], 3)}
         clock["t"] = now
         log.append(row)
         with steps_log.open("a", encoding="utf-8") as f:
@@ -141,7 +142,7 @@ def train_grpo(train: Sequence[Example], cfg: GRPOTrainConfig, *, out: str | Pat
 def step_summary(folder: str | Path, head: int = 5) -> dict:
     """GRPO steps, seconds per step, the reward curve's first / last means (over `head` steps, fewer when the
     curve is short so the two never overlap) and how many steps gave no learning signal (every group's
-    rewards equal) from a policy folder's steps.jsonl; {} when there is none.
+    rewards equal, or missing) from a policy folder's steps.jsonl; {} when there is none.
 
     >>> step_summary(Path(getfixture("tmp_path")))
     {}
@@ -166,7 +167,8 @@ def step_summary(folder: str | Path, head: int = 5) -> dict:
             "reward_first": mean(ordered[:head], "reward_mean"), "reward_last": mean(ordered[-head:], "reward_mean"),
             "leakage_first": mean(ordered[:head], "leakage_rate"),
             "leakage_last": mean(ordered[-head:], "leakage_rate"),
-            "no_signal_steps": sum(1 for r in ordered if r.get("frac_reward_zero_std") == 1.0)}
+            "no_signal_steps": sum(1 for r in ordered if 1.0 in (r.get("frac_reward_zero_std"),
+                                                                  r.get("no_signal_rate")))}
 
 
 def grpo_signal_warning(stage: str, summary: dict) -> str | None:
