@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-Loc = tuple[typing.Union[int, str], ...]
+Loc = tuple[int | str, ...]
 
 
 def describe(exc: ValidationError, model: type[BaseModel], path: str | Path, text: str) -> str:
