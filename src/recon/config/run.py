@@ -16,6 +16,7 @@ from pydantic import Field, StrictBool, StrictInt, ValidationError, field_valida
 from recon.config.base import Number, Strict
 from recon.config.grpo_run import GRPORunConfig, ReportConfig, signal_judge_clashes
 from recon.config.ignored import ignored_settings
+from recon.config.problems import describe
 from recon.config.stages import (
     BackendConfig,
     PairJudgeConfig,
@@ -186,8 +187,7 @@ def load_run_config(path: str | Path, *, data_root: str | None = None,
     try:
         cfg = RunConfig.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg']}" for e in exc.errors())
-        raise ConfigError(f"{path}: {problems}") from None
+        raise ConfigError(describe(exc, RunConfig, path, path.read_text(encoding="utf-8"))) from None
     root = Path(data_root or cfg.data.root or ".")
     if not root.is_absolute():
         root = (path.parent / root) if not data_root else root
