@@ -13,6 +13,7 @@ from recon.backends.fake import FakeBackend
 from recon.backends.model_defaults import EMBEDDED_REPETITION_PENALTY, model_repetition_penalty, resolved_penalty
 from recon.config import BackendConfig, SynthesisConfig, UserModelConfig
 from recon.errors import ConfigError
+from recon.jobs.context import JobContext
 from recon.jobs.predict import run_predict
 from recon.jobs.synthesize import run_synthesis
 from recon.paths import GRPO_META, SFT_META, manifest_path
@@ -67,9 +68,9 @@ class Recording(FakeBackend):
 def test_predict_decodes_with_the_resolved_penalty_and_records_it(tmp_path):
     backend = Recording()
     out = tmp_path / "pred.jsonl"
-    run_predict([pair(0)], train=[pair(1)], traces=None, method="none", user_model="icl",
-                backend_config=BackendConfig(spec="embedded"), cfg=UserModelConfig(k=1), out=out,
-                db=Database(tmp_path / "db.sqlite3"), backend_factory=lambda cfg: backend)
+    ctx = JobContext(database=Database(tmp_path / "db.sqlite3"), backend_factory=lambda cfg: backend)
+    run_predict(ctx, [pair(0)], train=[pair(1)], traces=None, method="none", user_model="icl",
+                backend_config=BackendConfig(spec="embedded"), cfg=UserModelConfig(k=1), out=out)
     assert backend.penalties and set(backend.penalties) == {1.15}
     manifest = json.loads(manifest_path(out).read_text())
     assert manifest["config"]["repetition_penalty"] == manifest["config"]["config"]["repetition_penalty"] == 1.15
@@ -80,8 +81,8 @@ def test_synthesis_is_off_by_default_and_none_takes_the_model_default(tmp_path):
     for cfg, expected in ((SynthesisConfig(), None), (SynthesisConfig(repetition_penalty=None), 1.15)):
         backend = Recording()
         out = tmp_path / f"t{expected}.jsonl"
-        run_synthesis([pair(0)], BackendConfig(spec="embedded"), cfg, out=out, db=Database(tmp_path / "db.sqlite3"),
-                      backend_factory=lambda c, b=backend: b)
+        ctx = JobContext(database=Database(tmp_path / "db.sqlite3"), backend_factory=lambda c, b=backend: b)
+        run_synthesis(ctx, [pair(0)], BackendConfig(spec="embedded"), cfg, out=out)
         assert set(backend.penalties) == {expected}       # 1.0 travels as None: off, and out of the cache key
         assert json.loads(manifest_path(out).read_text())["config"]["synthesis"]["repetition_penalty"] \
             == (expected or 1.0)
