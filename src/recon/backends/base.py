@@ -48,8 +48,12 @@ class GenRequest:
     json_schema: str | None = None     # constrain the output to this JSON schema (canonical JSON text)
     # > 1 discourages repeating recent tokens (1.0 or None: off, kept as None so cache keys stay unchanged)
     repetition_penalty: float | None = None
+    # the start of the assistant turn, which the model continues (not part of the Generation's text)
+    prefix: str | None = None
 
     def __post_init__(self) -> None:
+        if self.prefix == "":
+            object.__setattr__(self, "prefix", None)
         if self.repetition_penalty == 1.0:
             object.__setattr__(self, "repetition_penalty", None)
         if self.repetition_penalty is not None and self.repetition_penalty <= 0:
@@ -128,7 +132,7 @@ class Score:
 
 # request fields added after results were first cached: left out of a request's identity while None, so
 # every existing cache key (and everything else derived from a request) stays what it was
-OPTIONAL_FIELDS = ("repetition_penalty",)
+OPTIONAL_FIELDS = ("repetition_penalty", "prefix")
 
 
 def request_payload(request: GenRequest | ScoreRequest) -> dict[str, Any]:

@@ -167,7 +167,7 @@ class HFBackend(Backend):
     def _generate_batch(self, reqs: list[GenRequest]) -> list[Generation]:
         import torch
         model, tok = self._load()
-        prompts = [self.encode(self.render(r.messages)) for r in reqs]
+        prompts = [self.encode(self.render(r.messages) + (r.prefix or "")) for r in reqs]
         fits = [i for i, ids in enumerate(prompts) if len(ids) + 1 < self.n_ctx]
         if len(fits) < len(reqs):                   # a prompt over the window is refused, the rest generated
             results = [Generation.refused(len(ids)) for ids in prompts]

@@ -203,7 +203,7 @@ class LlamaCppBackend(Backend):
     def _generate_one(self, req: GenRequest) -> Generation:
         llm = self.generator
         prompt, has_bos, stops = self.render(llm, req.messages)
-        tokens = self.tokenize(llm, prompt, add_bos=not has_bos)
+        tokens = self.tokenize(llm, prompt + (req.prefix or ""), add_bos=not has_bos)
         if len(tokens) + 1 >= self.n_ctx:
             return Generation.refused(len(tokens))
         self._eval_like_fresh(llm, tokens[:-1])

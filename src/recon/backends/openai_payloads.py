@@ -21,7 +21,9 @@ from recon.errors import BackendError
 def build_chat_payload(model: str, req: GenRequest) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "model": model,
-        "messages": [dataclasses.asdict(m) for m in req.messages],
+        # a prefix is a trailing assistant message, which llama.cpp's server continues
+        "messages": [dataclasses.asdict(m) for m in req.messages]
+        + ([{"role": "assistant", "content": req.prefix}] if req.prefix else []),
         "temperature": req.temperature,
         "top_p": req.top_p,
         "max_tokens": req.max_tokens,

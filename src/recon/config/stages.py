@@ -113,7 +113,13 @@ class ReconSelectConfig(Strict):
 
 
 class UserModelConfig(Strict):
-    """An in-context (ICL) user model: k demonstrations from the individual's training pairs."""
+    """A user model (ICL: k demonstrations from the individual's training pairs; SFT: a checkpoint). The
+    reasoning and the action have a token budget each, so every method has the same room for the action; the
+    older `max_tokens` is read as `action_max_tokens`.
+
+    >>> UserModelConfig(max_tokens=96).action_max_tokens
+    96
+    """
 
     k: StrictInt = Field(3, ge=0, le=32)
     draw: Literal["random", "nearest"] = "random"    # nearest: by MiniLM similarity of the contexts
@@ -122,7 +128,8 @@ class UserModelConfig(Strict):
     # None: the model's own default, resolved when the model is opened (backends/model_defaults.py: the embedded
     # model and checkpoints trained from it 1.15, measured in docs/user-models.md; others off); 1.0: off
     repetition_penalty: Number | None = Field(None, ge=1.0, le=2.0)
-    max_tokens: StrictInt = Field(320, ge=8, le=4096)  # room for both bounded JSON fields below
+    reasoning_max_tokens: StrictInt = Field(128, ge=8, le=4096)   # the reasoning stops here (trace methods)
+    action_max_tokens: StrictInt = Field(192, ge=8, le=4096)      # always the action's own, for every method
     max_reasoning_chars: StrictInt = Field(400, ge=20)       # bounds of the JSON answer (enforced by a schema)
     max_reply_chars: StrictInt = Field(600, ge=20)
     demo_context_turns: StrictInt = Field(2, ge=1, le=16)
@@ -139,6 +146,11 @@ class UserModelConfig(Strict):
             for old in ("context_turns", "turn_chars"):
                 if old in data:
                     raise ValueError(f"{old} is now max_{old} (the name every config uses)")
+            if "max_tokens" in data:
+                if "action_max_tokens" in data:
+                    raise ValueError("max_tokens is the older name of action_max_tokens: set only "
+                                     "action_max_tokens (and reasoning_max_tokens for the reasoning)")
+                data = {("action_max_tokens" if k == "max_tokens" else k): v for k, v in data.items()}
         return data
 
 

@@ -26,7 +26,8 @@ import numpy as np
 from recon.atomicio import atomic_writer, write_json_atomic
 from recon.data.corpus import iter_json_lines, load_examples
 from recon.errors import ConfigError, DataError
-from recon.evaluation.results import load_results, read_predictions, usable_action
+from recon.data.prediction_records import read_predictions, usable_action
+from recon.evaluation.results import load_results
 from recon.evaluation.script_json import script_json
 from recon.render import render_context
 

@@ -36,7 +36,8 @@ from recon.evaluation.report_tables import (
     method_and_warning_tables,
     parity_line,
 )
-from recon.evaluation.results import EvaluationResult, read_predictions
+from recon.data.prediction_records import read_predictions
+from recon.evaluation.results import EvaluationResult
 from recon.methods import DEFAULT_BASELINE
 from recon.render import render_context
 from recon.types import Example
@@ -68,7 +69,7 @@ def _examples(result: EvaluationResult, test: Sequence[Example], predictions: di
         verdicts.setdefault(j["id"], []).append(verdict_text(j))
     chosen = random.Random(seed).sample(list(test), min(n, len(test)))
     return [{"example": ex, "verdicts": verdicts.get(ex.id, []),
-             "methods": {m: preds[m].get(ex.id) or {} for m in preds}} for ex in chosen]
+             "methods": {m: rec.to_json() if (rec := preds[m].get(ex.id)) else {} for m in preds}} for ex in chosen]
 
 
 def report_baseline(result: EvaluationResult) -> str:

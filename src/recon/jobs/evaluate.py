@@ -29,17 +29,12 @@ from pathlib import Path
 
 from recon.atomicio import atomic_directory, check_output_folder, write_json_atomic, write_jsonl_atomic
 from recon.config import PairJudgeConfig
+from recon.data.prediction_records import PredictionRecord, read_predictions, usable_action
 from recon.data.trace_records import read_traces
 from recon.errors import ConfigError, DataError
 from recon.evaluation.judge import EmbeddingPairJudge, LMPairJudge, verdict_of
 from recon.evaluation.metrics import reference_metrics
-from recon.evaluation.results import (
-    RESULTS_SCHEMA_VERSION,
-    EvaluationResult,
-    Results,
-    read_predictions,
-    usable_action,
-)
+from recon.evaluation.results import RESULTS_SCHEMA_VERSION, EvaluationResult, Results
 from recon.evaluation.setup_block import build_setup, judge_setup
 from recon.evaluation.winrate import JudgedPair, summarize
 from recon.jobs.context import JobContext
@@ -83,7 +78,10 @@ def trace_figures(path: str | Path) -> dict:
     return figures
 
 
-def judge_every_pair(test: Sequence[Example], preds: dict[str, dict[str, dict]], compare: list[tuple[str, str]],
+Predictions = dict[str, dict[str, PredictionRecord]]      # {method: {pair id: record}}
+
+
+def judge_every_pair(test: Sequence[Example], preds: Predictions, compare: list[tuple[str, str]],
                      judge, on_progress: Callable[[int], None] | None = None, window_size: int | None = None
                      ) -> tuple[list[dict], list[JudgedPair]]:
     """Every comparison on every test pair: a failed prediction loses without a judge call, both failing tie.
@@ -107,11 +105,11 @@ def judge_every_pair(test: Sequence[Example], preds: dict[str, dict[str, dict]],
     return judgments, judged
 
 
-def comparison_row(ex: Example, a: str, b: str, preds: dict[str, dict[str, dict]]) -> dict:
+def comparison_row(ex: Example, a: str, b: str, preds: Predictions) -> dict:
     """What one comparison on one test pair needs: the two actions, and whether a judge must decide it."""
     rec_a, rec_b = preds[a].get(ex.id), preds[b].get(ex.id)
     act_a, act_b = usable_action(rec_a), usable_action(rec_b)
-    pending = [m for m, rec in ((a, rec_a), (b, rec_b)) if rec is not None and rec.get("transient")]
+    pending = [m for m, rec in ((a, rec_a), (b, rec_b)) if rec is not None and rec.transient]
     failed = [m for m, act in ((a, act_a), (b, act_b)) if act is None]
     return {"ex": ex, "a": a, "b": b, "act_a": act_a, "act_b": act_b, "pending": pending, "failed": failed,
             "judge": not pending and not failed}
@@ -140,12 +138,32 @@ def judged_row(row: dict, judgment, judge_name: str) -> tuple[dict, JudgedPair]:
              "detail": detail}, pair)
 
 
-def method_figures(records: dict[str, dict], test: Sequence[Example], embedder, traces: str | Path | None) -> dict:
-    """One method's row: pairs, failures, reference metrics (loops included), leakage and cost of its traces."""
+def truncation_rates(records: dict[str, PredictionRecord], test: Sequence[Example]) -> dict:
+    """The shares of the test pairs whose reasoning, action, or either was cut at its token budget.
+
+    >>> from recon.types import Turn
+    >>> pair = Example(id="a", domain="d", individual="Ann", conversation_id="c", turn_index=1,
+    ...                context=(Turn("Bob", "Why?"),), action="Because.")
+    >>> truncation_rates({"a": PredictionRecord(id="a", action="B", action_truncated=True)}, [pair])
+    {'truncated_rate': 1.0, 'reasoning_truncated_rate': 0.0, 'action_truncated_rate': 1.0}
+    """
+    recs = [records[e.id] for e in test if e.id in records]
+    if not test:
+        return {"truncated_rate": None, "reasoning_truncated_rate": None, "action_truncated_rate": None}
+    return {"truncated_rate": round(sum(r.truncated for r in recs) / len(test), 4),
+            "reasoning_truncated_rate": round(sum(r.reasoning_truncated for r in recs) / len(test), 4),
+            "action_truncated_rate": round(sum(r.action_truncated for r in recs) / len(test), 4)}
+
+
+def method_figures(records: dict[str, PredictionRecord], test: Sequence[Example], embedder,
+                   traces: str | Path | None) -> dict:
+    """One method's row: pairs, failures, truncation, reference metrics (loops included), leakage and cost of its
+    traces."""
     found = [(usable_action(records.get(e.id)), e.action) for e in test]
     pairs = [(p, t) for p, t in found if p is not None]
     return {"n": sum(1 for e in test if e.id in records), "predicted": len(pairs),
             "failed_rate": round(1 - len(pairs) / len(test), 4) if test else None,
+            **truncation_rates(records, test),
             **reference_metrics([p for p, _ in pairs], [t for _, t in pairs], embedder),
             **(trace_figures(traces) if traces is not None else
                {"leakage_rate": None, "candidate_leakage_rate": None, "tie_rate": None, "calls_per_pair": None,

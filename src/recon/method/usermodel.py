@@ -2,11 +2,13 @@
 
 - `icl`: k demonstrations (context → reasoning → action) from the same individual's *training* pairs with
   the chosen method's traces, as earlier chat turns, then the test context. It answers in JSON,
-  `{"reasoning": …, "reply": …}` (`{"reply": …}` for method `none`), constrained by a schema where the
-  backend supports it (a llama.cpp grammar; `response_format` on OpenAI-compatible servers), which keeps
-  even the 135M embedded model well-formed. Works with any backend.
+  `{"reasoning": …, "reply": …}` (`{"reply": …}` for method `none`). Works with any backend.
 - `sft`: a model fine-tuned by `recon train sft` on `<reasoning>…</reasoning>` then the action, with no
   demonstrations; served by the hf backend.
+
+Either answers in two calls with a token budget each (`method/answer_calls.py`): the reasoning (constrained
+to `{"reasoning": …}` by a schema where the backend supports one), then the action after the closed reasoning,
+so the action has `action_max_tokens` for every method.
 
 `parse_prediction` reads either format, and plain text as the action alone.
 
@@ -23,12 +25,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
-from recon.backends.base import PROMPT_TOO_LONG, Backend, GenRequest, Message
+from recon.backends.base import PROMPT_TOO_LONG, Backend, Generation, GenRequest, Message
 from recon.config import UserModelConfig
+from recon.data.prediction_records import PredictionRecord
 from recon.errors import BackendError, ConfigError
-from recon.hashing import canonical_json, content_hash
+from recon.method.answer_calls import action_request, read_action, read_reasoning, reasoning_request
+from recon.hashing import content_hash
 from recon.method.windows import salvage
 from recon.methods import writes_traces
 from recon.prompts import load_prompt
@@ -50,14 +53,6 @@ def format_json_answer(reasoning: str | None, action: str) -> str:
     """An ICL demonstration's answer."""
     return json.dumps({"reasoning": reasoning, "reply": action} if reasoning is not None else {"reply": action},
                       ensure_ascii=False)
-
-
-def answer_schema(with_reasoning: bool, cfg: UserModelConfig) -> str:
-    props = {"reply": {"type": "string", "minLength": 1, "maxLength": cfg.max_reply_chars}}
-    if with_reasoning:
-        props = {"reasoning": {"type": "string", "maxLength": cfg.max_reasoning_chars}, **props}
-    return canonical_json({"type": "object", "properties": props, "required": list(props),
-                           "additionalProperties": False})
 
 
 _OPEN, _CLOSE = re.compile(r"<\s*reasoning\s*>", re.I), re.compile(r"<\s*/\s*reasoning\s*>", re.I)
@@ -95,26 +90,6 @@ def parse_prediction(text: str) -> tuple[str, str, bool]:
         head, _, tail = body.partition("\n\n")
         return head.strip(), tail.strip(), False
     return "", text, True
-
-
-@dataclass(frozen=True)
-class Prediction:
-    id: str
-    method: str                    # the synthesis method whose traces trained or prompted the user model
-    user_model: str                # icl | sft:PATH
-    reasoning: str
-    action: str | None             # None: no usable action (reported, never judged as a win)
-    raw: str
-    well_formed: bool
-    model: dict
-    demos: list[str] = field(default_factory=list)
-    error: str | None = None
-    transient: bool = False        # no action because the call failed (a re-run retries it), not an outcome
-
-    def to_json(self) -> dict:
-        return {"id": self.id, "method": self.method, "user_model": self.user_model, "reasoning": self.reasoning,
-                "action": self.action, "raw": self.raw, "well_formed": self.well_formed, "model": self.model,
-                "demos": self.demos, "error": self.error, "transient": self.transient}
 
 
 def user_model_messages(example: Example, demos: Sequence[tuple[Example, str | None]], cfg: UserModelConfig,
@@ -197,35 +172,69 @@ class ICLUserModel:
         self.repetition_penalty: float = cfg.repetition_penalty
 
     def request(self, example: Example) -> tuple[GenRequest, list[str]]:
+        """The prompt of `example` with the sampling settings (each call sets its own budget, prefix and stop)."""
         demos = self.pool.draw(example, self.cfg) if self.pool is not None else []
         messages = user_model_messages(example, demos, self.cfg, with_reasoning=self.with_reasoning,
                                        answer_format=self.answer_format)
-        schema = answer_schema(self.with_reasoning, self.cfg) if self.answer_format == "json" else None
-        req = GenRequest(messages=messages, temperature=self.cfg.temperature, max_tokens=self.cfg.max_tokens,
-                         seed=self.cfg.seed, json_schema=schema, repetition_penalty=self.repetition_penalty)
+        req = GenRequest(messages=messages, temperature=self.cfg.temperature, max_tokens=self.cfg.action_max_tokens,
+                         seed=self.cfg.seed, repetition_penalty=self.repetition_penalty)
         return req, [d.id for d, _ in demos]
 
-    def predict(self, examples: Sequence[Example]) -> list[Prediction]:
-        prepared = [self.request(ex) for ex in examples]
+    def _generate(self, requests: list[GenRequest | None]) -> tuple[list[Generation | None], str | None]:
+        """One batched call of the requests that are not None (None in, None out; failed ones None too)."""
+        asked = [r for r in requests if r is not None]
         try:
-            gens = self.backend.generate([req for req, _ in prepared])
-            error = None
+            done, error = (self.backend.generate(asked) if asked else []), None
         except BackendError as exc:
-            gens, error = salvage(exc, len(examples)), str(exc)
-        return [prediction_from(ex, gen, method=self.method, user_model=self.name,
-                                model=self.backend.fingerprint.to_json(),
-                                demos=demo_ids, error=error)
-                for ex, (_, demo_ids), gen in zip(examples, prepared, gens, strict=True)]
+            done, error = salvage(exc, len(asked)), str(exc)
+        it = iter(done)
+        return [next(it) if r is not None else None for r in requests], error
+
+    def predict(self, examples: Sequence[Example]) -> list[PredictionRecord]:
+        """Two calls per pair (the reasoning, then the action; the action alone for method `none`)."""
+        prepared = [self.request(ex) for ex in examples]
+        fmt, model = self.answer_format, self.backend.fingerprint.to_json()
+        first: list[Generation | None] = [None] * len(examples)
+        error = None
+        if self.with_reasoning:
+            first, error = self._generate([reasoning_request(req, fmt, self.cfg) for req, _ in prepared])
+        thoughts = [read_reasoning(g, fmt) if g is not None and g.finish_reason != PROMPT_TOO_LONG else None
+                    for g in first]
+        asked = [action_request(req, fmt, t[0] if t else None, self.cfg)
+                 if (t is not None or not self.with_reasoning) else None
+                 for (req, _), t in zip(prepared, thoughts, strict=True)]
+        second, action_error = self._generate(asked)
+        out = []
+        for ex, (_, demos), gen1, thought, req, gen2 in zip(examples, prepared, first, thoughts, asked, second,
+                                                             strict=True):
+            base = {"id": ex.id, "method": self.method, "user_model": self.name, "model": model, "demos": demos}
+            if self.with_reasoning and gen1 is None:
+                out.append(failed_prediction(base, None, error))
+            elif gen1 is not None and gen1.finish_reason == PROMPT_TOO_LONG:
+                out.append(failed_prediction(base, gen1, error))
+            elif gen2 is None or gen2.finish_reason == PROMPT_TOO_LONG:
+                out.append(failed_prediction(base, gen2, action_error))
+            else:
+                out.append(answered_prediction(base, thought, gen2, req.prefix if req else None, fmt))
+        return out
 
 
-def prediction_from(example: Example, gen, *, method: str, user_model: str, model: dict, demos: list[str],
-                    error: str | None) -> Prediction:
+def failed_prediction(base: dict, gen: Generation | None, error: str | None) -> PredictionRecord:
+    """No action: a failed call (transient: a re-run retries it), or a prompt over the window (an outcome)."""
     if gen is None:
-        return Prediction(example.id, method, user_model, "", None, "", False, model, demos, error or "no output",
-                          transient=True)
-    if gen.finish_reason == PROMPT_TOO_LONG:           # an outcome a re-run cannot change: a failed prediction
-        return Prediction(example.id, method, user_model, "", None, "", False, model, demos,
-                          f"the prompt ({gen.prompt_tokens} tokens) does not fit the user model's context window")
-    reasoning, action, ok = parse_prediction(gen.text)
-    return Prediction(example.id, method, user_model, reasoning, action or None, gen.text, ok, model, demos,
-                      None if action else "the user model wrote no action")
+        return PredictionRecord(**base, action=None, well_formed=False, error=error or "no output", transient=True)
+    return PredictionRecord(**base, action=None, well_formed=False, finish_reason=PROMPT_TOO_LONG,
+                            error=f"the prompt ({gen.prompt_tokens} tokens) does not fit the user model's context "
+                                  "window")
+
+
+def answered_prediction(base: dict, thought: tuple[str, bool, bool] | None, gen: Generation, prefix: str | None,
+                        answer_format: str) -> PredictionRecord:
+    """The record of a pair whose action call ran: `thought` is the reasoning call's (text, truncated, ok)."""
+    reasoning, reasoning_cut, reasoning_ok = thought if thought is not None else ("", False, True)
+    action, action_cut, action_ok = read_action(gen, answer_format)
+    return PredictionRecord(**base, reasoning=reasoning, action=action or None, raw=(prefix or "") + gen.text,
+                            well_formed=reasoning_ok and action_ok and bool(action),
+                            error=None if action else "the user model wrote no action",
+                            finish_reason=gen.finish_reason, reasoning_truncated=reasoning_cut,
+                            action_truncated=action_cut)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from recon.data.corpus import iter_json_lines, load_examples
+from recon.data.prediction_records import PredictionRecord, read_predictions
 from recon.errors import ConfigError
 from recon.evaluation.results import Results, read_results
 from recon.render import render_context
@@ -47,12 +48,13 @@ def _trace(rec: dict) -> dict:
             "finish_reason": rec.get("finish_reason")}
 
 
-def _prediction(rec: dict | None) -> dict | None:
+def _prediction(rec: PredictionRecord | None) -> dict | None:
     if rec is None:
         return None
-    truncated = rec.get("finish_reason") == "length" or bool(rec.get("truncated"))
-    return {"reasoning": rec.get("reasoning"), "action": rec.get("action"), "error": rec.get("error"),
-            "failed": rec.get("action") is None, "truncated": truncated}
+    truncated = rec.finish_reason == "length" or rec.truncated
+    return {"reasoning": rec.reasoning, "action": rec.action, "error": rec.error, "failed": rec.action is None,
+            "truncated": truncated, "reasoning_truncated": rec.reasoning_truncated,
+            "action_truncated": rec.action_truncated}
 
 
 def explorer_data(run: str | Path) -> dict:
@@ -66,7 +68,7 @@ def explorer_data(run: str | Path) -> dict:
     results = read if isinstance(read, Results) else None           # a run over seeds: each seed has its own
     methods = list(results.methods if results else {}) or sorted(p.stem for p in (run / "preds").glob("*.jsonl"))
     traces = {p.stem: _records(p) for p in sorted((run / "traces").glob("*.jsonl"))}
-    preds = {m: _records(run / "preds" / f"{m}.jsonl") for m in methods}
+    preds = {m: read_predictions(path) if (path := run / "preds" / f"{m}.jsonl").is_file() else {} for m in methods}
     verdicts: dict[str, list[dict]] = {}
     for _, j in iter_json_lines(run / "eval" / "judgments.jsonl") if (run / "eval" / "judgments.jsonl").is_file() \
             else []:
