@@ -375,3 +375,23 @@ def test_the_first_screen_is_setup_table_and_main_figure_and_every_figure_has_it
     verdicts = [line for line in md.splitlines() if line.startswith("verdicts:")]
     assert verdicts and all(": a" not in v.replace(": all", "") for v in verdicts)      # named, not letters
     assert any("closer" in v or "tie" in v for v in verdicts)
+
+
+def test_results_and_report_show_the_truncation_rate_per_method(tmp_path):
+    def write(name, cut):
+        (tmp_path / f"{name}.jsonl").write_text("".join(json.dumps(
+            {"id": e.id, "method": name, "reasoning": "r", "action": e.action, "finish_reason": "stop",
+             "reasoning_truncated": i in cut, "action_truncated": False}) + "\n" for i, e in enumerate(TEST)))
+        return tmp_path / f"{name}.jsonl"
+    preds = {"backward": write("backward", set(range(10))), "none": write("none", set())}
+    result = run_evaluate(JobContext(embedder=HashEmbedder()), TEST, preds, compare=[("backward", "none")],
+                          judge_cfg=PairJudgeConfig(), out=tmp_path / "eval")
+    methods = json.loads((tmp_path / "eval/results.json").read_text())["methods"]
+    assert methods["backward"]["truncated_rate"] == 0.25 and methods["backward"]["reasoning_truncated_rate"] == 0.25
+    assert methods["none"]["truncated_rate"] == 0 and methods["backward"]["action_truncated_rate"] == 0
+    md, page = write_report(result, TEST, preds, n_examples=1)
+    lines = md.read_text().splitlines()
+    header = next(line for line in lines if line.startswith("| method")).split("|")
+    row = next(line for line in lines if line.startswith("| backward |")).split("|")
+    assert row[header.index(" truncated ")].strip() == "25.0%"
+    assert "truncated" in page.read_text()

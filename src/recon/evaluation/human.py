@@ -25,8 +25,8 @@ import numpy as np
 
 from recon.atomicio import atomic_writer, write_json_atomic
 from recon.data.corpus import iter_json_lines, load_examples
-from recon.errors import ConfigError, DataError
 from recon.data.prediction_records import read_predictions, usable_action
+from recon.errors import ConfigError, DataError
 from recon.evaluation.results import load_results
 from recon.evaluation.script_json import script_json
 from recon.render import render_context
@@ -119,7 +119,7 @@ def export_items(eval_dir: str | Path, *, n: int, out: str | Path, seed: int = 0
     key, rows = {}, []
     for k, j in enumerate(chosen, start=1):
         ex = test[j["id"]]
-        a_text, b_text = preds[j["a"]][j["id"]]["action"], preds[j["b"]][j["id"]]["action"]
+        a_text, b_text = (usable_action(preds[j[m]][j["id"]]) or "" for m in ("a", "b"))
         a_first = rng.random() < 0.5
         item = f"s{seed}-{k:04d}"
         key[item] = {"id": j["id"], "a": j["a"], "b": j["b"], "first": "a" if a_first else "b",

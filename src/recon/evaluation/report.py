@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from recon.atomicio import atomic_writer
+from recon.data.prediction_records import read_predictions
 from recon.evaluation.fake_banner import banner_text
 from recon.evaluation.grid import GRID_NOTE, grid_setup_sentences, grid_tables
 from recon.evaluation.markdown_text import fenced, md_text
@@ -36,7 +37,6 @@ from recon.evaluation.report_tables import (
     method_and_warning_tables,
     parity_line,
 )
-from recon.data.prediction_records import read_predictions
 from recon.evaluation.results import EvaluationResult
 from recon.methods import DEFAULT_BASELINE
 from recon.render import render_context

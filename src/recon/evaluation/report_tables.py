@@ -48,10 +48,11 @@ def comparison_tables(result: EvaluationResult) -> dict[str, list[list[str]]]:
 
 def method_and_warning_tables(result: EvaluationResult) -> tuple[list[list[str]], list[list[str]]]:
     """The per-method table (header first) and the warnings as (a, b, scope, warning) rows."""
-    mhead = ["method", "pairs", "failed", "truncated", "loops", "length ratio", "mean cosine", "ROUGE-L", "leakage (kept)",
-             "leakage (candidates)", "ties", "calls/pair", "s/pair"]
-    mrows = [[m, str(v["n"]), _pct(v.get("failed_rate")), _pct(v.get("truncated_rate")), _pct(v.get("loop_rate")), _num(v.get("length_ratio"), 2),
-              _num(v.get("mean_cosine")), _num(v.get("rouge_l")), _pct(v.get("leakage_rate")),
+    mhead = ["method", "pairs", "failed", "truncated", "loops", "length ratio", "mean cosine", "ROUGE-L",
+             "leakage (kept)", "leakage (candidates)", "ties", "calls/pair", "s/pair"]
+    mrows = [[m, str(v["n"]), _pct(v.get("failed_rate")), _pct(v.get("truncated_rate")), _pct(v.get("loop_rate")),
+              _num(v.get("length_ratio"), 2), _num(v.get("mean_cosine")), _num(v.get("rouge_l")),
+              _pct(v.get("leakage_rate")),
               _pct(v.get("candidate_leakage_rate")), _pct(v.get("tie_rate")), _num(v.get("calls_per_pair"), 1),
               _num(v.get("seconds_per_pair"), 2)] for m, v in result.methods.items()]
     return [mhead] + mrows, [[c.a, c.b, c.scope, c.warning] for c in result.comparisons if c.warning]

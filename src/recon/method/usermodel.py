@@ -30,8 +30,8 @@ from recon.backends.base import PROMPT_TOO_LONG, Backend, Generation, GenRequest
 from recon.config import UserModelConfig
 from recon.data.prediction_records import PredictionRecord
 from recon.errors import BackendError, ConfigError
-from recon.method.answer_calls import action_request, read_action, read_reasoning, reasoning_request
 from recon.hashing import content_hash
+from recon.method.answer_calls import action_request, read_action, read_reasoning, reasoning_request
 from recon.method.windows import salvage
 from recon.methods import writes_traces
 from recon.prompts import load_prompt
