@@ -12,6 +12,7 @@ from recon.data.prediction_records import read_predictions
 from recon.errors import DataError
 from recon.jobs.context import JobContext
 from recon.jobs.predict import run_predict
+from recon.method.sft_format import ClipCounts, sft_records
 from recon.method.usermodel import DemonstrationPool, ICLUserModel
 from recon.store.db import Database
 from recon.types import Example, Turn
@@ -98,3 +99,32 @@ def test_a_malformed_prediction_record_names_its_line(tmp_path):
     with pytest.raises(DataError, match=":2") as err:
         read_predictions(p)
     assert "action_truncated" in str(err.value)
+
+
+class Words:
+    """Whitespace tokens (the fake backend counts the same way)."""
+
+    def encode(self, text):
+        return text.replace("</", " </").split()
+
+    def decode(self, ids):
+        return " ".join(ids)
+
+
+def test_sft_targets_are_cut_to_the_same_budgets_for_every_method_and_counted():
+    long_action = Example(id="Ann:7", domain="council", individual="Ann", conversation_id="c7", turn_index=1,
+                          context=(Turn("Bob", "Why?"),), action=ACTION)
+    budgets = cfg(reasoning_max_tokens=10, action_max_tokens=20, max_reasoning_chars=5000, max_reply_chars=5000)
+    targets, counts = {}, {}
+    for method, traces in (("none", None), ("backward", {"Ann:7": LONG_THOUGHT, "Ann:1": "Short."})):
+        counts[method] = ClipCounts()
+        records = sft_records([long_action, TRAIN[1]], traces, method=method, cfg=budgets, tokens=Words(),
+                              counts=counts[method])
+        targets[method] = [r["completion"][0]["content"] for r in records]
+    assert targets["none"][0] == " ".join(ACTION.split()[:19])                  # 19 words + the end of turn
+    reasoning, action = targets["backward"][0].split("</reasoning>\n")
+    assert action == targets["none"][0]
+    assert len(Words().encode(reasoning + "</reasoning>")) == 10                 # closes within its budget
+    assert counts["backward"].to_json() == {"reasoning": 1, "action": 1, "pairs": 1}
+    assert counts["none"].to_json() == {"reasoning": 0, "action": 1, "pairs": 1}
+    assert targets["backward"][1] == "<reasoning>Short.</reasoning>\nAction 1."   # what fits is kept whole

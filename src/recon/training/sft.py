@@ -32,7 +32,7 @@ from recon.atomicio import write_json_atomic
 from recon.config import SFTTrainConfig, UserModelConfig
 from recon.errors import ConfigError
 from recon.hashing import content_hash, hash_fraction
-from recon.method.sft_format import sft_records, trained_pairs
+from recon.method.sft_format import ClipCounts, Tokens, sft_records, trained_pairs
 from recon.methods import trained_by
 from recon.paths import GRPO_META, SFT_META
 from recon.training.common import (
@@ -60,6 +60,7 @@ class SFTResult:
     examples: int = 0
     eval_losses: list[float] = field(default_factory=list)
     resumed_from: str | None = None
+    clipped: dict[str, int] = field(default_factory=dict)     # targets cut to the token budgets (ClipCounts)
 
 
 def split_eval(records: list[dict], fraction: float) -> tuple[list[dict], list[dict]]:
@@ -89,18 +90,25 @@ def train_sft(train: Sequence[Example], traces: dict[str, str] | None, *, method
     from (the train-overlap guard of `recon predict` reads them). `resume`: continue from the latest checkpoint
     in `out/checkpoints` (from scratch when there is none). TRL's own output goes to `out/train.log`."""
     user_cfg = user_cfg or UserModelConfig()
-    records = sft_records(train, traces, method=method, cfg=user_cfg)
-    if not records:
+    unclipped = sft_records(train, traces, method=method, cfg=user_cfg)
+    if not unclipped:
         raise ConfigError("no training records: no training pair has a trace for this method "
                           "(do the trace ids match the --train pairs?)")
-    fit, held_out = split_eval(records, cfg.eval_fraction)
+    split_eval(unclipped, cfg.eval_fraction)          # too few records to hold some out: refused before loading
+    clipped = ClipCounts()
+
+    def records_for(tokens: Tokens) -> list[dict]:
+        """The training records, cut to the generation budgets in this tokenizer's tokens."""
+        return sft_records(train, traces, method=method, cfg=user_cfg, tokens=tokens, counts=clipped)
+
     out = Path(out)
     checkpoint = latest_checkpoint(out / "checkpoints") if resume else None
     if checkpoint is None:
         shutil.rmtree(out / "checkpoints", ignore_errors=True)       # another run's checkpoints
     quiet_library_progress()
     with library_output_to(out / TRAIN_LOG):
-        trainer, base, losses, eval_losses = _trainer(cfg, out, fit, held_out, on_step, on_log)
+        trainer, base, losses, eval_losses, records, (fit, held_out) = _trainer(cfg, out, records_for, on_step,
+                                                                                on_log)
         t0 = time.perf_counter()
         trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
         elapsed = time.perf_counter() - t0
@@ -112,21 +120,37 @@ def train_sft(train: Sequence[Example], traces: dict[str, str] | None, *, method
         "method": method, "config": cfg.model_dump(), "user_model": user_cfg.model_dump(),
         "base": base,
         "data_hash": content_hash(records, tag="sft-data", length=16), "examples": len(fit),
-        "eval_examples": len(held_out),
+        "eval_examples": len(held_out), "clipped": clipped.to_json(),
         **training_data(trained_pairs(train, traces, method=method), data_files),
         "steps": steps, "losses": losses, "eval_losses": eval_losses,
         "resumed_from": checkpoint.name if checkpoint else None, "seconds": round(elapsed, 2)})
     return SFTResult(out=out, steps=steps, losses=losses, seconds_per_step=elapsed / max(1, done),
-                     examples=len(fit), eval_losses=eval_losses, resumed_from=checkpoint.name if checkpoint else None)
+                     examples=len(fit), eval_losses=eval_losses, resumed_from=checkpoint.name if checkpoint else None,
+                     clipped=clipped.to_json())
 
 
-def _trainer(cfg: SFTTrainConfig, out: Path, fit: list[dict], held_out: list[dict], on_step, on_log):
-    """TRL's SFTTrainer for `cfg`, the base model's record, and the lists its training and eval losses are
-    appended to."""
+class TokenizerTokens:
+    """A transformers tokenizer as `Tokens` (no special tokens added)."""
+
+    def __init__(self, tokenizer):
+        self.tokenizer = tokenizer
+
+    def encode(self, text: str) -> list[int]:
+        return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def decode(self, ids: list[int]) -> str:
+        return str(self.tokenizer.decode(ids, skip_special_tokens=True))
+
+
+def _trainer(cfg: SFTTrainConfig, out: Path, records_for: Callable[[Tokens], list[dict]], on_step, on_log):
+    """TRL's SFTTrainer for `cfg`, the base model's record, the lists its training and eval losses are
+    appended to, the records (cut to the base tokenizer's budgets) and their (training, held-out) split."""
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
 
     model, tokenizer, base = load_base(cfg.model, cfg.dtype)
+    records = records_for(TokenizerTokens(tokenizer))
+    fit, held_out = split_eval(records, cfg.eval_fraction)
     losses: list[float] = []
     eval_losses: list[float] = []
 
@@ -148,7 +172,7 @@ def _trainer(cfg: SFTTrainConfig, out: Path, fit: list[dict], held_out: list[dic
                          processing_class=tokenizer, peft_config=lora_config(cfg),
                          callbacks=[step_callback(on_step, log)])
     quiet(trainer)
-    return trainer, base, losses, eval_losses
+    return trainer, base, losses, eval_losses, records, (fit, held_out)
 
 
 def read_sft_meta(path: str | Path) -> dict:
