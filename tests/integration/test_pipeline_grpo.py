@@ -37,7 +37,7 @@ def grid_config(tmp_path: Path, **changes) -> Path:
            "grpo": {"model": f"hf:{tiny}", "num_generations": 2, "per_device_train_batch_size": 2, "max_steps": 3,
                     "max_completion_length": 8, "save_steps": 1, "recon": {"scorer": "likelihood"},
                     "e2e": {"reward": "judge"}},
-           "user_model": {"kind": "sft", "max_tokens": 24,
+           "user_model": {"kind": "sft", "action_max_tokens": 24,
                           "sft": {"model": f"hf:{tiny}", "max_steps": 2, "per_device_train_batch_size": 2}},
            "recon_select": {"n": 2},
            "compare": [["recon-grpo", "backward"], ["e2e-grpo", "backward"]],
@@ -103,7 +103,7 @@ def run_cli(config: Path, home: Path, *, delay: float = 0.0, wait: bool = True):
 @pytest.mark.slow       # two subprocess runs, the first killed after GRPO's first checkpoint
 def test_a_run_killed_during_grpo_training_resumes_from_its_checkpoint(tmp_path):
     config = grid_config(tmp_path, methods=["none", "recon-grpo"], compare=[["recon-grpo", "none"]], recon_select=None,
-                         report={"baseline": "none"}, user_model={"kind": "icl", "k": 1, "max_tokens": 24})
+                         report={"baseline": "none"}, user_model={"kind": "icl", "k": 1, "action_max_tokens": 24})
     home = tmp_path / "home"
     policy = tmp_path / "run" / "grpo" / "recon"
     proc = run_cli(config, home, delay=0.3, wait=False)         # slow rewards: a step takes over a second

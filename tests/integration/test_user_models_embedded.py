@@ -47,14 +47,17 @@ def test_sft_trains_a_few_steps_and_its_checkpoint_predicts(tmp_path, split):
     assert meta["train_pair_ids"] == sorted(e.id for e in train) and meta["config"]["max_steps"] == 3
     assert meta["train_conversations"] == sorted({e.conversation_id for e in train})
     assert (ckpt / "model.safetensors").is_file() and not (ckpt / "trainer").exists()
+    assert set(meta["clipped"]) == {"reasoning", "action", "pairs"} and meta["clipped"] == result.clipped
     out = tmp_path / "pred.jsonl"
     summary = run_predict(JobContext(database=Database(tmp_path / "db.sqlite3")), test, train=[], traces=None,
                           method="backward", user_model=f"sft:{ckpt}",
-                          backend_config=BackendConfig(spec=f"hf:{ckpt}"), cfg=UserModelConfig(max_tokens=64),
-                          out=out)
+                          backend_config=BackendConfig(spec=f"hf:{ckpt}"),
+                          cfg=UserModelConfig(reasoning_max_tokens=32, action_max_tokens=64), out=out)
     preds = [json.loads(x) for x in out.read_text().splitlines()]
     assert summary.pairs == 4 and [p["id"] for p in preds] == [e.id for e in test]
     assert all(p["user_model"] == f"sft:{ckpt}" and p["raw"] for p in preds)
+    assert all(p["finish_reason"] in ("stop", "length") for p in preds)
+    assert all(p["raw"].startswith("<reasoning>") for p in preds)          # the action continued the reasoning
 
 
 def test_icl_predictions_with_the_embedded_model(tmp_path, split):
@@ -68,3 +71,4 @@ def test_icl_predictions_with_the_embedded_model(tmp_path, split):
     preds = [json.loads(x) for x in out.read_text().splitlines()]
     assert summary.written == 4 and summary.well_formed == 4           # the schema keeps the 135M model in line
     assert all(p["action"] and len(p["demos"]) == 2 for p in preds)
+    assert all(p["finish_reason"] in ("stop", "length") for p in preds)
