@@ -91,6 +91,19 @@ def test_prediction_files_record_how_generation_ended(tmp_path):
     rec = read_predictions(out)["Ann:9"]
     assert rec.finish_reason == "length" and rec.action_truncated        # the fake's answer runs past 8 words
     assert rec.to_json() == raw
+    manifest = json.loads(out.with_name("p.jsonl.manifest.json").read_text())
+    assert manifest["counts"]["action_truncated"] == 1 and manifest["counts"]["reasoning_truncated"] == 0
+
+
+def test_a_prefix_is_continued_and_only_a_set_prefix_enters_the_request_identity():
+    from recon.backends.base import GenRequest, Message, request_payload
+    from recon.backends.openai_payloads import build_chat_payload
+    plain = GenRequest(messages=(Message("user", "hi"),))
+    assert "prefix" not in request_payload(plain)                       # every existing cache key unchanged
+    continued = GenRequest(messages=(Message("user", "hi"),), prefix="<reasoning>")
+    assert request_payload(continued)["prefix"] == "<reasoning>"
+    assert build_chat_payload("m", continued)["messages"][-1] == {"role": "assistant", "content": "<reasoning>"}
+    assert build_chat_payload("m", plain)["messages"][-1]["role"] == "user"
 
 
 def test_a_malformed_prediction_record_names_its_line(tmp_path):

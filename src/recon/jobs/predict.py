@@ -137,6 +137,8 @@ def run_predict(ctx: JobContext, test: Sequence[Example], *, train: Sequence[Exa
                 "demos": None if demos is None else content_hash(demos, tag="demos", length=16),
                 "allow_train_overlap": allow_train_overlap},
         fingerprints=[backend.fingerprint.to_json()], inputs=inputs,
-        counts={"pairs": summary.pairs, "predicted": summary.written, "well_formed": summary.well_formed},
+        counts={"pairs": summary.pairs, "predicted": summary.written, "well_formed": summary.well_formed,
+                "reasoning_truncated": sum(p.reasoning_truncated for p in predictions),
+                "action_truncated": sum(p.action_truncated for p in predictions)},
         cost=dataclasses.asdict(summary.cost), failures=summary.failures))
     return summary
