@@ -12,6 +12,7 @@ from recon.cli.args import (
     backend_config_from_args,
     holds_out,
     non_negative_int,
+    positive_int,
     renamed,
 )
 from recon.cli.exit_codes import finished
@@ -35,6 +36,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_backend_args(p, "icl: the user model's LM")
     p.add_argument("--k", type=non_negative_int, help="icl: demonstrations per prediction (default 3)")
     p.add_argument("--draw", choices=["random", "nearest"], help="icl: how demonstrations are chosen")
+    p.add_argument("--reasoning-max-tokens", type=positive_int, help="the reasoning's token budget (default 128)")
+    p.add_argument("--action-max-tokens", type=positive_int,
+                   help="the action's token budget, the same for every method (default 192)")
     p.add_argument("--seed", type=non_negative_int)
     p.add_argument("--allow-train-overlap", action="store_true", help="sft/e2e checkpoints: predict conversations "
                    "the checkpoint was trained on anyway (recorded in every output record and the manifest)")
@@ -62,7 +66,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
         check_train_overlap(test, trained_on, args.user_model, allow=args.allow_train_overlap)   # before loading
     elif args.user_model == "icl" and not train:
         raise ConfigError("an icl user model needs --data training pairs to draw demonstrations from")
-    cfg = validated(UserModelConfig, k=args.k, draw=args.draw, seed=args.seed)
+    cfg = validated(UserModelConfig, k=args.k, draw=args.draw, seed=args.seed,
+                    reasoning_max_tokens=args.reasoning_max_tokens, action_max_tokens=args.action_max_tokens)
     backend_config = backend_config_from_args(args, spec)
     with progress_bar(f"predict ({method}, {args.user_model})", len(test)) as advance:
         summary = run_predict(JobContext(progress=advance), test, train=train, traces=traces, method=method,
