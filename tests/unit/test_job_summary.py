@@ -23,8 +23,9 @@ def test_synthesize_and_predict_return_the_same_summary_type(tmp_path):
     train, test = [ex(i, f"tr{i}") for i in range(3)], [ex(10 + i, f"te{i}") for i in range(4)]
     synthesis, _ = run_synthesis(JobContext(database=db), train, BackendConfig(spec="fake"),
                                  SynthesisConfig(method="backward"), out=tmp_path / "t.jsonl")
-    # the user model answers two test pairs with a reply and two with nothing usable (a recorded outcome)
-    script = ['{"reasoning": "r", "reply": "Yes."}', '{"reasoning": "r", "reply": ""}'] * 2
+    # the user model answers two test pairs with a reply and two with nothing usable (a recorded outcome): the
+    # four reasoning calls of the window, then its four action calls (continuing `"reply": "`)
+    script = ['{"reasoning": "r"}'] * 4 + ['Yes."}', '"}'] * 2
     predict = run_predict(JobContext(database=db, backend_factory=lambda cfg: FakeBackend(script=script)), test,
                           train=train, traces={e.id: "She cares." for e in train}, method="backward",
                           user_model="icl", backend_config=BackendConfig(spec="fake"), cfg=UserModelConfig(k=2),
@@ -33,4 +34,4 @@ def test_synthesize_and_predict_return_the_same_summary_type(tmp_path):
     assert (predict.pairs, predict.written, predict.invalid) == (4, 2, 2)
     assert predict.user_model == "icl" and predict.failures.complete and predict.short_of_demos == 0
     figures = predict.figures()
-    assert figures["invalid_pct"] == 50.0 and figures["calls_per_pair"] == 1.0
+    assert figures["invalid_pct"] == 50.0 and figures["calls_per_pair"] == 2.0      # the reasoning, the action
