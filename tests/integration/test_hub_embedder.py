@@ -61,6 +61,7 @@ def test_recon_run_judges_with_the_hub_embedder_and_records_its_commit(tmp_path,
     results = json.loads((tmp_path / "run" / "results.json").read_text())
     assert results["setup"]["judge"]["model"]["commit"] == embedder_on_hub
     assert results["setup"]["judge"]["model"]["model"] == "org/tiny-embed"
+    assert results["setup"]["embedder"]["commit"] == embedder_on_hub      # recorded with an LM judge too
 
 
 def test_recon_run_with_an_absent_hub_embedder_stops_before_writing(tmp_path, recon_home, offline_hub, capsys):
