@@ -72,3 +72,30 @@ def test_recon_run_with_an_absent_hub_embedder_stops_before_writing(tmp_path, re
     assert len(errors) == 1 and "models.embedder: model org/absent" in errors[0]
     assert "`hf download org/absent`" in errors[0] and not (tmp_path / "run").exists()
     assert yaml.safe_load(config.read_text())["models"]["embedder"] == "org/absent"
+
+
+def test_recon_evaluate_takes_the_embedder_by_hub_id(tmp_path, embedder_on_hub):
+    from tests.conftest import write_lines
+    rows = [{"id": f"t:{i}", "domain": "a", "individual": "Ann", "conversation_id": f"c{i}", "turn_index": 1,
+             "context": [{"speaker": "Bob", "text": "Why?"}], "action": f"Because of the budget {i}.", "meta": {}}
+            for i in range(4)]
+    test = write_lines(tmp_path / "test.jsonl", [json.dumps(r) for r in rows])
+    good = write_lines(tmp_path / "good.jsonl", [json.dumps({"id": r["id"], "action": r["action"]}) for r in rows])
+    bad = write_lines(tmp_path / "bad.jsonl", [json.dumps({"id": r["id"], "action": "Let us adjourn."}) for r in rows])
+    assert main(["evaluate", "--test", str(test), "--pred", f"good={good}", "--pred", f"bad={bad}",
+                 "--embedder", "org/tiny-embed", "--out", str(tmp_path / "eval")]) == 0
+    setup = json.loads((tmp_path / "eval" / "results.json").read_text())["setup"]
+    assert setup["judge"]["model"]["commit"] == setup["embedder"]["commit"] == embedder_on_hub
+
+
+def test_recon_score_with_an_absent_hub_embedder_stops_with_one_line(tmp_path, offline_hub, capsys):
+    from tests.conftest import write_lines
+    pair = {"id": "t:0", "domain": "a", "individual": "Ann", "conversation_id": "c0", "turn_index": 1,
+            "context": [{"speaker": "Bob", "text": "Why?"}], "action": "Because.", "meta": {}}
+    data = write_lines(tmp_path / "pairs.jsonl", [json.dumps(pair)])
+    traces = write_lines(tmp_path / "traces.jsonl", [json.dumps({"id": "t:0", "trace": "They weigh it."})])
+    out = tmp_path / "scored.jsonl"
+    assert main(["score", "--traces", str(traces), "--data", str(data), "--scorer", "embedding", "--model", "fake",
+                 "--embedder", "org/absent@v2", "--out", str(out)]) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("recon: error")]
+    assert len(errors) == 1 and "`hf download org/absent --revision v2`" in errors[0] and not out.exists()
