@@ -1,0 +1,101 @@
+"""`recon run --plan` and `budget:` on the fake backend: the plan's calls per stage are the calls the run then
+makes, planning calls no model and writes nothing, a planned re-run is all skips, and a budget refuses a run
+before the stage that would cross it, with nothing paid."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from recon.backends.fake import FakeBackend
+from recon.backends.registry import build_backend
+from recon.cli.main import main
+from recon.config import load_run_config
+from recon.errors import ConfigError
+from recon.method.embeddings import HashEmbedder
+from recon.run import run_pipeline
+from recon.run.plan import plan_run
+from tests.integration.test_pipeline import setup_run
+
+PRICED = {"prices": {"fake": {"input": 2.0, "output": 10.0}}}
+
+
+def counting_factory(built: list):
+    """build_backend, keeping every backend it builds (to check none of them was sent a request)."""
+    def factory(config):
+        backend = build_backend(config)
+        built.append(backend)
+        return backend
+    return factory
+
+
+def test_the_plan_counts_the_calls_the_run_then_makes_stage_by_stage(tmp_path, recon_home):
+    cfg, root = load_run_config(setup_run(tmp_path, **PRICED))
+    built: list = []
+    plan = plan_run(cfg, root, backend_factory=counting_factory(built), embedder=HashEmbedder())
+    assert built and all(isinstance(b, FakeBackend) and b.history == [] for b in built)   # no LM call
+    assert not (tmp_path / "run").exists()                                              # nothing written
+    run_pipeline(cfg, root, embedder=HashEmbedder())
+    planned = {s.stage: s for s in plan}
+    assert list(planned) == [s.stage for s in plan] and "synthesize:recon-select" in planned
+    for name, stage in planned.items():
+        record = json.loads((tmp_path / "run" / "stages" / f"{name.replace(':', '_')}.json").read_text())
+        assert stage.action == "run"
+        if stage.tokens_by.startswith("embedding judge"):
+            assert record["cost_this_time"]["calls"] == 0
+            continue
+        assert stage.calls == record["cost_this_time"]["calls"], name
+        assert stage.calls - stage.cached == record["cost_this_time"]["backend_calls"], name
+    assert planned["synthesize:recon-select"].calls > planned["synthesize:backward"].calls > 0
+    backward = planned["synthesize:backward"]
+    assert backward.cost_usd == pytest.approx((2.0 * backward.prompt_tokens + 10.0 * backward.completion_tokens) / 1e6)
+    assert backward.completion_tokens == backward.to_pay * cfg.synthesis.max_tokens     # the upper bound
+
+    again = plan_run(cfg, root, embedder=HashEmbedder())
+    assert {s.action for s in again} == {"skip"} and sum(s.calls for s in again) == 0
+
+
+def test_a_changed_stage_is_planned_with_its_calls_already_cached(tmp_path, recon_home):
+    cfg, root = load_run_config(setup_run(tmp_path))
+    run_pipeline(cfg, root, embedder=HashEmbedder())
+    (tmp_path / "run" / "traces" / "backward.jsonl").write_text("")                  # its output changed
+    plan = {s.stage: s for s in plan_run(cfg, root, embedder=HashEmbedder())}
+    assert plan["synthesize:backward"].action == "run" and plan["synthesize:forward"].action == "skip"
+    assert plan["synthesize:backward"].calls == plan["synthesize:backward"].cached > 0   # nothing to pay again
+    assert plan["synthesize:backward"].cost_usd == 0
+
+
+def test_a_budget_stops_the_run_before_the_stage_that_would_cross_it(tmp_path, recon_home):
+    cfg, root = load_run_config(setup_run(tmp_path, **PRICED, budget={"max_usd": 0.0001}))
+    plan = plan_run(cfg, root, embedder=HashEmbedder())
+    spent, first_over = 0.0, None
+    for stage in plan:
+        spent += stage.cost_usd or 0
+        if spent > 0.0001 and first_over is None:
+            first_over = stage
+    assert first_over is not None
+    with pytest.raises(ConfigError) as err:
+        run_pipeline(cfg, root, embedder=HashEmbedder())
+    message = str(err.value)
+    assert first_over.stage in message and f"${first_over.cost_usd:.4f}" in message and "0.0001" in message
+    assert not (tmp_path / "run").exists()
+    db = recon_home / "recon.sqlite3"
+    if db.exists():
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("SELECT COUNT(*) FROM calls").fetchone()[0] == 0          # nothing paid
+
+
+def test_a_budget_needs_a_price_for_every_model_it_pays_for(tmp_path, recon_home):
+    cfg, root = load_run_config(setup_run(tmp_path, budget={"max_usd": 10}))
+    with pytest.raises(ConfigError, match="fake, which has no price"):
+        run_pipeline(cfg, root, embedder=HashEmbedder())
+
+
+def test_recon_run_plan_prints_the_stages_and_their_cost(tmp_path, recon_home, capsys):
+    config = setup_run(tmp_path, **PRICED)
+    assert main(["run", str(config), "--plan"]) == 0
+    out = capsys.readouterr().out
+    assert "synthesize:recon-select" in out and "characters / 4" in out and "total" in out
+    assert not (tmp_path / "run").exists()
