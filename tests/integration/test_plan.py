@@ -93,9 +93,22 @@ def test_a_budget_needs_a_price_for_every_model_it_pays_for(tmp_path, recon_home
         run_pipeline(cfg, root, embedder=HashEmbedder())
 
 
-def test_recon_run_plan_prints_the_stages_and_their_cost(tmp_path, recon_home, capsys):
-    config = setup_run(tmp_path, **PRICED)
+def test_recon_run_plan_prints_the_stages_and_the_run_prints_its_totals(tmp_path, recon_home, capsys):
+    config = setup_run(tmp_path, **PRICED, budget={"max_usd": 0.0001})
     assert main(["run", str(config), "--plan"]) == 0
-    out = capsys.readouterr().out
-    assert "synthesize:recon-select" in out and "characters / 4" in out and "total" in out
+    captured = capsys.readouterr()
+    assert "synthesize:recon-select" in captured.out and "characters / 4" in captured.out
+    assert "a run would stop: budget: stage synthesize:" in captured.err.replace("\n", " ")
     assert not (tmp_path / "run").exists()
+    assert main(["run", str(setup_run(tmp_path, **PRICED))]) == 0
+    out = capsys.readouterr().out
+    totals = out[out.index("totals"):]
+    calls = sum(json.loads(p.read_text())["cost_this_time"]["calls"] for p in (tmp_path / "run" / "stages").iterdir())
+    assert "cost (USD)" in totals and f"{calls:,}" in totals and calls > 0
+
+
+def test_a_plan_over_seeds_lists_each_seeds_stages(tmp_path, recon_home):
+    config = setup_run(tmp_path, methods=["none", "backward"], compare=None, recon_select=None, seeds=[1, 2])
+    cfg, root = load_run_config(config)
+    stages = [s.stage for s in plan_run(cfg, root, embedder=HashEmbedder())]
+    assert "seed-1/synthesize:backward" in stages and "seed-2/predict:none" in stages

@@ -29,17 +29,21 @@ def plan_rows(stages) -> list[list]:
     return rows
 
 
-def print_plan(stages, budget=None) -> None:
-    """The plan's table, then which models have no price and the budget it would be checked against."""
-    from recon.run.plan_price import unpriced
+def print_plan(stages, budget=None, prices=None) -> None:
+    """The plan's table, then which models have no price and whether a run would stay within the budget."""
+    from recon.errors import ConfigError
+    from recon.run.plan_price import check_budget, unpriced
     print_table("plan (no LM call was made)", PLAN_COLUMNS, plan_rows(stages))
     missing = unpriced(stages)
     if missing:
         err_console.print(f"no price for {', '.join(missing)}: add them under prices: (USD per million input / "
                           "output tokens) to see the cost", markup=False)
     if budget is not None:
-        console.print(f"budget: ${budget.max_usd:g} (a run stops before the stage that would cross it)",
-                      markup=False)
+        try:
+            check_budget(stages, budget, prices or {})
+            console.print(f"budget: ${budget.max_usd:g}; the planned cost stays within it", markup=False)
+        except ConfigError as exc:
+            err_console.print(f"a run would stop: {exc}", markup=False)
 
 
 def run_totals(result, cfg, backend_factory=None) -> list:

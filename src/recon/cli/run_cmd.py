@@ -93,7 +93,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.plan:
         from recon.cli.plan_output import print_plan
         from recon.run.plan import plan_run
-        print_plan(plan_run(cfg, root, force=args.force), cfg.budget)
+        print_plan(plan_run(cfg, root, force=args.force), cfg.budget, cfg.prices)
         return DONE
     result = run_pipeline(cfg, root, force=args.force, progress=progress_bar)   # messages: the `recon` logger
     results = read_results(result.out / "results.json")
