@@ -112,3 +112,25 @@ def test_a_plan_over_seeds_lists_each_seeds_stages(tmp_path, recon_home):
     cfg, root = load_run_config(config)
     stages = [s.stage for s in plan_run(cfg, root, embedder=HashEmbedder())]
     assert "seed-1/synthesize:backward" in stages and "seed-2/predict:none" in stages
+
+
+def test_an_lm_judge_is_planned_with_the_judgments_the_run_then_asks_for(tmp_path, recon_home):
+    config = setup_run(tmp_path, methods=["none", "backward"], recon_select=None, compare=[["backward", "none"]],
+                       models={"synthesizer": "fake", "user_model": "fake", "judge": "fake"}, judge=None)
+    cfg, root = load_run_config(config)
+    plan = {s.stage: s for s in plan_run(cfg, root, embedder=HashEmbedder())}
+    run_pipeline(cfg, root, embedder=HashEmbedder())
+    record = json.loads((tmp_path / "run" / "stages" / "evaluate.json").read_text())
+    assert plan["evaluate"].calls == record["cost_this_time"]["calls"] > 0
+
+
+def test_training_stages_are_listed_not_run_and_later_stages_still_planned(tmp_path, recon_home):
+    config = setup_run(tmp_path, methods=["none", "backward"], recon_select=None, compare=None,
+                       user_model={"kind": "sft", "sft": {"model": "hf:embedded", "max_steps": 1}})
+    cfg, root = load_run_config(config)
+    plan = {s.stage: s for s in plan_run(cfg, root, embedder=HashEmbedder())}
+    assert plan["train:none"].action == plan["train:backward"].action == "train"
+    assert plan["predict:none"].calls == plan["predict:backward"].calls > 0
+    assert plan["predict:none"].models == {f"hf:{tmp_path / 'run' / 'ckpt' / 'none'}": [plan["predict:none"].to_pay,
+                                           plan["predict:none"].prompt_tokens, plan["predict:none"].completion_tokens]}
+    assert not (tmp_path / "run").exists()
