@@ -42,15 +42,18 @@ class PlanPipeline(Pipeline):
         self.cache, self.real_factory = cache, backend_factory
         self.specs: dict[tuple[str, str], str] = {}          # (fingerprint kind, model) -> model spec
         self.plan: list[StagePlan] = []
+        self.untrained: list[Path] = []                       # checkpoints the run would train (again) first
         super().__init__(cfg.model_copy(update={"out": str(scratch / "run")}), root, db=Database(scratch / "plan.db"),
                          force=force, backend_factory=self._plan_backend, embedder=embedder, log=lambda _: None)
 
     def _plan_backend(self, config: BackendConfig) -> PlanBackend:
         spec = config.spec.replace(str(self.out), str(self.real_out))     # a checkpoint: where the run keeps it
-        try:
-            real = self.real_factory(config)
-        except (ConfigError, OSError):          # e.g. a checkpoint that training would write first
-            real = None
+        real = None
+        if not any(config.spec.endswith(str(folder)) for folder in self.untrained):
+            try:                                # built from the run's own checkpoint: the run's cache keys
+                real = self.real_factory(config.model_copy(update={"spec": spec}))
+            except (ConfigError, OSError):
+                real = None
         backend = PlanBackend(real, self.cache, fingerprint=None if real else Fingerprint(kind="plan", model=spec))
         self.specs[(backend.fingerprint.kind, backend.fingerprint.model)] = spec
         return backend
@@ -66,12 +69,11 @@ class PlanPipeline(Pipeline):
         skip, _ = stage_verdict(last, key, real, self.real_out)
         self.result.stages[name] = None if skip else CallFailures()
         if skip:
-            for mine, theirs in zip(outputs, real, strict=True):
+            for mine, theirs in sorted(zip(outputs, real, strict=True), key=lambda pair: not pair[1].is_dir()):
                 mine.parent.mkdir(parents=True, exist_ok=True)
-                if theirs.is_dir():
-                    shutil.rmtree(mine, ignore_errors=True)
-                    shutil.copytree(theirs, mine, symlinks=True)
-                elif not mine.exists():
+                if theirs.is_dir() and not mine.exists():
+                    mine.symlink_to(theirs.resolve(), target_is_directory=True)   # a checkpoint: never copied
+                elif theirs.is_file() and not mine.exists():
                     shutil.copy2(theirs, mine)
             self.plan.append(StagePlan(name, "skip"))
         elif name.startswith(("train:", "grpo:")):
@@ -88,6 +90,7 @@ class PlanPipeline(Pipeline):
         """What later stages read of a trained model that the plan does not train."""
         folder = outputs[-1]
         folder.mkdir(parents=True, exist_ok=True)
+        self.untrained.append(folder)
         meta = {"reward": name.split(":", 1)[1]} if name.startswith("grpo:") else {}
         (folder / (GRPO_META if name.startswith("grpo:") else SFT_META)).write_text(json.dumps(meta))
 
