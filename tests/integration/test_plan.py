@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -31,6 +32,12 @@ def counting_factory(built: list):
     return factory
 
 
+def paid_prompt_tokens(db: Path, run: str, stage: str) -> int:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT COALESCE(SUM(prompt_tokens), 0) FROM calls WHERE run = ? AND cache_hit = 0 AND "
+                            "(stage = ? OR stage LIKE ?)", (run, stage, f"{stage}:%")).fetchone()[0]
+
+
 def test_the_plan_counts_the_calls_the_run_then_makes_stage_by_stage(tmp_path, recon_home):
     cfg, root = load_run_config(setup_run(tmp_path, **PRICED))
     built: list = []
@@ -48,6 +55,7 @@ def test_the_plan_counts_the_calls_the_run_then_makes_stage_by_stage(tmp_path, r
             continue
         assert stage.calls == record["cost_this_time"]["calls"], name
         assert stage.calls - stage.cached == record["cost_this_time"]["backend_calls"], name
+        assert stage.prompt_tokens == paid_prompt_tokens(recon_home / "recon.sqlite3", record["run"], name), name
     assert planned["synthesize:recon-select"].calls > planned["synthesize:backward"].calls > 0
     backward = planned["synthesize:backward"]
     assert backward.cost_usd == pytest.approx((2.0 * backward.prompt_tokens + 10.0 * backward.completion_tokens) / 1e6)
@@ -97,7 +105,7 @@ def test_recon_run_plan_prints_the_stages_and_the_run_prints_its_totals(tmp_path
     config = setup_run(tmp_path, **PRICED, budget={"max_usd": 0.0001})
     assert main(["run", str(config), "--plan"]) == 0
     captured = capsys.readouterr()
-    assert "synthesize:recon-select" in captured.out and "characters / 4" in captured.out
+    assert "synthesize:recon-select" in captured.out and "fake backend's count" in captured.out
     assert "a run would stop: budget: stage synthesize:" in captured.err.replace("\n", " ")
     assert not (tmp_path / "run").exists()
     assert main(["run", str(setup_run(tmp_path, **PRICED))]) == 0

@@ -41,6 +41,7 @@ class PlanPipeline(Pipeline):
         self.real_out = run_folder(cfg)
         self.cache, self.real_factory = cache, backend_factory
         self.specs: dict[tuple[str, str], str] = {}          # (fingerprint kind, model) -> model spec
+        self.counted_by: dict[str, str] = {}                  # model spec -> how its tokens are counted
         self.plan: list[StagePlan] = []
         self.untrained: list[Path] = []                       # checkpoints the run would train (again) first
         super().__init__(cfg.model_copy(update={"out": str(scratch / "run")}), root, db=Database(scratch / "plan.db"),
@@ -56,6 +57,7 @@ class PlanPipeline(Pipeline):
                 real = None
         backend = PlanBackend(real, self.cache, fingerprint=None if real else Fingerprint(kind="plan", model=spec))
         self.specs[(backend.fingerprint.kind, backend.fingerprint.model)] = spec
+        self.counted_by[spec] = backend.counted_by
         return backend
 
     def _real(self, path: Path) -> Path:
@@ -99,7 +101,7 @@ class PlanPipeline(Pipeline):
                                "WHERE run = ? AND id > ?", (self.result.run, before)).fetchall()
         keys = [r[2] for r in rows if not r[3]]
         held = cached_keys(self.cache, keys)
-        plan = StagePlan(name, "run", calls=len(rows), tokens_by=TOKENS_BY)
+        plan = StagePlan(name, "run", calls=len(rows))
         for kind, model, key, hit, prompt, completion in rows:
             if hit or key in held:
                 plan.cached += 1
@@ -111,6 +113,7 @@ class PlanPipeline(Pipeline):
             totals[2] += completion or 0
             plan.prompt_tokens += prompt or 0
             plan.completion_tokens += completion or 0
+        plan.tokens_by = "; ".join(sorted({self.counted_by.get(spec, TOKENS_BY) for spec in plan.models}))
         return plan
 
     def planned(self) -> list[StagePlan]:

@@ -2,18 +2,21 @@
 prompt builders), answers it without any LM call, and lets the plan count and price it.
 
 An answer is the result the run's cache already holds for that request (looked up with the real backend's
-fingerprint), else a stand-in from the deterministic fake backend. Token counts are estimates: prompt tokens
-are the prompt's characters / 4 (no model is loaded, so none can tokenize), completion tokens are the
-request's `max_tokens`, an upper bound (a scored continuation counts as the answer's tokens).
+fingerprint), else a stand-in from the deterministic fake backend. Prompt tokens are the prompt's
+characters / 4, an estimate (no model is loaded, so none can tokenize), except where counting costs nothing:
+the fake backend counts words. Completion tokens are the request's `max_tokens`, an upper bound (a scored
+continuation counts as the answer's tokens).
 
     >>> from recon.backends.fake import FakeBackend
     >>> from recon.store.db import Database
     >>> db = Database(Path(getfixture("tmp_path")) / "r.sqlite3")
     >>> real = FakeBackend()
     >>> plan = PlanBackend(real, db)
-    >>> g = plan.generate([GenRequest(messages=(Message("user", "x" * 40),), max_tokens=64)])[0]
+    >>> g = plan.generate([GenRequest(messages=(Message("user", "two words"),), max_tokens=64)])[0]
     >>> (g.prompt_tokens, g.completion_tokens, real.history)
-    (10, 64, [])
+    (2, 64, [])
+    >>> PlanBackend(None, db).prompt_tokens((Message("user", "x" * 40),))
+    10
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from recon.store.db import Database
 
 CHARS_PER_TOKEN = 4
 TOKENS_BY = "estimate: characters / 4"
+FAKE_TOKENS = "the fake backend's count (words)"
 
 
 def estimated_tokens(text: str) -> int:
@@ -63,6 +67,13 @@ class PlanBackend(Backend):
         self.cache = cache
         self.stand_in = stand_in_for(real)
         self._fp = self.fingerprint.to_json()
+        # the backend's own count where it costs nothing (the fake backend counts words), else the estimate
+        self.counted_by = FAKE_TOKENS if isinstance(real, FakeBackend) else TOKENS_BY
+
+    def prompt_tokens(self, messages: tuple[Message, ...]) -> int:
+        if self.counted_by == FAKE_TOKENS:
+            return sum(len(m.content.split()) for m in messages)
+        return estimated_tokens(prompt_chars(messages))
 
     def _cached(self, op: str, request) -> dict | None:
         row = self.cache.execute("SELECT payload FROM cache WHERE key = ?",
@@ -72,7 +83,7 @@ class PlanBackend(Backend):
     def _generate(self, requests: list[GenRequest], on_result) -> list[Generation]:
         out = []
         for request in requests:
-            prompt = estimated_tokens(prompt_chars(request.messages))
+            prompt = self.prompt_tokens(request.messages)
             found = self._cached("generate", request)
             answer = Generation(**found) if found else self.stand_in.generate([request])[0]
             out.append(Generation(text=answer.text, prompt_tokens=prompt, completion_tokens=request.max_tokens,
@@ -87,7 +98,7 @@ class PlanBackend(Backend):
             found = self._cached("logprob", request)
             answer = Score(**found) if found else self.stand_in.logprob([request])[0]
             out.append(Score(logprob=answer.logprob, n_tokens=answer.n_tokens,
-                             prompt_tokens=estimated_tokens(prompt_chars(request.messages))))
+                             prompt_tokens=self.prompt_tokens(request.messages)))
             if on_result is not None:
                 on_result(len(out) - 1, out[-1])
         return out
