@@ -23,8 +23,12 @@ if TYPE_CHECKING:
 
 
 def run_pipeline(cfg: RunConfig, root: Path, **kwargs) -> PipelineResult:
-    """Run `cfg` once, or once per seed and then mean ± sd over the seeds (`seeds:`). With `budget:`, the run is
-    planned first and refused (ConfigError) before any stage whose planned cost would cross it."""
+    """Run `cfg` once, or once per seed and then mean ± sd over the seeds (`seeds:`). The embedder named by
+    `models.embedder` is resolved first (a Hub id: its snapshot in the Hugging Face cache), before any work.
+    With `budget:`, the run is planned first and refused (ConfigError) before any stage whose planned cost
+    would cross it."""
+    if kwargs.get("embedder") is None and cfg.models.embedder != "minilm":
+        kwargs["embedder"] = run_embedder(cfg.models.embedder, root)
     if cfg.budget is not None:
         from recon.run.plan import plan_run
         from recon.run.plan_price import check_budget
@@ -36,3 +40,15 @@ def run_pipeline(cfg: RunConfig, root: Path, **kwargs) -> PipelineResult:
         return run_seeds(cfg, root, **kwargs)
     from recon.run.pipeline import Pipeline
     return Pipeline(cfg, root, **kwargs).run()
+
+
+def run_embedder(spec: str, root: Path):
+    """The embedder `models.embedder` names (a folder is relative to the config's data root); a ConfigError naming
+    the field when it cannot be had."""
+    from recon.errors import ConfigError
+    from recon.hub import parse_hub_ref
+    from recon.method.embeddings import open_embedder
+    try:
+        return open_embedder(spec if parse_hub_ref(spec) else str(Path(root) / Path(spec).expanduser()))
+    except ConfigError as exc:
+        raise ConfigError(f"models.embedder: {exc}") from None

@@ -140,8 +140,11 @@ def plan_run(cfg: RunConfig, root: Path, *, db: Database | None = None, backend_
              force: bool = False, embedder=None) -> list[StagePlan]:
     """The plan of `cfg` (every seed's stages as seed-S/STAGE), priced with its `prices:`. No LM call, no model
     loaded, nothing written outside a scratch folder."""
+    from recon.run import run_embedder
     from recon.run.seeds import seed_config
     check_data(cfg, root)
+    if embedder is None and cfg.models.embedder != "minilm":     # as a run resolves it (loaded only when used)
+        embedder = run_embedder(cfg.models.embedder, root)
     cache = db or Database()
     configs = [("", cfg)] if not cfg.seeds else [(f"seed-{s}/", seed_config(cfg, s)) for s in cfg.seeds]
     stages: list[StagePlan] = []
