@@ -7,7 +7,8 @@ the training it holds (`training.json`); a folder with another key (a changed co
 
     >>> from recon.config import RunConfig
     >>> cfg = RunConfig.model_validate({"name": "t", "data": {"train": ["a.jsonl"], "test": ["b.jsonl"]},
-    ...     "methods": ["backward", "recon-grpo", "e2e-grpo"], "grpo": {"max_steps": 3, "num_generations": 2}})
+    ...     "methods": ["backward", "recon-grpo", "e2e-grpo"], "grpo": {"max_steps": 3, "num_generations": 2},
+    ...     "user_model": {"kind": "sft"}})
     >>> [(c.reward, c.max_steps, c.num_generations) for c in (grpo_train_config(cfg, "recon"),
     ...                                                          grpo_train_config(cfg, "e2e"))]
     [('recon', 3, 2), ('e2e', 3, 2)]
