@@ -126,6 +126,17 @@ def writes_traces(name: str) -> bool:
     return spec is None or spec.traces
 
 
+def answers_with_reasoning(name: str) -> bool:
+    """Whether the user model of `name` is asked for reasoning before the action: a method with traces, and an
+    acting policy (GRPO trained it on that prompt); `none` is asked for the action alone.
+
+    >>> answers_with_reasoning("none"), answers_with_reasoning("backward"), answers_with_reasoning("e2e-grpo")
+    (False, True, True)
+    """
+    spec = known_method(name)
+    return writes_traces(name) or (spec is not None and spec.user_model == "policy")
+
+
 def selection_scorer(name: str, default: str) -> str:
     """The reconstruction scorer of a selecting method: its `:SCORER` suffix, else `default` (the run's
     `recon_select.scorer`); a control keeps its own score (`fixed_scorer`) whatever this says."""

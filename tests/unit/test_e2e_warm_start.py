@@ -143,3 +143,17 @@ def test_an_icl_run_trains_the_warm_start_and_predicts_e2e_with_the_user_models_
     e2e = json.loads((out / "preds/e2e-grpo.jsonl.manifest.json").read_text())["config"]["backend"]
     assert e2e["spec"] == f"hf:{out / 'grpo' / 'e2e'}"
     assert {k: e2e[k] for k in ("dtype", "batch_size")} == {"dtype": "float32", "batch_size": 3}
+
+
+def test_the_e2e_policy_is_asked_at_prediction_exactly_as_grpo_trained_it():
+    from recon.config import GRPOTrainConfig, UserModelConfig
+    from recon.method.usermodel import ICLUserModel
+    from recon.training.grpo import grpo_records
+    from recon.types import Example, Turn
+    ex = Example(id="p", domain="d", individual="Ann", conversation_id="c", turn_index=1,
+                 context=(Turn("Bob", "Why?"),), action="Because.")
+    cfg = UserModelConfig(k=0, repetition_penalty=1.0)
+    trained = grpo_records([ex], GRPOTrainConfig(reward="e2e", user_model=cfg))[0]["prompt"]
+    model = ICLUserModel(FakeBackend(), None, cfg, method="e2e-grpo", answer_format="tags", name="sft:policy")
+    asked = [{"role": m.role, "content": m.content} for m in model.request(ex)[0].messages]
+    assert asked == trained
