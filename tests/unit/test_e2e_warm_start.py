@@ -157,3 +157,10 @@ def test_the_e2e_policy_is_asked_at_prediction_exactly_as_grpo_trained_it():
     model = ICLUserModel(FakeBackend(), None, cfg, method="e2e-grpo", answer_format="tags", name="sft:policy")
     asked = [{"role": m.role, "content": m.content} for m in model.request(ex)[0].messages]
     assert asked == trained
+
+
+def test_grpo_model_without_recon_grpo_is_refused_since_e2e_starts_from_its_warm_start():
+    with pytest.raises(ValidationError, match="grpo.model is Recon-GRPO's base only"):
+        config(methods=["none", "e2e-grpo"], user_model={"kind": "sft"}, grpo={"model": "hf:embedded"})
+    assert config(methods=["none", "recon-grpo", "e2e-grpo"], user_model={"kind": "sft"},
+                  grpo={"model": "hf:embedded"}).grpo.model == "embedded"

@@ -1,6 +1,7 @@
-"""The run config's GRPO block (shared by Recon-GRPO and E2E-GRPO: the same base model, training pairs, step
-budget and number of generations), its report block, and the rule that no method is trained or selected on
-the evaluation judge's own function.
+"""The run config's GRPO block (shared by Recon-GRPO and E2E-GRPO: the same training pairs, step budget, LoRA and
+number of generations; `model` is Recon-GRPO's base, as E2E-GRPO starts from the SFT user model of `none`), its
+report block, the rule that no method is trained or selected on the evaluation judge's own function, and the
+rule that E2E-GRPO's policy predicts on the other user models' backend kind.
 
     >>> GRPORunConfig(model="hf:embedded").model, GRPORunConfig().e2e.reward
     ('embedded', 'judge')

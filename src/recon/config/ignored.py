@@ -4,7 +4,8 @@
 settings with the embedding judge, or the embedding margin with an LM judge, would not do what they say;
 `user_model.sft` only matters for SFT user models (and e2e-grpo's warm start) and `k` / `draw` only for ICL
 ones; `recon_select` and `models.reconstructor` only for recon-select and GRPO methods (`recon_select` also for
-the controls; Recon-GRPO's reward uses its `leakage` and `reconstruction`), `grpo` only for GRPO methods, and
+the controls; Recon-GRPO's reward uses its `leakage` and `reconstruction`), `grpo` only for GRPO methods
+(`grpo.model` only for Recon-GRPO's, as E2E-GRPO starts from its SFT warm start), and
 `report.baseline` must be a predicted method.
 
     >>> from recon.config import PairJudgeConfig, RunConfig
@@ -56,6 +57,9 @@ def ignored_settings(cfg) -> list[str]:
         problems.append("models.reconstructor is used by recon-select and the GRPO methods only, and methods has none")
     if "grpo" in cfg.model_fields_set and not any(spec.policy for spec in specs):
         problems.append("grpo applies to recon-grpo, recon-grpo-select and e2e-grpo only, and methods has none")
+    elif "model" in cfg.grpo.model_fields_set and not any(s.policy and not s.warm_start for s in specs):
+        problems.append("grpo.model is Recon-GRPO's base only, and methods has no recon-grpo: e2e-grpo starts from "
+                        "the SFT user model of none (set its base with user_model.sft.model)")
     return problems + report_problems(cfg)
 
 
