@@ -172,6 +172,7 @@ def add_scoring_args(parser: argparse.ArgumentParser, *, required_scorer: bool =
     parser.add_argument("--scorer", choices=SCORERS, required=required_scorer,
                         help="reconstruction scorer (recon-select default: likelihood)")
     add_reconstruction_args(parser)
+    add_embedder(parser, "the embedding scorer's")
     parser.add_argument("--leak-policy", choices=["reject", "penalize"], help="what selection does with leaking traces")
     parser.add_argument("--leak-max-run", type=positive_int, help="longest shared word run allowed (default 7)")
     parser.add_argument("--leak-max-fraction", type=float, help="share of the action's 4-grams allowed (default 0.3)")
@@ -182,6 +183,20 @@ def add_scoring_args(parser: argparse.ArgumentParser, *, required_scorer: bool =
     parser.add_argument("--leak-max-quote", type=float, metavar="SHARE",
                         help="a quote with filler words: share of the action or trace allowed (default 0.3)")
     parser.add_argument("--leak-penalty", type=float, help="λ of score − λ·overlap under --leak-policy penalize")
+
+
+def add_embedder(parser: argparse.ArgumentParser, whose: str) -> None:
+    parser.add_argument("--embedder", metavar="MODEL", help=f"{whose} sentence embedder: minilm (default, shipped), "
+                        "a sentence-transformers folder, or a Hub id ORG/NAME[@REVISION]")
+
+
+def embedder_from_args(args: argparse.Namespace, *, dry_run: bool = False):
+    """The embedder `--embedder` names (None: the default, built when first needed); under `dry_run` the
+    hashed stand-in, no model."""
+    from recon.method.embeddings import HashEmbedder, open_embedder
+    if dry_run:
+        return HashEmbedder()
+    return open_embedder(args.embedder) if args.embedder else None
 
 
 def leakage_config_from_args(args: argparse.Namespace) -> LeakageConfig:

@@ -53,12 +53,12 @@ class TrainedModels:
         inputs = {"train": file_hash(train_path), **self._user_model_inputs(method, traces, parity)}
 
         def train_work():                         # training never sees the test pairs
-            from recon.training.sft import train_sft
+            from recon.run.sft_stage import run_sft_training
             with self.progress(f"train sft {method}", um.sft.max_steps) as advance:
                 same_pairs = [e for e in load_examples([train_path]) if e.id in parity.eligible]
-                train_sft(same_pairs, trace_map(traces), method=method_spec(method).name, cfg=um.sft, out=ckpt,
-                          user_cfg=um, on_step=StepProgress(advance),
-                          data_files={str(train_path): file_hash(train_path)})
+                run_sft_training(same_pairs, trace_map(traces), method=method_spec(method).name, cfg=um.sft,
+                                 user_cfg=um, out=ckpt, key_inputs=inputs, stage=name, on_step=StepProgress(advance),
+                                 data_files={str(train_path): file_hash(train_path)}, log=self.log)
         self._stage(name, inputs, [ckpt / SFT_META, ckpt], train_work)
         return ckpt
 
