@@ -164,3 +164,16 @@ def test_grpo_model_without_recon_grpo_is_refused_since_e2e_starts_from_its_warm
         config(methods=["none", "e2e-grpo"], user_model={"kind": "sft"}, grpo={"model": "hf:embedded"})
     assert config(methods=["none", "recon-grpo", "e2e-grpo"], user_model={"kind": "sft"},
                   grpo={"model": "hf:embedded"}).grpo.model == "embedded"
+
+
+def test_the_plan_lists_the_warm_start_before_the_e2e_policy(tmp_path):
+    from recon.run.plan import plan_run
+    data = tmp_path / "data"
+    write_corpus(data, individuals=2, pairs=6, seed=0, test_fraction=1 / 3)
+    cfg = RunConfig.model_validate({
+        "name": "p", "data": {"train": ["train.jsonl"], "test": ["test.jsonl"]},
+        "models": {"synthesizer": "fake", "user_model": "hf:embedded"}, "methods": ["e2e-grpo", "backward"],
+        "grpo": {"num_generations": 2, "per_device_train_batch_size": 2}, "out": str(tmp_path / "run")})
+    stages = [(s.stage, s.action) for s in plan_run(cfg, data, embedder=HashEmbedder(),
+                                                     backend_factory=lambda c: FakeBackend())]
+    assert stages.index(("train:none", "train")) < stages.index(("grpo:e2e", "train"))
