@@ -9,7 +9,7 @@ kinds, and usage errors that carry the failing subcommand's own usage and a "did
 
     >>> parser = ReconParser(prog="recon x")
     >>> _ = parser.add_argument("--n", type=int, default=4, help="candidates")
-    >>> parser.format_help().split("--n N")[1].split()
+    >>> parser.format_help().split("--n N")[-1].split()
     ['candidates', '(default:', '4)']
 """
 
@@ -35,7 +35,7 @@ def did_you_mean(word: str, names: Iterable[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-class ReconFormatter(argparse.RawDescriptionHelpFormatter):
+class ReconFormatter(argparse.HelpFormatter):
     """Every option's help ends with its default: the value, `on`/`off` for a switch, or `required`."""
 
     def _get_help_string(self, action: argparse.Action) -> str:
@@ -51,6 +51,10 @@ class ReconFormatter(argparse.RawDescriptionHelpFormatter):
         if action.default is not None:
             return f"{text} (default: %(default)s)"
         return text
+
+
+class RawDescriptionFormatter(argparse.RawDescriptionHelpFormatter, ReconFormatter):
+    """`ReconFormatter` that keeps the description's and epilog's line breaks (the top-level help)."""
 
 
 class ReconParser(argparse.ArgumentParser):
