@@ -52,3 +52,28 @@ def make_tiny_model(folder: Path, *, seed: int = 0, layers: int = 2, hidden: int
                      eos_token_id=tok.eos_token_id).save_pretrained(str(folder))
     tok.save_pretrained(str(folder))
     return folder
+
+
+def make_tiny_embedder(folder: Path, *, seed: int = 0, hidden: int = 32) -> Path:
+    """Write a tiny random BERT as a sentence-transformers model (transformer, mean pooling, normalisation)."""
+    import json
+
+    import torch
+    from transformers import BertConfig, BertModel
+    tok = tiny_tokenizer()
+    config = BertConfig(vocab_size=len(tok), hidden_size=hidden, intermediate_size=2 * hidden, num_hidden_layers=1,
+                        num_attention_heads=2, max_position_embeddings=256, pad_token_id=tok.pad_token_id)
+    torch.manual_seed(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    BertModel(config).save_pretrained(str(folder))
+    tok.save_pretrained(str(folder))
+    modules = [{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+               {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+               {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"}]
+    (folder / "modules.json").write_text(json.dumps(modules))
+    (folder / "sentence_bert_config.json").write_text(json.dumps({"max_seq_length": 128}))
+    (folder / "1_Pooling").mkdir(exist_ok=True)
+    (folder / "1_Pooling" / "config.json").write_text(json.dumps({"word_embedding_dimension": hidden,
+                                                                   "pooling_mode_mean_tokens": True}))
+    (folder / "2_Normalize").mkdir(exist_ok=True)
+    return folder

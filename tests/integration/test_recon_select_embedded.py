@@ -45,7 +45,8 @@ def test_all_three_scorers_write_complete_records(tmp_path, pairs):
         for r in records[scorer]:
             assert len(r["candidates"]) == 2 and all(c["reasoning"] for c in r["candidates"])
             assert all(set(c["leakage"]) == {"longest_run", "ngram_fraction", "coverage", "lcs_fraction",
-                                             "short_quote", "overlap", "leaking"} for c in r["candidates"])
+                                             "short_quote", "content_share", "quote_share", "overlap", "leaking"}
+                       for c in r["candidates"])
             assert r["cost"]["calls"] > 0
             if r["invalid"] is None:
                 assert all(isinstance(c["score"], float) for c in r["candidates"])

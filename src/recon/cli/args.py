@@ -198,6 +198,7 @@ def add_scoring_args(parser: argparse.ArgumentParser, *, required_scorer: bool =
                         help="reconstruction scorer (default: likelihood for recon-select; "
                         "required by `recon score`)")
     add_reconstruction_args(parser)
+    add_embedder(parser, "the embedding scorer's")
     parser.add_argument("--leak-policy", choices=["reject", "penalize"], help="what selection does with leaking traces "
                         f"(default {field_default(LeakageConfig, 'policy')})")
     parser.add_argument("--leak-max-run", type=positive_int, help="longest shared word run allowed (default 7)")
@@ -210,6 +211,20 @@ def add_scoring_args(parser: argparse.ArgumentParser, *, required_scorer: bool =
                         help="a quote with filler words: share of the action or trace allowed (default 0.3)")
     parser.add_argument("--leak-penalty", type=float, help="λ of score − λ·overlap under --leak-policy penalize "
                         f"(default {field_default(LeakageConfig, 'penalty')})")
+
+
+def add_embedder(parser: argparse.ArgumentParser, whose: str) -> None:
+    parser.add_argument("--embedder", metavar="SPEC", help=f"{whose} sentence embedder: minilm (default, shipped), "
+                        "a sentence-transformers folder, or a Hub id ORG/NAME[@REVISION]")
+
+
+def embedder_from_args(args: argparse.Namespace, *, dry_run: bool = False):
+    """The embedder `--embedder` names (None: the default, built when first needed); under `dry_run` the
+    hashed stand-in, no model."""
+    from recon.method.embeddings import HashEmbedder, open_embedder
+    if dry_run:
+        return HashEmbedder()
+    return open_embedder(args.embedder) if args.embedder else None
 
 
 def leakage_config_from_args(args: argparse.Namespace) -> LeakageConfig:

@@ -180,14 +180,13 @@ def cmd_validity(args: argparse.Namespace) -> int:
 
 @holds_out
 def cmd_leakage(args: argparse.Namespace) -> int:
-    from recon.backends.registry import build_backend
     from recon.bench.leakage_bench import bench_rows, development_pairs, honest_traces, run_leakage_bench
-    from recon.store.cache import CachedBackend
-    from recon.store.db import Database
+    from recon.config import BackendConfig
+    from recon.jobs.context import JobContext
     corpora = development_pairs(args.data, max(args.pairs, args.forward_pairs, args.backward_pairs), args.seed)
     honest: dict[str, dict[str, str]] = {}
     if args.forward_pairs or args.backward_pairs:
-        model = CachedBackend(build_backend(args.model), Database(), run="bench-leakage", stage="bench:leakage")
+        model = JobContext(run="bench-leakage").open(BackendConfig(spec=args.model), "bench:leakage")
         for method, k in (("forward", args.forward_pairs), ("backward", args.backward_pairs)):
             if k:
                 honest[method] = {}

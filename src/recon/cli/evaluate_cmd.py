@@ -7,7 +7,15 @@ import itertools
 from pathlib import Path
 
 from recon.backends.registry import SPEC_HELP
-from recon.cli.args import add_out, add_pairs, holds_out, non_negative_int, positive_int
+from recon.cli.args import (
+    add_embedder,
+    add_out,
+    add_pairs,
+    embedder_from_args,
+    holds_out,
+    non_negative_int,
+    positive_int,
+)
 from recon.cli.exit_codes import finished
 from recon.cli.output import console, print_table, progress_bar
 from recon.cli.run_cmd import print_methods, print_winrates
@@ -55,6 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="predictions of one method (repeatable, at least two)")
     p.add_argument("--compare", action="append", type=comparison, metavar="A=B",
                    help="a comparison of two --pred names (repeatable; default: every pair, in order)")
+    add_embedder(p, "the embedding judge's and figures'")
     p.add_argument("--judge", default="embedding", metavar="SPEC",
                    help=f"the pairwise judge: embedding (default) or an LM: {SPEC_HELP}")
     p.add_argument("--both-orders", action=argparse.BooleanOptionalAction, default=None,
@@ -89,7 +98,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         raise ConfigError("give at least two --pred METHOD=FILE to compare")
     compare = args.compare or list(itertools.combinations(preds, 2))
     test = load_examples(args.test)
-    ctx, judge_backend = JobContext(), None
+    ctx, judge_backend = JobContext(embedder=embedder_from_args(args)), None
     if args.judge == "embedding":
         if args.both_orders is not None:
             raise ConfigError("--both-orders applies to an LM judge only (--judge SPEC), not to --judge embedding")

@@ -11,6 +11,7 @@ from recon.cli.args import (
     add_out,
     add_scoring_args,
     backend_config_from_args,
+    embedder_from_args,
     holding,
     leakage_config_from_args,
 )
@@ -47,10 +48,7 @@ def score_into(args: argparse.Namespace, out: Path) -> int:
     examples = examples_from_args(args)
     recon_spec = "fake" if args.dry_run else (args.reconstructor or args.model)
     judge_spec = "fake" if args.dry_run else (args.listwise_judge or recon_spec)
-    embedder = None
-    if args.dry_run and args.scorer == "embedding":
-        from recon.method.embeddings import HashEmbedder
-        embedder = HashEmbedder()
+    embedder = embedder_from_args(args, dry_run=args.dry_run and args.scorer == "embedding")
     traces = read_traces(args.traces)
     with progress_bar(f"scoring ({args.scorer})", len(traces)) as advance:
         summary = run_scoring(JobContext(progress=advance, embedder=embedder), traces, examples,

@@ -12,6 +12,7 @@ from recon.cli.args import (
     add_out,
     add_scoring_args,
     backend_config_from_args,
+    embedder_from_args,
     field_default,
     holds_out,
     leakage_config_from_args,
@@ -92,10 +93,7 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
                            leakage=leakage_config_from_args(args))
         recon_spec = "fake" if args.dry_run else (args.reconstructor or spec)
         judge_spec = "fake" if args.dry_run else (args.listwise_judge or recon_spec)
-        embedder = None
-        if args.dry_run and select.scorer == "embedding":
-            from recon.method.embeddings import HashEmbedder
-            embedder = HashEmbedder()
+        embedder = embedder_from_args(args, dry_run=args.dry_run and select.scorer == "embedding")
         reconstructor, judge = backend_config_from_args(args, recon_spec), backend_config_from_args(args, judge_spec)
         with progress_bar(f"{label} ({fixed_scorer(label) or select.scorer}, n={select.n})", len(examples)) as advance:
             summary = run_recon_select(JobContext(progress=advance, embedder=embedder), examples, select,

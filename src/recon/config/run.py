@@ -60,6 +60,8 @@ class ModelsConfig(Strict):
     reconstructor: BackendConfig | None = None         # default: the synthesizer
     user_model: BackendConfig = BackendConfig(spec="embedded")
     judge: str | BackendConfig = "embedding"           # `embedding`, or an LM backend for the pairwise judge
+    # the sentence embedder of the embedding judge and scorer: `minilm` (shipped), a folder, or a Hub id
+    embedder: str = Field("minilm", min_length=1)
 
     @field_validator("synthesizer", "reconstructor", "user_model", mode="before")
     @classmethod

@@ -193,7 +193,8 @@ def run_evaluate(ctx: JobContext, test: Sequence[Example], predictions: dict[str
     judge_model = (judge_backend.fingerprint.to_json() if judge_backend is not None and judge_cfg.kind == "lm"
                    else getattr(embedder, "fingerprint", None))
     block = build_setup(judge=judge_setup(judge_cfg, model=judge_model), test=test, test_paths=test_paths,
-                        predictions=predictions, traces=dict(traces or {}), seed=seed, extra=setup)
+                        predictions=predictions, traces=dict(traces or {}), seed=seed,
+                        extra={"embedder": getattr(embedder, "fingerprint", None), **(setup or {})})
     out.mkdir(parents=True, exist_ok=True)
     write_jsonl_atomic(out / "judgments.jsonl", judgments)
     write_json_atomic(out / "results.json", Results(

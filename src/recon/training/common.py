@@ -107,18 +107,23 @@ def latest_checkpoint(folder: Path) -> Path | None:
     return found[-1] if found else None
 
 
+# where a launched process finds how many were launched, in the order accelerate itself reads them
+# (accelerate/state.py): mpirun's (multi-CPU), then torchrun's WORLD_SIZE (`accelerate launch` on GPUs)
+PROCESS_COUNT_VARIABLES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE", "WORLD_SIZE")
+
+
 def launched_processes(given: int | None = None, environ=os.environ) -> int:
-    """The processes `accelerate launch` started (its WORLD_SIZE), or `given`, or 1; a `given` count that
-    disagrees with the launcher's is refused.
+    """The processes `accelerate launch` started (the first of PROCESS_COUNT_VARIABLES set), or `given`, or 1;
+    a `given` count that disagrees with the launcher's is refused.
 
     >>> launched_processes(None, {"WORLD_SIZE": "4"}), launched_processes(2, {}), launched_processes(None, {})
     (4, 2, 1)
     """
-    world = environ.get("WORLD_SIZE")
-    launched = int(world) if world and world.isdigit() else None
+    found = [(name, environ[name]) for name in PROCESS_COUNT_VARIABLES if environ.get(name, "").isdigit()]
+    variable, launched = (found[0][0], int(found[0][1])) if found else (None, None)
     if given is not None and launched is not None and given != launched:
-        raise ConfigError(f"num_processes is {given} but accelerate launched {launched} processes: drop "
-                          "num_processes (it is read from the launcher) or launch as many")
+        raise ConfigError(f"num_processes is {given} but accelerate launched {launched} processes ({variable}): "
+                          "drop num_processes (it is read from the launcher) or launch as many")
     return given or launched or 1
 
 
