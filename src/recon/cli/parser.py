@@ -5,7 +5,7 @@ kinds, and usage errors that carry the failing subcommand's own usage and a "did
   already say its default;
 - `ReconParser.add_argument` names a count `N` and a float `NUMBER` unless a metavar is given;
 - an unknown flag stops in the subcommand that met it, so the message shows that subcommand's usage;
-- an unknown subcommand or choice gets the closest name (difflib).
+- an unknown subcommand, choice or flag gets the closest name (difflib).
 
     >>> parser = ReconParser(prog="recon x")
     >>> _ = parser.add_argument("--n", type=int, default=4, help="candidates")
