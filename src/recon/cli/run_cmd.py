@@ -24,6 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="folder the config's data paths are relative to "
                    "(default: the config's data.root, or its folder)")
     add_out(p, "folder", "the run folder (default: the config's out, or runs/NAME)", required=False)
+    p.add_argument("--plan", action="store_true", help="print each stage that would run or be skipped, its LM "
+                   "calls, tokens, cached share and cost (with prices:), without any LM call, then stop")
     p.set_defaults(func=cmd_run)
 
 
@@ -90,6 +92,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from recon.run import run_pipeline
     cfg, root = load_run_config(args.config, data_root=args.data_root,
                                 out=None if args.out is None else str(args.out))
+    if args.plan:
+        from recon.cli.plan_output import print_plan
+        from recon.run.plan import plan_run
+        print_plan(plan_run(cfg, root, force=args.force), cfg.budget, cfg.prices)
+        return DONE
     result = run_pipeline(cfg, root, force=args.force, progress=progress_bar)   # messages: the `recon` logger
     results = read_results(result.out / "results.json")
     if isinstance(results, SeedResults):                   # seeds: the mean ± sd table (each seed has its own)
@@ -98,6 +105,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print_winrates(result.comparisons)
         print_methods(results.methods)
     code = print_stages(result)
+    from recon.cli.plan_output import print_totals, run_totals
+    print_totals(run_totals(result, cfg))
     console.print(f"ran {len(result.ran)} stage(s), skipped {len(result.skipped)} unchanged; "
                   f"{result.seconds:.0f} s. results → {result.out / 'results.json'}; report → {result.report}")
     return code

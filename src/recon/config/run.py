@@ -74,6 +74,16 @@ class ModelsConfig(Strict):
         return value if value == "embedding" else BackendConfig.model_validate(_backend(value))
 
 
+class PriceConfig(Strict):
+    """USD per million tokens of one model spec (what `--plan` and the end-of-run table price with)."""
+    input: Number = Field(ge=0)
+    output: Number = Field(ge=0)
+
+
+class BudgetConfig(Strict):
+    max_usd: Number = Field(ge=0)          # a run stops before a stage whose planned cost would cross it
+
+
 class RunUserModelConfig(UserModelConfig):
     kind: Literal["icl", "sft"] = "icl"
     sft: SFTTrainConfig = SFTTrainConfig()
@@ -96,6 +106,8 @@ class RunConfig(Strict):
     report: ReportConfig = ReportConfig()
     allow_signal_equals_judge: StrictBool = False   # let a method train or select on the judge's function anyway
     seeds: list[StrictInt] | None = Field(None, min_length=1)   # repeat synthesis, training, prediction per seed
+    prices: dict[str, PriceConfig] = Field(default_factory=dict)   # model spec -> USD per million tokens
+    budget: BudgetConfig | None = None
 
     @field_validator("synthesis", mode="before")
     @classmethod

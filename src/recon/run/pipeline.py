@@ -28,7 +28,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import recon
 from recon.atomicio import write_json_atomic, write_jsonl_atomic
 from recon.backends.registry import build_backend, redact_secrets
 from recon.config import BackendConfig, RunConfig
@@ -37,20 +36,19 @@ from recon.data.sample import SAMPLE_RULE, sample_per_individual
 from recon.data.splits import split_examples
 from recon.data.trace_records import trace_map
 from recon.errors import BackendError
-from recon.hashing import content_hash, file_hash
+from recon.hashing import file_hash
 from recon.jobs.context import JobContext
 from recon.methods import method_spec, selection_scorer, trained_by
 from recon.output_lock import hold_output
 from recon.paths import GRPO_META, SFT_META
 from recon.progress import Progress, silent_progress
-from recon.prompts import prompt_versions
 from recon.provenance import git_sha
 from recon.run.checks import check_run, run_folder
 from recon.run.explorer_page import VIEW_FILE, write_explorer
 from recon.run.parity import Parity, decide_parity
 from recon.run.result import PipelineResult
 from recon.run.stage_log import logged_run, note, stage_ended, stage_started
-from recon.run.stage_records import output_files, read_record, stage_verdict, write_run_results
+from recon.run.stage_records import output_files, read_record, stage_key, stage_verdict, write_run_results
 from recon.store.calls import last_call_id, new_run_id, run_cost
 from recon.store.db import Database
 from recon.store.failures import CallFailures
@@ -74,8 +72,7 @@ class Pipeline:
         """Run `work` unless it finished before with these inputs and left these outputs (sizes and hashes in
         its record); record whether it is complete now."""
         record = self.out / "stages" / f"{name.replace(':', '_')}.json"
-        inputs = redact_secrets({**inputs, "prompts": prompt_versions(), "recon": recon.__version__})
-        key = content_hash(inputs, tag="stage", length=16)
+        inputs, key = stage_key(inputs)
         last = read_record(record) if not self.force and all(p.exists() for p in outputs) else {}
         skip, say = stage_verdict(last, key, outputs, self.out)
         if say is not None:

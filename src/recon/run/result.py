@@ -23,6 +23,11 @@ class PipelineResult:
     seconds: float = 0.0
     stages: dict[str, CallFailures | None] = field(default_factory=dict)   # in order; None: skipped
     training: dict[str, dict] = field(default_factory=dict)    # GRPO stage -> steps, s/step, reward first/last
+    runs: list[str] = field(default_factory=list)        # the call-log run ids (one per seed)
+
+    def __post_init__(self) -> None:
+        if self.run and not self.runs:
+            self.runs.append(self.run)
 
     @property
     def incomplete(self) -> dict[str, CallFailures]:

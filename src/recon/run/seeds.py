@@ -48,6 +48,7 @@ def run_seeds(cfg: RunConfig, root: Path, **kwargs):
         for seed in cfg.seeds:
             result = Pipeline(seed_config(cfg, seed), root, **kwargs).run()
             total.run = total.run or result.run
+            total.runs.append(result.run)
             total.ran += [f"seed-{seed}/{s}" for s in result.ran]
             total.skipped += [f"seed-{seed}/{s}" for s in result.skipped]
             total.stages.update({f"seed-{seed}/{s}": f for s, f in result.stages.items()})

@@ -23,11 +23,25 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import recon
 from recon.atomicio import write_json_atomic
+from recon.backends.registry import redact_secrets
 from recon.errors import DataError
 from recon.evaluation.results import Results, read_results
-from recon.hashing import file_sha256
+from recon.hashing import content_hash, file_sha256
+from recon.prompts import prompt_versions
 from recon.store.failures import CallFailures
+
+
+def stage_record_path(name: str) -> Path:
+    """Where a stage's record lies in its run folder: stages/NAME.json (`:` written as `_`)."""
+    return Path("stages") / f"{name.replace(':', '_')}.json"
+
+
+def stage_key(inputs: dict) -> tuple[dict, str]:
+    """(the inputs a record keeps, redacted, with the prompt versions and recon's version; their hash)."""
+    inputs = redact_secrets({**inputs, "prompts": prompt_versions(), "recon": recon.__version__})
+    return inputs, content_hash(inputs, tag="stage", length=16)
 
 
 def read_record(path: Path) -> dict:
