@@ -32,7 +32,8 @@ class MethodSpec:
     `policy`: the GRPO reward it trains a policy with (`recon`: the policy writes the traces; `e2e`: the
     policy is the user model). `user_model`: `configured` (ICL or SFT, `user_model.kind`) or `policy`.
     `trace_parity`: its user model shares the training pairs every method has a trace for (`parity_note` says
-    why not). `cli`: offered by `recon synthesize --method`."""
+    why not). `warm_start`: the method whose SFT user model the policy starts from (the same checkpoint; e2e-grpo:
+    `none`). `cli`: offered by `recon synthesize --method`."""
 
     name: str
     summary: str
@@ -44,6 +45,7 @@ class MethodSpec:
     user_model: Literal["configured", "policy"] = "configured"
     trace_parity: bool = True
     parity_note: str | None = None
+    warm_start: str | None = None
     control: bool = False
     cli: bool = True
 
@@ -83,9 +85,9 @@ METHODS: dict[str, MethodSpec] = {spec.name: spec for spec in (
     MethodSpec("recon-grpo-select", "N candidates by the Recon-GRPO policy, the best reconstruction kept",
                selection="reconstruction", policy="recon"),
     MethodSpec("e2e-grpo", "a policy trained with GRPO on the action acts as the user model", traces=False,
-               prompt=None, policy="e2e", user_model="policy", trace_parity=False, cli=False,
+               prompt=None, policy="e2e", user_model="policy", trace_parity=False, cli=False, warm_start="none",
                parity_note="e2e-grpo is exempt from trace parity: it is a policy that acts, trained with GRPO on "
-                           "the action, with no traces and no SFT step"),
+                           "the action from the SFT user model of none, with no traces"),
 )}
 
 DEFAULT_BASELINE = "backward"      # the report's methods × domains table compares every method with it
@@ -124,6 +126,17 @@ def writes_traces(name: str) -> bool:
     return spec is None or spec.traces
 
 
+def answers_with_reasoning(name: str) -> bool:
+    """Whether the user model of `name` is asked for reasoning before the action: a method with traces, and an
+    acting policy (GRPO trained it on that prompt); `none` is asked for the action alone.
+
+    >>> answers_with_reasoning("none"), answers_with_reasoning("backward"), answers_with_reasoning("e2e-grpo")
+    (False, True, True)
+    """
+    spec = known_method(name)
+    return writes_traces(name) or (spec is not None and spec.user_model == "policy")
+
+
 def selection_scorer(name: str, default: str) -> str:
     """The reconstruction scorer of a selecting method: its `:SCORER` suffix, else `default` (the run's
     `recon_select.scorer`); a control keeps its own score (`fixed_scorer`) whatever this says."""
@@ -155,6 +168,16 @@ def trained_by(reward: str) -> MethodSpec:
 def acting_policy_label() -> str:
     """The user-model label of a policy that acts itself (the method whose `user_model` is `policy`)."""
     return next(spec.name for spec in METHODS.values() if spec.user_model == "policy")
+
+
+def warm_started(names) -> dict[str, str]:
+    """{method: the method whose SFT user model its policy starts from} for the methods of `names` that have one.
+
+    >>> warm_started(["none", "e2e-grpo"])
+    {'e2e-grpo': 'none'}
+    """
+    specs = [known_method(n) for n in names]
+    return {s.name: s.warm_start for s in specs if s is not None and s.warm_start is not None}
 
 
 def cli_methods() -> list[str]:

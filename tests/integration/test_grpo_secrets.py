@@ -16,7 +16,7 @@ from tests.tiny_model import make_tiny_model
 PASSWORD = "pwcanary-Gr9o-Pa55"
 
 
-@pytest.mark.slow       # trains one tiny GRPO policy for one step (a tiny random-weight model)
+@pytest.mark.slow       # trains one tiny SFT warm start and GRPO policy for one step each (random weights)
 def test_a_grpo_reward_judges_password_reaches_no_file(tmp_path, recon_home, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     data = tmp_path / "data"
@@ -29,9 +29,12 @@ def test_a_grpo_reward_judges_password_reaches_no_file(tmp_path, recon_home, mon
             "name": "grpo-secret", "data": {"train": ["train.jsonl"], "test": ["test.jsonl"]},
             "models": {"synthesizer": "fake", "user_model": "fake", "judge": "embedding"},
             "methods": ["none", "e2e-grpo"],
-            "grpo": {"model": f"hf:{tmp_path / 'tiny'}", "num_generations": 2, "per_device_train_batch_size": 2,
+            "grpo": {"num_generations": 2, "per_device_train_batch_size": 2,
                      "max_steps": 1, "max_completion_length": 8, "save_steps": 1,
                      "e2e": {"reward": "judge", "judge": judge}},
+            "user_model": {"kind": "sft", "max_tokens": 16,        # the warm start E2E-GRPO's policy grows from
+                           "sft": {"model": f"hf:{tmp_path / 'tiny'}", "max_steps": 1,
+                                   "per_device_train_batch_size": 2}},
             "out": str(tmp_path / "run")}))
         cfg, root = load_run_config(config)
         result = run_pipeline(cfg, root, embedder=HashEmbedder())

@@ -76,6 +76,9 @@ def test_the_grid_runs_grpo_and_sft_branches_and_a_rerun_skips_every_stage(tmp_p
     grpo = results["setup"]["grpo"]
     assert grpo["max_steps"] == 3 and grpo["num_generations"] == 2
     assert grpo["policies"]["recon"]["train_pair_ids_hash"] == grpo["policies"]["e2e"]["train_pair_ids_hash"]
+    warm = grpo["policies"]["e2e"]["warm_start"]            # the real SFT checkpoint of none, trained once
+    assert warm["checkpoint"] == str(out / "ckpt" / "none") and warm["method"] == "none" and warm["steps"] == 2
+    assert json.loads((out / "grpo/e2e/recon_grpo.json").read_text())["base"]["spec"] == str(out / "ckpt" / "none")
     for reward in ("recon", "e2e"):        # a policy that never had a learning signal is named in the warnings
         flat = grpo["policies"][reward]["no_signal_steps"] == 3
         assert flat == any(w.startswith(f"grpo:{reward}: every group") for w in results["warnings"])

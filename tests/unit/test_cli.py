@@ -22,8 +22,8 @@ def pairs_file(tmp_path, n=3):
 
 
 def test_data_stats_prints_one_row_per_individual(shared_data, capsys):
-    assert main(["data", "stats", str(shared_data / "scotus_oral_argument/elena_kagan.jsonl"),
-                 str(shared_data / "reddit_cmv/cmv_original_poster.jsonl")]) == 0
+    assert main(["data", "stats", "--data", str(shared_data / "scotus_oral_argument/elena_kagan.jsonl"),
+                 "--data", str(shared_data / "reddit_cmv/cmv_original_poster.jsonl")]) == 0
     out = capsys.readouterr().out
     assert "Elena Kagan" in out and "253" in out and "43" in out and "49.9" in out
     assert "cmv_original_poster" in out or "OP" in out
@@ -69,7 +69,7 @@ def test_limit_and_individual_filters(tmp_path):
 
 
 def test_split_and_convert(tmp_path, shared_data, capsys):
-    assert main(["data", "split", str(pairs_file(tmp_path, 6)), "--test-fraction", "0.5",
+    assert main(["data", "split", "--data", str(pairs_file(tmp_path, 6)), "--test-fraction", "0.5",
                  "--out", str(tmp_path / "split")]) == 0
     train = load_examples([tmp_path / "split/train.jsonl"])
     test = load_examples([tmp_path / "split/test.jsonl"])

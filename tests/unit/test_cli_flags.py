@@ -66,7 +66,7 @@ def test_no_command_offers_the_old_flag_names():
     (["bench", "validity", "--data", "d", "--judge", "fake"], "--judge", "--listwise-judge"),
     (["train", "grpo", "--reward", "recon", "--data", "a.jsonl", "--judge", "fake", "--out", "c"],
      "--judge", "--listwise-judge"),
-    (["data", "split", "a.jsonl", "--out-dir", "split"], "--out-dir", "--out"),
+    (["data", "split", "--data", "a.jsonl", "--out-dir", "split"], "--out-dir", "--out"),
 ])
 def test_a_renamed_flag_stops_with_its_new_name(argv, old, new, capsys):
     with pytest.raises(SystemExit) as stop:
@@ -104,11 +104,11 @@ def test_out_of_the_wrong_kind_is_bad_input_before_any_work(tmp_path, capsys):
     folder.mkdir()
     file.write_text("keep me")
     with pytest.raises(SystemExit) as stop:
-        main(["data", "split", str(data), "--out", str(file)])
+        main(["data", "split", "--data", str(data), "--out", str(file)])
     assert stop.value.code == 2 and f"{file} is a file; --out takes a folder here" in capsys.readouterr().err
     with pytest.raises(SystemExit) as stop:
         main(["synthesize", "--data", str(data), "--method", "forward", "--dry-run", "--out", str(folder)])
     assert stop.value.code == 2 and f"{folder} is a folder; --out takes a file here" in capsys.readouterr().err
     assert file.read_text() == "keep me" and not list(folder.iterdir())
-    assert main(["data", "split", str(data), "--test-fraction", "0.5", "--out", str(tmp_path / "split")]) == 0
+    assert main(["data", "split", "--data", str(data), "--test-fraction", "0.5", "--out", str(tmp_path / "split")]) == 0
     assert (tmp_path / "split" / "train.jsonl").is_file() and (tmp_path / "split" / "test.jsonl").is_file()

@@ -36,7 +36,7 @@ def boom(*args, **kwargs):
 
 def test_an_unexpected_exception_is_exit_3_with_one_line_and_a_hint(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr("recon.cli.data_cmd.corpus_stats", boom)
-    assert main(["data", "stats", str(pairs(tmp_path))]) == 3
+    assert main(["data", "stats", "--data", str(pairs(tmp_path))]) == 3
     err = capsys.readouterr().err
     [line] = err.strip().splitlines()
     assert line.startswith("recon: internal error: ValueError: boom second line") and "re-run with --debug" in line
@@ -44,7 +44,7 @@ def test_an_unexpected_exception_is_exit_3_with_one_line_and_a_hint(tmp_path, ca
 
 def test_debug_prints_the_traceback(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr("recon.cli.data_cmd.corpus_stats", boom)
-    assert main(["--debug", "data", "stats", str(pairs(tmp_path))]) == 3
+    assert main(["--debug", "data", "stats", "--data", str(pairs(tmp_path))]) == 3
     err = capsys.readouterr().err
     assert "Traceback (most recent call last)" in err and "in boom" in err
     assert "recon: internal error: ValueError: boom second line" in err

@@ -11,7 +11,8 @@ from recon.evaluation.grid import baseline_pairs, grid_cells, grid_tables, macro
 from recon.evaluation.winrate import Comparison
 from recon.run.grpo_stages import grid_setup, grpo_train_config
 
-BASE = {"name": "t", "data": {"train": ["a.jsonl"], "test": ["b.jsonl"]}}
+BASE = {"name": "t", "data": {"train": ["a.jsonl"], "test": ["b.jsonl"]},
+        "user_model": {"kind": "sft"}}         # e2e-grpo's policy and the user models: checkpoints served alike
 
 
 def config(**values) -> RunConfig:

@@ -63,7 +63,7 @@ def test_data_split_with_a_lone_surrogate_exits_2_and_writes_neither_file(tmp_pa
     lines = pair_lines(6)
     lines[4] = json.dumps(PAIR | {"id": "a:4", "conversation_id": "c4", "action": "x\ud800"})
     data = write_lines(tmp_path / "p.jsonl", lines)
-    assert main(["data", "split", str(data), "--test-fraction", "0.5", "--out", str(tmp_path / "split")]) == 2
+    assert main(["data", "split", "--data", str(data), "--test-fraction", "0.5", "--out", str(tmp_path / "split")]) == 2
     line = one_error_line(capsys.readouterr().err)
     assert f"{data}:5" in line and "lone surrogate" in line and "action" in line
     assert not (tmp_path / "split").exists()
@@ -99,7 +99,7 @@ def test_meta_nested_100000_deep_exits_2_with_file_and_line(tmp_path, capsys):
     deep = '{"a": ' * 100_000 + "1" + "}" * 100_000
     data = write_lines(tmp_path / "p.jsonl", [*pair_lines(2), json.dumps(PAIR).replace('"meta": {}',
                                                                                       f'"meta": {deep}')])
-    assert main(["data", "stats", str(data)]) == 2
+    assert main(["data", "stats", "--data", str(data)]) == 2
     line = one_error_line(capsys.readouterr().err)
     assert f"{data}:3" in line and f"deeper than {MAX_DEPTH}" in line
 
@@ -115,7 +115,7 @@ def test_data_split_never_leaves_one_file_without_the_other(tmp_path, capsys, mo
             raise OSError(errno.ENOSPC, "No space left on device")
         real_fsync(fd)
     monkeypatch.setattr("recon.atomicio.os.fsync", second_write_fails)
-    assert main(["data", "split", str(data), "--test-fraction", "0.5", "--out", str(out)]) == 3
+    assert main(["data", "split", "--data", str(data), "--test-fraction", "0.5", "--out", str(out)]) == 3
     assert len(calls) == 2
     assert not (out / "train.jsonl").exists() and not (out / "test.jsonl").exists()
     assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]

@@ -29,7 +29,7 @@ MARKUP = ["[/x]", "[bold]x", "[link=http://evil]y[/link]", ":thumbs_up:"]
 
 def test_data_stats_prints_individual_names_literally(tmp_path, capsys):
     rows = [json.dumps(PAIR | {"id": f"a:{i}", "individual": name}) for i, name in enumerate(MARKUP)]
-    assert main(["data", "stats", str(write_lines(tmp_path / "p.jsonl", rows))]) == 0
+    assert main(["data", "stats", "--data", str(write_lines(tmp_path / "p.jsonl", rows))]) == 0
     out = capsys.readouterr().out
     for name in MARKUP:
         assert name in out

@@ -172,6 +172,6 @@ def test_the_grpo_setup_of_results_json_names_its_judges_without_credentials(tmp
     judge = f"openai:j@http://{USER}:{PASSWORD}@127.0.0.1:9/v1"
     cfg = RunConfig.model_validate({
         "name": "g", "data": {"train": ["t.jsonl"], "test": ["s.jsonl"]}, "methods": ["none", "e2e-grpo"],
-        "grpo": {"e2e": {"judge": judge}, "recon": {"scorer": "judge", "judge": judge}}})
+        "user_model": {"kind": "sft"}, "grpo": {"e2e": {"judge": judge}, "recon": {"scorer": "judge", "judge": judge}}})
     block = json.dumps(grid_setup(cfg, tmp_path))
     assert "openai:j@" in block and not [c for c in CANARIES if c in block]

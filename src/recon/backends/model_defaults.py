@@ -27,15 +27,19 @@ OFF = 1.0
 Config = TypeVar("Config", bound=BaseModel)
 
 
-def trained_from_embedded(folder: Path) -> bool:
-    """Whether the checkpoint in `folder` names the embedded model as its base (SFT or GRPO metadata)."""
+def trained_from_embedded(folder: Path, depth: int = 4) -> bool:
+    """Whether the checkpoint in `folder` names the embedded model as its base (SFT or GRPO metadata), directly
+    or through the checkpoint it started from (an E2E-GRPO policy grown from its SFT warm start)."""
     for name in (SFT_META, GRPO_META):
         try:
             base = json.loads((folder / name).read_text(encoding="utf-8")).get("base") or {}
         except (OSError, ValueError, AttributeError):
             continue
-        if isinstance(base, dict) and base.get("spec") == "embedded":
+        spec = base.get("spec") if isinstance(base, dict) else None
+        if spec == "embedded":
             return True
+        if isinstance(spec, str) and depth > 0 and Path(spec.removeprefix("hf:")).expanduser().is_dir():
+            return trained_from_embedded(Path(spec.removeprefix("hf:")).expanduser(), depth - 1)
     return False
 
 

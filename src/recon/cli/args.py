@@ -25,6 +25,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
+from pydantic import BaseModel
+
 from recon.backends.registry import SPEC_HELP, check_native
 from recon.config import BackendConfig, LeakageConfig, validated
 from recon.method.scoring import SCORERS
@@ -32,15 +34,28 @@ from recon.output_lock import hold_output
 
 
 class _Renamed(argparse.Action):
-    """A flag that was renamed: using it is a usage error naming its replacement (hidden from --help)."""
+    """A renamed flag or positional: using it is a usage error naming its replacement (hidden from --help)."""
 
     def __init__(self, option_strings, dest, *, new: str, why: str = "", **kwargs):
-        super().__init__(option_strings, dest=argparse.SUPPRESS, nargs="?", default=argparse.SUPPRESS,
-                         help=argparse.SUPPRESS)
+        super().__init__(option_strings, dest=dest if not option_strings else argparse.SUPPRESS,
+                         nargs="?" if option_strings else "*", default=argparse.SUPPRESS, help=argparse.SUPPRESS,
+                         metavar=kwargs.get("metavar"))
         self.new, self.why = new, why
 
     def __call__(self, parser, namespace, values, option_string=None):
-        parser.error(f"{option_string} is now {self.new}" + (f" ({self.why})" if self.why else ""))
+        if not self.option_strings and not (isinstance(values, list) and values):
+            return                                 # a renamed positional that was not given
+        old = option_string or f"a positional {self.metavar or self.dest.upper()}"
+        parser.error(f"{old} is now {self.new}" + (f" ({self.why})" if self.why else ""))
+
+
+def field_default(model: type[BaseModel], name: str) -> str:
+    """The default of a config field, for help text that stays true when the config changes.
+
+    >>> field_default(LeakageConfig, "policy")
+    'reject'
+    """
+    return str(model.model_fields[name].get_default(call_default_factory=True))
 
 
 def _whole_number(value: str, least: int) -> int:
@@ -69,6 +84,11 @@ def non_negative_int(value: str) -> int:
 
 def renamed(parser: argparse.ArgumentParser, old: str, new: str, why: str = "") -> None:
     parser.add_argument(old, action=_Renamed, new=new, why=why)
+
+
+def renamed_positional(parser: argparse.ArgumentParser, kind: str, new: str) -> None:
+    """Positional arguments that became a flag: giving one stops with `a positional KIND is now NEW`."""
+    parser.add_argument("old_positionals", action=_Renamed, metavar=kind, new=new)
 
 
 def _out_file(value: str) -> Path:
@@ -122,17 +142,22 @@ def add_data_args(parser: argparse.ArgumentParser, *, required: bool = True) -> 
     """`--data` as a file list or a ConvoKit folder, with the filters `cli/inputs.py` applies."""
     parser.add_argument("--data", action="append", required=required, metavar="PATH",
                         help="training pairs: a JSONL file (repeatable) or a ConvoKit corpus directory")
-    parser.add_argument("--speaker", help="ConvoKit speaker id whose turns are the actions")
+    parser.add_argument("--speaker", metavar="ID", help="ConvoKit speaker id whose turns are the actions "
+                        "(required for a ConvoKit directory)")
     parser.add_argument("--max-context", type=positive_int, default=8, help="ConvoKit: previous turns kept (default 8)")
-    parser.add_argument("--individual", action="append", help="keep only this individual (repeatable)")
-    parser.add_argument("--limit", type=positive_int, help="keep the first N pairs (after --individual)")
+    parser.add_argument("--individual", action="append", metavar="NAME",
+                        help="keep only this individual (repeatable; default: every individual)")
+    parser.add_argument("--limit", type=positive_int, help="keep the first N pairs (after --individual; "
+                        "default: all)")
 
 
 def add_backend_args(parser: argparse.ArgumentParser, model_help: str = "synthesizer LM") -> None:
     parser.add_argument("--model", default="embedded", metavar="SPEC",
                         help=f"{model_help}: {SPEC_HELP} (default: embedded)")
-    parser.add_argument("--api-key-env", help="name of the env var holding the API key (default OPENAI_API_KEY)")
-    parser.add_argument("--chat-template", help="openai logprob: 'chatml' or a Jinja template file")
+    parser.add_argument("--api-key-env", metavar="NAME",
+                        help="name of the env var holding the API key (default OPENAI_API_KEY)")
+    parser.add_argument("--chat-template", metavar="SPEC", help="openai logprob: 'chatml' or a Jinja template "
+                        "file (default: the server's own chat endpoint)")
     parser.add_argument("--concurrency", type=positive_int, help="openai: requests in flight (default 8)")
     parser.add_argument("--n-ctx", type=positive_int, help="local backends: context window in tokens (default 4096)")
     parser.add_argument("--dtype", choices=["auto", "float32", "bfloat16", "float16"],
@@ -170,10 +195,12 @@ def add_reconstruction_args(parser: argparse.ArgumentParser) -> None:
 
 def add_scoring_args(parser: argparse.ArgumentParser, *, required_scorer: bool = False) -> None:
     parser.add_argument("--scorer", choices=SCORERS, required=required_scorer,
-                        help="reconstruction scorer (recon-select default: likelihood)")
+                        help="reconstruction scorer (default: likelihood for recon-select; "
+                        "required by `recon score`)")
     add_reconstruction_args(parser)
     add_embedder(parser, "the embedding scorer's")
-    parser.add_argument("--leak-policy", choices=["reject", "penalize"], help="what selection does with leaking traces")
+    parser.add_argument("--leak-policy", choices=["reject", "penalize"], help="what selection does with leaking traces "
+                        f"(default {field_default(LeakageConfig, 'policy')})")
     parser.add_argument("--leak-max-run", type=positive_int, help="longest shared word run allowed (default 7)")
     parser.add_argument("--leak-max-fraction", type=float, help="share of the action's 4-grams allowed (default 0.3)")
     parser.add_argument("--leak-max-lcs", type=float, help="longest common word subsequence / the shorter of "
@@ -182,11 +209,12 @@ def add_scoring_args(parser: argparse.ArgumentParser, *, required_scorer: bool =
                         help="share of the action's content words a trace may hold in any order (default 0.5)")
     parser.add_argument("--leak-max-quote", type=float, metavar="SHARE",
                         help="a quote with filler words: share of the action or trace allowed (default 0.3)")
-    parser.add_argument("--leak-penalty", type=float, help="λ of score − λ·overlap under --leak-policy penalize")
+    parser.add_argument("--leak-penalty", type=float, help="λ of score − λ·overlap under --leak-policy penalize "
+                        f"(default {field_default(LeakageConfig, 'penalty')})")
 
 
 def add_embedder(parser: argparse.ArgumentParser, whose: str) -> None:
-    parser.add_argument("--embedder", metavar="MODEL", help=f"{whose} sentence embedder: minilm (default, shipped), "
+    parser.add_argument("--embedder", metavar="SPEC", help=f"{whose} sentence embedder: minilm (default, shipped), "
                         "a sentence-transformers folder, or a Hub id ORG/NAME[@REVISION]")
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from recon.atomicio import write_json_atomic
 from recon.bench.corpus_files import ensure_corpus, write_corpus
-from recon.cli.args import add_out, holds_out, non_negative_int, positive_int
+from recon.cli.args import add_out, holds_out, non_negative_int, positive_int, renamed
 from recon.cli.output import console, print_table
 from recon.data.corpus import load_examples
 from recon.data.trace_records import read_traces
@@ -20,24 +20,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     bsub = bench.add_subparsers(dest="bench_command", required=True)
     gen = bsub.add_parser("generate", help="synthetic individuals whose reasons are known")
     add_out(gen, "folder", "the corpus folder (pairs.jsonl, train.jsonl, test.jsonl, individuals.json)")
-    gen.add_argument("--individuals", type=positive_int, default=4)
+    gen.add_argument("--individuals", type=positive_int, default=4, help="synthetic individuals")
     gen.add_argument("--pairs", type=positive_int, default=60, help="pairs per individual")
-    gen.add_argument("--seed", type=non_negative_int, default=0)
-    gen.add_argument("--test-fraction", type=float, default=0.25)
+    gen.add_argument("--seed", type=non_negative_int, default=0, help="what the individuals are and say")
+    gen.add_argument("--test-fraction", type=float, default=0.25, metavar="SHARE",
+                     help="share of the meetings that go to test.jsonl")
     gen.set_defaults(func=cmd_generate)
     score = bsub.add_parser("score", help="latent recovery of trace files")
-    score.add_argument("--traces", required=True, action="append", type=Path, help="traces JSONL (repeatable)")
-    score.add_argument("--data", required=True, type=Path, help="a generated corpus folder (or its pairs.jsonl)")
-    add_out(score, "file", "write the table as JSON", required=False)
+    score.add_argument("--traces", required=True, action="append", type=Path, metavar="FILE",
+                       help="traces JSONL (repeatable)")
+    score.add_argument("--data", required=True, type=Path, metavar="PATH",
+                       help="a generated corpus folder (or its pairs.jsonl)")
+    add_out(score, "file", "write the table as JSON (default: print it only)", required=False)
     score.set_defaults(func=cmd_score)
     run = bsub.add_parser("run", help="generate, synthesize with every method, latent recovery, win rates")
-    add_out(run, "folder", "the benchmark's run folder (default runs/bench)", default=Path("runs/bench"))
-    run.add_argument("--data", type=Path, default=None, help="corpus folder (default: OUT-data, generated if absent)")
-    run.add_argument("--individuals", type=positive_int, default=4)
+    add_out(run, "folder", "the benchmark's run folder", default=Path("runs/bench"))
+    run.add_argument("--corpus", type=Path, default=None, metavar="FOLDER",
+                     help="the corpus folder, generated if absent (default: the --out folder's name + -data)")
+    renamed(run, "--data", "--corpus", "--data names input pairs in every other command")
+    run.add_argument("--individuals", type=positive_int, default=4, help="synthetic individuals")
     run.add_argument("--pairs", type=positive_int, default=9, help="pairs per individual (default 9: about 10 minutes)")
-    run.add_argument("--seed", type=non_negative_int, default=0)
+    run.add_argument("--seed", type=non_negative_int, default=0, help="what the individuals are and say")
     run.add_argument("--n", type=positive_int, default=4, help="recon-select candidates per pair")
-    run.add_argument("--model", default="embedded")
+    run.add_argument("--model", default="embedded", metavar="SPEC", help="LM backend for every role")
     run.set_defaults(func=cmd_run)
     add_validity_parser(bsub)
     add_leakage_parser(bsub)
@@ -45,7 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def add_leakage_parser(bsub: argparse._SubParsersAction) -> None:
     p = bsub.add_parser("leakage", help="adversarial traces against the leakage guard, and honest traces' flags")
-    p.add_argument("--data", required=True, type=Path, metavar="DIR", help="the development corpora folder")
+    p.add_argument("--data", required=True, type=Path, metavar="FOLDER", help="the development corpora folder")
     p.add_argument("--pairs", type=positive_int, default=60, help="actions per corpus to transform (default 60)")
     p.add_argument("--forward-pairs", type=non_negative_int, default=20,
                    help="pairs per corpus with a forward trace, the honest reference (default 20)")
@@ -61,11 +66,13 @@ def add_validity_parser(bsub: argparse._SubParsersAction) -> None:
     from recon.cli.args import add_backend_args, add_reconstruction_args
     from recon.method.scoring import SCORERS
     p = bsub.add_parser("validity", help="does the reconstruction score prefer the true cause? (fixed candidates)")
-    p.add_argument("--data", required=True, type=Path, help="a generated corpus folder (or a pairs JSONL of one)")
-    p.add_argument("--scorer", action="append", choices=SCORERS, help="repeatable (default: all three)")
+    p.add_argument("--data", required=True, type=Path, metavar="PATH",
+                   help="a generated corpus folder (or a pairs JSONL of one)")
+    p.add_argument("--scorer", action="append", choices=SCORERS, help="a scorer to test (repeatable; default: "
+                   "all three)")
     add_backend_args(p, "reconstruction LM unless --reconstructor")
     add_reconstruction_args(p)
-    p.add_argument("--limit", type=positive_int, help="the first N pairs")
+    p.add_argument("--limit", type=positive_int, help="the first N pairs (default: all)")
     p.add_argument("--seed", type=non_negative_int, default=0, help="template choice and bootstrap seed")
     add_out(p, "folder", "the report folder (default bench-validity)", default=Path("bench-validity"))
     p.add_argument("--dry-run", action="store_true", help="fake backend and embedder: check inputs, no model")
@@ -114,7 +121,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from recon.bench.run import bench_config, run_bench
     from recon.cli.output import progress_bar
     from recon.cli.run_cmd import print_winrates
-    data = args.data or args.out.with_name(args.out.name + "-data")
+    data = args.corpus or args.out.with_name(args.out.name + "-data")
     cfg = bench_config(args.out, args.model, n=args.n)             # validated before any work
     message = ensure_corpus(data, individuals=args.individuals, pairs=args.pairs, seed=args.seed,
                             test_fraction=1 / 3)

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from recon.atomicio import atomic_writers, write_jsonl_atomic
-from recon.cli.args import add_out, holds_out, non_negative_int, positive_int, renamed
+from recon.cli.args import add_out, holds_out, non_negative_int, positive_int, renamed, renamed_positional
 from recon.cli.inputs import examples_from_args
 from recon.cli.output import console, print_table
 from recon.data.convokit import load_convokit
@@ -25,16 +25,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     dsub = data.add_subparsers(dest="data_command", required=True)
 
     stats = dsub.add_parser("stats", help="a table per individual: pairs, conversations, mean lengths")
-    stats.add_argument("paths", nargs="+", metavar="PATH", help="pairs JSONL files, or one ConvoKit directory")
-    stats.add_argument("--speaker", help="ConvoKit speaker id")
-    stats.add_argument("--max-context", type=positive_int, default=8)
+    add_corpus_args(stats)
     stats.set_defaults(func=cmd_stats)
 
     split = dsub.add_parser("split", help="deterministic train/test split by conversation")
-    split.add_argument("paths", nargs="+", metavar="PATH")
-    split.add_argument("--test-fraction", type=float, default=0.3)
-    split.add_argument("--by", default="conversation_id", help="conversation_id (default) or meta.NAME")
-    split.add_argument("--seed", type=non_negative_int, default=0)
+    add_corpus_args(split)
+    split.add_argument("--test-fraction", type=float, default=0.3, metavar="SHARE",
+                       help="share of the groups that go to test.jsonl")
+    split.add_argument("--by", default="conversation_id", metavar="NAME",
+                       help="the group kept on one side: conversation_id or meta.NAME")
+    split.add_argument("--seed", type=non_negative_int, default=0, help="which groups go to test.jsonl")
     add_out(split, "folder", "where train.jsonl and test.jsonl go")
     renamed(split, "--out-dir", "--out")
     split.set_defaults(func=cmd_split)
@@ -44,11 +44,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     convert.add_argument("directory", metavar="SOURCE",
                          help=".parquet, .csv, .json, .jsonl, a datasets save_to_disk folder, a Hub dataset id "
                               "ORG/NAME[@REVISION] (from the Hugging Face cache or the Hub), or a ConvoKit folder")
-    convert.add_argument("--speaker", help="ConvoKit: the speaker id whose turns are the actions")
+    convert.add_argument("--speaker", metavar="ID", help="ConvoKit: the speaker id whose turns are the actions "
+                         "(required for a ConvoKit folder)")
     convert.add_argument("--max-context", type=positive_int, help="ConvoKit: previous turns kept (default 8)")
     convert.add_argument("--context", choices=["thread", "sequence"],
                          help="ConvoKit: follow reply-to (thread, default) or the previous turns in time (sequence)")
-    convert.add_argument("--domain", help="domain name (default: the file's or folder's name)")
+    convert.add_argument("--domain", metavar="NAME", help="domain name (default: the file's or folder's name)")
     add_table_args(convert)
     add_out(convert, "file", "the pairs JSONL")
     convert.set_defaults(func=cmd_convert)
@@ -59,19 +60,32 @@ def add_table_args(parser: argparse.ArgumentParser) -> None:
                         help="table: which column becomes which pair field, e.g. action=response "
                              "(fields: context, action, individual, conversation_id; id, domain, turn_index, "
                              "meta, meta.NAME)")
-    parser.add_argument("--mapping", type=Path, metavar="FILE.yaml",
-                        help="table: the mapping as YAML (columns, speaker_field, domain, split); --map wins")
+    parser.add_argument("--mapping", type=Path, metavar="FILE",
+                        help="table: the mapping as YAML (columns, speaker_field, domain, split); --map wins "
+                             "(default: --map only)")
     parser.add_argument("--speaker-field", metavar="RULE",
-                        help=f"table: who speaks context turns given as strings: {RULES_HELP}")
-    parser.add_argument("--split", help="table: the split of a datasets folder or Hub dataset that holds several")
+                        help=f"table: who speaks context turns given as strings: {RULES_HELP} (default: "
+                             "turns must name their speaker)")
+    parser.add_argument("--split", metavar="NAME", help="table: the split of a datasets folder or Hub dataset "
+                        "that holds several (default: its only split)")
     parser.add_argument("--config", dest="dataset_config", metavar="NAME",
-                        help="Hub dataset: its configuration (subset)")
-    parser.add_argument("--revision", help="Hub dataset: a branch, tag or commit (default main)")
+                        help="Hub dataset: its configuration (subset; default: its only one)")
+    parser.add_argument("--revision", metavar="NAME", help="Hub dataset: a branch, tag or commit (default main)")
+
+
+def add_corpus_args(parser: argparse.ArgumentParser) -> None:
+    """`--data PATH` (repeatable) and the ConvoKit options of `data stats` and `data split`."""
+    parser.add_argument("--data", action="append", required=True, metavar="PATH",
+                        help="pairs: a JSONL file (repeatable) or one ConvoKit corpus directory")
+    renamed_positional(parser, "PATH", "--data PATH")
+    parser.add_argument("--speaker", metavar="ID", help="ConvoKit speaker id whose turns are the actions "
+                        "(required for a ConvoKit directory)")
+    parser.add_argument("--max-context", type=positive_int, default=8, help="ConvoKit: previous turns kept")
 
 
 def _load(args: argparse.Namespace):
-    ns = argparse.Namespace(data=args.paths, speaker=getattr(args, "speaker", None),
-                            max_context=getattr(args, "max_context", 8), individual=None, limit=None)
+    ns = argparse.Namespace(data=args.data, speaker=args.speaker, max_context=args.max_context, individual=None,
+                            limit=None)
     return examples_from_args(ns)
 
 

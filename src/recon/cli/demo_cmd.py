@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from recon.cli.args import add_out
+from recon.cli.args import add_out, renamed
 from recon.cli.output import console, progress_bar
 from recon.methods import method_spec
 
@@ -32,9 +32,11 @@ def demo_config(model: str, out: Path):
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="the main job on the embedded defaults (a generated corpus, a few minutes)")
-    p.add_argument("--model", default="embedded", help="LM backend for every role (default: embedded)")
-    add_out(p, "folder", "the run folder (default runs/demo)", default=Path("runs/demo"))
-    p.add_argument("--data", type=Path, default=Path("runs/demo-data"), help="where the generated corpus goes")
+    p.add_argument("--model", default="embedded", metavar="SPEC", help="LM backend for every role")
+    add_out(p, "folder", "the run folder", default=Path("runs/demo"))
+    p.add_argument("--corpus", type=Path, default=Path("runs/demo-data"), metavar="FOLDER",
+                   help="where the generated corpus goes (reused when it is there)")
+    renamed(p, "--data", "--corpus", "--data names input pairs in every other command")
     p.set_defaults(func=cmd_demo)
 
 
@@ -47,14 +49,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from recon.data.trace_records import read_traces
     from recon.evaluation.results import load_results
     from recon.run import run_pipeline
-    message = ensure_corpus(args.data, **DEMO_SIZE)
+    message = ensure_corpus(args.corpus, **DEMO_SIZE)
     if message:
         console.print(message)
     cfg = demo_config(args.model, args.out)
-    result = run_pipeline(cfg, args.data, progress=progress_bar)     # messages: the `recon` logger
+    result = run_pipeline(cfg, args.corpus, progress=progress_bar)     # messages: the `recon` logger
     print_winrates(result.comparisons)
     print_methods(load_results(result.out).methods)
-    train = load_examples([args.data / "train.jsonl"])
+    train = load_examples([args.corpus / "train.jsonl"])
     traces = {m: {r.id: r.reasoning for r in read_traces(result.out / "traces" / f"{m}.jsonl")}
               for m in cfg.methods if method_spec(m).traces}
     recovery_rows_table(recovery_table(traces, train))

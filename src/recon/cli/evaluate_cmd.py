@@ -37,6 +37,21 @@ def named_paths(values: list[str] | None, flag: str) -> dict[str, str | Path]:
     return out
 
 
+def comparison(value: str) -> tuple[str, str]:
+    """`--compare A=B` → ("A", "B"); the old `A:B` stops naming the new spelling.
+
+    >>> comparison("recon-select=backward")
+    ('recon-select', 'backward')
+    """
+    a, sep, b = value.partition("=")
+    if sep and a and b:
+        return a, b
+    old_a, colon, old_b = value.partition(":")
+    if colon and old_a and old_b:
+        raise argparse.ArgumentTypeError(f"--compare A:B is now --compare A=B ({old_a}={old_b})")
+    raise argparse.ArgumentTypeError(f"--compare takes A=B, got {value!r}")
+
+
 PAPER_REFERENCE = ("reference only, not comparable (another judge, other data, other people): the paper's LLM judge "
                    "agreed with its annotators 77% of the time (kappa 0.623)")
 
@@ -44,30 +59,33 @@ PAPER_REFERENCE = ("reference only, not comparable (another judge, other data, o
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("evaluate", help="pairwise judged win rates with intervals, and a report")
     add_pairs(p, "--test", "test pairs JSONL (repeatable): the pairs the predictions answer")
-    p.add_argument("--pred", required=True, action="append", metavar="METHOD=FILE",
+    p.add_argument("--pred", required=True, action="append", metavar="NAME=FILE",
                    help="predictions of one method (repeatable, at least two)")
-    p.add_argument("--compare", action="append", metavar="A:B", help="comparisons (default: every pair, in order)")
+    p.add_argument("--compare", action="append", type=comparison, metavar="A=B",
+                   help="a comparison of two --pred names (repeatable; default: every pair, in order)")
     add_embedder(p, "the embedding judge's and figures'")
     p.add_argument("--judge", default="embedding", metavar="SPEC",
                    help=f"the pairwise judge: embedding (default) or an LM: {SPEC_HELP}")
     p.add_argument("--both-orders", action=argparse.BooleanOptionalAction, default=None,
                    help="LM judge: judge A/B and B/A, a verdict that flips is a tie (default: on)")
-    p.add_argument("--traces", action="append", metavar="METHOD=FILE", help="traces, for leakage and cost columns")
-    p.add_argument("--seed", type=non_negative_int, default=0)
+    p.add_argument("--traces", action="append", metavar="NAME=FILE",
+                   help="a method's traces, for leakage and cost columns (repeatable; default: none)")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="bootstrap intervals and A/B order")
     add_out(p, "folder", "results.json, report.md, report.html, judgments.jsonl and plots/")
     p.set_defaults(func=cmd_evaluate)
 
     human = sub.add_parser("human", help="human validation of the judge")
     hsub = human.add_subparsers(dest="human_command", required=True)
     ex = hsub.add_parser("export", help="blinded A/B items (CSV + an HTML form)")
-    ex.add_argument("eval_dir", type=Path)
-    ex.add_argument("--n", type=positive_int, default=100)
-    ex.add_argument("--seed", type=non_negative_int, default=0)
+    ex.add_argument("eval_dir", type=Path, metavar="FOLDER", help="an evaluation folder `recon evaluate` wrote")
+    ex.add_argument("--n", type=positive_int, default=100, help="items to export")
+    ex.add_argument("--seed", type=non_negative_int, default=0, help="which items and their A/B order")
     add_out(ex, "file", "the items CSV (the HTML form is written beside it)")
     ex.set_defaults(func=cmd_human_export)
     im = hsub.add_parser("import", help="agreement and Cohen's kappa between people and the judge")
-    im.add_argument("labelled", type=Path)
-    im.add_argument("--eval", required=True, type=Path, dest="eval_dir")
+    im.add_argument("labelled", type=Path, metavar="FILE", help="the items CSV with people's labels filled in")
+    im.add_argument("--eval", required=True, type=Path, dest="eval_dir", metavar="FOLDER",
+                    help="the evaluation folder the items were exported from")
     im.set_defaults(func=cmd_human_import)
 
 
@@ -78,10 +96,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     preds = named_paths(args.pred, "--pred")
     if len(preds) < 2:
         raise ConfigError("give at least two --pred METHOD=FILE to compare")
-    compare = ([tuple(c.split(":", 1)) for c in args.compare] if args.compare
-               else list(itertools.combinations(preds, 2)))
-    if any(len(c) != 2 for c in compare):
-        raise ConfigError("--compare takes A:B")
+    compare = args.compare or list(itertools.combinations(preds, 2))
     test = load_examples(args.test)
     ctx, judge_backend = JobContext(embedder=embedder_from_args(args)), None
     if args.judge == "embedding":

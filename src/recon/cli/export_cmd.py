@@ -14,7 +14,8 @@ from recon.jobs.export import FORMATS, run_export
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export", help="pairs + traces → TRL-ready chat data with a dataset card")
     add_data_args(p)
-    p.add_argument("--traces", type=Path, help="one method's traces of the pairs (omit for method none)")
+    p.add_argument("--traces", type=Path, metavar="FILE",
+                   help="one method's traces of the pairs (default: none, the method none)")
     p.add_argument("--format", choices=FORMATS, default="chat",
                    help="chat: `messages` (default); prompt-completion: `prompt` + `completion`, as recon trains")
     p.add_argument("--keep-leaking", action="store_true", help="keep traces that quote the action (left out by "

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import argparse
 import signal
 import sqlite3
 import sys
@@ -32,14 +31,14 @@ from recon.cli import (
     view_cmd,
 )
 from recon.cli.exit_codes import EPILOG, RUNTIME_ERROR, Terminated, exit_code, internal_error, message
+from recon.cli.parser import RawDescriptionFormatter, ReconParser
 from recon.errors import ReconError
 from recon.redaction import redact
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="recon", description="Reconstruction-guided reasoning synthesis "
-                                     "for user modeling.", epilog=EPILOG,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+def build_parser() -> ReconParser:
+    parser = ReconParser(prog="recon", description="Reconstruction-guided reasoning synthesis for user modeling.",
+                         epilog=EPILOG, formatter_class=RawDescriptionFormatter)
     parser.add_argument("--version", action="version", version=f"recon {__version__}")
     parser.add_argument("--debug", action="store_true", help="print the traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True)

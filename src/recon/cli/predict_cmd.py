@@ -10,6 +10,7 @@ from recon.cli.args import (
     add_out,
     add_pairs,
     backend_config_from_args,
+    field_default,
     holds_out,
     non_negative_int,
     positive_int,
@@ -28,18 +29,24 @@ from recon.jobs.predict import run_predict
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("predict", help="a user model predicts the action of each test pair")
     add_pairs(p, "--test", "test pairs JSONL (repeatable): the pairs to predict")
-    add_pairs(p, "--data", "training pairs JSONL (repeatable): icl draws its demonstrations from them",
-              required=False)
+    add_pairs(p, "--data", "training pairs JSONL (repeatable): icl draws its demonstrations from them "
+              "(required by the icl user model)", required=False)
     renamed(p, "--train", "--data")
-    p.add_argument("--traces", type=Path, help="the method's traces on the training pairs (omit for method none)")
-    p.add_argument("--user-model", default="icl", help="icl (default) or sft:CHECKPOINT_DIR")
+    p.add_argument("--traces", type=Path, metavar="FILE",
+                   help="the method's traces on the training pairs (default: none, the method none)")
+    p.add_argument("--user-model", default="icl", metavar="SPEC", help="icl or sft:FOLDER (a `recon train` "
+                   "checkpoint)")
     add_backend_args(p, "icl: the user model's LM")
-    p.add_argument("--k", type=non_negative_int, help="icl: demonstrations per prediction (default 3)")
-    p.add_argument("--draw", choices=["random", "nearest"], help="icl: how demonstrations are chosen")
-    p.add_argument("--reasoning-max-tokens", type=positive_int, help="the reasoning's token budget (default 128)")
-    p.add_argument("--action-max-tokens", type=positive_int,
-                   help="the action's token budget, the same for every method (default 192)")
-    p.add_argument("--seed", type=non_negative_int)
+    p.add_argument("--k", type=non_negative_int,
+                   help=f"icl: demonstrations per prediction (default {field_default(UserModelConfig, 'k')})")
+    p.add_argument("--draw", choices=["random", "nearest"], help="icl: how demonstrations are chosen "
+                   f"(default {field_default(UserModelConfig, 'draw')})")
+    p.add_argument("--reasoning-max-tokens", type=positive_int, help="the reasoning's token budget "
+                   f"(default {field_default(UserModelConfig, 'reasoning_max_tokens')})")
+    p.add_argument("--action-max-tokens", type=positive_int, help="the action's token budget, the same for every "
+                   f"method (default {field_default(UserModelConfig, 'action_max_tokens')})")
+    p.add_argument("--seed", type=non_negative_int, help="demonstrations drawn and sampling "
+                   f"(default {field_default(UserModelConfig, 'seed')})")
     p.add_argument("--allow-train-overlap", action="store_true", help="sft/e2e checkpoints: predict conversations "
                    "the checkpoint was trained on anyway (recorded in every output record and the manifest)")
     add_out(p, "file", "the predictions JSONL (its manifest beside it)")

@@ -18,9 +18,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run a whole experiment from a YAML config (run it again to resume)",
                        description="Run a whole experiment from a YAML config. Running it again resumes: finished "
                        "stages are skipped, and a stage whose LM calls failed runs again, paying only for those.")
-    p.add_argument("config", type=Path)
+    p.add_argument("config", type=Path, metavar="FILE", help="the experiment's YAML config")
     p.add_argument("--force", action="store_true", help="re-run every stage (LM calls still come from the cache)")
-    p.add_argument("--data-root", help="folder the config's data paths are relative to")
+    p.add_argument("--data-root", metavar="FOLDER",
+                   help="folder the config's data paths are relative to "
+                   "(default: the config's data.root, or its folder)")
     add_out(p, "folder", "the run folder (default: the config's out, or runs/NAME)", required=False)
     p.add_argument("--plan", action="store_true", help="print each stage that would run or be skipped, its LM "
                    "calls, tokens, cached share and cost (with prices:), without any LM call, then stop")

@@ -27,11 +27,13 @@ from recon.jobs.score import run_scoring
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("score", help="score existing traces by reconstruction; leakage beside")
-    p.add_argument("--traces", required=True, type=Path, help="a traces JSONL written by `recon synthesize`")
+    p.add_argument("--traces", required=True, type=Path, metavar="FILE",
+                   help="a traces JSONL written by `recon synthesize`")
     add_data_args(p)
     add_backend_args(p, "reconstruction LM unless --reconstructor")
     add_scoring_args(p, required_scorer=True)
-    add_out(p, "file", "the scored JSONL (default: TRACES with .scored-SCORER.jsonl)", required=False)
+    add_out(p, "file", "the scored JSONL (default: beside the --traces file, named "
+            "NAME.scored-SCORER.jsonl)", required=False)
     p.add_argument("--dry-run", action="store_true", help="fake backend and embedder: check inputs, no model")
     p.set_defaults(func=cmd_score)
 

@@ -14,8 +14,8 @@ from recon.store.db import Database
 
 def register(sub: argparse._SubParsersAction) -> None:
     logs = sub.add_parser("logs", help="the last LM calls: stage, model, cache hit, tokens, latency")
-    logs.add_argument("--limit", type=positive_int, default=20)
-    logs.add_argument("--run", help="only this run id")
+    logs.add_argument("--limit", type=positive_int, default=20, help="the last N calls")
+    logs.add_argument("--run", metavar="ID", help="only this run id (default: every run)")
     logs.set_defaults(func=cmd_logs)
 
     cache = sub.add_parser("cache", help="the LM call cache")

@@ -13,6 +13,7 @@ from recon.cli.args import (
     add_scoring_args,
     backend_config_from_args,
     embedder_from_args,
+    field_default,
     holds_out,
     leakage_config_from_args,
     non_negative_int,
@@ -35,7 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("synthesize", help="synthesize reasoning traces for pairs")
     add_data_args(p)
     p.add_argument("--method", required=True, choices=cli_methods(),
-                   help="random-of-n / longest-of-n: the controls (Recon-Select's candidates, no reconstruction)")
+                   help="how traces are written; random-of-n / longest-of-n: the controls "
+                   "(Recon-Select's candidates, no reconstruction)")
     add_backend_args(p, "synthesizer LM (recon-grpo, recon-grpo-select: hf:DIR, the folder written by "
                         "`recon train grpo`)")
     renamed(p, "--synthesizer", "--model hf:DIR")
@@ -43,10 +45,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n", type=positive_int, help="recon-select, recon-grpo-select and the controls: candidates per "
                    "pair (default 4)")
     add_out(p, "file", "the traces JSONL (written atomically at the end; its manifest beside it)")
-    p.add_argument("--temperature", type=float)
-    p.add_argument("--top-p", type=float)
-    p.add_argument("--max-tokens", type=positive_int)
-    p.add_argument("--seed", type=non_negative_int)
+    p.add_argument("--temperature", type=float, help="the synthesizer's sampling temperature "
+                   f"(default {field_default(SynthesisConfig, 'temperature')})")
+    p.add_argument("--top-p", type=float, help="the synthesizer's nucleus sampling mass "
+                   f"(default {field_default(SynthesisConfig, 'top_p')})")
+    p.add_argument("--max-tokens", type=positive_int,
+                   help=f"most tokens per trace (default {field_default(SynthesisConfig, 'max_tokens')})")
+    p.add_argument("--seed", type=non_negative_int,
+                   help=f"sampling seed (default {field_default(SynthesisConfig, 'seed')})")
     p.add_argument("--dry-run", action="store_true", help="use the fake backend everywhere: check inputs and "
                    "outputs without a model")
     p.set_defaults(func=cmd_synthesize)

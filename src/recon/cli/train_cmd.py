@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from recon.cli.args import add_out, add_pairs, holds_out, positive_int, renamed
+from recon.cli.args import add_out, add_pairs, field_default, holds_out, positive_int, renamed
 from recon.cli.inputs import traces_and_method
 from recon.cli.output import console, err_console, print_table
 from recon.cli.train_progress import training_bar
-from recon.config import SFTTrainConfig, validated
+from recon.config import GRPOTrainConfig, SFTTrainConfig, validated
 from recon.data.corpus import load_examples
 from recon.errors import ConfigError
 from recon.hashing import file_hash
@@ -23,53 +23,75 @@ def register(sub: argparse._SubParsersAction) -> None:
     sft = tsub.add_parser("sft", help="TRL SFTTrainer on context → <reasoning>…</reasoning> action")
     add_pairs(sft, "--data", "training pairs JSONL (repeatable)")
     renamed(sft, "--train", "--data")
-    sft.add_argument("--traces", type=Path, help="the method's traces (omit for method none)")
-    sft.add_argument("--model", default="hf:embedded", help=f"base model: {BASE_MODELS}")
+    sft.add_argument("--traces", type=Path, metavar="FILE", help="the method's traces (default: none, the method "
+                     "none)")
+    sft.add_argument("--model", default="hf:embedded", metavar="SPEC", help=f"base model: {BASE_MODELS}")
     sft.add_argument("--lora", action=argparse.BooleanOptionalAction, default=True, help="LoRA (PEFT) adapters")
-    sft.add_argument("--max-steps", type=positive_int)
-    sft.add_argument("--per-device-train-batch-size", type=positive_int, help="pairs per device per step")
+    sft.add_argument("--max-steps", type=positive_int,
+                     help=f"optimizer steps (default {field_default(SFTTrainConfig, 'max_steps')})")
+    sft.add_argument("--per-device-train-batch-size", type=positive_int, help="pairs per device per step "
+                     f"(default {field_default(SFTTrainConfig, 'per_device_train_batch_size')})")
     renamed(sft, "--batch-size", "--per-device-train-batch-size")
-    sft.add_argument("--learning-rate", type=float)
-    sft.add_argument("--eval-fraction", type=float, help="hold out this share of the records and report their loss")
+    sft.add_argument("--learning-rate", type=float,
+                     help=f"the optimizer's learning rate (default {field_default(SFTTrainConfig, 'learning_rate')})")
+    sft.add_argument("--eval-fraction", type=float, metavar="SHARE", help="hold out this share of the records and "
+                     f"report their loss (default {field_default(SFTTrainConfig, 'eval_fraction')})")
     add_watch_args(sft)
     sft.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --out")
     add_out(sft, "folder", "the checkpoint folder (a transformers model, recon_sft.json, checkpoints/, train.log)")
     sft.set_defaults(func=cmd_train_sft)
 
     grpo = tsub.add_parser("grpo", help="TRL GRPOTrainer: the synthesizer (reward recon) or an e2e user model")
-    grpo.add_argument("--reward", required=True, choices=["recon", "e2e"])
+    grpo.add_argument("--reward", required=True, choices=["recon", "e2e"], help="recon: the synthesizer, rewarded "
+                      "by reconstruction; e2e: a user model, rewarded by its predicted action")
     add_pairs(grpo, "--data", "training pairs JSONL (repeatable)")
-    grpo.add_argument("--model", default="hf:embedded", help=f"the policy's base: {BASE_MODELS}")
+    grpo.add_argument("--model", default="hf:embedded", metavar="SPEC", help=f"the policy's base: {BASE_MODELS}")
     renamed(grpo, "--policy", "--model")
-    grpo.add_argument("--reconstructor", default="embedded", help="frozen reconstruction model (reward recon)")
-    grpo.add_argument("--scorer", choices=["likelihood", "judge", "embedding"], help="reward recon: how to score")
+    grpo.add_argument("--reconstructor", default="embedded", metavar="SPEC",
+                      help="frozen reconstruction model (reward recon)")
+    grpo.add_argument("--scorer", choices=["likelihood", "judge", "embedding"], help="reward recon: how to score "
+                      f"(default {field_default(GRPOTrainConfig, 'scorer')})")
     grpo.add_argument("--listwise-judge", metavar="SPEC", help="recon: the judge scorer's LM; e2e: a listwise judge "
-                      "of the action instead of MiniLM cosine")
+                      "of the action instead of MiniLM cosine (default: recon, the reconstructor; e2e, cosine)")
     renamed(grpo, "--judge", "--listwise-judge", "--judge is the pairwise judge of `recon evaluate`")
-    grpo.add_argument("--num-generations", type=positive_int)
-    grpo.add_argument("--per-device-train-batch-size", type=positive_int, help="completions per device per step")
+    grpo.add_argument("--num-generations", type=positive_int, help="completions per prompt, the group a reward "
+                      f"is compared within (default {field_default(GRPOTrainConfig, 'num_generations')})")
+    grpo.add_argument("--per-device-train-batch-size", type=positive_int, help="completions per device per step "
+                      f"(default {field_default(GRPOTrainConfig, 'per_device_train_batch_size')})")
     renamed(grpo, "--batch-size", "--per-device-train-batch-size")
-    grpo.add_argument("--max-steps", type=positive_int)
+    grpo.add_argument("--max-steps", type=positive_int,
+                      help=f"optimizer steps (default {field_default(GRPOTrainConfig, 'max_steps')})")
     grpo.add_argument("--max-completion-length", type=positive_int, help="tokens per completion (default 96)")
     grpo.add_argument("--num-processes", type=positive_int,
                       help="GPUs under accelerate launch (for the batch check; default: read from the launcher)")
-    grpo.add_argument("--learning-rate", type=float)
-    grpo.add_argument("--lora", action=argparse.BooleanOptionalAction, default=None)
-    grpo.add_argument("--use-vllm", action="store_true")
-    grpo.add_argument("--vllm-mode", choices=["server", "colocate"])
-    grpo.add_argument("--limit", type=positive_int, help="use the first N pairs")
+    grpo.add_argument("--learning-rate", type=float,
+                      help=f"the optimizer's learning rate (default {field_default(GRPOTrainConfig, 'learning_rate')})")
+    grpo.add_argument("--lora", action=argparse.BooleanOptionalAction, default=None,
+                      help=f"LoRA (PEFT) adapters (default {on_off(field_default(GRPOTrainConfig, 'lora'))})")
+    grpo.add_argument("--use-vllm", action="store_true", help="generate completions with vLLM "
+                      f"(default {on_off(field_default(GRPOTrainConfig, 'use_vllm'))})")
+    grpo.add_argument("--vllm-mode", choices=["server", "colocate"], help="with --use-vllm: a separate `trl "
+                      f"vllm-serve` or vLLM inside the trainer (default {field_default(GRPOTrainConfig, 'vllm_mode')})")
+    grpo.add_argument("--limit", type=positive_int, help="use the first N pairs (default: all)")
     add_watch_args(grpo)
     grpo.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --out")
     add_out(grpo, "folder", "the run folder (TRL checkpoints, steps.jsonl, the trained model, recon_grpo.json)")
     grpo.set_defaults(func=cmd_train_grpo)
 
 
+def on_off(value: str) -> str:
+    return {"True": "on", "False": "off"}.get(value, value)
+
+
 def add_watch_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--report-to", choices=["none", "tensorboard", "wandb"],
-                        help="where TRL reports losses and rewards (TensorBoard events under OUT/checkpoints/runs)")
-    parser.add_argument("--logging-steps", type=positive_int, help="a log (and the bar's figures) every N steps")
-    parser.add_argument("--save-steps", type=positive_int, help="a checkpoint every N steps")
-    parser.add_argument("--save-total-limit", type=positive_int, help="keep the newest N checkpoints")
+                        help="where TRL reports losses and rewards (TensorBoard events under OUT/checkpoints/runs; "
+                             f"default {field_default(SFTTrainConfig, 'report_to')})")
+    parser.add_argument("--logging-steps", type=positive_int, help="a log (and the bar's figures) every N steps "
+                        f"(default {field_default(SFTTrainConfig, 'logging_steps')})")
+    parser.add_argument("--save-steps", type=positive_int,
+                        help=f"a checkpoint every N steps (default {field_default(SFTTrainConfig, 'save_steps')})")
+    parser.add_argument("--save-total-limit", type=positive_int, help="keep the newest N checkpoints (default: all)")
 
 
 def watch_values(args: argparse.Namespace) -> dict:

@@ -44,7 +44,8 @@ def _add(parser: argparse.ArgumentParser, top: bool) -> None:
                         metavar="SECONDS", help="off a terminal, write a progress line at least this often while "
                         f"work advances (default: ${INTERVAL_ENV} or 30)")
     parser.add_argument("--progress-percent", type=_non_negative, default=default(_non_negative(percent)),
-                        metavar="P", help="off a terminal, also write a progress line after every P%% of a stage "
+                        metavar="PERCENT", help="off a terminal, also write a progress line after every "
+                        "PERCENT%% of a stage "
                         f"(default: ${PERCENT_ENV} or 5)")
 
 

@@ -1,6 +1,7 @@
-"""The run config's GRPO block (shared by Recon-GRPO and E2E-GRPO: the same base model, training pairs, step
-budget and number of generations), its report block, and the rule that no method is trained or selected on
-the evaluation judge's own function.
+"""The run config's GRPO block (shared by Recon-GRPO and E2E-GRPO: the same training pairs, step budget, LoRA and
+number of generations; `model` is Recon-GRPO's base, as E2E-GRPO starts from the SFT user model of `none`), its
+report block, the rule that no method is trained or selected on the evaluation judge's own function, and the
+rule that E2E-GRPO's policy predicts on the other user models' backend kind.
 
     >>> GRPORunConfig(model="hf:embedded").model, GRPORunConfig().e2e.reward
     ('embedded', 'judge')
@@ -15,8 +16,11 @@ from pydantic import Field, StrictBool, StrictInt, field_validator, model_valida
 from recon.config.base import Number, Strict
 from recon.config.stages import BackendConfig
 from recon.config.training import TrainBase
-from recon.methods import DEFAULT_BASELINE, known_method, selection_scorer
+from recon.methods import DEFAULT_BASELINE, known_method, selection_scorer, warm_started
 from recon.redaction import redacted_spec
+
+STACKS = {"embedded": "llama.cpp (the embedded GGUF, Q4_1 weights)", "llamacpp": "llama.cpp (GGUF weights)",
+          "fake": "the fake backend", "openai": "an OpenAI-compatible server"}
 
 
 def _spec(value):
@@ -107,3 +111,22 @@ def signal_judge_clashes(cfg) -> list[str]:
         if spec.policy == "e2e":
             check(m, cfg.grpo.e2e.reward, cfg.grpo.e2e.judge, "GRPO reward (grpo.e2e.reward)")
     return clashes
+
+
+def acting_policy_problems(cfg) -> list[str]:
+    """A predicted acting policy (e2e-grpo: a transformers checkpoint, served by the hf backend) whose predictions
+    would come from another backend kind than the other user models': each names what differs and the fixes.
+
+    With SFT user models every checkpoint is served alike; ICL user models must run on an `hf:` backend, whose
+    settings (dtype, batch size, window) then serve the policy too."""
+    policies = [m for m in warm_started(cfg.predicted_methods) if getattr(known_method(m), "user_model", None)
+                == "policy"]
+    spec = cfg.models.user_model.spec
+    if not policies or cfg.user_model.kind == "sft" or spec.startswith("hf:"):
+        return []
+    stack = STACKS.get(spec.partition(":")[0], "another backend")
+    return [f"{m}: its policy is a transformers checkpoint predicted by the hf backend, while the ICL user models run "
+            f"on models.user_model {redacted_spec(spec)!r}, {stack}; win rates across two numeric stacks are not "
+            "like for like. Set models.user_model to an hf: backend (e.g. hf:embedded, the same base model in "
+            "transformers; its dtype and batch size then serve the policy too), or user_model.kind: sft, or leave "
+            f"{m} out of predict" for m in policies]

@@ -2,10 +2,11 @@
 
 `judge.kind` follows `models.judge` (an LM backend or `embedding`), so a contradicting kind, LM-only judge
 settings with the embedding judge, or the embedding margin with an LM judge, would not do what they say;
-`user_model.sft` only matters for SFT user models and `k` / `draw` only for ICL ones; `recon_select` and
-`models.reconstructor` only for recon-select and GRPO methods (`recon_select` also for the controls; Recon-GRPO's
-reward uses its `leakage` and `reconstruction`), `grpo` only for GRPO methods, and `report.baseline` must be a
-predicted method.
+`user_model.sft` only matters for SFT user models (and e2e-grpo's warm start) and `k` / `draw` only for ICL
+ones; `recon_select` and `models.reconstructor` only for recon-select and GRPO methods (`recon_select` also for
+the controls; Recon-GRPO's reward uses its `leakage` and `reconstruction`), `grpo` only for GRPO methods
+(`grpo.model` only for Recon-GRPO's, as E2E-GRPO starts from its SFT warm start), and
+`report.baseline` must be a predicted method.
 
     >>> from recon.config import PairJudgeConfig, RunConfig
     >>> cfg = RunConfig.model_validate({"name": "t", "data": {"train": ["a.jsonl"], "test": ["b.jsonl"]},
@@ -18,7 +19,7 @@ predicted method.
 
 from __future__ import annotations
 
-from recon.methods import method_spec
+from recon.methods import method_spec, warm_started
 
 LM_ONLY_JUDGE_FIELDS = ("both_orders", "retries", "max_tokens", "max_context_turns", "max_turn_chars",
                         "max_text_chars")
@@ -41,8 +42,9 @@ def ignored_settings(cfg) -> list[str]:
     elif "margin" in judge_set:
         problems.append("judge.margin applies to the embedding judge only, and models.judge is an LM backend")
     um = cfg.user_model
-    if um.kind == "icl" and "sft" in um.model_fields_set:
-        problems.append("user_model.sft applies to user_model.kind sft only")
+    if um.kind == "icl" and "sft" in um.model_fields_set and not warm_started(cfg.predicted_methods):
+        problems.append("user_model.sft applies to user_model.kind sft, or to the SFT warm start of a predicted "
+                        "e2e-grpo, only")
     if um.kind == "sft":
         problems += [f"user_model.{name} applies to ICL user models only (kind icl)"
                      for name in ICL_ONLY_FIELDS if name in um.model_fields_set]
@@ -55,6 +57,9 @@ def ignored_settings(cfg) -> list[str]:
         problems.append("models.reconstructor is used by recon-select and the GRPO methods only, and methods has none")
     if "grpo" in cfg.model_fields_set and not any(spec.policy for spec in specs):
         problems.append("grpo applies to recon-grpo, recon-grpo-select and e2e-grpo only, and methods has none")
+    elif "model" in cfg.grpo.model_fields_set and not any(s.policy and not s.warm_start for s in specs):
+        problems.append("grpo.model is Recon-GRPO's base only, and methods has no recon-grpo: e2e-grpo starts from "
+                        "the SFT user model of none (set its base with user_model.sft.model)")
     return problems + report_problems(cfg)
 
 

@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import Field, StrictBool, StrictInt, ValidationError, field_validator, model_validator
 
 from recon.config.base import Number, Strict
-from recon.config.grpo_run import GRPORunConfig, ReportConfig, signal_judge_clashes
+from recon.config.grpo_run import GRPORunConfig, ReportConfig, acting_policy_problems, signal_judge_clashes
 from recon.config.ignored import ignored_settings
 from recon.config.problems import describe
 from recon.config.stages import (
@@ -158,6 +158,13 @@ class RunConfig(Strict):
                              ". Use another scorer or reward (likelihood, or an LM judge on another model), another "
                              "evaluation judge, or set allow_signal_equals_judge: true to run it anyway (recorded in "
                              "results.json's setup and the report)")
+        return self
+
+    @model_validator(mode="after")
+    def _acting_policy_like_for_like(self):
+        problems = acting_policy_problems(self)
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     @property

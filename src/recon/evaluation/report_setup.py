@@ -96,14 +96,23 @@ def _method(name: str, m: dict) -> str:
     elif kind == "sft":
         parts.append(f"SFT user model ({pred.get('sft_steps')} steps), on {_model(pred.get('model'))}")
     elif kind == acting:
-        parts.append(f"the E2E-GRPO policy itself as user model ({pred.get('sft_steps')} GRPO steps), on "
-                     f"{_model(pred.get('model'))}")
+        parts.append(f"the E2E-GRPO policy itself as user model ({pred.get('sft_steps')} GRPO steps from "
+                     f"{_warm_start(pred.get('warm_start'))}), on {_model(pred.get('model'))}")
     else:
         parts.append("user model unknown (the prediction file has no manifest)")
     if kind:
         rp = pred.get("repetition_penalty")
         parts.append(f"repetition penalty {rp}" if rp else "no repetition penalty")
     return f"{name}: " + "; ".join(parts) + "."
+
+
+def _warm_start(warm: dict | None) -> str:
+    """The SFT checkpoint an acting policy started from, or that it started from its base model."""
+    if not warm:
+        return "its base model, no warm start"
+    return (f"the warm start, the SFT user model of {warm.get('method')} ({warm.get('steps')} steps on "
+            f"{warm.get('training_pairs')} training pairs, checkpoint {warm.get('checkpoint')}, recon_sft.json "
+            f"sha256 {str(warm.get('sha256'))[:12]})")
 
 
 def _software(setup: dict) -> str:

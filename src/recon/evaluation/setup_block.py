@@ -73,19 +73,22 @@ def prediction_setup(path: str | Path) -> dict:
     config = manifest.get("config") or {}
     kind = config.get("user_model")
     um_cfg = config.get("config") or {}
-    sft_steps = None
+    trained: dict = {}
     if isinstance(kind, str) and kind.startswith("sft:"):
         from recon.paths import GRPO_META, SFT_META
         meta = Path(kind[4:]) / SFT_META
         if not meta.is_file() and (Path(kind[4:]) / GRPO_META).is_file():   # an E2E-GRPO policy
             meta, kind = Path(kind[4:]) / GRPO_META, f"{acting_policy_label()}:{kind[4:]}"
         try:
-            sft_steps = json.loads(meta.read_text(encoding="utf-8")).get("steps") if meta.is_file() else None
+            trained = json.loads(meta.read_text(encoding="utf-8")) if meta.is_file() else {}
         except (OSError, json.JSONDecodeError):
-            sft_steps = None
+            trained = {}
     fps = manifest.get("fingerprints") or []
+    acting = isinstance(kind, str) and kind.startswith(f"{acting_policy_label()}:")
     return {**_file(path), "user_model": kind.split(":")[0] if isinstance(kind, str) else None,
-            "k": um_cfg.get("k") if kind == "icl" else None, "sft_steps": sft_steps,
+            "k": um_cfg.get("k") if kind == "icl" else None, "sft_steps": trained.get("steps"),
+            # the SFT checkpoint an acting policy started from (training/sft.warm_start_record)
+            **({"warm_start": trained.get("warm_start")} if acting else {}),
             "repetition_penalty": config.get("repetition_penalty", um_cfg.get("repetition_penalty")),
             "model": fps[0] if fps else None, "config": config or None}
 

@@ -33,7 +33,7 @@ from recon.errors import BackendError, ConfigError
 from recon.hashing import content_hash
 from recon.method.answer_calls import action_request, read_action, read_reasoning, reasoning_request
 from recon.method.windows import salvage
-from recon.methods import writes_traces
+from recon.methods import answers_with_reasoning
 from recon.prompts import load_prompt
 from recon.render import clip_text, render_context
 from recon.types import Example
@@ -164,7 +164,7 @@ class ICLUserModel:
     def __init__(self, backend: Backend, pool: DemonstrationPool | None, cfg: UserModelConfig, *, method: str,
                  answer_format: str = "json", name: str = "icl"):
         self.backend, self.pool, self.cfg, self.method = backend, pool, cfg, method
-        self.with_reasoning = writes_traces(method)
+        self.with_reasoning = answers_with_reasoning(method)
         self.answer_format, self.name = answer_format, name
         if cfg.repetition_penalty is None:
             raise ConfigError("user_model.repetition_penalty None (the model's default) must be resolved when the "

@@ -6,7 +6,8 @@ A stage killed during training resumes from TRL's latest checkpoint (`run/traini
 
     >>> from recon.config import RunConfig
     >>> cfg = RunConfig.model_validate({"name": "t", "data": {"train": ["a.jsonl"], "test": ["b.jsonl"]},
-    ...     "methods": ["backward", "recon-grpo", "e2e-grpo"], "grpo": {"max_steps": 3, "num_generations": 2}})
+    ...     "methods": ["backward", "recon-grpo", "e2e-grpo"], "grpo": {"max_steps": 3, "num_generations": 2},
+    ...     "user_model": {"kind": "sft"}})
     >>> [(c.reward, c.max_steps, c.num_generations) for c in (grpo_train_config(cfg, "recon"),
     ...                                                          grpo_train_config(cfg, "e2e"))]
     [('recon', 3, 2), ('e2e', 3, 2)]
@@ -18,7 +19,7 @@ import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from recon.config import GRPOTrainConfig, UserModelConfig
+from recon.config import BackendConfig, GRPOTrainConfig, UserModelConfig
 from recon.hashing import content_hash
 from recon.methods import method_spec, policy_rewards, trained_by
 from recon.paths import GRPO_META
@@ -29,11 +30,13 @@ from recon.store.failures import CallFailures, call_failures
 from recon.types import Example
 
 
-def grpo_train_config(cfg, reward: str) -> GRPOTrainConfig:
+def grpo_train_config(cfg, reward: str, *, start: Path | None = None) -> GRPOTrainConfig:
     """The GRPOTrainConfig of one GRPO method of a RunConfig: the shared `grpo:` block, the run's reconstructor,
-    Recon-Select's leakage and reconstruction settings, the run's synthesis prompt and user-model prompt."""
+    Recon-Select's leakage and reconstruction settings, the run's synthesis prompt and user-model prompt.
+    `start`: the SFT checkpoint the policy starts from (E2E-GRPO's warm start) instead of `grpo.model`; LoRA is
+    added on top of it as `grpo:` says, and merged when training ends."""
     g = cfg.grpo
-    shared = g.model_dump(exclude={"recon", "e2e"})
+    shared = g.model_dump(exclude={"recon", "e2e"}) | ({"model": str(start)} if start is not None else {})
     reconstructor = cfg.models.reconstructor or cfg.models.synthesizer
     common = {"reconstructor": reconstructor, "reconstruction": cfg.recon_select.reconstruction}
     if reward == "recon":
@@ -44,6 +47,22 @@ def grpo_train_config(cfg, reward: str) -> GRPOTrainConfig:
     judge = (g.e2e.judge or reconstructor) if g.e2e.reward == "judge" else None
     user = UserModelConfig(**{**cfg.user_model.model_dump(exclude={"kind", "sft"}), "k": 0})
     return GRPOTrainConfig(reward="e2e", **shared, **common, judge=judge, user_model=user)
+
+
+def checkpoint_backend(cfg, folder: Path) -> BackendConfig:
+    """The backend a checkpoint the run trained predicts with, the same for an SFT user model and the acting
+    policy: with SFT user models, the hf backend's defaults; with ICL ones (on an `hf:` backend, or the config
+    was refused: config/grpo_run.py), the user model's own settings (dtype, batch size, window).
+
+    >>> from recon.config import RunConfig
+    >>> cfg = RunConfig.model_validate({"name": "t", "data": {"train": ["a.jsonl"], "test": ["b.jsonl"]},
+    ...     "methods": ["none", "e2e-grpo"], "models": {"user_model": {"spec": "hf:embedded", "dtype": "float32"}}})
+    >>> checkpoint_backend(cfg, Path("runs/t/grpo/e2e")).dtype
+    'float32'
+    """
+    if cfg.user_model.kind == "icl":
+        return cfg.models.user_model.model_copy(update={"spec": f"hf:{folder}"})
+    return BackendConfig(spec=f"hf:{folder}")
 
 
 def run_grpo_training(pairs: Sequence[Example], tcfg: GRPOTrainConfig, *, out: Path, key_inputs: dict, db,
@@ -78,7 +97,8 @@ def grid_setup(cfg, out: Path) -> dict:
                 policies[reward] = {"steps": m.get("steps"), "training_pairs": len(m.get("train_pair_ids") or []),
                                     "data_hash": m.get("data_hash"), "train_pair_ids_hash": content_hash(
                                         m.get("train_pair_ids") or [], tag="pair-ids", length=16),
-                                    "base": m.get("base"), **step_summary(meta.parent)}
+                                    "base": m.get("base"), "warm_start": m.get("warm_start"),
+                                    **step_summary(meta.parent)}
         block["grpo"] = {"max_steps": cfg.grpo.max_steps, "num_generations": cfg.grpo.num_generations,
                          "model": cfg.grpo.model, "lora": cfg.grpo.lora,
                          "recon": cfg.grpo.recon.model_dump(), "e2e": cfg.grpo.e2e.model_dump(),

@@ -15,10 +15,10 @@ from recon.atomicio import write_json_atomic
 from recon.config import UserModelConfig
 from recon.hashing import content_hash
 from recon.method.parity import common_training_ids, fixed_demonstrations, similarity_for
+from recon.methods import parity_notes
 from recon.types import Example
 
-E2E_NOTE = ("e2e-grpo is exempt from trace parity: it is a policy that acts, trained with GRPO on the action, "
-            "with no traces and no SFT step")
+E2E_NOTE = parity_notes()
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,6 @@ The data stage on a generated corpus (tests/integration/test_pipeline.py runs wh
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -38,7 +37,7 @@ from recon.data.trace_records import trace_map
 from recon.errors import BackendError
 from recon.hashing import file_hash
 from recon.jobs.context import JobContext
-from recon.methods import method_spec, selection_scorer, trained_by
+from recon.methods import method_spec, selection_scorer
 from recon.output_lock import hold_output
 from recon.paths import GRPO_META, SFT_META
 from recon.progress import Progress, silent_progress
@@ -49,13 +48,13 @@ from recon.run.parity import Parity, decide_parity
 from recon.run.result import PipelineResult
 from recon.run.stage_log import logged_run, note, stage_ended, stage_started
 from recon.run.stage_records import output_files, read_record, stage_key, stage_verdict, write_run_results
+from recon.run.trained_models import TrainedModels
 from recon.store.calls import last_call_id, new_run_id, run_cost
 from recon.store.db import Database
 from recon.store.failures import CallFailures
-from recon.training.progress import StepProgress
 
 
-class Pipeline:
+class Pipeline(TrainedModels):
     def __init__(self, cfg: RunConfig, root: Path, *, db: Database | None = None, force: bool = False,
                  progress: Progress | None = None, backend_factory=build_backend, embedder=None,
                  log: Callable[[str], None] | None = None):
@@ -126,7 +125,7 @@ class Pipeline:
     def synthesize(self, method: str, train_path: Path) -> Path | None:
         spec = method_spec(method)
         out = self.traces_path(method)
-        if out is None:                           # e2e-grpo: the policy acts itself (grpo_policy), no traces
+        if out is None:                           # e2e-grpo: the policy acts itself (train_and_predict), no traces
             return None
         cfg, models = self.cfg, self.cfg.models
         policy = self.grpo_policy(spec.policy, train_path) if spec.policy else None
@@ -165,34 +164,25 @@ class Pipeline:
     def train_and_predict(self, method: str, traces: Path | None, train_path: Path, test_path: Path,
                           parity: Parity) -> Path:
         from recon.jobs.predict import run_predict
+        from recon.run.grpo_stages import checkpoint_backend
         um = self.cfg.user_model
         out = self.out / "preds" / f"{method}.jsonl"
         traces_of = trace_map(traces)
-        inputs = {"train": file_hash(train_path), "test": file_hash(test_path),
-                  "traces": file_hash(traces) if traces else None, "user_model": um.model_dump(),
-                  "backend": self.cfg.models.user_model.model_dump(), "method": method, "parity": parity.key}
+        inputs = {"train": file_hash(train_path), "test": file_hash(test_path), **self._user_model_inputs(
+            method, traces, parity)}
         user_model, backend_cfg = "icl", self.cfg.models.user_model
         trained = None
         spec = method_spec(method)
         if spec.user_model == "policy":          # the E2E policy is the user model (it was trained to act)
-            assert spec.policy is not None, "a policy that acts is trained by a reward"
-            trained = self.grpo_policy(spec.policy, train_path)
-            user_model, backend_cfg = f"sft:{trained}", BackendConfig(spec=f"hf:{trained}")
+            assert spec.policy is not None and spec.warm_start is not None, "an acting policy has a warm start"
+            start = self.sft_user_model(spec.warm_start, None, train_path, parity)
+            trained = self.grpo_policy(spec.policy, train_path, start=start)
             inputs["checkpoint"] = file_hash(trained / GRPO_META)
         elif um.kind == "sft":
-            ckpt = self.out / "ckpt" / method
-            train_inputs = {k: v for k, v in inputs.items() if k != "test"}   # training never sees the test pairs
-
-            def train_work():
-                from recon.run.sft_stage import run_sft_training
-                with self.progress(f"train sft {method}", um.sft.max_steps) as advance:
-                    same_pairs = [e for e in load_examples([train_path]) if e.id in parity.eligible]
-                    run_sft_training(same_pairs, traces_of, method=spec.name, cfg=um.sft, user_cfg=um, out=ckpt,
-                                     key_inputs=train_inputs, stage=f"train:{method}", on_step=StepProgress(advance),
-                                     data_files={str(train_path): file_hash(train_path)}, log=self.log)
-            self._stage(f"train:{method}", train_inputs, [ckpt / SFT_META, ckpt], train_work)
-            user_model, backend_cfg, trained = f"sft:{ckpt}", BackendConfig(spec=f"hf:{ckpt}"), ckpt
-            inputs["checkpoint"] = file_hash(ckpt / SFT_META)
+            trained = self.sft_user_model(method, traces, train_path, parity)
+            inputs["checkpoint"] = file_hash(trained / SFT_META)
+        if trained is not None:                  # every checkpoint predicts alike (run/grpo_stages.py)
+            user_model, backend_cfg = f"sft:{trained}", checkpoint_backend(self.cfg, trained)
 
         def work():
             train = load_examples([train_path])
@@ -208,29 +198,6 @@ class Pipeline:
                                    train_conversations=trained_on).failures
         self._stage(f"predict:{method}", inputs, [out], work)
         return out
-
-    def grpo_policy(self, reward: str, train_path: Path) -> Path:
-        """Train (once per run; skipped when unchanged, resumed from its checkpoint when interrupted) the GRPO
-        policy of `reward` (recon: Recon-GRPO's synthesizer; e2e: E2E-GRPO's user model) on every training pair."""
-        from recon.run.grpo_stages import grpo_train_config, run_grpo_training
-        from recon.training.grpo import step_summary
-        method = trained_by(reward).name
-        name, folder = f"grpo:{reward}", self.out / "grpo" / reward
-        if name in self.result.stages:
-            return folder
-        tcfg = grpo_train_config(self.cfg, reward)
-        inputs = {"train": file_hash(train_path), "grpo": json.loads(tcfg.model_dump_json())}
-
-        def work():
-            with self.progress(f"train grpo {method}", tcfg.max_steps) as advance:
-                return run_grpo_training(load_examples([train_path]), tcfg, out=folder, key_inputs=inputs,
-                                         db=self.db, run=self.result.run, stage=name,
-                                         backend_factory=self.backend_factory, embedder=self.embedder,
-                                         on_step=StepProgress(advance), log=self.log,
-                                         data_files={str(train_path): file_hash(train_path)})
-        self._stage(name, inputs, [folder / GRPO_META, folder], work)
-        self.result.training[name] = step_summary(folder)
-        return folder
 
     def evaluate(self, preds: dict[str, Path], traces: dict[str, Path], test_path: Path, parity: Parity) -> None:
         from recon.config import PairJudgeConfig

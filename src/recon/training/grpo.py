@@ -50,6 +50,7 @@ from recon.training.common import (
     watch_args,
 )
 from recon.training.library_output import TRAIN_LOG, library_output_to
+from recon.training.sft import warm_start_record
 from recon.types import Example
 
 
@@ -158,7 +159,7 @@ def _train(train, cfg: GRPOTrainConfig, out: Path, resume: bool, on_step, on_log
     done = steps - (int(checkpoint.name.split("-")[1]) if checkpoint else 0)
     write_json_atomic(out / GRPO_META, {
         "reward": cfg.reward, "config": redact_secrets(json.loads(cfg.model_dump_json())), "steps": steps, "base": base,
-        "resumed_from": checkpoint.name if checkpoint else None,
+        "resumed_from": checkpoint.name if checkpoint else None, "warm_start": warm_start_record(cfg.model),
         "data_hash": content_hash([r["example"] for r in grpo_records(train, cfg)], tag="grpo-data", length=16),
         **training_data(train, data_files),
         "seconds": round(elapsed, 2)})

@@ -31,7 +31,7 @@ from typing import Any
 from recon.atomicio import write_json_atomic
 from recon.config import SFTTrainConfig, UserModelConfig
 from recon.errors import ConfigError
-from recon.hashing import content_hash, hash_fraction
+from recon.hashing import content_hash, file_sha256, hash_fraction
 from recon.method.sft_format import ClipCounts, Tokens, sft_records, trained_pairs
 from recon.methods import trained_by
 from recon.paths import GRPO_META, SFT_META
@@ -189,3 +189,23 @@ def read_sft_meta(path: str | Path) -> dict:
                           "`recon synthesize --method recon-grpo --model hf:DIR` instead")
     raise ConfigError(f"{path} is not a recon user-model checkpoint (no {SFT_META}); train one with "
                       "`recon train sft` or `recon train grpo --reward e2e`")
+
+
+def warm_start_record(model: str) -> dict | None:
+    """What a policy records of the SFT checkpoint it started from (`model` a folder with `recon_sft.json`): the
+    folder, the SHA-256 of that file, the method, steps, training pairs (count and a hash of their ids), the
+    data hash and base model; None for any other starting model.
+
+    >>> warm_start_record("embedded") is None
+    True
+    """
+    folder = Path(model.removeprefix("hf:")).expanduser()
+    meta_path = folder / SFT_META
+    if not meta_path.is_file():
+        return None
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    ids = meta.get("train_pair_ids") or []
+    return {"checkpoint": str(folder), "sha256": file_sha256(meta_path), "method": meta.get("method"),
+            "steps": meta.get("steps"), "training_pairs": len(ids),
+            "train_pair_ids_hash": content_hash(ids, tag="pair-ids", length=16), "data_hash": meta.get("data_hash"),
+            "base": (meta.get("base") or {}).get("spec")}
