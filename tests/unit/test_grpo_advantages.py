@@ -19,7 +19,7 @@ def advantages(rewards: list[float]) -> list[float]:
 
 def test_a_below_average_honest_trace_is_not_pushed_up_by_its_leaking_neighbours():
     honest, leaking = Leakage(1, 0.0, 0.0, False), Leakage(12, 0.9, 1.0, True)
-    # the reviewer's group: two honest traces (0.71, -0.36 nats/token) beside two that quote the action
+    # a group seen in practice: two honest traces (0.71, -0.36 nats/token) beside two that quote the action
     rewards = leak_adjusted([0.71, 0.5, 0.9, -0.36], [honest, leaking, leaking, honest], penalty=1.0)
     assert max(rewards[1], rewards[2]) < -0.36                    # every penalised one below every honest one
     adv = advantages(rewards)
