@@ -64,12 +64,6 @@ def locate_model(path: str) -> tuple[Path, str | None, HubSnapshot | None]:
                       "Hub model id ORG/NAME[@REVISION]")
 
 
-def resolve_model_source(path: str) -> tuple[Path, str | None]:
-    """(directory to load from, gguf file name or None) for `embedded`, a .gguf path, a directory or a Hub id."""
-    source, gguf, _ = locate_model(path)
-    return source, gguf
-
-
 def generation_kwargs(req: GenRequest) -> dict:
     """transformers `generate` settings shared by a batch: always greedy (sampled rows are sampled by
     SeededSampling, row by row), and `repetition_penalty` only when the request turns it on.
